@@ -1,0 +1,18 @@
+//! The TICKscript front end: source text to a checked, typed IR.
+//!
+//! Pipeline of stages, each reporting `Diagnostic`s rather than stopping at the
+//! first problem: lexer (logos) -> parser (LALRPOP, `grammar.lalrpop`) -> AST ->
+//! checker (node catalog, scopes, types, lints) -> `ir::Pipeline`.
+
+pub mod ast;
+pub mod catalog;
+pub mod diagnostic;
+pub mod ir;
+pub mod span;
+pub mod types;
+
+lalrpop_util::lalrpop_mod!(
+    #[allow(clippy::all, clippy::pedantic, unused)]
+    grammar,
+    "/grammar.rs"
+);
