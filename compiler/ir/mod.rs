@@ -64,6 +64,9 @@ pub struct Node {
     pub parents: Vec<NodeId>,
     /// In creation order.
     pub children: Vec<NodeId>,
+    /// For `stats` nodes (roots): the node whose emitted counts they report.
+    #[serde(default)]
+    pub source: Option<NodeId>,
     pub wants: EdgeType,
     pub provides: EdgeType,
     /// The chain call's arguments (non-node arguments; lists already spread).
@@ -124,6 +127,9 @@ pub enum Arg {
     Star,
     Lambda(Lambda),
     List(Vec<Arg>),
+    /// `time(interval[, offset])`, only in `query().groupBy` (Kapacitor's
+    /// `TimeDimension`). Typed as a duration in messages.
+    TimeDimension { interval: i64, offset: i64 },
 }
 
 impl Arg {
@@ -138,6 +144,7 @@ impl Arg {
             Arg::Star => Type::Star,
             Arg::Lambda(_) => Type::Lambda,
             Arg::List(_) => Type::List,
+            Arg::TimeDimension { .. } => Type::Duration,
         }
     }
 }
