@@ -8,6 +8,7 @@ pub mod ast;
 pub mod catalog;
 pub mod diagnostic;
 pub mod ir;
+pub mod lexer;
 pub mod span;
 pub mod types;
 
