@@ -200,36 +200,56 @@ impl LexError {
             .with_primary(span, "identifiers must start with a letter"),
             K::UnterminatedString => {
                 Diagnostic::error(Code::UnterminatedString, "unterminated string")
-                    .with_primary(Span::new(span.start as usize, span.start as usize + 1), "this `'` is never closed")
+                    .with_primary(
+                        Span::new(span.start as usize, span.start as usize + 1),
+                        "this `'` is never closed",
+                    )
                     .with_note("hint: a string ends at the next `'` that is not escaped as `\\'`")
             }
-            K::UnterminatedRawString => {
-                Diagnostic::error(Code::UnterminatedString, "unterminated triple-quoted string")
-                    .with_primary(Span::new(span.start as usize, span.start as usize + 3), "this `'''` is never closed")
-            }
+            K::UnterminatedRawString => Diagnostic::error(
+                Code::UnterminatedString,
+                "unterminated triple-quoted string",
+            )
+            .with_primary(
+                Span::new(span.start as usize, span.start as usize + 3),
+                "this `'''` is never closed",
+            ),
             K::UnterminatedReference => {
-                Diagnostic::error(Code::UnterminatedString, "unterminated reference")
-                    .with_primary(Span::new(span.start as usize, span.start as usize + 1), "this `\"` is never closed")
+                Diagnostic::error(Code::UnterminatedString, "unterminated reference").with_primary(
+                    Span::new(span.start as usize, span.start as usize + 1),
+                    "this `\"` is never closed",
+                )
             }
-            K::UnterminatedRegex => Diagnostic::error(Code::UnterminatedString, "unterminated regex")
-                .with_primary(Span::new(span.start as usize, span.start as usize + 1), "this `/` is never closed")
-                .with_note("hint: write a `/` inside a regex as `\\/`"),
+            K::UnterminatedRegex => {
+                Diagnostic::error(Code::UnterminatedString, "unterminated regex")
+                    .with_primary(
+                        Span::new(span.start as usize, span.start as usize + 1),
+                        "this `/` is never closed",
+                    )
+                    .with_note("hint: write a `/` inside a regex as `\\/`")
+            }
             K::BadOctal => Diagnostic::error(
                 Code::BadNumber,
                 format!("invalid number `{text}`: a leading `0` makes it octal"),
             )
             .with_primary(span, "octal numbers use only the digits 0-7")
-            .with_note(format!("hint: write `{}` without the leading zero", text.trim_start_matches('0'))),
-            K::IntOverflow => Diagnostic::error(Code::BadNumber, format!("integer `{text}` is too large"))
-                .with_primary(span, "does not fit in a 64-bit integer"),
+            .with_note(format!(
+                "hint: write `{}` without the leading zero",
+                text.trim_start_matches('0')
+            )),
+            K::IntOverflow => {
+                Diagnostic::error(Code::BadNumber, format!("integer `{text}` is too large"))
+                    .with_primary(span, "does not fit in a 64-bit integer")
+            }
             K::FloatOutOfRange => {
                 Diagnostic::error(Code::BadNumber, format!("number `{text}` is out of range"))
                     .with_primary(span, "does not fit in a 64-bit float")
             }
-            K::MultipleDecimalPoints => {
-                Diagnostic::error(Code::BadNumber, format!("number `{text}` has more than one `.`"))
-                    .with_primary(span, "multiple decimal points")
-            }
+            K::MultipleDecimalPoints => Diagnostic::error(
+                Code::BadNumber,
+                format!("number `{text}` has more than one `.`"),
+            )
+            .with_primary(span, "multiple decimal points"),
             K::FractionalDuration => Diagnostic::error(
                 Code::BadDuration,
                 format!("duration `{text}` has a fractional count"),
@@ -439,11 +459,17 @@ fn float(lex: &mut L<'_>) -> Result<f64, LexErrorKind> {
     // A second `.` right after a number is an error, not a chain (`1.2.3`).
     let rest = lex.remainder().as_bytes();
     if rest.first() == Some(&b'.') {
-        let extra = rest.iter().take_while(|b| b.is_ascii_digit() || **b == b'.').count();
+        let extra = rest
+            .iter()
+            .take_while(|b| b.is_ascii_digit() || **b == b'.')
+            .count();
         lex.bump(extra);
         return Err(LexErrorKind::MultipleDecimalPoints);
     }
-    let v: f64 = lex.slice().parse().map_err(|_| LexErrorKind::FloatOutOfRange)?;
+    let v: f64 = lex
+        .slice()
+        .parse()
+        .map_err(|_| LexErrorKind::FloatOutOfRange)?;
     if v.is_finite() {
         Ok(v)
     } else {
@@ -602,7 +628,10 @@ impl<'a> Lexer<'a> {
     fn set_state(&mut self, tok: &Token<'_>) {
         self.inner.extras = LexState {
             operand: !tok.ends_operand(),
-            after_match: matches!(tok, Token::Assign | Token::RegexMatch | Token::RegexNotMatch),
+            after_match: matches!(
+                tok,
+                Token::Assign | Token::RegexMatch | Token::RegexNotMatch
+            ),
         };
     }
 }
@@ -715,13 +744,21 @@ mod tests {
 
     fn toks(src: &str) -> Vec<Token<'_>> {
         let l = lex(src);
-        assert!(l.errors.is_empty(), "unexpected errors in {src:?}: {:?}", l.errors);
+        assert!(
+            l.errors.is_empty(),
+            "unexpected errors in {src:?}: {:?}",
+            l.errors
+        );
         l.tokens.into_iter().map(|(_, t, _)| t).collect()
     }
 
     fn err(src: &str) -> LexErrorKind {
         let l = lex(src);
-        l.errors.first().unwrap_or_else(|| panic!("no error for {src:?}")).kind.clone()
+        l.errors
+            .first()
+            .unwrap_or_else(|| panic!("no error for {src:?}"))
+            .kind
+            .clone()
     }
 
     fn s(v: &str) -> Token<'static> {
@@ -762,8 +799,14 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert_eq!(toks("10 010 0"), vec![Token::Int(10), Token::Int(8), Token::Int(0)]);
-        assert_eq!(toks(".5 5. 1.25"), vec![Token::Float(0.5), Token::Float(5.0), Token::Float(1.25)]);
+        assert_eq!(
+            toks("10 010 0"),
+            vec![Token::Int(10), Token::Int(8), Token::Int(0)]
+        );
+        assert_eq!(
+            toks(".5 5. 1.25"),
+            vec![Token::Float(0.5), Token::Float(5.0), Token::Float(1.25)]
+        );
         assert_eq!(toks("1e3"), vec![Token::Int(1), Token::Ident("e3")]);
         assert_eq!(err("09"), LexErrorKind::BadOctal);
         assert_eq!(err("99999999999999999999"), LexErrorKind::IntOverflow);
@@ -787,7 +830,10 @@ mod tests {
                 d(7 * 86_400_000_000_000, "1w"),
             ]
         );
-        assert_eq!(toks("5min"), vec![d(300_000_000_000, "5m"), Token::Ident("in")]);
+        assert_eq!(
+            toks("5min"),
+            vec![d(300_000_000_000, "5m"), Token::Ident("in")]
+        );
         assert_eq!(
             toks("1h30m"),
             vec![d(3_600_000_000_000, "1h"), d(1_800_000_000_000, "30m")]
@@ -824,22 +870,32 @@ mod tests {
     fn operand_state_decides_slash_and_star() {
         assert_eq!(
             toks(r#""a" =~ /x\/y\d/"#),
-            vec![Token::Reference("a".into()), Token::RegexMatch, Token::Regex(r"x/y\d".into())]
+            vec![
+                Token::Reference("a".into()),
+                Token::RegexMatch,
+                Token::Regex(r"x/y\d".into())
+            ]
         );
         assert_eq!(
             toks(r#""a" / 2"#),
             vec![Token::Reference("a".into()), Token::Div, Token::Int(2)]
         );
-        assert_eq!(toks("(/x/)"), vec![Token::LParen, Token::Regex("x".into()), Token::RParen]);
-        assert_eq!(toks("f(*) 2 * 3"), vec![
-            Token::Ident("f"),
-            Token::LParen,
-            Token::Star,
-            Token::RParen,
-            Token::Int(2),
-            Token::Mul,
-            Token::Int(3)
-        ]);
+        assert_eq!(
+            toks("(/x/)"),
+            vec![Token::LParen, Token::Regex("x".into()), Token::RParen]
+        );
+        assert_eq!(
+            toks("f(*) 2 * 3"),
+            vec![
+                Token::Ident("f"),
+                Token::LParen,
+                Token::Star,
+                Token::RParen,
+                Token::Int(2),
+                Token::Mul,
+                Token::Int(3)
+            ]
+        );
         assert_eq!(err("/abc"), LexErrorKind::UnterminatedRegex);
     }
 
@@ -848,11 +904,27 @@ mod tests {
         let l = lex("a // one\n// two\nb / c // three");
         assert!(l.errors.is_empty());
         let t: Vec<_> = l.tokens.into_iter().map(|(_, t, _)| t).collect();
-        assert_eq!(t, vec![Token::Ident("a"), Token::Ident("b"), Token::Div, Token::Ident("c")]);
+        assert_eq!(
+            t,
+            vec![
+                Token::Ident("a"),
+                Token::Ident("b"),
+                Token::Div,
+                Token::Ident("c")
+            ]
+        );
         let c: Vec<_> = l.comments.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(c, vec![" one", " two", " three"]);
         // A comment in operand state is still a comment.
-        assert_eq!(toks("f( // x\n 1)"), vec![Token::Ident("f"), Token::LParen, Token::Int(1), Token::RParen]);
+        assert_eq!(
+            toks("f( // x\n 1)"),
+            vec![
+                Token::Ident("f"),
+                Token::LParen,
+                Token::Int(1),
+                Token::RParen
+            ]
+        );
     }
 
     #[test]
@@ -885,7 +957,10 @@ mod tests {
                 Token::Ident("l"),
             ]
         );
-        assert_eq!(toks("!-x"), vec![Token::Not, Token::Minus, Token::Ident("x")]);
+        assert_eq!(
+            toks("!-x"),
+            vec![Token::Not, Token::Minus, Token::Ident("x")]
+        );
         assert_eq!(err("(= 1"), LexErrorKind::OperatorInOperandPosition("="));
         assert_eq!(err("x = = 1"), LexErrorKind::OperatorInOperandPosition("="));
         assert_eq!(err("(< 1"), LexErrorKind::OperatorInOperandPosition("<"));
@@ -900,7 +975,10 @@ mod tests {
 
     #[test]
     fn never_panics_on_odd_input() {
-        for src in ["'", "'''", "\"", "/", "=", "!", "µ", "5µ", "\u{0}", "'''''", "1.", ".", "..5", "5..", "0x", "\\"] {
+        for src in [
+            "'", "'''", "\"", "/", "=", "!", "µ", "5µ", "\u{0}", "'''''", "1.", ".", "..5", "5..",
+            "0x", "\\",
+        ] {
             let _ = lex(src);
         }
     }

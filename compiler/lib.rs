@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod diagnostic;
 pub mod ir;
 pub mod lexer;
+pub mod parser;
 pub mod span;
 pub mod types;
 
