@@ -7,6 +7,7 @@
 pub mod ast;
 pub mod catalog;
 pub mod diagnostic;
+pub mod fmt;
 pub mod ir;
 pub mod lexer;
 pub mod parser;
