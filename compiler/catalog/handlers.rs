@@ -3,9 +3,7 @@
 //! property of the same name; every other alert property stays callable on
 //! the handler object (`.slack().channel('#a').crit(λ)`).
 
-use super::nodes::{
-    field, flag, prop, prop_acc, prop_d, Params, PropSpec, BOOL, DUR, INT, STR,
-};
+use super::nodes::{field, flag, prop, prop_acc, prop_d, Params, PropSpec, BOOL, DUR, INT, STR};
 use super::HandlerKind;
 
 pub struct HandlerSpec {
@@ -51,8 +49,16 @@ pub static HANDLERS: &[HandlerSpec] = &[
         Params::exact(&[STR]),
         &[prop_d("mode", Params::exact(&[INT]), "0600")],
     ),
-    h(HandlerKind::VictorOps, Params::NONE, &[field("routingKey", &[STR])]),
-    h(HandlerKind::PagerDuty, Params::NONE, &[field("serviceKey", &[STR])]),
+    h(
+        HandlerKind::VictorOps,
+        Params::NONE,
+        &[field("routingKey", &[STR])],
+    ),
+    h(
+        HandlerKind::PagerDuty,
+        Params::NONE,
+        &[field("serviceKey", &[STR])],
+    ),
     h(
         HandlerKind::PagerDuty2,
         Params::NONE,
@@ -80,7 +86,18 @@ pub static HANDLERS: &[HandlerSpec] = &[
         &[
             field("source", &[STR]),
             prop("handlers", Params::variadic(&[], STR)),
-            prop_acc("metadata", Params::exact(&[STR, &[super::nodes::P::String, super::nodes::P::Int, super::nodes::P::Float, super::nodes::P::Bool]])),
+            prop_acc(
+                "metadata",
+                Params::exact(&[
+                    STR,
+                    &[
+                        super::nodes::P::String,
+                        super::nodes::P::Int,
+                        super::nodes::P::Float,
+                        super::nodes::P::Bool,
+                    ],
+                ]),
+            ),
         ],
     ),
     h(
@@ -191,7 +208,11 @@ pub static HANDLERS: &[HandlerSpec] = &[
             field("template", &[STR]),
         ],
     ),
-    h(HandlerKind::Teams, Params::NONE, &[field("channelURL", &[STR])]),
+    h(
+        HandlerKind::Teams,
+        Params::NONE,
+        &[field("channelURL", &[STR])],
+    ),
     h(
         HandlerKind::ServiceNow,
         Params::NONE,

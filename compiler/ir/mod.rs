@@ -6,7 +6,9 @@
 //! catalog. It is plain data with serde derives so the server can persist a
 //! compiled task image (bincode) and `tickc ir` can print it.
 
+pub mod dot;
 pub mod expr;
+pub mod text;
 
 pub use expr::{BinaryOp, Const, Expr, ExprKind, Lambda, UnaryOp};
 
@@ -129,7 +131,10 @@ pub enum Arg {
     List(Vec<Arg>),
     /// `time(interval[, offset])`, only in `query().groupBy` (Kapacitor's
     /// `TimeDimension`). Typed as a duration in messages.
-    TimeDimension { interval: i64, offset: i64 },
+    TimeDimension {
+        interval: i64,
+        offset: i64,
+    },
 }
 
 impl Arg {

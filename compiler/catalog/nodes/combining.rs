@@ -12,8 +12,16 @@ pub static SPECS: &[NodeSpec] = &[
             prop("on", Params::variadic(&[], STR)),
             prop_d("delimiter", Params::exact(&[STR]), "."),
             field("tolerance", &[DUR]),
-            prop_d("fill", Params::exact(&[&[P::String, P::Int, P::Float]]), "none"),
-            prop_d("streamName", Params::exact(&[STR]), "the first parent's name"),
+            prop_d(
+                "fill",
+                Params::exact(&[&[P::String, P::Int, P::Float]]),
+                "none",
+            ),
+            prop_d(
+                "streamName",
+                Params::exact(&[STR]),
+                "the first parent's name",
+            ),
             field("deleteAll", &[BOOL]),
         ],
         wants: Wants::Same,
@@ -34,7 +42,7 @@ pub static SPECS: &[NodeSpec] = &[
     },
     NodeSpec {
         kind: NodeKind::Combine,
-        args: Params::variadic(&[LAMBDA], LAMBDA),
+        args: Params::variadic(&[PRED], PRED),
         props: &[
             prop("as", Params::variadic(&[STR], STR)),
             prop_d("delimiter", Params::exact(&[STR]), "."),
@@ -106,12 +114,18 @@ fn check_as_names(node: &Node, expected: usize, what: &str, out: &mut Vec<Diagno
     let delim = node.string("delimiter").unwrap_or(".");
     for (i, n) in names.iter().enumerate() {
         if n.is_empty() {
-            out.push(err(Code::InvalidName, span, "must provide a prefix name, got ''"));
+            out.push(err(
+                Code::InvalidName,
+                span,
+                "must provide a prefix name, got ''",
+            ));
         } else if !delim.is_empty() && n.contains(delim) {
             out.push(err(
                 Code::InvalidName,
                 span,
-                format!("cannot use name {n} as field prefix, it contains the delimiter \"{delim}\""),
+                format!(
+                    "cannot use name {n} as field prefix, it contains the delimiter \"{delim}\""
+                ),
             ));
         }
         if names[..i].contains(n) {
@@ -130,8 +144,12 @@ fn validate_join(node: &Node, out: &mut Vec<Diagnostic>) {
         if let Some(s) = p.arg(0).and_then(crate::ir::Arg::as_str) {
             if !matches!(s, "null" | "none") {
                 out.push(
-                    err(Code::InvalidValue, p.span, format!("unexpected fill option {s}"))
-                        .with_note("join fill takes 'null', 'none', an int or a float"),
+                    err(
+                        Code::InvalidValue,
+                        p.span,
+                        format!("unexpected fill option {s}"),
+                    )
+                    .with_note("join fill takes 'null', 'none', an int or a float"),
                 );
             }
         }

@@ -58,14 +58,24 @@ pub static SPECS: &[NodeSpec] = &[
         "the n points with the smallest values",
     ),
     fnode(NodeKind::Stddev, FIELD, S, "sample standard deviation"),
-    fnode(NodeKind::Difference, FIELD, Provides::Same, "difference with the previous value"),
+    fnode(
+        NodeKind::Difference,
+        FIELD,
+        Provides::Same,
+        "difference with the previous value",
+    ),
     fnode(
         NodeKind::MovingAverage,
         Params::exact(&[STR, INT]),
         Provides::Same,
         "moving average over a window of points",
     ),
-    fnode(NodeKind::CumulativeSum, FIELD, Provides::Same, "running sum"),
+    fnode(
+        NodeKind::CumulativeSum,
+        FIELD,
+        Provides::Same,
+        "running sum",
+    ),
     fnode(
         NodeKind::Elapsed,
         Params::exact(&[STR, DUR]),

@@ -102,7 +102,12 @@ pub static SPECS: &[NodeSpec] = &[
 ];
 
 fn validate_stats(node: &Node, out: &mut Vec<Diagnostic>) {
-    if node.args.first().and_then(crate::ir::Arg::as_duration).is_some_and(|d| d <= 0) {
+    if node
+        .args
+        .first()
+        .and_then(crate::ir::Arg::as_duration)
+        .is_some_and(|d| d <= 0)
+    {
         out.push(err(
             Code::InvalidValue,
             node.span,

@@ -27,6 +27,9 @@ pub enum P {
     Bool,
     Duration,
     Lambda,
+    /// A lambda that must evaluate to bool where its type is known
+    /// (where, alert levels, stateDuration, …).
+    Predicate,
     Star,
     Regex,
     /// A node (the extra parents of `join`/`union`).
@@ -44,6 +47,7 @@ impl P {
             P::Bool => "bool",
             P::Duration => "duration",
             P::Lambda => "lambda",
+            P::Predicate => "lambda",
             P::Star => "star",
             P::Regex => "regex",
             P::Node => "node",
@@ -61,6 +65,7 @@ pub const STR: Accepts = &[P::String];
 pub const BOOL: Accepts = &[P::Bool];
 pub const DUR: Accepts = &[P::Duration];
 pub const LAMBDA: Accepts = &[P::Lambda];
+pub const PRED: Accepts = &[P::Predicate];
 pub const NODE: Accepts = &[P::Node];
 pub const STR_OR_STAR: Accepts = &[P::String, P::Star];
 /// A field value: float, int, string or bool.

@@ -31,7 +31,7 @@ pub static SPECS: &[NodeSpec] = &[
             field("database", &[STR]),
             field("retentionPolicy", &[STR]),
             prop_d("measurement", Params::exact(&[STR]), "'' (any)"),
-            prop_acc("where", Params::exact(&[LAMBDA])),
+            prop_acc("where", Params::exact(&[PRED])),
             prop("groupBy", Params::variadic(&[], STR_OR_STAR)),
             flag("groupByMeasurement"),
             field("truncate", &[DUR]),
@@ -58,7 +58,11 @@ pub static SPECS: &[NodeSpec] = &[
                 Params::variadic(&[], &[P::String, P::Star, P::Duration, P::TimeDim]),
             ),
             flag("groupByMeasurement"),
-            prop_d("fill", Params::exact(&[&[P::String, P::Int, P::Float]]), "none"),
+            prop_d(
+                "fill",
+                Params::exact(&[&[P::String, P::Int, P::Float]]),
+                "none",
+            ),
             field("cluster", &[STR]),
         ],
         wants: Wants::Batch,
@@ -143,7 +147,9 @@ fn validate_query(node: &Node, out: &mut Vec<Diagnostic>) {
                         p.span,
                         format!("unexpected fill option {s}"),
                     )
-                    .with_note("fill takes 'null', 'none', 'previous', 'linear', an int or a float"),
+                    .with_note(
+                        "fill takes 'null', 'none', 'previous', 'linear', an int or a float",
+                    ),
                 );
             }
         }

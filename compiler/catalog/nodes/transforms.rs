@@ -27,7 +27,7 @@ const fn same(
 pub static SPECS: &[NodeSpec] = &[
     same(
         NodeKind::Where,
-        Params::exact(&[LAMBDA]),
+        Params::exact(&[PRED]),
         &[],
         None,
         "keeps the points for which the predicate is true",
@@ -134,7 +134,7 @@ pub static SPECS: &[NodeSpec] = &[
     ),
     same(
         NodeKind::StateDuration,
-        Params::exact(&[LAMBDA]),
+        Params::exact(&[PRED]),
         &[
             prop_d("as", Params::exact(&[STR]), "state_duration"),
             prop_d("unit", Params::exact(&[DUR]), "1s"),
@@ -144,7 +144,7 @@ pub static SPECS: &[NodeSpec] = &[
     ),
     same(
         NodeKind::StateCount,
-        Params::exact(&[LAMBDA]),
+        Params::exact(&[PRED]),
         &[prop_d("as", Params::exact(&[STR]), "state_count")],
         None,
         "how many consecutive points the predicate has been true",
@@ -297,7 +297,10 @@ fn validate_sample(node: &Node, out: &mut Vec<Diagnostic>) {
 
 fn validate_log(node: &Node, out: &mut Vec<Diagnostic>) {
     if let Some(level) = node.string("level") {
-        if !matches!(level.to_ascii_uppercase().as_str(), "DEBUG" | "INFO" | "WARN" | "ERROR") {
+        if !matches!(
+            level.to_ascii_uppercase().as_str(),
+            "DEBUG" | "INFO" | "WARN" | "ERROR"
+        ) {
             out.push(
                 err(
                     Code::InvalidValue,
