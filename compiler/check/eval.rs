@@ -215,6 +215,17 @@ impl Checker<'_> {
 
     /// `time(d[, offset])`, the only global function (used by `query().groupBy`).
     fn global_call(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Value {
+        if name.node != "time" && crate::catalog::builtins::Builtin::lookup(&name.node).is_some() {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UnknownFunction,
+                    format!("{}() can only be called inside a lambda", name.node),
+                )
+                .with_primary(name.span, "a lambda function")
+                .with_note(format!("write `lambda: {}(...)`", name.node)),
+            );
+            return Value::Poison;
+        }
         let callee = self.lookup(&name.node, name.span);
         match callee {
             Value::Poison => return Value::Poison,

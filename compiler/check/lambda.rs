@@ -305,9 +305,10 @@ fn first_line(s: &str) -> String {
     s.lines().last().unwrap_or("").trim().to_string()
 }
 
-fn article(t: Type) -> String {
+pub(crate) fn article(t: Type) -> String {
     match t {
         Type::Int => "an int".into(),
+        Type::Regex => "a regex".into(),
         _ => format!("a {t}"),
     }
 }

@@ -120,6 +120,11 @@ pub(crate) struct Checker<'a> {
     pub lambda_asts: Vec<ast::Expr>,
     /// Node arguments of the call being checked (join/union parents).
     pub pending_nodes: Vec<ir::NodeId>,
+    /// The node whose call or property is being checked.
+    pub current_node: Option<ir::NodeId>,
+    /// Nodes with an invalid argument somewhere: their catalog rules are not
+    /// run, so one mistake is not reported twice.
+    pub poisoned: std::collections::HashSet<ir::NodeId>,
 }
 
 impl<'a> Checker<'a> {
@@ -143,6 +148,8 @@ impl<'a> Checker<'a> {
             root,
             lambda_asts: Vec::new(),
             pending_nodes: Vec::new(),
+            current_node: None,
+            poisoned: Default::default(),
         };
         let id = cx.new_node(kind, None, Vec::new(), Span::default(), None);
         cx.scope.push(Binding::builtin(root, Value::Node(id)));
@@ -156,7 +163,11 @@ impl<'a> Checker<'a> {
         }
         self.add_stats_noops();
         validate::validate(self);
-        lints::lint(self);
+        // Lints on a script with errors are mostly noise (an unused var is
+        // often a misspelled use).
+        if !self.diags.iter().any(Diagnostic::is_error) {
+            lints::lint(self);
+        }
     }
 
     fn statement(&mut self, st: &ast::Statement) {
