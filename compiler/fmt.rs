@@ -324,6 +324,77 @@ fn push_quoted(out: &mut String, value: &str, quote: char) {
     out.push(quote);
 }
 
+/// The AST without spans, parentheses or comments: what formatting must
+/// preserve (`normalize_program(parse(format(x))) == normalize_program(parse(x))`).
+pub fn normalize_program(p: &Program) -> Vec<Statement> {
+    p.statements.iter().map(normalize_statement).collect()
+}
+
+fn normalize_statement(s: &Statement) -> Statement {
+    use crate::span::{Span, Spanned};
+    let id = |i: &Spanned<String>| Spanned::new(i.node.clone(), Span::default());
+    match s {
+        Statement::Var { name, value, .. } => Statement::Var {
+            name: id(name),
+            value: normalize(value),
+            span: Span::default(),
+        },
+        Statement::TypedVar { name, ty, .. } => Statement::TypedVar {
+            name: id(name),
+            ty: id(ty),
+            span: Span::default(),
+        },
+        Statement::Dbrp { db, rp, .. } => Statement::Dbrp {
+            db: id(db),
+            rp: id(rp),
+            span: Span::default(),
+        },
+        Statement::Expr(e) => Statement::Expr(normalize(e)),
+    }
+}
+
+pub fn normalize(e: &Expr) -> Expr {
+    use crate::span::{Span, Spanned};
+    let e = unparen(e);
+    let n = |x: &Expr| Box::new(normalize(x));
+    let kind = match &e.kind {
+        ExprKind::Lambda(b) => ExprKind::Lambda(n(b)),
+        ExprKind::List(items) => ExprKind::List(items.iter().map(normalize).collect()),
+        ExprKind::Unary { op, operand } => ExprKind::Unary {
+            op: *op,
+            operand: n(operand),
+        },
+        ExprKind::Binary {
+            op, left, right, ..
+        } => ExprKind::Binary {
+            op: *op,
+            op_span: Span::default(),
+            left: n(left),
+            right: n(right),
+        },
+        ExprKind::Call { name, args } => ExprKind::Call {
+            name: Spanned::new(name.node.clone(), Span::default()),
+            args: args.iter().map(normalize).collect(),
+        },
+        ExprKind::Chain {
+            target,
+            op,
+            name,
+            args,
+        } => ExprKind::Chain {
+            target: n(target),
+            op: *op,
+            name: Spanned::new(name.node.clone(), Span::default()),
+            args: args.as_ref().map(|a| a.iter().map(normalize).collect()),
+        },
+        other => other.clone(),
+    };
+    Expr {
+        kind,
+        span: Span::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,76 +416,6 @@ mod tests {
             "meaning changed:\n{once}"
         );
         once
-    }
-
-    /// The AST without spans, parentheses or comments.
-    pub(crate) fn normalize_program(p: &Program) -> Vec<Statement> {
-        p.statements.iter().map(normalize_statement).collect()
-    }
-
-    fn normalize_statement(s: &Statement) -> Statement {
-        use crate::span::{Span, Spanned};
-        let id = |i: &Spanned<String>| Spanned::new(i.node.clone(), Span::default());
-        match s {
-            Statement::Var { name, value, .. } => Statement::Var {
-                name: id(name),
-                value: normalize(value),
-                span: Span::default(),
-            },
-            Statement::TypedVar { name, ty, .. } => Statement::TypedVar {
-                name: id(name),
-                ty: id(ty),
-                span: Span::default(),
-            },
-            Statement::Dbrp { db, rp, .. } => Statement::Dbrp {
-                db: id(db),
-                rp: id(rp),
-                span: Span::default(),
-            },
-            Statement::Expr(e) => Statement::Expr(normalize(e)),
-        }
-    }
-
-    pub(crate) fn normalize(e: &Expr) -> Expr {
-        use crate::span::{Span, Spanned};
-        let e = unparen(e);
-        let n = |x: &Expr| Box::new(normalize(x));
-        let kind = match &e.kind {
-            ExprKind::Lambda(b) => ExprKind::Lambda(n(b)),
-            ExprKind::List(items) => ExprKind::List(items.iter().map(normalize).collect()),
-            ExprKind::Unary { op, operand } => ExprKind::Unary {
-                op: *op,
-                operand: n(operand),
-            },
-            ExprKind::Binary {
-                op, left, right, ..
-            } => ExprKind::Binary {
-                op: *op,
-                op_span: Span::default(),
-                left: n(left),
-                right: n(right),
-            },
-            ExprKind::Call { name, args } => ExprKind::Call {
-                name: Spanned::new(name.node.clone(), Span::default()),
-                args: args.iter().map(normalize).collect(),
-            },
-            ExprKind::Chain {
-                target,
-                op,
-                name,
-                args,
-            } => ExprKind::Chain {
-                target: n(target),
-                op: *op,
-                name: Spanned::new(name.node.clone(), Span::default()),
-                args: args.as_ref().map(|a| a.iter().map(normalize).collect()),
-            },
-            other => other.clone(),
-        };
-        Expr {
-            kind,
-            span: Span::default(),
-        }
     }
 
     const GETTING_STARTED: [&str; 5] = [

@@ -174,6 +174,12 @@ pub enum LexErrorKind {
     OperatorInOperandPosition(&'static str),
     /// `lambda :`
     LambdaSpace,
+    /// `1h30m`: a duration directly followed by another; carries the first
+    /// literal's text and the total, for the hint.
+    MultiUnitDuration {
+        first: String,
+        total_nanos: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -277,8 +283,29 @@ impl LexError {
             )
             .with_primary(span, "remove the space before this `:`")
             .with_note("hint: write `lambda: expression`"),
+            K::MultiUnitDuration { first, total_nanos } => Diagnostic::error(
+                Code::MultiUnitDuration,
+                format!("`{first}{text}` is two durations: a duration literal has a single unit"),
+            )
+            .with_primary(span, "a second duration cannot follow the first")
+            .with_note(format!(
+                "hint: write the total in one unit, e.g. `{}`",
+                suggest_single_unit(*total_nanos)
+            )),
         }
     }
+}
+
+/// The largest unit that expresses `nanos` exactly, e.g. `90m`.
+fn suggest_single_unit(nanos: i64) -> String {
+    const UNITS: [&str; 7] = ["w", "d", "h", "m", "s", "ms", "u"];
+    for unit in UNITS {
+        let per = unit_nanos(unit).unwrap_or(1);
+        if nanos % per == 0 {
+            return format!("{}{unit}", nanos / per);
+        }
+    }
+    format!("{}u", nanos / 1_000)
 }
 
 /// The lexer state of §1.1, kept in logos' `extras`.
@@ -613,6 +640,8 @@ pub struct Lexer<'a> {
     source: &'a str,
     pub comments: Vec<Comment>,
     prev_ident_lambda_end: Option<usize>,
+    /// The last duration token (end, text, nanos), to catch `1h30m`.
+    prev_duration: Option<(usize, &'a str, i64)>,
 }
 
 impl<'a> Lexer<'a> {
@@ -622,6 +651,7 @@ impl<'a> Lexer<'a> {
             source,
             comments: Vec::new(),
             prev_ident_lambda_end: None,
+            prev_duration: None,
         }
     }
 
@@ -668,6 +698,20 @@ impl<'a> Iterator for Lexer<'a> {
                     continue;
                 }
             };
+            if let Token::Duration(d) = &tok {
+                if let Some((end, first, nanos)) = self.prev_duration.take() {
+                    if end == range.start {
+                        let kind = LexErrorKind::MultiUnitDuration {
+                            first: first.to_string(),
+                            total_nanos: nanos.saturating_add(d.nanos),
+                        };
+                        return Some(Err(LexError { kind, span }));
+                    }
+                }
+                self.prev_duration = Some((range.end, d.text, d.nanos));
+            } else {
+                self.prev_duration = None;
+            }
             self.prev_ident_lambda_end = matches!(tok, Token::Ident("lambda")).then_some(range.end);
             self.set_state(&tok);
             return Some(Ok((range.start, tok, range.end)));
@@ -835,7 +879,14 @@ mod tests {
             vec![d(300_000_000_000, "5m"), Token::Ident("in")]
         );
         assert_eq!(
-            toks("1h30m"),
+            err("1h30m"),
+            LexErrorKind::MultiUnitDuration {
+                first: "1h".into(),
+                total_nanos: 5_400_000_000_000
+            }
+        );
+        assert_eq!(
+            toks("1h 30m"),
             vec![d(3_600_000_000_000, "1h"), d(1_800_000_000_000, "30m")]
         );
         assert_eq!(err("5ns"), LexErrorKind::NanosecondDuration);
