@@ -39,7 +39,9 @@ pub fn check_with_vars(
     vars: &HashMap<String, Arg>,
 ) -> (Option<Pipeline>, Vec<Diagnostic>) {
     let (program, mut diags) = crate::parser::parse(source);
-    let Some(program) = program else {
+    // Syntax errors stop here: a recovered AST would give misleading
+    // semantic errors.
+    let Some(program) = program.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
         return (None, diags);
     };
     let (pipeline, more) = check_program(source, &program, vars);
