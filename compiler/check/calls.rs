@@ -509,9 +509,7 @@ impl Checker<'_> {
                     self.diags.push(
                         Diagnostic::error(
                             Code::DoubleQuotes,
-                            format!(
-                                "cannot assign *ast.ReferenceNode to type string, did you use double quotes instead of single quotes?"
-                            ),
+                            "cannot assign *ast.ReferenceNode to type string, did you use double quotes instead of single quotes?",
                         )
                         .with_primary(a.span, "this is a field reference")
                         .with_note(format!("write '{r}' (single quotes) for a string")),

@@ -19,6 +19,9 @@ mod scope;
 mod suggest;
 mod validate;
 
+#[cfg(test)]
+mod tests;
+
 use crate::ast;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{self, Arg, Dbrp, Pipeline, TaskType};
