@@ -10,6 +10,7 @@
 
 mod calls;
 mod deadman;
+mod depth;
 mod eval;
 pub mod golang;
 mod lambda;
@@ -47,7 +48,13 @@ pub fn check_with_vars(
     let Some(program) = program.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
         return (None, diags);
     };
+    if let Some(deep) = depth::too_deep(&program) {
+        diags.push(nesting_error(deep.span));
+        depth::drop_program(program);
+        return (None, diags);
+    }
     let (pipeline, more) = check_program(source, &program, vars);
+    depth::drop_program(program);
     diags.extend(more);
     if diags.iter().any(Diagnostic::is_error) {
         (None, diags)
@@ -63,6 +70,11 @@ pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
     let Some(expr) = expr else {
         return (None, diags);
     };
+    if depth::expr_too_deep(&expr) {
+        diags.push(nesting_error(expr.span));
+        depth::drop_expr(expr);
+        return (None, diags);
+    }
     let body = match expr.kind {
         ast::ExprKind::Lambda(body) => *body,
         _ => expr,
@@ -90,6 +102,18 @@ pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
     } else {
         (Some(lambda), diags)
     }
+}
+
+fn nesting_error(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::NestingTooDeep,
+        format!(
+            "expression nested too deeply (more than {} levels)",
+            depth::MAX_DEPTH
+        ),
+    )
+    .with_primary(span, "")
+    .with_note("split the expression or the chain with `var`s")
 }
 
 /// Checks an already parsed program (no parse diagnostics included).

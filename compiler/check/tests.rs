@@ -203,3 +203,25 @@ fn lints_can_be_allowed() {
     assert_eq!(codes(src), [Code::UnusedVar]);
     assert!(codes(&format!("// tickc:allow(W0102)\n{src}")).is_empty());
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    // Just under the limit still checks (on a 2 MiB test thread).
+    let n = super::depth::MAX_DEPTH - 10;
+    let src = format!(
+        "stream|from().where(lambda: {}\"x\"{} > 0)|httpOut('x')",
+        "(".repeat(n),
+        ")".repeat(n)
+    );
+    assert!(crate::check(&src).0.is_some());
+    let chain = format!("stream|from(){}", "|log()".repeat(n));
+    assert!(crate::check(&chain).0.is_some());
+    // Far over it: one clear error.
+    let src = format!("stream|from(){}", "|log()".repeat(20_000));
+    let (p, d) = crate::check(&src);
+    assert!(p.is_none());
+    assert_eq!(d[0].code, Code::NestingTooDeep);
+    let (l, d) = crate::check_lambda(&format!("{}1", "-".repeat(20_000)));
+    assert!(l.is_none());
+    assert_eq!(d[0].code, Code::NestingTooDeep);
+}

@@ -76,6 +76,7 @@ codes! {
     DivideByZero = "E0407": "an integer division or modulo by a literal zero";
     InvalidRegex = "E0408": "a regex literal that does not compile";
     ConstOverflow = "E0409": "a constant expression that overflows int64";
+    NestingTooDeep = "E0410": "an expression or chain nested too deeply to check";
     // Pipeline validation
     EdgeMismatch = "E0501": "a child whose wanted edge type differs from its parent's";
     NoEdge = "E0502": "a child of a node that provides no edge";
