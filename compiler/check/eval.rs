@@ -86,7 +86,7 @@ impl Checker<'_> {
 
     /// A name in scope (marked used), or an error listing the names in scope.
     pub(crate) fn lookup(&mut self, name: &str, span: Span) -> Value {
-        if let Some(b) = self.scope.iter().find(|b| b.name == name) {
+        if let Some(b) = self.scope.get(name) {
             b.used.set(true);
             return b.value.clone();
         }
@@ -138,7 +138,7 @@ impl Checker<'_> {
         let mut diags = std::mem::take(&mut self.diags);
         let this = &*self;
         let mut resolve = |name: &str, span: Span, d: &mut Vec<Diagnostic>| -> Resolved {
-            let Some(b) = this.scope.iter().find(|b| b.name == name) else {
+            let Some(b) = this.scope.get(name) else {
                 d.push(this.undefined(name, span));
                 return Resolved::Poison;
             };

@@ -92,7 +92,7 @@ fn unparen(e: &ast::Expr) -> &ast::Expr {
 /// W0102: a scalar, list or lambda `var` that nothing uses. Node vars are
 /// exempt: their pipeline runs whether or not the name is used again.
 fn unused_vars(cx: &Checker<'_>, out: &mut Vec<Diagnostic>) {
-    for b in &cx.scope {
+    for b in cx.scope.iter() {
         let Some(span) = b.span else { continue };
         if b.used.get() || matches!(b.value, Value::Node(_) | Value::Handler(..) | Value::Poison) {
             continue;

@@ -141,7 +141,7 @@ pub fn check_program(
 pub(crate) struct Checker<'a> {
     pub diags: Vec<Diagnostic>,
     pub pipeline: Pipeline,
-    pub scope: Vec<Binding>,
+    pub scope: scope::Scope,
     pub task_vars: &'a HashMap<String, Arg>,
     /// The root keyword of the task (`stream` or `batch`).
     pub root: &'static str,
@@ -172,7 +172,7 @@ impl<'a> Checker<'a> {
                 vars: Vec::new(),
                 nodes: Vec::new(),
             },
-            scope: Vec::new(),
+            scope: scope::Scope::default(),
             task_vars,
             root,
             lambda_asts: Vec::new(),
@@ -268,7 +268,7 @@ impl<'a> Checker<'a> {
     }
 
     fn declare(&mut self, name: &ast::Ident, value: Value, span: Span) {
-        if let Some(prev) = self.scope.iter().find(|b| b.name == name.node) {
+        if let Some(prev) = self.scope.get(&name.node) {
             let mut d = Diagnostic::error(
                 Code::RedefinedVar,
                 format!("attempted to redefine {}, vars are immutable", name.node),

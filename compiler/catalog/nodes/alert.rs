@@ -47,7 +47,7 @@ pub static ALERT_PROPS: &[PropSpec] = &[
     field("topic", &[STR]),
 ];
 
-fn validate_alert(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_alert(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     if let Some(p) = node.prop("flapping") {
         let low = p.arg(0).and_then(crate::ir::Arg::as_float);
         let high = p.arg(1).and_then(crate::ir::Arg::as_float);
