@@ -128,7 +128,7 @@ impl Checker<'_> {
         let expr = self.typed_expr(body);
         ir::Lambda {
             expr,
-            source: super::print::expr(body),
+            source: crate::fmt::inline(body),
             span: body.span,
         }
     }

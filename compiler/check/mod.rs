@@ -15,7 +15,6 @@ mod eval;
 pub mod golang;
 mod lambda;
 mod lints;
-pub mod print;
 mod scope;
 mod suggest;
 mod validate;
@@ -94,7 +93,7 @@ pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
     .expr(&body);
     let lambda = ir::Lambda {
         expr: typed,
-        source: print::expr(&body),
+        source: crate::fmt::inline(&body),
         span: body.span,
     };
     if diags.iter().any(Diagnostic::is_error) {
