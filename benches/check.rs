@@ -54,7 +54,10 @@ data{i}
 fn frontend(c: &mut Criterion) {
     let script = generate(1 << 20);
     let (_, diags) = compiler::parser::parse(&script);
-    assert!(diags.is_empty(), "the generated script must parse: {diags:?}");
+    assert!(
+        diags.is_empty(),
+        "the generated script must parse: {diags:?}"
+    );
 
     let mut g = c.benchmark_group("frontend");
     g.throughput(Throughput::Bytes(script.len() as u64));
@@ -69,7 +72,11 @@ fn frontend(c: &mut Criterion) {
         b.iter(|| compiler::lexer::lex(black_box(&script)).tokens.len())
     });
     g.bench_function("lex_parse", |b| {
-        b.iter(|| compiler::parser::parse(black_box(&script)).0.map(|p| p.statements.len()))
+        b.iter(|| {
+            compiler::parser::parse(black_box(&script))
+                .0
+                .map(|p| p.statements.len())
+        })
     });
     g.bench_function("check", |b| {
         b.iter(|| compiler::check(black_box(&script)).1.len())

@@ -155,7 +155,7 @@ fn soup(rng: &mut Rng) -> Vec<u8> {
     let n = 1 + rng.below(40);
     let mut s = String::new();
     for _ in 0..n {
-        s.push_str(*rng.pick(SOUP));
+        s.push_str(rng.pick::<&str>(SOUP));
         if rng.below(3) == 0 {
             s.push(' ');
         }
