@@ -58,7 +58,16 @@ fn check_lambda_types_and_folds() {
     let (l, _) = crate::check_lambda("if(\"x\" > 1, 'a', 'b')");
     assert_eq!(l.unwrap().expr.ty, Type::String);
     let (l, _) = crate::check_lambda("\"a\" % 2");
+    assert_eq!(l.unwrap().expr.ty, Type::Dynamic);
+    // A reference is never a time, duration or regex.
+    let (l, d) = crate::check_lambda("hour(\"x\")");
+    assert!(l.is_none());
+    assert_eq!(d[0].code, Code::FunctionSignature);
+    let (l, _) = crate::check_lambda("hour(\"time\")");
     assert_eq!(l.unwrap().expr.ty, Type::Int);
+    let (l, d) = crate::check_lambda("\"host\" =~ \"pattern\"");
+    assert!(l.is_none());
+    assert_eq!(d[0].code, Code::BinaryTypeMismatch);
     let (l, _) = crate::check_lambda("-\"a\"");
     assert_eq!(l.unwrap().expr.ty, Type::Dynamic);
 }
