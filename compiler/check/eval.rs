@@ -124,7 +124,7 @@ impl Checker<'_> {
 
     /// Checks a lambda body in the current scope.
     pub(crate) fn lambda(&mut self, body: &ast::Expr) -> ir::Lambda {
-        self.lambda_asts.push(body.clone());
+        super::lints::quotes_pitfall(body, &mut self.lambda_lints);
         let expr = self.typed_expr(body);
         ir::Lambda {
             expr,

@@ -33,7 +33,7 @@ pub(crate) fn allowed_codes(source: &str) -> HashSet<Code> {
 
 pub(crate) fn lint(cx: &mut Checker<'_>) {
     let mut out = Vec::new();
-    quotes_pitfall(cx, &mut out);
+    out.append(&mut cx.lambda_lints);
     unused_vars(cx, &mut out);
     alerts(cx, &mut out);
     windows(cx, &mut out);
@@ -41,7 +41,10 @@ pub(crate) fn lint(cx: &mut Checker<'_>) {
 }
 
 /// W0101: `"host" == "server1"` compares two fields; `'server1'` was meant.
-fn quotes_pitfall(cx: &Checker<'_>, out: &mut Vec<Diagnostic>) {
+/// Run on each lambda body as it is checked (the warnings wait in
+/// `Checker::lambda_lints` until the script is known to have no errors).
+pub(crate) fn quotes_pitfall(e: &ast::Expr, out: &mut Vec<Diagnostic>) {
+    walk(e, out);
     fn walk(e: &ast::Expr, out: &mut Vec<Diagnostic>) {
         match &e.kind {
             ExprKind::Binary {
@@ -76,9 +79,6 @@ fn quotes_pitfall(cx: &Checker<'_>, out: &mut Vec<Diagnostic>) {
             ExprKind::Call { args, .. } => args.iter().for_each(|a| walk(a, out)),
             _ => {}
         }
-    }
-    for e in &cx.lambda_asts {
-        walk(e, out);
     }
 }
 

@@ -144,8 +144,8 @@ pub(crate) struct Checker<'a> {
     pub task_vars: &'a HashMap<String, Arg>,
     /// The root keyword of the task (`stream` or `batch`).
     pub root: &'static str,
-    /// Every lambda body in the script, for the lints.
-    pub lambda_asts: Vec<ast::Expr>,
+    /// Lint warnings found while checking lambdas (reported by `lints::lint`).
+    pub lambda_lints: Vec<Diagnostic>,
     /// Node arguments of the call being checked (join/union parents).
     pub pending_nodes: Vec<ir::NodeId>,
     /// The node whose call or property is being checked.
@@ -174,7 +174,7 @@ impl<'a> Checker<'a> {
             scope: scope::Scope::default(),
             task_vars,
             root,
-            lambda_asts: Vec::new(),
+            lambda_lints: Vec::new(),
             pending_nodes: Vec::new(),
             current_node: None,
             poisoned: Default::default(),
