@@ -102,7 +102,10 @@ pub fn unescape(raw: &str, quote: char) -> String {
 }
 
 impl Token<'_> {
-    /// Whether the lexer is in operator state after this token (§1.1).
+    /// Whether the lexer is in operator state after this token (§1.1). As in
+    /// Kapacitor, that is after every identifier-like word (keywords
+    /// included, even `AND`, `OR` and `lambda:`), number, duration, string,
+    /// reference and `)`; but not after `]`, a regex or the star.
     fn ends_operand(&self) -> bool {
         matches!(
             self,
@@ -111,15 +114,15 @@ impl Token<'_> {
                 | Token::Dbrp
                 | Token::True
                 | Token::False
+                | Token::And
+                | Token::Or
+                | Token::Lambda
                 | Token::Int(_)
                 | Token::Float(_)
                 | Token::Duration(_)
                 | Token::Str(_)
                 | Token::Reference(_)
-                | Token::Regex(_)
-                | Token::Star
                 | Token::RParen
-                | Token::RBracket
         )
     }
 
@@ -987,6 +990,19 @@ mod tests {
             ]
         );
         assert_eq!(err("/abc"), LexErrorKind::UnterminatedRegex);
+        // Keywords leave operator state: `/` after `AND` divides; after `]`
+        // and a regex we are back in operand state.
+        assert_eq!(
+            toks("AND / ]/x/ /y/"),
+            vec![
+                T::Tok(Token::And),
+                T::Tok(Token::Div),
+                T::Tok(Token::RBracket),
+                T::Regex("x".into()),
+                T::Regex("y".into())
+            ]
+        );
+        assert_eq!(toks("lambda: *"), vec![Token::Lambda, Token::Mul]);
     }
 
     #[test]
