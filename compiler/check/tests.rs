@@ -234,3 +234,42 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert!(l.is_none());
     assert_eq!(d[0].code, Code::NestingTooDeep);
 }
+
+#[test]
+fn ir_text_form_is_stable() {
+    let p = ok("dbrp \"telegraf\".\"autogen\"\nvar t = 70\nvar h string\n\
+                stream|from().measurement('cpu').where(lambda: \"host\" == h)\
+                |alert().crit(lambda: \"usage_idle\" < t).slack().channel('#a')");
+    let text = crate::ir::text::render(&p);
+    assert_eq!(
+        text,
+        "task stream\n\
+         dbrp \"telegraf\".\"autogen\"\n\
+         var t int = 70\n\
+         var h string\n\
+         \n\
+         stream0: stream (noedge -> stream)\n\
+         from1: from (stream -> stream) parents=[stream0]\n  \
+         .measurement('cpu')\n  \
+         .where(lambda: (\"host\":dynamic == '':string):bool)\n\
+         alert2: alert (stream -> stream) parents=[from1]\n  \
+         .crit(lambda: (\"usage_idle\":dynamic < 70:int):bool)\n  \
+         handler .slack()\n    \
+         .channel('#a')\n"
+    );
+}
+
+#[test]
+fn ir_bincode_round_trip_unit() {
+    let p = ok(
+        "var f = lambda: \"x\" > 1.5\nbatch|query('SELECT * FROM \"a\".\"b\".\"c\"')\
+                .every(1m).groupBy(time(1m, 5s), 'host')\
+                |eval(lambda: f, lambda: -\"y\" * 2).as('a', 'b')\
+                |deadman(1.0, 1m, f).email('x@example.com')",
+    );
+    let cfg = bincode::config::standard();
+    let bytes = bincode::serde::encode_to_vec(&p, cfg).unwrap();
+    let (back, n): (Pipeline, usize) = bincode::serde::decode_from_slice(&bytes, cfg).unwrap();
+    assert_eq!(n, bytes.len());
+    assert_eq!(back, p);
+}
