@@ -31,15 +31,25 @@ use scope::{Binding, Value};
 use std::collections::HashMap;
 
 /// Checks a whole script. The pipeline is `None` when there is any error.
+/// Typed declarations without a value (`var x float`) get their type's zero
+/// value, as when Kapacitor defines a template.
 pub fn check(source: &str) -> (Option<Pipeline>, Vec<Diagnostic>) {
-    check_with_vars(source, &HashMap::new())
+    check_source(source, None)
 }
 
-/// Like `check`, with task vars overriding `var x = …` defaults and filling
-/// typed declarations (the type must match exactly, §2.2).
+/// Checks a task: its vars override `var x = …` defaults and must fill every
+/// typed declaration (`missing value for var "x".`); types must match
+/// exactly (`invalid type supplied for x, got int exp float`), §2.2.
 pub fn check_with_vars(
     source: &str,
     vars: &HashMap<String, Arg>,
+) -> (Option<Pipeline>, Vec<Diagnostic>) {
+    check_source(source, Some(vars))
+}
+
+fn check_source(
+    source: &str,
+    vars: Option<&HashMap<String, Arg>>,
 ) -> (Option<Pipeline>, Vec<Diagnostic>) {
     let (program, mut diags) = crate::parser::parse(source);
     // Syntax errors stop here: a recovered AST would give misleading
@@ -115,11 +125,12 @@ fn nesting_error(span: Span) -> Diagnostic {
     .with_note("split the expression or the chain with `var`s")
 }
 
-/// Checks an already parsed program (no parse diagnostics included).
+/// Checks an already parsed program (no parse diagnostics included);
+/// `vars` as for `check_with_vars`, `None` for template semantics.
 pub fn check_program(
     source: &str,
     program: &ast::Program,
-    vars: &HashMap<String, Arg>,
+    vars: Option<&HashMap<String, Arg>>,
 ) -> (Option<Pipeline>, Vec<Diagnostic>) {
     let mut cx = Checker::new(program, vars);
     cx.run(program);
@@ -141,7 +152,7 @@ pub(crate) struct Checker<'a> {
     pub diags: Vec<Diagnostic>,
     pub pipeline: Pipeline,
     pub scope: scope::Scope,
-    pub task_vars: &'a HashMap<String, Arg>,
+    pub task_vars: Option<&'a HashMap<String, Arg>>,
     /// The root keyword of the task (`stream` or `batch`).
     pub root: &'static str,
     /// Lint warnings found while checking lambdas (reported by `lints::lint`).
@@ -156,7 +167,7 @@ pub(crate) struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn new(program: &ast::Program, task_vars: &'a HashMap<String, Arg>) -> Self {
+    fn new(program: &ast::Program, task_vars: Option<&'a HashMap<String, Arg>>) -> Self {
         let mut diags = Vec::new();
         let task_type = infer_task_type(program, &mut diags);
         let (root, kind) = match task_type {
@@ -202,7 +213,7 @@ impl<'a> Checker<'a> {
         match st {
             ast::Statement::Var { name, value, span } => {
                 let mut v = self.eval(value);
-                if let Some(over) = self.task_vars.get(&name.node) {
+                if let Some(over) = self.task_vars.and_then(|v| v.get(&name.node)) {
                     v = self.override_var(name, &v, over);
                 }
                 self.declare(name, v, *span);
@@ -222,8 +233,19 @@ impl<'a> Checker<'a> {
                     self.declare(name, Value::Poison, *span);
                     return;
                 };
-                let v = match self.task_vars.get(&name.node) {
-                    Some(over) => self.override_var(name, &Value::Arg(zero_value(t)), over),
+                let v = match self.task_vars.map(|v| v.get(&name.node)) {
+                    Some(Some(over)) => self.override_var(name, &Value::Arg(zero_value(t)), over),
+                    Some(None) => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::MissingVarValue,
+                                format!("missing value for var \"{}\".", name.node),
+                            )
+                            .with_primary(name.span, "declared without a value")
+                            .with_note("a task must supply every typed var of its template"),
+                        );
+                        Value::Template(t)
+                    }
                     None => Value::Template(t),
                 };
                 self.declare(name, v, *span);

@@ -187,6 +187,13 @@ fn task_vars_override_and_fill() {
     let p = p.unwrap();
     assert_eq!(p.nodes[1].string("measurement"), Some("cpu"));
 
+    let mut partial = HashMap::new();
+    partial.insert("t".to_string(), Arg::Float(1.0));
+    let (p, d) = crate::check_with_vars(src, &partial);
+    assert!(p.is_none());
+    assert_eq!(d[0].code, Code::MissingVarValue);
+    assert_eq!(d[0].message, "missing value for var \"m\".");
+
     vars.insert("t".to_string(), Arg::Int(9));
     let (p, d) = crate::check_with_vars(src, &vars);
     assert!(p.is_none());

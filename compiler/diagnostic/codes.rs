@@ -56,6 +56,7 @@ codes! {
     UnknownVarType = "E0205": "a typed `var` declaration with an unknown type";
     ReferenceOutsideLambda = "E0206": "a `\"reference\"` used outside a lambda";
     BadVarUse = "E0207": "a variable whose value cannot be used here (e.g. a node inside a lambda)";
+    MissingVarValue = "E0208": "a typed `var` the task's vars do not supply";
     // Nodes, chains and properties
     UnknownChainMethod = "E0301": "no such chain method (node) on this node";
     UnknownProperty = "E0302": "no such property on this node or handler";
