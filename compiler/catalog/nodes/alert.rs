@@ -73,6 +73,22 @@ fn validate_alert(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+    // `json` exists only in the details template (an html/template with
+    // extra functions); the id and message templates fail to parse it.
+    for name in ["id", "message"] {
+        if let Some(t) = node.string(name) {
+            if template_calls(t, "json") || template_calls(t, "jsonCompact") {
+                out.push(
+                    err(
+                        Code::InvalidValue,
+                        prop_span(node, name),
+                        format!("template: {name}: function \"json\" not defined"),
+                    )
+                    .with_note("`json` is only available in `.details(...)`"),
+                );
+            }
+        }
+    }
     if node.int("history").is_some_and(|h| h < 0) {
         out.push(err(
             Code::InvalidValue,
@@ -109,4 +125,23 @@ fn validate_alert(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Whether a Go template calls `func` inside an action (`{{ json . }}`,
+/// `{{ . | json }}`).
+fn template_calls(t: &str, func: &str) -> bool {
+    let mut rest = t;
+    while let Some(i) = rest.find("{{") {
+        let after = &rest[i + 2..];
+        let end = after.find("}}").unwrap_or(after.len());
+        let action = &after[..end];
+        if action
+            .split(|c: char| c.is_whitespace() || c == '|' || c == '(' || c == ')' || c == '-')
+            .any(|w| w == func)
+        {
+            return true;
+        }
+        rest = &after[end..];
+    }
+    false
 }
