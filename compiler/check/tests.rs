@@ -261,6 +261,10 @@ fn ir_text_form_is_stable() {
          .where(lambda: (\"host\":dynamic == '':string):bool)\n\
          alert2: alert (stream -> stream) parents=[from1]\n  \
          .crit(lambda: (\"usage_idle\":dynamic < 70:int):bool)\n  \
+         default .id = {{ .Name }}:{{ .Group }}\n  \
+         default .message = {{ .ID }} is {{ .Level }}\n  \
+         default .details = {{ json . }}\n  \
+         default .history = 21\n  \
          handler .slack()\n    \
          .channel('#a')\n"
     );
