@@ -117,7 +117,8 @@ fn alerts(cx: &Checker<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|n| n.kind == NodeKind::Alert)
     {
-        if n.handlers.is_empty() && n.prop("topic").is_none() {
+        // An alert with children is also used for the data it forwards.
+        if n.handlers.is_empty() && n.prop("topic").is_none() && n.children.is_empty() {
             out.push(
                 Diagnostic::warning(
                     Code::AlertNoHandler,
@@ -149,6 +150,21 @@ fn alerts(cx: &Checker<'_>, out: &mut Vec<Diagnostic>) {
 fn windows(cx: &Checker<'_>, out: &mut Vec<Diagnostic>) {
     let nodes = &cx.pipeline.nodes;
     for n in nodes {
+        if n.kind == NodeKind::Query {
+            if let (Some(period), Some(every)) = (n.duration("period"), n.duration("every")) {
+                if every > period && period > 0 {
+                    let span = n.prop("every").map_or(n.span, |p| p.span);
+                    out.push(
+                        Diagnostic::warning(
+                            Code::WindowGaps,
+                            "query every is greater than its period: the data in between is never queried",
+                        )
+                        .with_primary(span, "")
+                        .with_note("make `.every` less than or equal to `.period`"),
+                    );
+                }
+            }
+        }
         if n.kind == NodeKind::Window {
             if let (Some(period), Some(every)) = (n.duration("period"), n.duration("every")) {
                 if every > period && period > 0 {
