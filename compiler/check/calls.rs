@@ -167,11 +167,7 @@ impl Checker<'_> {
                 ) else {
                     return Value::Poison;
                 };
-                let id = self.new_node(NodeKind::Stats, None, Vec::new(), span, None);
-                let n = &mut self.pipeline.nodes[id as usize];
-                n.source = Some(parent);
-                n.args = args;
-                return Value::Node(id);
+                return Value::Node(self.new_stats(parent, args, span));
             }
             "deadman" => return self.deadman(parent, args, span),
             _ => {}

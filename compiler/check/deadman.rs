@@ -33,13 +33,10 @@ impl Checker<'_> {
             span,
         };
 
-        let stats = self.new_node(NodeKind::Stats, None, Vec::new(), span, None);
-        {
-            let n = &mut self.pipeline.nodes[stats as usize];
-            n.source = Some(source);
-            n.args = vec![Arg::Duration(interval)];
-            n.props.push(prop("align", vec![]));
-        }
+        let stats = self.new_stats(source, vec![Arg::Duration(interval)], span);
+        self.pipeline.nodes[stats as usize]
+            .props
+            .push(prop("align", vec![]));
         let deriv = self.new_node(NodeKind::Derivative, Some(stats), Vec::new(), span, None);
         {
             let n = &mut self.pipeline.nodes[deriv as usize];

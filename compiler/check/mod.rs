@@ -200,7 +200,6 @@ impl<'a> Checker<'a> {
         for st in &program.statements {
             self.statement(st);
         }
-        self.add_stats_noops();
         validate::validate(self);
         // Lints on a script with errors are mostly noise (an unused var is
         // often a misspelled use).
@@ -319,28 +318,36 @@ impl<'a> Checker<'a> {
         self.scope.push(Binding::var(&name.node, value, name.span));
     }
 
-    /// Kapacitor gives a stats node's source with no children a `noop` child.
-    fn add_stats_noops(&mut self) {
-        let sources: Vec<_> = self
-            .pipeline
-            .nodes
-            .iter()
-            .filter(|n| n.kind == crate::catalog::NodeKind::Stats)
-            .filter_map(|n| n.source)
-            .collect();
-        for src in sources {
-            let node = &self.pipeline.nodes[src as usize];
-            if node.children.is_empty() && node.provides != crate::catalog::EdgeType::None {
-                let span = node.span;
-                self.new_node(
-                    crate::catalog::NodeKind::NoOp,
-                    Some(src),
-                    Vec::new(),
-                    span,
-                    None,
-                );
-            }
+    /// Creates a `stats` node (a new root) reporting on `source`. Like
+    /// Kapacitor, a source that has no children yet gets a `noop` child right
+    /// away (so its emitted count is measured); it takes the next id.
+    pub(crate) fn new_stats(
+        &mut self,
+        source: ir::NodeId,
+        args: Vec<Arg>,
+        span: Span,
+    ) -> ir::NodeId {
+        let id = self.new_node(
+            crate::catalog::NodeKind::Stats,
+            None,
+            Vec::new(),
+            span,
+            None,
+        );
+        let n = &mut self.pipeline.nodes[id as usize];
+        n.source = Some(source);
+        n.args = args;
+        let src = &self.pipeline.nodes[source as usize];
+        if src.children.is_empty() && src.provides != crate::catalog::EdgeType::None {
+            self.new_node(
+                crate::catalog::NodeKind::NoOp,
+                Some(source),
+                Vec::new(),
+                span,
+                None,
+            );
         }
+        id
     }
 }
 

@@ -96,21 +96,23 @@ fn node_names_follow_creation_order() {
 #[test]
 fn deadman_expands_and_stats_source_gets_noop() {
     let p = ok("stream|from().measurement('m')|deadman(0.0, 1m).log('/tmp/x')");
+    // The noop is linked as soon as the stats node is created (its source had
+    // no children then), so it takes the id right after the stats node.
     assert_eq!(
         names(&p),
         [
             "stream0",
             "from1",
             "stats2",
-            "derivative3",
-            "alert4",
-            "noop5"
+            "noop3",
+            "derivative4",
+            "alert5"
         ]
     );
     let stats = &p.nodes[2];
     assert_eq!(stats.source, Some(1));
     assert!(stats.parents.is_empty());
-    let alert = &p.nodes[4];
+    let alert = &p.nodes[5];
     assert_eq!(
         alert.string("id"),
         Some("{{ .Group }}:from1 for task '{{ .TaskName }}'")
@@ -118,7 +120,13 @@ fn deadman_expands_and_stats_source_gets_noop() {
     assert!(alert.string("message").unwrap().ends_with("points/1m0s."));
     assert_eq!(alert.lambda("crit").unwrap().source, "\"emitted\" <= 0.0");
     assert_eq!(alert.handlers.len(), 1);
-    assert_eq!(p.nodes[5].parents, [1]);
+    assert_eq!(p.nodes[3].parents, [1]);
+    // A source that already has children gets no noop.
+    let p = ok("var d = stream|from()\nd|httpOut('x')\nd|stats(1s)|httpOut('s')");
+    assert_eq!(
+        names(&p),
+        ["stream0", "from1", "http_out2", "stats3", "http_out4"]
+    );
 }
 
 #[test]
@@ -283,4 +291,26 @@ fn ir_bincode_round_trip_unit() {
     let (back, n): (Pipeline, usize) = bincode::serde::decode_from_slice(&bytes, cfg).unwrap();
     assert_eq!(n, bytes.len());
     assert_eq!(back, p);
+}
+
+#[test]
+fn dot_follows_kapacitor_walk_order() {
+    let p = ok(
+        "var d = stream|from()\nd|window().period(1m)|mean('v')|httpOut('a')\n\
+                d|httpOut('b')\nd|stats(1s)|httpOut('s')",
+    );
+    // Sources last to first (stats6 before stream0), children depth first,
+    // then reversed: the later branch (http_out5) comes before window2's.
+    assert_eq!(
+        crate::ir::dot::render("t", &p),
+        "digraph t {\n\
+         stream0 -> from1;\n\
+         from1 -> window2;\n\
+         from1 -> http_out5;\n\
+         window2 -> mean3;\n\
+         mean3 -> http_out4;\n\
+         stats6 -> http_out7;\n\
+         }"
+    );
+    assert_eq!(p.walk_order(), [0, 1, 5, 2, 3, 4, 6, 7]);
 }

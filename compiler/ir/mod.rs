@@ -41,6 +41,48 @@ pub struct Pipeline {
     pub nodes: Vec<Node>,
 }
 
+impl Pipeline {
+    /// The order in which Kapacitor walks the pipeline (validation, start,
+    /// DOT output): a topological order from a depth-first search over the
+    /// sources (the root, then each `stats` node) taken last to first, each
+    /// node placed after all its children, then reversed. Every parent comes
+    /// before its children; among siblings the last-created branch comes first.
+    pub fn walk_order(&self) -> Vec<NodeId> {
+        let n = self.nodes.len();
+        let mut done = vec![false; n];
+        let mut post: Vec<NodeId> = Vec::with_capacity(n);
+        let sources: Vec<NodeId> = self
+            .nodes
+            .iter()
+            .filter(|x| x.parents.is_empty())
+            .map(|x| x.id)
+            .collect();
+        for &src in sources.iter().rev() {
+            if done[src as usize] {
+                continue;
+            }
+            // (node, index of the next child to visit)
+            let mut stack: Vec<(NodeId, usize)> = vec![(src, 0)];
+            done[src as usize] = true;
+            while let Some((id, next)) = stack.last_mut() {
+                let node = &self.nodes[*id as usize];
+                if let Some(&c) = node.children.get(*next) {
+                    *next += 1;
+                    if !done[c as usize] {
+                        done[c as usize] = true;
+                        stack.push((c, 0));
+                    }
+                } else {
+                    post.push(*id);
+                    stack.pop();
+                }
+            }
+        }
+        post.reverse();
+        post
+    }
+}
+
 /// A `var` declaration, as a template exposes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Var {
