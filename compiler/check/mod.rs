@@ -159,6 +159,8 @@ pub(crate) struct Checker<'a> {
     pub lambda_lints: Vec<Diagnostic>,
     /// Node arguments of the call being checked (join/union parents).
     pub pending_nodes: Vec<ir::NodeId>,
+    /// Kapacitor's id counter, which names the nodes (see `new_node`).
+    pub kapacitor_ids: u32,
     /// The node whose call or property is being checked.
     pub current_node: Option<ir::NodeId>,
     /// Nodes with an invalid argument somewhere: their catalog rules are not
@@ -187,6 +189,7 @@ impl<'a> Checker<'a> {
             root,
             lambda_lints: Vec::new(),
             pending_nodes: Vec::new(),
+            kapacitor_ids: 0,
             current_node: None,
             poisoned: Default::default(),
         };

@@ -138,6 +138,21 @@ fn join_parents_in_order() {
     let join = p.nodes.iter().find(|n| n.kind == NodeKind::Join).unwrap();
     assert_eq!(join.parents, [1, 2, 3]);
     assert!(join.args.is_empty(), "node arguments become parents");
+    // One Kapacitor number per parent link: 4, 5, 6.
+    assert_eq!(
+        names(&p),
+        ["stream0", "from1", "from2", "from3", "join6", "http_out7"]
+    );
+    let p = ok("var a = stream|from()\nvar b = stream|from()\na|union(b)|httpOut('u')");
+    assert_eq!(
+        names(&p),
+        ["stream0", "from1", "from2", "union4", "http_out5"]
+    );
+    assert_eq!(
+        crate::ir::dot::render("u", &p),
+        "digraph u {\nstream0 -> from1;\nstream0 -> from2;\nfrom2 -> union4;\n\
+         from1 -> union4;\nunion4 -> http_out5;\n}"
+    );
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The typed IR: the single input of everything downstream of the checker.
 //!
 //! A task is a `Pipeline`: a DAG of nodes in creation order (so `nodes[i].id ==
-//! i` and names are `<desc><id>` exactly as Kapacitor numbers them), each with
+//! i`), named `<desc><n>` exactly as Kapacitor numbers them (`n == id` except
+//! after a join or union: Kapacitor uses one number per parent link, so
+//! `a|join(b)` after `from2` is `join4`), each with
 //! its chain-call arguments and its properties, type-checked against the node
 //! catalog. It is plain data with serde derives so the server can persist a
 //! compiled task image (bincode) and `tickc ir` can print it.
@@ -97,7 +99,8 @@ pub struct Var {
 pub struct Node {
     pub id: NodeId,
     pub kind: NodeKind,
-    /// `<desc><id>`, e.g. `from1`, `http_out4`.
+    /// `<desc><n>` as Kapacitor names it, e.g. `from1`, `http_out4` (`n`
+    /// is the id, shifted by the extra numbers joins and unions use).
     pub name: String,
     /// For `NodeKind::Udf`: the UDF's name.
     pub udf: Option<String>,
