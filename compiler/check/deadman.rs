@@ -74,13 +74,19 @@ impl Checker<'_> {
         let n = &mut self.pipeline.nodes[alert as usize];
         n.props.push(prop(
             "id",
-            vec![Arg::String(ID_TEMPLATE.replace("NODE_NAME", &source_name))],
+            vec![Arg::String(ID_TEMPLATE.replacen(
+                "NODE_NAME",
+                &source_name,
+                1,
+            ))],
         ));
         n.props.push(prop(
             "message",
-            vec![Arg::String(
-                MESSAGE_TEMPLATE.replace("INTERVAL", &interval_text),
-            )],
+            vec![Arg::String(MESSAGE_TEMPLATE.replacen(
+                "INTERVAL",
+                &interval_text,
+                1,
+            ))],
         ));
         n.props.push(prop(
             "crit",
