@@ -126,12 +126,13 @@ pub fn parse_expression(source: &str) -> (Option<Expr>, Vec<Diagnostic>) {
 
 // ---- Nesting limit -----------------------------------------------------------
 
-/// The deepest expression nesting accepted. The parser itself is iterative,
-/// but every later stage (checker, formatter, lowering, `Drop`) walks the AST
-/// recursively; this bound keeps them well inside a thread's stack, even a
-/// 2 MiB test thread in a debug build. Real scripts nest fewer than 20 deep
-/// (a chain of N links or a sum of N terms is N deep).
-pub const MAX_NESTING: usize = 200;
+/// The deepest expression nesting accepted (a top-level expression is at
+/// depth 1), the same bound the checker enforces. The parser itself
+/// is iterative, but every later stage (checker, formatter, lowering, `Drop`)
+/// walks the AST recursively; this bound keeps them well inside a thread's
+/// stack, even a 2 MiB test thread in a debug build. Real scripts nest fewer
+/// than 20 deep (a chain of N links or a sum of N terms is N deep).
+pub const MAX_NESTING: usize = 256;
 
 fn statement_expr(s: &Statement) -> Option<&Expr> {
     match s {
@@ -141,7 +142,7 @@ fn statement_expr(s: &Statement) -> Option<&Expr> {
     }
 }
 
-fn children(e: &Expr, mut f: impl FnMut(&Expr)) {
+fn children<'a>(e: &'a Expr, mut f: impl FnMut(&'a Expr)) {
     match &e.kind {
         ExprKind::Lambda(b) | ExprKind::Paren(b) | ExprKind::Unary { operand: b, .. } => f(b),
         ExprKind::Binary { left, right, .. } => {
@@ -160,7 +161,7 @@ fn children(e: &Expr, mut f: impl FnMut(&Expr)) {
 /// The span of the first expression nested deeper than `MAX_NESTING`, found
 /// without recursion.
 fn too_deep(root: &Expr) -> Option<Span> {
-    let mut stack = vec![(root, 0usize)];
+    let mut stack = vec![(root, 1usize)];
     while let Some((e, depth)) = stack.pop() {
         if depth > MAX_NESTING {
             return Some(e.span);
