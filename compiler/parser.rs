@@ -475,6 +475,20 @@ fn unexpected(
         .with_primary(span, "unmatched");
     }
 
+    // Between statements: the previous one is complete and this token cannot
+    // start another.
+    if found.is_some() && expects("var") && expects("dbrp") {
+        return Diagnostic::error(
+            code,
+            format!("unexpected {found_text}: a statement cannot start here"),
+        )
+        .with_primary(span, "unexpected token")
+        .with_note(
+            "hint: a statement is `var name = value`, `dbrp \"db\".\"rp\"`, or a chain \
+             starting from a name such as `stream`",
+        );
+    }
+
     let message = if expected_names.is_empty() {
         format!("unexpected {found_text}")
     } else if expected_names.len() <= 3 {
