@@ -351,7 +351,9 @@ impl<'a> Checker<'a> {
         n.source = Some(source);
         n.args = args;
         let src = &self.pipeline.nodes[source as usize];
-        if src.children.is_empty() && src.provides != crate::catalog::EdgeType::None {
+        // Also under a terminal node (Kapacitor does it too; that noop wants
+        // no edge, and it takes an id either way).
+        if src.children.is_empty() {
             self.new_node(
                 crate::catalog::NodeKind::NoOp,
                 Some(source),

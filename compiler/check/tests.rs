@@ -332,3 +332,20 @@ fn dot_follows_kapacitor_walk_order() {
     );
     assert_eq!(p.walk_order(), [0, 1, 5, 2, 3, 4, 6, 7]);
 }
+
+#[test]
+fn stats_of_a_terminal_node() {
+    let p = ok("stream|from()|influxDBOut().database('x')|stats(10s)|httpOut('s')");
+    assert_eq!(
+        names(&p),
+        [
+            "stream0",
+            "from1",
+            "influxdb_out2",
+            "stats3",
+            "noop4",
+            "http_out5"
+        ]
+    );
+    assert_eq!(p.nodes[4].wants, crate::catalog::EdgeType::None);
+}
