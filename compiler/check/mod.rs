@@ -224,11 +224,12 @@ impl<'a> Checker<'a> {
     fn statement(&mut self, st: &ast::Statement) {
         match st {
             ast::Statement::Var { name, value, span } => {
-                let mut v = self.eval(value);
-                if let Some(over) = self.task_vars.and_then(|v| v.get(&name.node)) {
-                    v = self.override_var(name, &v, over);
-                }
-                self.declare(name, v, *span);
+                let declared = self.eval(value);
+                let v = match self.task_vars.and_then(|v| v.get(&name.node)) {
+                    Some(over) => self.override_var(name, &declared, over),
+                    None => declared.clone(),
+                };
+                self.declare(name, v, &declared, *span);
             }
             ast::Statement::TypedVar { name, ty, span } => {
                 let Some(t) = parse_type_name(&ty.node) else {
@@ -242,7 +243,7 @@ impl<'a> Checker<'a> {
                         d = d.with_note("write `bool`, not `boolean`");
                     }
                     self.diags.push(d);
-                    self.declare(name, Value::Poison, *span);
+                    self.declare(name, Value::Poison, &Value::Poison, *span);
                     return;
                 };
                 let v = match self.task_vars.map(|v| v.get(&name.node)) {
@@ -260,7 +261,7 @@ impl<'a> Checker<'a> {
                     }
                     None => Value::Template(t),
                 };
-                self.declare(name, v, *span);
+                self.declare(name, v, &Value::Template(t), *span);
             }
             ast::Statement::Dbrp { db, rp, .. } => self.pipeline.dbrps.push(Dbrp {
                 db: db.node.clone(),
@@ -300,7 +301,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn declare(&mut self, name: &ast::Ident, value: Value, span: Span) {
+    /// Binds `value` (the task's value, if it supplied one) and records the
+    /// script's own `declared` default in the pipeline's vars, as Kapacitor's
+    /// template vars show it.
+    fn declare(&mut self, name: &ast::Ident, value: Value, declared: &Value, span: Span) {
         if let Some(prev) = self.scope.get(&name.node) {
             let mut d = Diagnostic::error(
                 Code::RedefinedVar,
@@ -315,7 +319,7 @@ impl<'a> Checker<'a> {
             self.diags.push(d);
             return;
         }
-        let ty = match &value {
+        let ty = match declared {
             Value::Arg(a) => Some((a.ty(), Some(a.clone()))),
             Value::Template(t) => Some((*t, None)),
             _ => None,

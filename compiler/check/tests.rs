@@ -209,6 +209,9 @@ fn task_vars_override_and_fill() {
     assert!(d.is_empty(), "{d:?}");
     let p = p.unwrap();
     assert_eq!(p.nodes[1].string("measurement"), Some("cpu"));
+    // The pipeline's vars keep the script's declarations (template defaults).
+    assert_eq!(p.vars[0].value, None);
+    assert_eq!(p.vars[1].value, Some(Arg::Float(5.0)));
 
     let mut partial = HashMap::new();
     partial.insert("t".to_string(), Arg::Float(1.0));
