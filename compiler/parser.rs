@@ -38,6 +38,7 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
         .map(|e| e.to_diagnostic(source))
         .collect();
     let tokens = &lexed.tokens;
+    let mut comments = lexed.comments;
     let parser = ProgramParser::new();
     let mut start = 0;
     let mut program = None;
@@ -49,7 +50,7 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
                 if start == 0 {
                     program = Some(Program {
                         statements,
-                        comments: lexed.comments.clone(),
+                        comments: std::mem::take(&mut comments),
                     });
                 }
                 break;
@@ -76,9 +77,16 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
         }
     }
     if let Some(p) = &program {
+        // Every nesting level takes at least one token, so only a statement
+        // of more than MAX_NESTING tokens can be too deep: count them by
+        // binary search instead of walking every tree.
+        let token_count = |span: Span| {
+            token_index(tokens, span.end as usize) - token_index(tokens, span.start as usize)
+        };
         if let Some(span) = p
             .statements
             .iter()
+            .filter(|s| token_count(s.span()) > MAX_NESTING)
             .find_map(|s| too_deep(statement_expr(s)?))
         {
             diags.push(too_deep_error(span));
