@@ -82,7 +82,8 @@ impl Checker<'_> {
         let span = Span::new(
             (name.span.start as usize)
                 .saturating_sub(1)
-                .max(target_ast.span.end as usize),
+                .max(target_ast.span.end as usize)
+                .min(span.end as usize),
             span.end as usize,
         );
         self.current_node = (op == ChainOp::Dot).then_some(node);
