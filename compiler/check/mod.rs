@@ -7,6 +7,21 @@
 //! order), each property call recorded on its node or alert handler. It then
 //! validates the graph (edge types, per-node rules from the catalog) and runs
 //! the lints. Knowledge of nodes and properties lives in `catalog/`, not here.
+//!
+//! Kapacitor's define-time facts it reproduces (reference §2.2, pipeline/*.go):
+//! * node names use Kapacitor's id counter, which advances once per parent
+//!   link, so a join/union with k parents uses k numbers (`join4` after
+//!   `from2`); `ir::Node::id` stays the dense index;
+//! * `|stats(d)` creates a new root, and a `noop` child right away when its
+//!   source has no children yet; `|deadman` expands to stats (+noop),
+//!   derivative and alert, in that order;
+//! * method names match with the first letter case-folded (`.Period`);
+//! * a lone list argument is spread; ints never become floats;
+//! * `Pipeline::walk_order` is Kapacitor's topological walk (DOT order).
+//!
+//! Entry points: `check` (template semantics: typed vars get zero values),
+//! `check_with_vars` (task semantics), `check_lambda` (one lambda, empty scope)
+//! and `check_program` (an AST built elsewhere).
 
 mod calls;
 mod deadman;
