@@ -86,6 +86,15 @@ fn check_source(
 /// Checks one lambda body (with or without the `lambda:` prefix) in an empty
 /// scope, as `tickc eval` needs.
 pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
+    check_lambda_with_vars(source, &HashMap::new())
+}
+
+/// Like `check_lambda`, with identifiers resolved from `vars` as in a script
+/// (a lambda value is inlined as a nested lambda, a list or star is an error).
+pub fn check_lambda_with_vars(
+    source: &str,
+    vars: &HashMap<String, Arg>,
+) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
     let (expr, mut diags) = crate::parser::parse_expression(source);
     let Some(expr) = expr else {
         return (None, diags);
@@ -100,13 +109,40 @@ pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
         ast::ExprKind::Lambda(body) => *body,
         _ => expr,
     };
-    let mut resolve = |name: &str, span: Span, d: &mut Vec<Diagnostic>| {
-        d.push(
-            Diagnostic::error(Code::UndefinedName, format!("name \"{name}\" is undefined"))
-                .with_primary(span, "not in scope")
-                .with_note("a standalone lambda has no variables in scope"),
-        );
-        lambda::Resolved::Poison
+    let mut resolve = |name: &str, span: Span, d: &mut Vec<Diagnostic>| match vars.get(name) {
+        Some(Arg::Lambda(l)) => lambda::Resolved::Nested(l.expr.clone()),
+        Some(a) => match eval::arg_const(a) {
+            Some(c) => lambda::Resolved::Const(c),
+            None => {
+                d.push(
+                    Diagnostic::error(
+                        Code::BadLambdaOperand,
+                        format!(
+                            "\"{name}\" is a {}, which cannot be used inside a lambda",
+                            a.ty()
+                        ),
+                    )
+                    .with_primary(span, ""),
+                );
+                lambda::Resolved::Poison
+            }
+        },
+        None => {
+            let mut names: Vec<&str> = vars.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            let mut diag =
+                Diagnostic::error(Code::UndefinedName, format!("name \"{name}\" is undefined"))
+                    .with_primary(span, "not in scope");
+            diag = match suggest::did_you_mean(name, names.iter().copied()) {
+                Some(s) => diag.with_note(format!("did you mean `{s}`?")),
+                None if names.is_empty() => {
+                    diag.with_note("a standalone lambda has no variables in scope")
+                }
+                None => diag.with_note(format!("vars in scope: {}", names.join(", "))),
+            };
+            d.push(diag);
+            lambda::Resolved::Poison
+        }
     };
     let typed = lambda::LambdaChecker {
         resolve: &mut resolve,

@@ -352,3 +352,25 @@ fn stats_of_a_terminal_node() {
     );
     assert_eq!(p.nodes[4].wants, crate::catalog::EdgeType::None);
 }
+
+#[test]
+fn check_lambda_with_vars_resolves_names() {
+    let mut vars = HashMap::new();
+    vars.insert("t".to_string(), Arg::Float(2.5));
+    let (f, _) = crate::check_lambda("\"x\" > 1");
+    vars.insert("f".to_string(), Arg::Lambda(f.unwrap()));
+    let (l, d) = crate::check_lambda_with_vars("lambda: \"y\" < t AND f", &vars);
+    assert!(d.is_empty(), "{d:?}");
+    let l = l.unwrap();
+    let ExprKind::Binary { left, right, .. } = &l.expr.kind else {
+        panic!()
+    };
+    assert!(matches!(right.kind, ExprKind::Nested(_)));
+    let ExprKind::Binary { right: t, .. } = &left.kind else {
+        panic!()
+    };
+    assert_eq!(t.kind, ExprKind::Const(Const::Float(2.5)));
+    let (l, d) = crate::check_lambda_with_vars("tt > 1", &vars);
+    assert!(l.is_none());
+    assert!(d[0].notes[0].contains("did you mean `t`?"), "{d:?}");
+}
