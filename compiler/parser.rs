@@ -56,7 +56,7 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
                 break;
             }
             Err(err) => {
-                let (at, diag) = syntax_error(source, tokens, start, err);
+                let (at, diag) = syntax_error(source, tokens, err);
                 // A syntax error right after a lexical error in the same
                 // statement is usually caused by the dropped token: skip it.
                 let stmt_start = statement_start(source, tokens, at);
@@ -134,7 +134,7 @@ pub fn parse_expression(source: &str) -> (Option<Expr>, Vec<Diagnostic>) {
         }
         Err(err) => {
             if diags.is_empty() {
-                diags.push(syntax_error(source, &lexed.tokens, 0, err).1);
+                diags.push(syntax_error(source, &lexed.tokens, err).1);
             }
             None
         }
@@ -292,13 +292,11 @@ fn token_index(tokens: &[Tok<'_>], pos: usize) -> usize {
 fn syntax_error(
     source: &str,
     tokens: &[Tok<'_>],
-    offset: usize,
     err: ParseError<usize, Token<'_>, LexError>,
 ) -> (usize, Diagnostic) {
     match err {
         ParseError::UnrecognizedToken { token, expected } => {
             let at = token_index(tokens, token.0);
-            let _ = offset;
             (at, unexpected(source, tokens, at, Some(&token), &expected))
         }
         ParseError::ExtraToken { token } => {
