@@ -32,6 +32,38 @@ const MAX_SYNTAX_ERRORS: usize = 20;
 /// ```
 pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
     let lexed = lexer::lex(source);
+    let tokens = lexed.tokens.len();
+    with_stack_for(tokens, move || parse_lexed(source, lexed))
+}
+
+/// Token streams longer than this are parsed on a thread with a larger stack.
+const BIG_INPUT_TOKENS: usize = 1_000;
+
+/// Runs `f` on a thread whose stack fits `tokens` levels of recursion when
+/// the input is big. Why: when LALRPOP fails, it drops the partial trees on
+/// its stack with the default recursive `Drop`, and a tree can be as deep as
+/// the token count (`((((...))))`, `1+1+...`) before the nesting limit is
+/// checked. Small inputs (nearly all) run on the caller's thread.
+fn with_stack_for<T: Send>(tokens: usize, f: impl FnOnce() -> T + Send) -> T {
+    if tokens <= BIG_INPUT_TOKENS {
+        return f();
+    }
+    let stack = (8 << 20) + tokens.saturating_mul(1024);
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("tickscript-parse".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, f);
+        match handle {
+            Ok(h) => h
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(e) => panic!("cannot start the parser thread ({stack} bytes of stack): {e}"),
+        }
+    })
+}
+
+fn parse_lexed<'a>(source: &'a str, lexed: lexer::Lexed<'a>) -> (Option<Program>, Vec<Diagnostic>) {
     let mut diags: Vec<Diagnostic> = lexed
         .errors
         .iter()
@@ -119,6 +151,14 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
 /// ```
 pub fn parse_expression(source: &str) -> (Option<Expr>, Vec<Diagnostic>) {
     let lexed = lexer::lex(source);
+    let tokens = lexed.tokens.len();
+    with_stack_for(tokens, move || parse_expression_lexed(source, lexed))
+}
+
+fn parse_expression_lexed<'a>(
+    source: &'a str,
+    lexed: lexer::Lexed<'a>,
+) -> (Option<Expr>, Vec<Diagnostic>) {
     let mut diags: Vec<Diagnostic> = lexed
         .errors
         .iter()
@@ -832,6 +872,17 @@ mod tests {
             let d = errs(src);
             assert_eq!(d[0].code, Code::TooDeep, "{:?}", &src[..30]);
         }
+        // Deep trees followed by a syntax error: the parser drops its partial
+        // trees itself, which must not overflow the stack either.
+        for src in [
+            format!("var x = {}1{} )", "(".repeat(n), ")".repeat(n)),
+            format!("var x = 1{} )", " + 1".repeat(n)),
+            format!("var x = stream{} )", "|log()".repeat(n)),
+        ] {
+            errs(&src);
+        }
+        let (e, d) = parse_expression(&format!("{}1 )", "-".repeat(n)));
+        assert!(e.is_none() && !d.is_empty());
         let (e, d) = parse_expression(&format!("{}1", "-".repeat(n)));
         assert!(e.is_none() && d[0].code == Code::TooDeep);
         // Just under the limit is fine.
