@@ -119,6 +119,12 @@ impl Checker<'_> {
                 }
             })
             .collect();
+        // A template var without a value stands for its type's zero value.
+        for a in &mut out {
+            if let Value::Template(t) = a.value {
+                a.value = Value::Arg(super::zero_value(t));
+            }
+        }
         // A lone list argument is spread into the call (§2.2).
         if out.len() == 1 {
             if let Value::Arg(Arg::List(items)) = &out[0].value {
