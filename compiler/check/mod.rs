@@ -227,6 +227,9 @@ pub(crate) struct Checker<'a> {
     /// Nodes with an invalid argument somewhere: their catalog rules are not
     /// run, so one mistake is not reported twice.
     pub poisoned: std::collections::HashSet<ir::NodeId>,
+    /// Nodes configured from unset template vars: catalog rules wait for
+    /// the task's values.
+    pub templated: std::collections::HashSet<ir::NodeId>,
 }
 
 impl<'a> Checker<'a> {
@@ -253,6 +256,7 @@ impl<'a> Checker<'a> {
             kapacitor_ids: 0,
             current_node: None,
             poisoned: Default::default(),
+            templated: Default::default(),
         };
         let id = cx.new_node(kind, None, Vec::new(), Span::default(), None);
         cx.scope.push(Binding::builtin(root, Value::Node(id)));

@@ -374,3 +374,14 @@ fn check_lambda_with_vars_resolves_names() {
     assert!(l.is_none());
     assert!(d[0].notes[0].contains("did you mean `t`?"), "{d:?}");
 }
+
+#[test]
+fn template_values_are_validated_with_the_task() {
+    let src = "var p duration\nstream|from()|window().period(p).every(p)|httpOut('x')";
+    assert!(crate::check(src).0.is_some(), "a template checks");
+    let mut vars = HashMap::new();
+    vars.insert("p".to_string(), Arg::Duration(0));
+    let (p, d) = crate::check_with_vars(src, &vars);
+    assert!(p.is_none());
+    assert_eq!(d[0].code, Code::MissingRequired, "{d:?}");
+}

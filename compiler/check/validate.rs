@@ -44,7 +44,7 @@ pub(crate) fn validate(cx: &mut Checker<'_>) {
                 cx.diags.push(d);
             }
         }
-        if cx.poisoned.contains(&n.id) {
+        if cx.poisoned.contains(&n.id) || cx.templated.contains(&n.id) {
             continue;
         }
         if let Some(rule) = nodes::spec(n.kind).validate {
