@@ -161,7 +161,9 @@ fn call_slot(
     }
 }
 
-fn call_error(
+/// The error of a failed builtin call, wrapped in its enclosing arguments
+/// (shared with the JIT's call helper).
+pub(crate) fn call_error(
     p: &Program,
     func: compiler::catalog::builtins::Builtin,
     reason: String,

@@ -44,6 +44,8 @@ pub struct CompiledLambda {
     pub(crate) shared: Arc<Mutex<Vec<FuncState>>>,
     /// The canonical source text, for messages.
     pub(crate) source: String,
+    /// The native code when `engine` is `Engine::Jit` (`jit/`).
+    pub(crate) native: Option<crate::jit::NativeLambda>,
 }
 
 /// Per-group evaluation state of one `CompiledLambda`.
@@ -63,6 +65,8 @@ pub struct LambdaState {
     pub(crate) funcs: Vec<FuncState>,
     /// The `Nested` lambdas' function state, shared with every other group.
     pub(crate) shared: Arc<Mutex<Vec<FuncState>>>,
+    /// The JIT's per-group buffers (empty for the VM).
+    pub(crate) jit: crate::jit::JitScratch,
 }
 
 impl CompiledLambda {
@@ -74,14 +78,23 @@ impl CompiledLambda {
     ) -> Result<CompiledLambda, CompileError> {
         let program = crate::lower::lower(&lambda.expr)?;
         let shared = Arc::new(Mutex::new(program.new_shared_funcs()));
-        // The JIT is wired in here by `jit/`; until it compiles this lambda the
-        // VM runs it and `engine()` reports `Engine::Vm`.
-        let _ = engine;
+        let program = Arc::new(program);
+        // The JIT compiles here, once; if its code generator fails the VM
+        // runs the lambda (counted in `jit::fallback_count`).
+        let native = match engine {
+            Engine::Jit => crate::jit::compile(&program),
+            Engine::Vm => None,
+        };
         Ok(CompiledLambda {
-            program: Arc::new(program),
-            engine: Engine::Vm,
+            program,
+            engine: if native.is_some() {
+                Engine::Jit
+            } else {
+                Engine::Vm
+            },
             shared,
             source: lambda.source.clone(),
+            native,
         })
     }
 
@@ -95,12 +108,20 @@ impl CompiledLambda {
             checked: None,
             funcs: self.program.new_funcs(),
             shared: self.shared.clone(),
+            jit: self
+                .native
+                .as_ref()
+                .map(|n| n.new_scratch())
+                .unwrap_or_default(),
         }
     }
 
     /// Evaluate on one point.
     pub fn eval(&self, scope: &Scope<'_>, state: &mut LambdaState) -> Result<Value, EvalError> {
-        interp::run(&self.program, scope, state)
+        match &self.native {
+            Some(native) => native.run(scope, state),
+            None => interp::run(&self.program, scope, state),
+        }
     }
 
     /// Evaluate a predicate: anything but a bool is a TypeGuard error.

@@ -11,6 +11,7 @@ pub mod bytecode;
 pub mod error;
 pub mod interp;
 pub mod ir_text;
+pub mod jit;
 pub mod lambda;
 pub mod lower;
 pub mod point;
