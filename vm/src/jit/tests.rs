@@ -456,6 +456,21 @@ fn type_errors_match_the_vm() {
 }
 
 #[test]
+fn expressions_that_never_type_check_still_compile() {
+    // `"n" + true` has no valid operand combination: the native code for it
+    // is unreachable, yet the lambda compiles natively and errors like the VM.
+    assert_eq!(
+        run(bin(And, bin(Add, r("n"), bo(true)), bo(true))),
+        Err(EvalError::MismatchedTypes {
+            left: "int",
+            op: Add,
+            right: "boolean"
+        })
+    );
+    assert!(run(un(UnaryOp::Not, bin(Mod, r("usage_idle"), fl(2.0)))).is_err());
+}
+
+#[test]
 fn type_guard() {
     let l = lambda(bin(Add, r("usage_idle"), fl(1.0)));
     let jit = CompiledLambda::compile(&l, Engine::Jit).unwrap();

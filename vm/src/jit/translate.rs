@@ -710,7 +710,13 @@ impl<'a> FunctionTranslator<'a> {
     /// The value in its natural machine form, given its run-time type.
     fn unpack(&mut self, v: JVal, t: VType) -> CValue {
         match v {
-            JVal::Known(_, x) => x,
+            JVal::Known(kt, x) if kt == t => x,
+            // Only in code after an impossible combination (never run): any
+            // value of the right machine type keeps the IR well-typed.
+            JVal::Known(..) => {
+                let z = self.b.ins().iconst(types::I64, 0);
+                self.from_bits(t, z)
+            }
             JVal::Dyn { bits, .. } => self.from_bits(t, bits),
         }
     }
