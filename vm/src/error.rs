@@ -167,11 +167,18 @@ impl std::error::Error for EvalError {}
 #[derive(Debug, Clone, PartialEq)]
 pub enum CompileError {
     /// A regex literal that the `regex` crate rejects.
-    BadRegex { pattern: String, reason: String, span: Span },
+    BadRegex {
+        pattern: String,
+        reason: String,
+        span: Span,
+    },
     /// The expression needs more stack or constants than the bytecode encodes.
     TooComplex { reason: String, span: Span },
     /// A define-time-only type (lambda, list, star, node) inside a lambda.
-    BadType { ty: compiler::types::Type, span: Span },
+    BadType {
+        ty: compiler::types::Type,
+        span: Span,
+    },
 }
 
 impl fmt::Display for CompileError {

@@ -99,8 +99,14 @@ pub fn unary_result(op: UnaryOp, t: VType) -> Result<VType, EvalError> {
     match (op, t) {
         (UnaryOp::Neg, VType::Int | VType::Float | VType::Duration) => Ok(t),
         (UnaryOp::Not, VType::Bool) => Ok(VType::Bool),
-        (UnaryOp::Neg, _) => Err(EvalError::InvalidUnary { op: "-", ty: t.name() }),
-        (UnaryOp::Not, _) => Err(EvalError::InvalidUnary { op: "!", ty: t.name() }),
+        (UnaryOp::Neg, _) => Err(EvalError::InvalidUnary {
+            op: "-",
+            ty: t.name(),
+        }),
+        (UnaryOp::Not, _) => Err(EvalError::InvalidUnary {
+            op: "!",
+            ty: t.name(),
+        }),
     }
 }
 

@@ -38,9 +38,9 @@ pub fn call(func: Builtin, args: &[Value]) -> CallResult {
         Pow10 => math::pow10(args),
         Jn | Yn => math::bessel_n(func, args),
         StrContains | StrContainsAny | StrCount | StrHasPrefix | StrHasSuffix | StrIndex
-        | StrIndexAny | StrLastIndex | StrLastIndexAny | StrLength | StrReplace
-        | StrSubstring | StrToLower | StrToUpper | StrTrimSpace | StrTrim | StrTrimLeft
-        | StrTrimRight | StrTrimPrefix | StrTrimSuffix => strings::call(func, args),
+        | StrIndexAny | StrLastIndex | StrLastIndexAny | StrLength | StrReplace | StrSubstring
+        | StrToLower | StrToUpper | StrTrimSpace | StrTrim | StrTrimLeft | StrTrimRight
+        | StrTrimPrefix | StrTrimSuffix => strings::call(func, args),
         RegexReplace => regex::regex_replace(args),
         Minute | Hour | Weekday | Day | Month | Year | UnixNano => time::field(func, args),
         Now => time::now(args),
@@ -100,7 +100,11 @@ mod tests {
             let mut st = FuncState::new(spec.builtin);
             let r = call_stateful(spec.builtin, &args, &mut st);
             if let Err(e) = &r {
-                assert!(!e.contains("engine bug") && !e.contains("cannot take"), "{}: {e}", spec.name);
+                assert!(
+                    !e.contains("engine bug") && !e.contains("cannot take"),
+                    "{}: {e}",
+                    spec.name
+                );
             }
         }
     }

@@ -81,7 +81,10 @@ mod tests {
 
     #[test]
     fn unix_nano_and_now() {
-        assert_eq!(field(Builtin::UnixNano, &[Value::Time(-5)]), Ok(Value::Int(-5)));
+        assert_eq!(
+            field(Builtin::UnixNano, &[Value::Time(-5)]),
+            Ok(Value::Int(-5))
+        );
         assert!(matches!(now(&[]), Ok(Value::Time(t)) if t > 1_600_000_000_000_000_000));
     }
 }
