@@ -14,11 +14,26 @@ use crate::typecheck::{self, RefTypes};
 use crate::value::Value;
 use std::sync::Arc;
 
-/// Resolve one reference on a point (reference §5.1).
+/// Where a reference resolved, borrowed from the point (no clone), so the
+/// JIT can take the same path without building `Value`s.
+#[derive(Debug, Clone, Copy)]
+pub enum Resolved<'a> {
+    Time(i64),
+    Field(&'a crate::point::FieldValue),
+    Tag(&'a crate::point::Str),
+    Extra(&'a Value),
+    Missing,
+}
+
+/// Resolve one reference on a point (reference §5.1), borrowing the result.
 #[inline]
-pub fn resolve(name: &str, slot: &mut RefSlot, scope: &Scope<'_>) -> Result<Value, EvalError> {
+pub fn resolve_ref<'a>(
+    name: &str,
+    slot: &mut RefSlot,
+    scope: &Scope<'a>,
+) -> Result<Resolved<'a>, EvalError> {
     if name == "time" {
-        return Ok(Value::Time(scope.time));
+        return Ok(Resolved::Time(scope.time));
     }
     let field = slot.field.find(scope.fields, name);
     let tag = slot.tag.find(scope.tags, name);
@@ -26,15 +41,27 @@ pub fn resolve(name: &str, slot: &mut RefSlot, scope: &Scope<'_>) -> Result<Valu
         (Some(_), Some(_)) => Err(EvalError::FieldTagConflict {
             name: name.to_string(),
         }),
-        (Some(f), None) => Ok(Value::from(f)),
-        (None, Some(t)) => Ok(Value::String(t.clone())),
+        (Some(f), None) => Ok(Resolved::Field(f)),
+        (None, Some(t)) => Ok(Resolved::Tag(t)),
         (None, None) => Ok(scope
             .extra
             .iter()
             .find(|(k, _)| k.as_ref() == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or(Value::Missing)),
+            .map(|(_, v)| Resolved::Extra(v))
+            .unwrap_or(Resolved::Missing)),
     }
+}
+
+/// Resolve one reference on a point (reference §5.1).
+#[inline]
+pub fn resolve(name: &str, slot: &mut RefSlot, scope: &Scope<'_>) -> Result<Value, EvalError> {
+    Ok(match resolve_ref(name, slot, scope)? {
+        Resolved::Time(t) => Value::Time(t),
+        Resolved::Field(f) => Value::from(f),
+        Resolved::Tag(t) => Value::String(t.clone()),
+        Resolved::Extra(v) => v.clone(),
+        Resolved::Missing => Value::Missing,
+    })
 }
 
 /// Resolve all references and run the type check if needed.
@@ -45,6 +72,13 @@ pub fn prepare(p: &Program, scope: &Scope<'_>, st: &mut LambdaState) -> Result<(
         st.types[i] = v.vtype();
         st.vals[i] = v;
     }
+    check_types(p, st)
+}
+
+/// Run the type check on `st.types` unless they are the types it last
+/// accepted (shared with the JIT, which fills `st.types` itself).
+#[inline]
+pub fn check_types(p: &Program, st: &mut LambdaState) -> Result<(), EvalError> {
     if st.checked.as_deref() != Some(&st.types[..]) {
         let refs = RefTypes {
             names: &p.refs,

@@ -51,7 +51,7 @@ pub use abi::RawVal;
 
 use crate::bytecode::Program;
 use crate::error::EvalError;
-use crate::interp;
+use crate::interp::{self, Resolved};
 use crate::lambda::LambdaState;
 use crate::point::Scope;
 use crate::value::Value;
@@ -230,26 +230,42 @@ impl NativeLambda {
     /// The scratch buffers a state for this lambda needs.
     pub(crate) fn new_scratch(&self) -> JitScratch {
         JitScratch {
-            slots: Vec::with_capacity(self.program.refs.len()),
+            slots: vec![RawVal::default(); self.program.refs.len()],
             scratch: vec![Value::Missing; self.sites.scratch_len],
         }
     }
 
     /// Evaluate on one point.
     pub(crate) fn run(&self, scope: &Scope<'_>, st: &mut LambdaState) -> Result<Value, EvalError> {
-        interp::prepare(&self.program, scope, st)?;
-        let LambdaState {
-            vals,
-            funcs,
-            shared,
-            jit,
-            ..
-        } = st;
-        jit.slots.clear();
-        jit.slots.extend(vals.iter().map(RawVal::of));
-        if jit.scratch.len() < self.sites.scratch_len {
-            jit.scratch.resize(self.sites.scratch_len, Value::Missing);
+        let p = &*self.program;
+        let n = p.refs.len();
+        // A state made for another lambda: size the buffers (never per point
+        // for a state made by `new_state`).
+        if st.jit.slots.len() != n || st.refs.len() != n || st.types.len() != n {
+            st.jit.slots.resize(n, RawVal::default());
+            st.refs.resize(n, Default::default());
+            st.types.resize(n, crate::value::VType::Missing);
         }
+        if st.jit.scratch.len() < self.sites.scratch_len {
+            st.jit.scratch.resize(self.sites.scratch_len, Value::Missing);
+        }
+        // The VM's resolution (same slot caches, same errors in the same
+        // order), but borrowing from the point instead of cloning values.
+        for (i, name) in p.refs.iter().enumerate() {
+            let raw = match interp::resolve_ref(name, &mut st.refs[i], scope)? {
+                Resolved::Time(t) => RawVal::new(crate::value::VType::Time, t as u64),
+                Resolved::Field(f) => RawVal::of_field(f),
+                Resolved::Tag(t) => RawVal::of_str(t),
+                Resolved::Extra(v) => RawVal::of(v),
+                Resolved::Missing => RawVal::new(crate::value::VType::Missing, 0),
+            };
+            st.types[i] = raw.vtype();
+            st.jit.slots[i] = raw;
+        }
+        interp::check_types(p, st)?;
+        let LambdaState {
+            funcs, shared, jit, ..
+        } = st;
         let mut ctx = JitCtx {
             slots: jit.slots.as_ptr(),
             out: RawVal::default(),
@@ -265,14 +281,14 @@ impl NativeLambda {
         // its sites (both owned by `self`, so alive), and its module is alive
         // while `self` is. The context's pointers describe disjoint parts of
         // the state that stay borrowed (and unmoved) for the whole call:
-        // native code reads `slots` (whose string pointers point into `vals`,
-        // untouched during the call) and the helpers write only `scratch`,
-        // `funcs`, `shared` and `err`.
+        // native code reads `slots` (whose string pointers point into the
+        // point behind `scope`, borrowed for the whole call) and the helpers
+        // write only `scratch`, `funcs`, `shared` and `err`.
         let code = unsafe { (self.entry)(&mut ctx) };
         match code {
             status::OK => {
                 // SAFETY: `out` was produced in this call, so a string or
-                // regex payload points into `vals`, `scratch` or the
+                // regex payload points into the point, `scratch` or the
                 // program's constants, all alive.
                 unsafe { ctx.out.to_value() }
             }
