@@ -174,6 +174,16 @@ fn exec(p: &Program, st: &mut LambdaState) -> Result<Value, EvalError> {
                 }
             }
             bin => {
+                // Fast path: two numbers or booleans combine in place, with
+                // no value moved or dropped (the common case in predicates).
+                let n = stack.len();
+                if n >= 2 {
+                    if let Some(v) = scalar_binary(bin, &stack[n - 2], &stack[n - 1]) {
+                        stack.truncate(n - 1);
+                        stack[n - 2] = v?;
+                        continue;
+                    }
+                }
                 let r = pop!();
                 let l = pop!();
                 stack.push(binary(bin, l, r)?);
@@ -210,6 +220,45 @@ pub(crate) fn call_error(
         }
     }
     e
+}
+
+/// `binary` for float/float, int/int and mixed numeric comparisons without
+/// taking the operands by value; `None` for every other combination.
+#[inline]
+fn scalar_binary(op: Op, l: &Value, r: &Value) -> Option<Result<Value, EvalError>> {
+    let cmp = |o: Option<std::cmp::Ordering>| -> Value {
+        use std::cmp::Ordering::*;
+        Value::Bool(match op {
+            Op::Eq => o == Some(Equal),
+            Op::Ne => o != Some(Equal),
+            Op::Lt => o == Some(Less),
+            Op::Le => matches!(o, Some(Less | Equal)),
+            Op::Gt => o == Some(Greater),
+            _ => matches!(o, Some(Greater | Equal)),
+        })
+    };
+    let is_cmp = matches!(op, Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge);
+    Some(Ok(match (l, r) {
+        (Value::Float(a), Value::Float(b)) => match op {
+            Op::Add => Value::Float(a + b),
+            Op::Sub => Value::Float(a - b),
+            Op::Mul => Value::Float(a * b),
+            Op::Div => Value::Float(a / b),
+            _ if is_cmp => cmp(a.partial_cmp(b)),
+            _ => return None,
+        },
+        (Value::Int(a), Value::Int(b)) => match op {
+            Op::Add => Value::Int(a.wrapping_add(*b)),
+            Op::Sub => Value::Int(a.wrapping_sub(*b)),
+            Op::Mul => Value::Int(a.wrapping_mul(*b)),
+            _ if is_cmp => cmp(a.partial_cmp(b)),
+            // Division and modulo (zero checks) take the general path.
+            _ => return None,
+        },
+        (Value::Float(a), Value::Int(b)) if is_cmp => cmp(a.partial_cmp(&(*b as f64))),
+        (Value::Int(a), Value::Float(b)) if is_cmp => cmp((*a as f64).partial_cmp(b)),
+        _ => return None,
+    }))
 }
 
 /// Unary minus (int and duration wrap like Go).
