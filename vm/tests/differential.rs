@@ -74,6 +74,9 @@ fn random_expressions_agree() {
         }
     }
     assert!(pairs >= cases * 21);
+    // Every lambda asked of the JIT must have run natively, or the JIT
+    // column above compared the VM with itself.
+    assert_eq!(vm::jit::fallback_count(), 0, "the JIT fell back to the VM");
     eprintln!("{pairs} expression-point pairs agreed: {seen:#?}");
     // The generator must reach every kind of outcome, or agreeing means little.
     if cases >= 5_000 {
