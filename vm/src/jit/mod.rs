@@ -247,7 +247,9 @@ impl NativeLambda {
             st.types.resize(n, crate::value::VType::Missing);
         }
         if st.jit.scratch.len() < self.sites.scratch_len {
-            st.jit.scratch.resize(self.sites.scratch_len, Value::Missing);
+            st.jit
+                .scratch
+                .resize(self.sites.scratch_len, Value::Missing);
         }
         // The VM's resolution (same slot caches, same errors in the same
         // order), but borrowing from the point instead of cloning values.

@@ -545,7 +545,7 @@ impl<'a> FunctionTranslator<'a> {
             self.b
                 .ins()
                 .stack_load(self.ptr, types::I64, slot, 2 * RAW_SIZE as i32 + RAW_BITS);
-        Ok(self.from_bits(res, bits))
+        Ok(self.typed_bits(res, bits))
     }
 
     fn translate_call(&mut self, pc: usize) -> Result<(), JitError> {
@@ -582,7 +582,7 @@ impl<'a> FunctionTranslator<'a> {
             .ins()
             .stack_load(self.ptr, types::I64, slot, out_off + RAW_BITS);
         let v = match call_result_type(site.func, &args) {
-            Ok(t) => JVal::Known(t, self.from_bits(t, bits)),
+            Ok(t) => JVal::Known(t, self.typed_bits(t, bits)),
             Err(mask) => {
                 let tag = self
                     .b
@@ -669,7 +669,7 @@ impl<'a> FunctionTranslator<'a> {
                 let bits = self.b.block_params(merge)[1];
                 let first = cases[0].res;
                 if cases.iter().all(|c| c.res == first) {
-                    Ok(JVal::Known(first, self.from_bits(first, bits)))
+                    Ok(JVal::Known(first, self.typed_bits(first, bits)))
                 } else {
                     let mask = cases.iter().fold(0, |m, c| m | bit(c.res));
                     Ok(JVal::Dyn { mask, tag, bits })
@@ -715,9 +715,9 @@ impl<'a> FunctionTranslator<'a> {
             // value of the right machine type keeps the IR well-typed.
             JVal::Known(..) => {
                 let z = self.b.ins().iconst(types::I64, 0);
-                self.from_bits(t, z)
+                self.typed_bits(t, z)
             }
-            JVal::Dyn { bits, .. } => self.from_bits(t, bits),
+            JVal::Dyn { bits, .. } => self.typed_bits(t, bits),
         }
     }
 
@@ -731,7 +731,7 @@ impl<'a> FunctionTranslator<'a> {
         }
     }
 
-    fn from_bits(&mut self, t: VType, bits: CValue) -> CValue {
+    fn typed_bits(&mut self, t: VType, bits: CValue) -> CValue {
         match t {
             VType::Float => self.b.ins().bitcast(types::F64, MemFlagsData::new(), bits),
             VType::Bool => self.b.ins().ireduce(types::I8, bits),
