@@ -274,7 +274,9 @@ pub fn neg(v: Value) -> Result<Value, EvalError> {
 /// Go's float64 -> int64 conversion as amd64 does it: out of range and NaN
 /// give the "integer indefinite" value i64::MIN instead of saturating.
 pub fn go_f64_to_i64(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_775_808e18 || f < -9.223_372_036_854_775_808e18 {
+    // 2^63 exactly; every f64 in [-2^63, 2^63) converts.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f as i64
