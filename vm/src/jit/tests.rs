@@ -658,3 +658,127 @@ fn evaluation_from_many_threads() {
         assert!(h.join().unwrap());
     }
 }
+
+#[test]
+fn null_fields_are_missing() {
+    let p = Pt::new(&[("v", FieldValue::Null)], &[]);
+    assert_eq!(
+        run_seq(r("v"), &[Pt::new(&[("v", FieldValue::Null)], &[])]),
+        vec![Ok(Value::Missing)]
+    );
+    assert_eq!(
+        run_seq(call(Builtin::IsPresent, vec![r("v")]), &[p]),
+        vec![Ok(Value::Bool(false))]
+    );
+}
+
+#[test]
+fn chains_of_and_or_share_jump_targets() {
+    // `a AND (b AND c)` jumps twice to the same end; `(a OR b) OR c` chains.
+    for bits in 0..8u8 {
+        let (a, x, c) = (bits & 1 != 0, bits & 2 != 0, bits & 4 != 0);
+        let e = bin(And, bo(a), bin(And, bin(Eq, r("ok"), bo(x)), bo(c)));
+        assert_eq!(ok(e), Value::Bool(a && x && c), "{bits}");
+        let e = bin(Or, bin(Or, bo(a), bin(Eq, r("ok"), bo(x))), bo(c));
+        assert_eq!(ok(e), Value::Bool(a || x || c), "{bits}");
+        let e = bin(
+            Or,
+            bin(And, bo(a), bo(x)),
+            un(UnaryOp::Not, bin(Or, bo(c), r("ok"))),
+        );
+        assert_eq!(ok(e), Value::Bool((a && x) || !(c || true)), "{bits}");
+    }
+}
+
+#[test]
+fn dynamic_results_flow_into_later_operators() {
+    // `if` on references: the result type varies per point, and the
+    // comparison after it dispatches on it.
+    let e = bin(Eq, call(Builtin::If, vec![r("c"), r("v"), r("w")]), r("w"));
+    let pts = [
+        Pt::new(&[("c", b(false)), ("v", i(1)), ("w", i(2))], &[]),
+        Pt::new(&[("c", b(true)), ("v", f(2.0)), ("w", f(2.0))], &[]),
+        Pt::new(&[("c", b(true)), ("v", s("a")), ("w", s("b"))], &[]),
+        Pt::new(&[("c", b(true)), ("v", i(1)), ("w", f(1.0))], &[]),
+    ];
+    let got = run_seq(e, &pts);
+    assert_eq!(got[0], Ok(Value::Bool(true)));
+    assert_eq!(got[1], Ok(Value::Bool(true)));
+    assert_eq!(got[2], Ok(Value::Bool(false)));
+    assert!(got[3].is_err(), "if(bool, int, float) has no signature");
+}
+
+#[test]
+fn string_order_is_byte_order() {
+    let pts = [Pt::new(&[("a", s("é")), ("b", s("z"))], &[])];
+    assert_eq!(
+        run_seq(bin(Gt, r("a"), r("b")), &pts),
+        vec![Ok(Value::Bool(true))]
+    );
+    assert_eq!(
+        run_seq(bin(Le, r("a"), st("é")), &pts),
+        vec![Ok(Value::Bool(true))]
+    );
+}
+
+#[test]
+fn duration_scaling_by_floats() {
+    assert_eq!(ok(bin(Div, du(10), fl(4.0))), Value::Duration(2));
+    assert_eq!(ok(bin(Div, du(10), fl(0.0))), Value::Duration(i64::MIN));
+    assert_eq!(ok(bin(Mul, fl(0.5), du(9))), Value::Duration(4));
+}
+
+#[test]
+fn missing_reference_inside_a_nested_lambda_is_named() {
+    assert_eq!(
+        run(bin(Gt, nested(r("absent")), int(1))),
+        Err(EvalError::MissingReference {
+            side: Side::Left,
+            name: "absent".to_string()
+        })
+    );
+    assert_eq!(
+        run(bin(Gt, int(1), r("absent"))),
+        Err(EvalError::MissingReference {
+            side: Side::Right,
+            name: "absent".to_string()
+        })
+    );
+}
+
+#[test]
+fn volatile_builtins_run_natively() {
+    let e = bin(Ge, call(Builtin::Rand, vec![int(10)]), int(0));
+    assert_eq!(
+        CompiledLambda::compile(&lambda(e.clone()), Engine::Jit)
+            .unwrap()
+            .engine(),
+        Engine::Jit
+    );
+    let l = CompiledLambda::compile(&lambda(e), Engine::Jit).unwrap();
+    let mut st = l.new_state();
+    let p = sample();
+    for _ in 0..20 {
+        assert_eq!(l.eval(&p.scope(), &mut st), Ok(Value::Bool(true)));
+    }
+    let now = CompiledLambda::compile(&lambda(call(Builtin::Now, vec![])), Engine::Jit).unwrap();
+    let mut st = now.new_state();
+    assert!(matches!(now.eval(&p.scope(), &mut st), Ok(Value::Time(t)) if t > 0));
+}
+
+#[test]
+fn states_from_another_lambda_are_resized_not_trusted() {
+    let small = CompiledLambda::compile(&lambda(int(1)), Engine::Jit).unwrap();
+    let big = CompiledLambda::compile(
+        &lambda(bin(
+            Add,
+            bin(Add, r("n"), r("n")),
+            call(Builtin::StrLength, vec![r("msg")]),
+        )),
+        Engine::Jit,
+    )
+    .unwrap();
+    let p = sample();
+    let mut st = small.new_state();
+    assert_eq!(big.eval(&p.scope(), &mut st), Ok(Value::Int(25)));
+}
