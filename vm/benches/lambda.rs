@@ -146,5 +146,23 @@ fn lambdas(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, lambdas);
+/// What `CompiledLambda::compile` costs (once per task at define/enable):
+/// lowering alone for the VM, lowering plus Cranelift code generation and
+/// a fresh code module for the JIT.
+fn compile_cost(c: &mut Criterion) {
+    let src = r#"("a" + "b") * "c" - "a" / ("b" + 1.5) + "c" * 2.0 - "a" * "b" / 3.0"#;
+    let (lambda, diags) = compiler::check_lambda(src);
+    let lambda = lambda.unwrap_or_else(|| panic!("{src}: {diags:?}"));
+    let mut g = c.benchmark_group("compile (10-op float arithmetic)");
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(2));
+    for engine in [Engine::Vm, Engine::Jit] {
+        g.bench_function(engine.name(), |b| {
+            b.iter(|| CompiledLambda::compile(black_box(&lambda), engine).expect("compiles"))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, lambdas, compile_cost);
 criterion_main!(benches);
