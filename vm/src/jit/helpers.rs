@@ -37,16 +37,23 @@ unsafe fn guarded(ctx: *mut JitCtx, f: impl FnOnce() -> Result<(), crate::EvalEr
     }
 }
 
-/// Store `v` in scratch slot `idx` and describe it in `out`.
+/// Describe `v` in `out`: scalars directly, strings and regexes after
+/// storing them in scratch slot `idx` (which keeps them alive for the call).
 ///
 /// # Safety
 /// `ctx` must be the live context and `out` writable.
-unsafe fn put_scratch(
+unsafe fn put_result(
     ctx: *mut JitCtx,
     idx: u32,
     v: Value,
     out: *mut RawVal,
 ) -> Result<(), crate::EvalError> {
+    if !matches!(v, Value::String(_) | Value::Regex(_)) {
+        // SAFETY: `out` points at a stack slot of the calling native frame;
+        // a scalar `RawVal` borrows nothing.
+        unsafe { *out = RawVal::of(&v) };
+        return Ok(());
+    }
     // SAFETY: `scratch`/`scratch_len` describe the state's scratch vector,
     // which is not otherwise borrowed during the call; each site owns its slot.
     let slot = unsafe {
@@ -111,7 +118,7 @@ pub unsafe extern "C" fn jit_call(
                 }
             };
             match r {
-                Ok(v) => put_scratch(ctx, site.scratch, v, out),
+                Ok(v) => put_result(ctx, site.scratch, v, out),
                 Err(reason) => Err(crate::interp::call_error(
                     &*c.program,
                     site.func,
@@ -143,7 +150,7 @@ pub unsafe extern "C" fn jit_binary(
             let lv = (*l).to_value()?;
             let rv = (*r).to_value()?;
             let v = crate::interp::binary(site.op, lv, rv)?;
-            put_scratch(ctx, site.scratch, v, out)
+            put_result(ctx, site.scratch, v, out)
         })
     }
 }

@@ -94,14 +94,24 @@ impl fmt::Display for JitError {
 impl std::error::Error for JitError {}
 
 static FALLBACKS: AtomicU64 = AtomicU64::new(0);
+static LAST_FALLBACK: Mutex<Option<JitError>> = Mutex::new(None);
 
 /// How many lambdas asked for `Engine::Jit` ran on the VM instead (process-wide).
 pub fn fallback_count() -> u64 {
     FALLBACKS.load(Ordering::Relaxed)
 }
 
-pub(crate) fn count_fallback() {
+/// Why the most recent fallback happened (for `tickc eval` and logs).
+pub fn last_fallback() -> Option<JitError> {
+    LAST_FALLBACK
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+}
+
+fn count_fallback(why: JitError) {
     FALLBACKS.fetch_add(1, Ordering::Relaxed);
+    *LAST_FALLBACK.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
 }
 
 /// The host ISA, built once per process (it is immutable and shared).
@@ -310,8 +320,8 @@ impl NativeLambda {
 pub(crate) fn compile(program: &Arc<Program>) -> Option<NativeLambda> {
     match Jit::new().and_then(|jit| jit.compile(program)) {
         Ok(n) => Some(n),
-        Err(_) => {
-            count_fallback();
+        Err(why) => {
+            count_fallback(why);
             None
         }
     }

@@ -629,15 +629,14 @@ fn compiled_lambdas_are_send_sync_and_free_their_code() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<CompiledLambda>();
     assert_send_sync::<LambdaState>();
-    let before = super::fallback_count();
     let p = sample();
     for n in 0..50 {
         let l = lambda(bin(Add, r("n"), int(n)));
         let c = CompiledLambda::compile(&l, Engine::Jit).unwrap();
+        assert_eq!(c.engine(), Engine::Jit);
         let mut st = c.new_state();
         assert_eq!(c.eval(&p.scope(), &mut st), Ok(Value::Int(7 + n)));
     }
-    assert_eq!(super::fallback_count(), before);
 }
 
 #[test]
@@ -782,4 +781,26 @@ fn states_from_another_lambda_are_resized_not_trusted() {
     let p = sample();
     let mut st = small.new_state();
     assert_eq!(big.eval(&p.scope(), &mut st), Ok(Value::Int(25)));
+}
+
+#[test]
+fn malformed_bytecode_is_a_typed_error_and_a_counted_fallback() {
+    use crate::bytecode::Op;
+    use std::sync::Arc;
+    let good = crate::lower::lower(&bin(Add, r("n"), int(1))).unwrap();
+
+    let mut underflow = good.clone();
+    underflow.code.push(Op::Add);
+    let err = super::Jit::new().and_then(|j| j.compile(&Arc::new(underflow)));
+    assert_eq!(err.err(), Some(super::JitError::StackUnderflow));
+
+    let mut bad_ref = good.clone();
+    bad_ref.code[0] = Op::Ref(9);
+    let err = super::Jit::new().and_then(|j| j.compile(&Arc::new(bad_ref.clone())));
+    assert_eq!(err.err(), Some(super::JitError::BadIndex("reference")));
+
+    let before = super::fallback_count();
+    assert!(super::compile(&Arc::new(bad_ref)).is_none());
+    assert!(super::fallback_count() > before);
+    assert!(super::last_fallback().is_some());
 }
