@@ -91,107 +91,322 @@ pub fn check_types(p: &Program, st: &mut LambdaState) -> Result<(), EvalError> {
 }
 
 /// Evaluate the program on one point.
+///
+/// References and constants are *borrowed* onto the stack (`Slot`), so a
+/// predicate over strings, tags and regexes touches no reference count; only
+/// builtin arguments and results are materialised as `Value`s. The stack and
+/// the resolved references live in fixed arrays on the Rust stack for
+/// ordinary expressions (deeper ones use a heap buffer).
 pub fn run(p: &Program, scope: &Scope<'_>, st: &mut LambdaState) -> Result<Value, EvalError> {
-    prepare(p, scope, st)?;
-    let r = exec(p, st);
-    st.stack.clear();
-    r
+    // Size classes, so a small predicate initialises and drops only a few slots.
+    let need = p.refs.len().max(p.max_stack);
+    if need <= 4 {
+        run_inline::<4>(p, scope, st)
+    } else if need <= 16 {
+        run_inline::<16>(p, scope, st)
+    } else {
+        let mut refs = vec![Resolved::Missing; p.refs.len()];
+        let mut stack: Vec<Slot<'_>> = (0..p.max_stack).map(|_| Slot::Missing).collect();
+        run_in(p, scope, st, &mut refs, &mut stack)
+    }
 }
 
-fn internal(what: &str) -> EvalError {
-    EvalError::Internal(what.to_string())
+#[inline(always)]
+fn run_inline<const N: usize>(
+    p: &Program,
+    scope: &Scope<'_>,
+    st: &mut LambdaState,
+) -> Result<Value, EvalError> {
+    let mut refs = [Resolved::Missing; N];
+    let mut stack: [Slot<'_>; N] = std::array::from_fn(|_| Slot::Missing);
+    run_in(p, scope, st, &mut refs[..p.refs.len()], &mut stack)
 }
 
-fn exec(p: &Program, st: &mut LambdaState) -> Result<Value, EvalError> {
+fn run_in<'a>(
+    p: &'a Program,
+    scope: &Scope<'a>,
+    st: &mut LambdaState,
+    refs: &mut [Resolved<'a>],
+    stack: &mut [Slot<'a>],
+) -> Result<Value, EvalError> {
+    for (i, name) in p.refs.iter().enumerate() {
+        let r = resolve_ref(name, &mut st.refs[i], scope)?;
+        st.types[i] = resolved_type(&r);
+        refs[i] = r;
+    }
+    check_types(p, st)?;
+    exec(p, st, refs, stack)
+}
+
+fn resolved_type(r: &Resolved<'_>) -> crate::value::VType {
+    use crate::point::FieldValue;
+    use crate::value::VType;
+    match r {
+        Resolved::Time(_) => VType::Time,
+        Resolved::Field(FieldValue::Float(_)) => VType::Float,
+        Resolved::Field(FieldValue::Int(_)) => VType::Int,
+        Resolved::Field(FieldValue::String(_)) => VType::String,
+        Resolved::Field(FieldValue::Bool(_)) => VType::Bool,
+        Resolved::Field(FieldValue::Null) => VType::Missing,
+        Resolved::Tag(_) => VType::String,
+        Resolved::Extra(v) => v.vtype(),
+        Resolved::Missing => VType::Missing,
+    }
+}
+
+/// A value on the interpreter stack: scalars inline, strings and regexes
+/// borrowed from the point or the constant pool, or owned when an operator
+/// or builtin produced them.
+#[derive(Debug, Clone)]
+enum Slot<'a> {
+    Float(f64),
+    Int(i64),
+    Bool(bool),
+    Duration(i64),
+    Time(i64),
+    Str(&'a crate::point::Str),
+    Regex(&'a Arc<regex::Regex>),
+    Owned(Value),
+    Missing,
+}
+
+impl<'a> Slot<'a> {
+    fn of_value(v: &'a Value) -> Slot<'a> {
+        match v {
+            Value::Float(f) => Slot::Float(*f),
+            Value::Int(i) => Slot::Int(*i),
+            Value::Bool(b) => Slot::Bool(*b),
+            Value::Duration(d) => Slot::Duration(*d),
+            Value::Time(t) => Slot::Time(*t),
+            Value::String(s) => Slot::Str(s),
+            Value::Regex(r) => Slot::Regex(r),
+            Value::Missing => Slot::Missing,
+        }
+    }
+
+    fn of_resolved(r: Resolved<'a>) -> Slot<'a> {
+        use crate::point::FieldValue;
+        match r {
+            Resolved::Time(t) => Slot::Time(t),
+            Resolved::Field(FieldValue::Float(f)) => Slot::Float(*f),
+            Resolved::Field(FieldValue::Int(i)) => Slot::Int(*i),
+            Resolved::Field(FieldValue::String(s)) => Slot::Str(s),
+            Resolved::Field(FieldValue::Bool(b)) => Slot::Bool(*b),
+            Resolved::Field(FieldValue::Null) | Resolved::Missing => Slot::Missing,
+            Resolved::Tag(t) => Slot::Str(t),
+            Resolved::Extra(v) => Slot::of_value(v),
+        }
+    }
+
+    /// An owned result, kept inline when it is a scalar.
+    fn of_owned(v: Value) -> Slot<'a> {
+        match v {
+            Value::Float(f) => Slot::Float(f),
+            Value::Int(i) => Slot::Int(i),
+            Value::Bool(b) => Slot::Bool(b),
+            Value::Duration(d) => Slot::Duration(d),
+            Value::Time(t) => Slot::Time(t),
+            Value::Missing => Slot::Missing,
+            v => Slot::Owned(v),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Slot::Float(f) => Value::Float(*f),
+            Slot::Int(i) => Value::Int(*i),
+            Slot::Bool(b) => Value::Bool(*b),
+            Slot::Duration(d) => Value::Duration(*d),
+            Slot::Time(t) => Value::Time(*t),
+            Slot::Str(s) => Value::String((*s).clone()),
+            Slot::Regex(r) => Value::Regex((*r).clone()),
+            Slot::Owned(v) => v.clone(),
+            Slot::Missing => Value::Missing,
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            Slot::Owned(v) => v,
+            s => s.to_value(),
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Slot::Str(s) => Some(s),
+            Slot::Owned(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn as_regex(&self) -> Option<&regex::Regex> {
+        match self {
+            Slot::Regex(r) => Some(r),
+            Slot::Owned(Value::Regex(r)) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+fn exec<'a>(
+    p: &'a Program,
+    st: &mut LambdaState,
+    refs: &[Resolved<'a>],
+    stack: &mut [Slot<'a>],
+) -> Result<Value, EvalError> {
     let code = &p.code[..];
-    let stack = &mut st.stack;
-    stack.clear();
+    let mut sp = 0usize;
     let mut pc = 0;
-    macro_rules! pop {
-        () => {
-            stack.pop().ok_or_else(|| internal("stack underflow"))?
-        };
+    let underflow = || internal("stack underflow");
+    let overflow = || internal("stack overflow");
+    macro_rules! push {
+        ($v:expr) => {{
+            let v = $v;
+            *stack.get_mut(sp).ok_or_else(overflow)? = v;
+            sp += 1;
+        }};
     }
     while pc < code.len() {
         let op = code[pc];
         pc += 1;
         match op {
-            Op::Const(i) => stack.push(p.consts[i as usize].clone()),
-            Op::Ref(i) => stack.push(st.vals[i as usize].clone()),
-            Op::Neg => {
-                let v = pop!();
-                stack.push(neg(v)?);
+            Op::Const(i) => push!(Slot::of_value(&p.consts[i as usize])),
+            Op::Ref(i) => push!(Slot::of_resolved(refs[i as usize])),
+            Op::Neg | Op::Not => {
+                let top = stack
+                    .get_mut(sp.checked_sub(1).ok_or_else(underflow)?)
+                    .ok_or_else(underflow)?;
+                *top = match (op, &*top) {
+                    (Op::Neg, Slot::Int(i)) => Slot::Int(i.wrapping_neg()),
+                    (Op::Neg, Slot::Float(f)) => Slot::Float(-f),
+                    (Op::Neg, Slot::Duration(d)) => Slot::Duration(d.wrapping_neg()),
+                    (Op::Not, Slot::Bool(b)) => Slot::Bool(!b),
+                    (_, v) => return Err(internal(&format!("{op:?} on {v:?}"))),
+                };
             }
-            Op::Not => match pop!() {
-                Value::Bool(b) => stack.push(Value::Bool(!b)),
-                v => return Err(internal(&format!("! on {}", v.type_name()))),
-            },
             Op::AndJump(t) | Op::OrJump(t) => {
                 let decide = matches!(op, Op::OrJump(_));
-                match stack.last() {
-                    Some(Value::Bool(b)) if *b == decide => pc = t as usize,
-                    Some(Value::Bool(_)) => {
-                        stack.pop();
-                    }
+                match sp.checked_sub(1).and_then(|i| stack.get(i)) {
+                    Some(Slot::Bool(b)) if *b == decide => pc = t as usize,
+                    Some(Slot::Bool(_)) => sp -= 1,
                     _ => return Err(internal("AND/OR on a non-bool")),
                 }
             }
-            Op::Call { func, argc, ctx } => {
-                let base = stack
-                    .len()
-                    .checked_sub(argc as usize)
-                    .ok_or_else(|| internal("stack underflow"))?;
-                let r = crate::builtins::call(func, &stack[base..]);
-                stack.truncate(base);
-                match r {
-                    Ok(v) => stack.push(v),
-                    Err(reason) => return Err(call_error(p, func, reason, ctx)),
-                }
-            }
-            Op::CallState {
-                func,
-                argc,
-                slot,
-                shared,
-                ctx,
+            Op::Call { func, argc, ctx }
+            | Op::CallState {
+                func, argc, ctx, ..
             } => {
-                let base = stack
-                    .len()
-                    .checked_sub(argc as usize)
-                    .ok_or_else(|| internal("stack underflow"))?;
-                let r = if shared {
-                    // A poisoned lock only means another thread panicked
-                    // mid-update; the state is still a valid value.
-                    let mut guard = st.shared.lock().unwrap_or_else(|e| e.into_inner());
-                    call_slot(func, &stack[base..], guard.get_mut(slot as usize))
-                } else {
-                    call_slot(func, &stack[base..], st.funcs.get_mut(slot as usize))
+                let base = sp.checked_sub(argc as usize).ok_or_else(underflow)?;
+                let mut args: [Value; 8] = std::array::from_fn(|_| Value::Missing);
+                let args = args
+                    .get_mut(..argc as usize)
+                    .ok_or_else(|| internal("too many arguments"))?;
+                for (a, s) in args.iter_mut().zip(&stack[base..sp]) {
+                    *a = s.to_value();
+                }
+                let r = match op {
+                    Op::CallState {
+                        slot, shared: true, ..
+                    } => {
+                        // A poisoned lock only means another thread panicked
+                        // mid-update; the state is still a valid value.
+                        let mut guard = st.shared.lock().unwrap_or_else(|e| e.into_inner());
+                        call_slot(func, args, guard.get_mut(slot as usize))
+                    }
+                    Op::CallState { slot, .. } => {
+                        call_slot(func, args, st.funcs.get_mut(slot as usize))
+                    }
+                    _ => crate::builtins::call(func, args),
                 };
-                stack.truncate(base);
+                sp = base;
                 match r {
-                    Ok(v) => stack.push(v),
+                    Ok(v) => push!(Slot::of_owned(v)),
                     Err(reason) => return Err(call_error(p, func, reason, ctx)),
                 }
             }
             bin => {
-                // Fast path: two numbers or booleans combine in place, with
-                // no value moved or dropped (the common case in predicates).
-                let n = stack.len();
-                if n >= 2 {
-                    if let Some(v) = scalar_binary(bin, &stack[n - 2], &stack[n - 1]) {
-                        stack.truncate(n - 1);
-                        stack[n - 2] = v?;
-                        continue;
-                    }
+                if sp < 2 {
+                    return Err(underflow());
                 }
-                let r = pop!();
-                let l = pop!();
-                stack.push(binary(bin, l, r)?);
+                let v = slot_binary(bin, &stack[sp - 2], &stack[sp - 1])?;
+                sp -= 1;
+                stack[sp - 1] = v;
             }
         }
     }
-    let v = pop!();
-    Ok(v)
+    if sp != 1 {
+        return Err(internal("unbalanced stack"));
+    }
+    Ok(std::mem::replace(&mut stack[0], Slot::Missing).into_value())
+}
+
+/// A binary operator on two stack slots: numbers, booleans, strings and
+/// regex matches directly on the borrowed operands; every other combination
+/// (durations, mixed kinds) through `binary`, the one definition of the
+/// operator semantics.
+#[inline]
+fn slot_binary<'a>(op: Op, l: &Slot<'a>, r: &Slot<'a>) -> Result<Slot<'a>, EvalError> {
+    use std::cmp::Ordering::{self, *};
+    let is_cmp = matches!(op, Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge);
+    let cmp = |o: Option<Ordering>| -> Slot<'a> {
+        Slot::Bool(match op {
+            Op::Eq => o == Some(Equal),
+            Op::Ne => o != Some(Equal),
+            Op::Lt => o == Some(Less),
+            Op::Le => matches!(o, Some(Less | Equal)),
+            Op::Gt => o == Some(Greater),
+            _ => matches!(o, Some(Greater | Equal)),
+        })
+    };
+    match (l, r) {
+        (Slot::Float(a), Slot::Float(b)) => match op {
+            Op::Add => return Ok(Slot::Float(a + b)),
+            Op::Sub => return Ok(Slot::Float(a - b)),
+            Op::Mul => return Ok(Slot::Float(a * b)),
+            Op::Div => return Ok(Slot::Float(a / b)),
+            _ if is_cmp => return Ok(cmp(a.partial_cmp(b))),
+            _ => {}
+        },
+        (Slot::Int(a), Slot::Int(b)) => match op {
+            Op::Add => return Ok(Slot::Int(a.wrapping_add(*b))),
+            Op::Sub => return Ok(Slot::Int(a.wrapping_sub(*b))),
+            Op::Mul => return Ok(Slot::Int(a.wrapping_mul(*b))),
+            _ if is_cmp => return Ok(cmp(a.partial_cmp(b))),
+            // Division and modulo (zero checks) take the general path.
+            _ => {}
+        },
+        (Slot::Float(a), Slot::Int(b)) if is_cmp => return Ok(cmp(a.partial_cmp(&(*b as f64)))),
+        (Slot::Int(a), Slot::Float(b)) if is_cmp => return Ok(cmp((*a as f64).partial_cmp(b))),
+        (Slot::Bool(a), Slot::Bool(b)) if matches!(op, Op::Eq | Op::Ne) => {
+            return Ok(cmp(a.partial_cmp(b)))
+        }
+        _ => {
+            if let (Some(a), Some(b)) = (l.as_str(), r.as_str()) {
+                if is_cmp {
+                    return Ok(cmp(a.as_bytes().partial_cmp(b.as_bytes())));
+                }
+                if op == Op::Add {
+                    let mut s = String::with_capacity(a.len() + b.len());
+                    s.push_str(a);
+                    s.push_str(b);
+                    return Ok(Slot::Owned(Value::String(Arc::from(s))));
+                }
+            }
+            if let (Some(s), Some(re)) = (l.as_str(), r.as_regex()) {
+                match op {
+                    Op::Match => return Ok(Slot::Bool(re.is_match(s))),
+                    Op::NotMatch => return Ok(Slot::Bool(!re.is_match(s))),
+                    _ => {}
+                }
+            }
+        }
+    }
+    binary(op, l.to_value(), r.to_value()).map(Slot::of_owned)
+}
+
+fn internal(what: &str) -> EvalError {
+    EvalError::Internal(what.to_string())
 }
 
 fn call_slot(
@@ -220,45 +435,6 @@ pub(crate) fn call_error(
         }
     }
     e
-}
-
-/// `binary` for float/float, int/int and mixed numeric comparisons without
-/// taking the operands by value; `None` for every other combination.
-#[inline]
-fn scalar_binary(op: Op, l: &Value, r: &Value) -> Option<Result<Value, EvalError>> {
-    let cmp = |o: Option<std::cmp::Ordering>| -> Value {
-        use std::cmp::Ordering::*;
-        Value::Bool(match op {
-            Op::Eq => o == Some(Equal),
-            Op::Ne => o != Some(Equal),
-            Op::Lt => o == Some(Less),
-            Op::Le => matches!(o, Some(Less | Equal)),
-            Op::Gt => o == Some(Greater),
-            _ => matches!(o, Some(Greater | Equal)),
-        })
-    };
-    let is_cmp = matches!(op, Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge);
-    Some(Ok(match (l, r) {
-        (Value::Float(a), Value::Float(b)) => match op {
-            Op::Add => Value::Float(a + b),
-            Op::Sub => Value::Float(a - b),
-            Op::Mul => Value::Float(a * b),
-            Op::Div => Value::Float(a / b),
-            _ if is_cmp => cmp(a.partial_cmp(b)),
-            _ => return None,
-        },
-        (Value::Int(a), Value::Int(b)) => match op {
-            Op::Add => Value::Int(a.wrapping_add(*b)),
-            Op::Sub => Value::Int(a.wrapping_sub(*b)),
-            Op::Mul => Value::Int(a.wrapping_mul(*b)),
-            _ if is_cmp => cmp(a.partial_cmp(b)),
-            // Division and modulo (zero checks) take the general path.
-            _ => return None,
-        },
-        (Value::Float(a), Value::Int(b)) if is_cmp => cmp(a.partial_cmp(&(*b as f64))),
-        (Value::Int(a), Value::Float(b)) if is_cmp => cmp((*a as f64).partial_cmp(b)),
-        _ => return None,
-    }))
 }
 
 /// Unary minus (int and duration wrap like Go).

@@ -2,7 +2,7 @@
 //! task, then evaluate it per point with a per-group `LambdaState`.
 //!
 //! `CompiledLambda` is immutable and shared (`Send + Sync`); everything that
-//! changes while evaluating (the value stack, reference slot caches, stateful
+//! changes while evaluating (reference slot caches, stateful
 //! builtin state) lives in `LambdaState`, which the caller keeps per group
 //! (reference §5.5 says where: per group in where/eval/state*/combine, one
 //! shared state for alert predicates and `from().where`).
@@ -50,9 +50,6 @@ pub struct CompiledLambda {
 
 /// Per-group evaluation state of one `CompiledLambda`.
 pub struct LambdaState {
-    /// The interpreter's value stack, preallocated to the program's maximum
-    /// depth so that evaluating never allocates.
-    pub(crate) stack: Vec<Value>,
     /// One cache per distinct reference name (index in the program's reference table).
     pub(crate) refs: Vec<RefSlot>,
     /// The references' values for the current point.
@@ -101,7 +98,6 @@ impl CompiledLambda {
     /// A fresh per-group state (stateful builtins start over, caches empty).
     pub fn new_state(&self) -> LambdaState {
         LambdaState {
-            stack: Vec::with_capacity(self.program.max_stack),
             refs: vec![RefSlot::default(); self.program.refs.len()],
             vals: vec![Value::Missing; self.program.refs.len()],
             types: vec![VType::Missing; self.program.refs.len()],

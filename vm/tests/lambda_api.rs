@@ -63,7 +63,7 @@ fn short_circuit_skips_stateful_calls() {
         let no = [(Str::from("go"), FieldValue::Bool(false))];
         let yes = [(Str::from("go"), FieldValue::Bool(true))];
         for _ in 0..3 {
-            assert_eq!(c.eval_bool(&scope(&no, &[]), &mut st).unwrap(), false);
+            assert!(!c.eval_bool(&scope(&no, &[]), &mut st).unwrap());
         }
         let probe = compile("\"go\" AND count() == 1", engine);
         let mut pst = probe.new_state();

@@ -333,7 +333,7 @@ mod tests {
             to_int(&[s("")]),
             Err("strconv.ParseInt: parsing \"\": invalid syntax".into())
         );
-        assert_eq!(to_int(&[s("1_000")]).is_err(), true);
+        assert!(to_int(&[s("1_000")]).is_err());
         assert_eq!(to_int(&[Value::Bool(true)]), Ok(Value::Int(1)));
     }
 
@@ -351,7 +351,7 @@ mod tests {
             to_float(&[s("abc")]),
             Err("strconv.ParseFloat: parsing \"abc\": invalid syntax".into())
         );
-        assert_eq!(to_float(&[s("")]).is_err(), true);
+        assert!(to_float(&[s("")]).is_err());
         assert_eq!(
             to_float(&[Value::Int(i64::MAX)]),
             Ok(Value::Float(9.223372036854776e18))

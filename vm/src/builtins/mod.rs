@@ -79,6 +79,7 @@ mod tests {
     /// arguments of its first signature never reports "engine bug".
     #[test]
     fn every_builtin_is_dispatched() {
+        let re = std::sync::Arc::new(::regex::Regex::new("a").unwrap());
         for spec in BUILTINS {
             let sig = spec.signatures[0];
             let args: Vec<Value> = sig
@@ -91,9 +92,7 @@ mod tests {
                     compiler::types::Type::Bool => Value::Bool(true),
                     compiler::types::Type::Duration => Value::Duration(1_000_000_000),
                     compiler::types::Type::Time => Value::Time(0),
-                    compiler::types::Type::Regex => {
-                        Value::Regex(std::sync::Arc::new(::regex::Regex::new("a").unwrap()))
-                    }
+                    compiler::types::Type::Regex => Value::Regex(re.clone()),
                     other => panic!("unexpected param type {other}"),
                 })
                 .collect();

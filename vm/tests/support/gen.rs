@@ -257,10 +257,10 @@ impl Gen<'_> {
         let rng = &mut *self.rng;
         let reference = rng.chance(50);
         match ty {
-            Type::Float if reference => r(*rng.pick(&["f", "f", "g", "i", "x"])),
-            Type::Int if reference => r(*rng.pick(&["i", "i", "f", "x"])),
-            Type::String if reference => r(*rng.pick(&["s", "t", "t", "x"])),
-            Type::Bool if reference => r(*rng.pick(&["b", "b", "x"])),
+            Type::Float if reference => r(rng.pick::<&str>(&["f", "f", "g", "i", "x"])),
+            Type::Int if reference => r(rng.pick::<&str>(&["i", "i", "f", "x"])),
+            Type::String if reference => r(rng.pick::<&str>(&["s", "t", "t", "x"])),
+            Type::Bool if reference => r(rng.pick::<&str>(&["b", "b", "x"])),
             Type::Time => r("time"),
             Type::Float => c(Const::Float(*rng.pick(FLOATS))),
             Type::Int => c(Const::Int(*rng.pick(INTS))),

@@ -281,13 +281,12 @@ fn ty(cx: &Ctx<'_>, e: &Expr, top: bool) -> Result<VType, EvalError> {
 
 fn f2i(f: f64) -> i64 {
     // Go on amd64: NaN and out-of-range conversions give i64::MIN.
-    if f.is_nan() || !(-9.3e18..9.3e18).contains(&f) {
-        return i64::MIN;
+    let two63 = 2f64.powi(63);
+    if (-two63..two63).contains(&f) {
+        f as i64
+    } else {
+        i64::MIN
     }
-    if f >= 9_223_372_036_854_775_807.0 || f < -9_223_372_036_854_775_808.0 {
-        return i64::MIN;
-    }
-    f as i64
 }
 
 fn value(cx: &mut Ctx<'_>, e: &Expr, nest: Option<usize>) -> Result<Value, EvalError> {
