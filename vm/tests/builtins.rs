@@ -143,7 +143,9 @@ fn cases() -> Vec<(&'static str, Want)> {
         ("jn(2, 0.0)", f(0.0)),
         ("yn(0, 1.0)", Approx(0.08825696421567697)),
         ("abs(\"i\")", Err("Cannot call function \"abs\" with args (\"i\": int), available signatures are [(float)].")),
-        ("abs(\"missing\")", Err("Cannot call function \"abs\" argument \"missing\" is missing, values in scope are [missing]")),
+        ("hypot(\"missing\", \"nope\") > \"f\"", Err("Cannot call function \"hypot\" arguments \"missing\", \"nope\" are missing, values in scope are [f]")),
+        ("atan2(\"i\", 1.0)", Err("Cannot call function \"atan2\" with args (\"i\": int,1.0: float), available signatures are [(float,float)].")),
+        ("abs(\"missing\")", Err("Cannot call function \"abs\" argument \"missing\" is missing, values in scope are []")),
         // Strings
         ("strContains(\"s\", 'll')", b(true)),
         ("strContainsAny(\"s\", 'xyé')", b(true)),

@@ -259,7 +259,18 @@ fn ty(cx: &Ctx<'_>, e: &Expr, top: bool) -> Result<VType, EvalError> {
                 .map(|(a, _)| vm::ir_text::expr_text(a))
                 .collect();
             if !missing.is_empty() {
-                let mut scope = cx.names.clone();
+                let missing_names: Vec<&str> = args
+                    .iter()
+                    .zip(&ts)
+                    .filter(|(_, t)| **t == VType::Missing)
+                    .filter_map(|(a, _)| ref_name(a))
+                    .collect();
+                let mut scope: Vec<String> = cx
+                    .names
+                    .iter()
+                    .filter(|n| !missing_names.contains(&n.as_str()))
+                    .cloned()
+                    .collect();
                 scope.sort();
                 return Err(EvalError::MissingArgument {
                     func: *func,
