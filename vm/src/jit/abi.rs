@@ -8,8 +8,9 @@
 //!
 //! Payloads: float = IEEE bits, int/duration/time = the i64, bool = 0/1,
 //! string = `*const Str` and regex = `*const Arc<Regex>`, pointing at a value
-//! that outlives the call (a program constant, the state's resolved reference
-//! values, or a scratch slot written earlier in the same call).
+//! that outlives the call (a program constant, a field, tag or extra binding
+//! of the point being evaluated, or a scratch slot written earlier in the
+//! same call).
 
 use crate::bytecode::Program;
 use crate::error::EvalError;

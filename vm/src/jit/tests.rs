@@ -799,6 +799,11 @@ fn malformed_bytecode_is_a_typed_error_and_a_counted_fallback() {
     let err = super::Jit::new().and_then(|j| j.compile(&Arc::new(bad_ref.clone())));
     assert_eq!(err.err(), Some(super::JitError::BadIndex("reference")));
 
+    let mut backward = crate::lower::lower(&bin(And, r("ok"), bo(true))).unwrap();
+    backward.code[1] = Op::AndJump(0);
+    let err = super::Jit::new().and_then(|j| j.compile(&Arc::new(backward)));
+    assert_eq!(err.err(), Some(super::JitError::Unsupported("jump target")));
+
     let before = super::fallback_count();
     assert!(super::compile(&Arc::new(bad_ref)).is_none());
     assert!(super::fallback_count() > before);

@@ -230,6 +230,10 @@ impl<'a> FunctionTranslator<'a> {
                 Op::Ref(i) => self.translate_ref(i)?,
                 Op::Neg => self.translate_neg()?,
                 Op::Not => self.translate_not()?,
+                Op::AndJump(t) | Op::OrJump(t) if t as usize <= pc || t as usize > code.len() => {
+                    // The lowering only jumps forward, to an instruction or the end.
+                    return Err(JitError::Unsupported("jump target"));
+                }
                 Op::AndJump(t) => self.translate_jump(false, t as usize)?,
                 Op::OrJump(t) => self.translate_jump(true, t as usize)?,
                 Op::Call { .. } | Op::CallState { .. } => self.translate_call(pc)?,
