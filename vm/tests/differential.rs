@@ -65,7 +65,11 @@ fn random_expressions_agree() {
         let depth = 1 + rng.below(4) as u32;
         let expr = Gen { rng: &mut rng }.expr(ty, depth);
         let points = (0..21).map(|_| gen::point(&mut rng, &keys)).collect();
-        let case = Case { expr, points };
+        let case = Case {
+            expr,
+            points,
+            wants: Vec::new(),
+        };
         match check_case_seen(&case, &mut |r| {
             *seen.entry(category(r)).or_insert(0usize) += 1
         }) {

@@ -99,6 +99,8 @@ pub fn show(r: &Result<Value, EvalError>) -> String {
 pub struct Case {
     pub expr: Expr,
     pub points: Vec<TestPoint>,
+    /// Optional pinned outcomes (`show` form), one per point, for seeds.
+    pub wants: Vec<String>,
 }
 
 /// The readable corpus text of a case:
@@ -119,38 +121,62 @@ pub fn case_text(case: &Case) -> String {
     s
 }
 
-/// Parse a corpus file: cases separated by blank lines.
+/// Parse a corpus file: cases separated by blank lines. A case without an
+/// `ir:` line is compiled from its `expr:` text by the checker (hand-written
+/// seeds); a case with one uses the IR as stored (generated failures).
 pub fn parse_corpus(text: &str) -> Result<Vec<Case>, String> {
     let mut cases = Vec::new();
+    let mut src: Option<String> = None;
     let mut expr: Option<Expr> = None;
     let mut points = Vec::new();
+    let mut wants = Vec::new();
+    let mut finish = |src: &mut Option<String>,
+                      expr: &mut Option<Expr>,
+                      points: &mut Vec<TestPoint>,
+                      wants: &mut Vec<String>|
+     -> Result<(), String> {
+        let e = match (expr.take(), src.take()) {
+            (Some(e), _) => e,
+            (None, Some(s)) => {
+                let (lambda, diags) = compiler::check_lambda(&s);
+                lambda.ok_or_else(|| format!("{s}: {diags:?}"))?.expr
+            }
+            (None, None) => return Ok(()),
+        };
+        if !wants.is_empty() && wants.len() != points.len() {
+            return Err(format!(
+                "{} want lines for {} points",
+                wants.len(),
+                points.len()
+            ));
+        }
+        cases.push(Case {
+            expr: e,
+            points: std::mem::take(points),
+            wants: std::mem::take(wants),
+        });
+        Ok(())
+    };
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
+        let at = |e: String| format!("line {}: {e}", n + 1);
         if line.is_empty() {
-            if let Some(e) = expr.take() {
-                cases.push(Case {
-                    expr: e,
-                    points: std::mem::take(&mut points),
-                });
-            }
+            finish(&mut src, &mut expr, &mut points, &mut wants)?;
+        } else if line.starts_with('#') {
             continue;
-        }
-        if line.starts_with('#') || line.starts_with("expr:") {
-            continue;
-        }
-        if let Some(ir) = line.strip_prefix("ir:") {
-            expr =
-                Some(serde_json::from_str(ir.trim()).map_err(|e| format!("line {}: {e}", n + 1))?);
+        } else if let Some(s) = line.strip_prefix("expr:") {
+            src = Some(s.trim().to_string());
+        } else if let Some(ir) = line.strip_prefix("ir:") {
+            expr = Some(serde_json::from_str(ir.trim()).map_err(|e| at(e.to_string()))?);
+        } else if let Some(w) = line.strip_prefix("want:") {
+            wants.push(w.trim().to_string());
         } else if let Some(p) = line.strip_prefix("point:") {
-            points
-                .push(serde_json::from_str(p.trim()).map_err(|e| format!("line {}: {e}", n + 1))?);
+            points.push(serde_json::from_str(p.trim()).map_err(|e| at(e.to_string()))?);
         } else {
-            return Err(format!("line {}: unexpected {line:?}", n + 1));
+            return Err(at(format!("unexpected {line:?}")));
         }
     }
-    if let Some(e) = expr.take() {
-        cases.push(Case { expr: e, points });
-    }
+    finish(&mut src, &mut expr, &mut points, &mut wants)?;
     Ok(cases)
 }
 
@@ -185,6 +211,14 @@ pub fn check_case_seen(
     for (i, p) in case.points.iter().enumerate() {
         let want = reference.eval(p);
         seen(&want);
+        if let Some(pinned) = case.wants.get(i) {
+            if show(&want) != *pinned {
+                return Err(format!(
+                    "the reference gives {} at point {i}, the corpus pins {pinned}",
+                    show(&want)
+                ));
+            }
+        }
         for e in engines.iter_mut() {
             let got = e.eval(p);
             if !agree(&want, &got) {
@@ -194,7 +228,11 @@ pub fn check_case_seen(
                     show(&want),
                     e.name(),
                     show(&got),
-                    case_text(&Case { expr: case.expr.clone(), points: case.points[..=i].to_vec() })
+                    case_text(&Case {
+                        expr: case.expr.clone(),
+                        points: case.points[..=i].to_vec(),
+                        wants: Vec::new(),
+                    })
                 ));
             }
         }
