@@ -33,7 +33,7 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
     let mut program = None;
     let mut syntax_errors = 0;
     loop {
-        let input = tokens[start..].iter().cloned().map(Ok::<_, LexError>);
+        let input = tokens[start..].iter().copied().map(Ok::<_, LexError>);
         match parser.parse(input) {
             Ok(statements) => {
                 if start == 0 {
@@ -81,7 +81,7 @@ pub fn parse_expression(source: &str) -> (Option<Expr>, Vec<Diagnostic>) {
         .iter()
         .map(|e| e.to_diagnostic(source))
         .collect();
-    let input = lexed.tokens.iter().cloned().map(Ok::<_, LexError>);
+    let input = lexed.tokens.iter().copied().map(Ok::<_, LexError>);
     let expr = match LambdaBodyParser::new().parse(input) {
         Ok(e) => Some(e),
         Err(err) => {

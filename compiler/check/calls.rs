@@ -222,6 +222,11 @@ impl Checker<'_> {
                 let methods = self.chain_methods(parent);
                 if let Some(s) = did_you_mean(&name.node, methods.iter().copied()) {
                     d = d.with_note(format!("no node `{}`; did you mean `{s}`?", name.node));
+                } else {
+                    d = d.with_note(format!(
+                        "if `{}` is a user-defined function, call it with `@{}()`",
+                        name.node, name.node
+                    ));
                 }
             }
             self.diags.push(d);
@@ -397,6 +402,26 @@ impl Checker<'_> {
                     "property `.{}` does not exist on `{label}`; did you mean `.{s}`?",
                     name.node
                 ));
+            } else if kind == NodeKind::Alert {
+                // A handler's property used before its handler.
+                let owners: Vec<&str> = handlers::HANDLERS
+                    .iter()
+                    .filter(|h| h.prop(&name.node).is_some())
+                    .map(|h| h.kind.method())
+                    .collect();
+                if let Some(first) = owners.first() {
+                    d = d.with_note(format!(
+                        "`.{}` is a property of the {} handler{}: write `.{first}().{}(...)`",
+                        name.node,
+                        owners
+                            .iter()
+                            .map(|o| format!("`{o}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if owners.len() > 1 { "s" } else { "" },
+                        name.node
+                    ));
+                }
             }
             d
         };
@@ -424,17 +449,22 @@ impl Checker<'_> {
                 } else {
                     format!("no method or property \"{}\" on {label}", name.node)
                 };
-                self.diags.push(
-                    Diagnostic::error(
-                        if known {
-                            Code::PropertyRead
-                        } else {
-                            Code::UnknownProperty
-                        },
-                        msg,
-                    )
-                    .with_primary(name.span, ""),
-                );
+                let mut d = Diagnostic::error(
+                    if known {
+                        Code::PropertyRead
+                    } else {
+                        Code::UnknownProperty
+                    },
+                    msg,
+                )
+                .with_primary(name.span, "");
+                if known {
+                    d = d.with_note(format!(
+                        "`.{}` without parentheses reads the property; write `.{}(...)` to set it",
+                        name.node, name.node
+                    ));
+                }
+                self.diags.push(d);
                 Value::Poison
             }
         }
@@ -509,9 +539,7 @@ impl Checker<'_> {
                     self.diags.push(
                         Diagnostic::error(
                             Code::DoubleQuotes,
-                            format!(
-                                "cannot assign *ast.ReferenceNode to type string, did you use double quotes instead of single quotes?"
-                            ),
+                            "cannot assign *ast.ReferenceNode to type string, did you use double quotes instead of single quotes?",
                         )
                         .with_primary(a.span, "this is a field reference")
                         .with_note(format!("write '{r}' (single quotes) for a string")),

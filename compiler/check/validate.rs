@@ -48,7 +48,7 @@ pub(crate) fn validate(cx: &mut Checker<'_>) {
             continue;
         }
         if let Some(rule) = nodes::spec(n.kind).validate {
-            rule(n, &mut cx.diags);
+            rule(n, &cx.pipeline, &mut cx.diags);
         }
     }
 }
