@@ -271,8 +271,25 @@ fn exec<'a>(
         let op = code[pc];
         pc += 1;
         match op {
-            Op::Const(i) => push!(Slot::of_value(&p.consts[i as usize])),
-            Op::Ref(i) => push!(Slot::of_resolved(refs[i as usize])),
+            Op::Const(i) => {
+                let dst = stack.get_mut(sp).ok_or_else(overflow)?;
+                match &p.consts[i as usize] {
+                    // Scalars written in place (see the float fast path below).
+                    Value::Float(f) => *dst = Slot::Float(*f),
+                    Value::Int(n) => *dst = Slot::Int(*n),
+                    v => *dst = Slot::of_value(v),
+                }
+                sp += 1;
+            }
+            Op::Ref(i) => {
+                let dst = stack.get_mut(sp).ok_or_else(overflow)?;
+                match refs[i as usize] {
+                    Resolved::Field(crate::point::FieldValue::Float(f)) => *dst = Slot::Float(*f),
+                    Resolved::Field(crate::point::FieldValue::Int(n)) => *dst = Slot::Int(*n),
+                    r => *dst = Slot::of_resolved(r),
+                }
+                sp += 1;
+            }
             Op::Neg | Op::Not => {
                 let top = stack
                     .get_mut(sp.checked_sub(1).ok_or_else(underflow)?)
@@ -328,6 +345,28 @@ fn exec<'a>(
             bin => {
                 if sp < 2 {
                     return Err(underflow());
+                }
+                // Float arithmetic and comparisons write their scalar in
+                // place: no `Slot` temporaries are built and moved (those
+                // moves cost store-forwarding stalls on the hot path).
+                if let (Slot::Float(a), Slot::Float(b)) = (&stack[sp - 2], &stack[sp - 1]) {
+                    let (a, b) = (*a, *b);
+                    let dst = &mut stack[sp - 2];
+                    match bin {
+                        Op::Add => *dst = Slot::Float(a + b),
+                        Op::Sub => *dst = Slot::Float(a - b),
+                        Op::Mul => *dst = Slot::Float(a * b),
+                        Op::Div => *dst = Slot::Float(a / b),
+                        Op::Lt => *dst = Slot::Bool(a < b),
+                        Op::Le => *dst = Slot::Bool(a <= b),
+                        Op::Gt => *dst = Slot::Bool(a > b),
+                        Op::Ge => *dst = Slot::Bool(a >= b),
+                        Op::Eq => *dst = Slot::Bool(a == b),
+                        Op::Ne => *dst = Slot::Bool(a != b),
+                        _ => return Err(internal(&format!("{bin:?} on floats"))),
+                    }
+                    sp -= 1;
+                    continue;
                 }
                 let v = slot_binary(bin, &stack[sp - 2], &stack[sp - 1])?;
                 sp -= 1;
