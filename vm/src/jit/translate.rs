@@ -325,16 +325,18 @@ impl<'a> FunctionTranslator<'a> {
             .filter(|t| matches!(t, VType::Int | VType::Float | VType::Duration))
             .map(|t| Case {
                 tests: [Some((v, t)), None],
-                res: t,
+                res: bit(t),
             })
             .collect();
         let r = self.dispatch(&cases, |tr, case| {
-            let x = tr.unpack(v, case.res);
-            Ok(if case.res == VType::Float {
+            let t = case.ty(0)?;
+            let x = tr.unpack(v, t);
+            let y = if t == VType::Float {
                 tr.b.ins().fneg(x)
             } else {
                 tr.b.ins().ineg(x)
-            })
+            };
+            Ok(JVal::Known(t, y))
         })?;
         self.stack.push(r);
         Ok(())
@@ -346,12 +348,12 @@ impl<'a> FunctionTranslator<'a> {
             .filter(|t| *t == VType::Bool)
             .map(|t| Case {
                 tests: [Some((v, t)), None],
-                res: t,
+                res: bit(t),
             })
             .collect();
         let r = self.dispatch(&cases, |tr, _| {
             let x = tr.unpack(v, VType::Bool);
-            Ok(tr.b.ins().bxor_imm_u(x, 1))
+            Ok(JVal::Known(VType::Bool, tr.b.ins().bxor_imm_u(x, 1)))
         })?;
         self.stack.push(r);
         Ok(())
@@ -386,40 +388,51 @@ impl<'a> FunctionTranslator<'a> {
         let bop = binary_op(op).ok_or(JitError::Unsupported("bytecode op"))?;
         let r = self.pop()?;
         let l = self.pop()?;
+        // Inline combinations each get a tested branch; all the others share
+        // one catch-all call of the generic helper, last.
         let mut cases = Vec::new();
+        let mut helper_res: Mask = 0;
         for lt in types_in(l.mask()) {
             for rt in types_in(r.mask()) {
                 if let Some(res) = binary_result(bop, lt, rt) {
-                    cases.push(Case {
-                        tests: [Some((l, lt)), Some((r, rt))],
-                        res,
-                    });
+                    if is_inline(bop, lt, rt) {
+                        cases.push(Case {
+                            tests: [Some((l, lt)), Some((r, rt))],
+                            res: bit(res),
+                        });
+                    } else {
+                        helper_res |= bit(res);
+                    }
                 }
             }
         }
+        if helper_res != 0 {
+            cases.push(Case {
+                tests: [None, None],
+                res: helper_res,
+            });
+        }
         let site = self.sites.index[pc] as usize;
-        let v = self.dispatch(&cases, |tr, case| {
-            let (lt, rt) = match case.tests {
-                [Some((_, lt)), Some((_, rt))] => (lt, rt),
-                _ => return Err(JitError::Unsupported("binary case shape")),
-            };
-            tr.translate_binary_case(bop, lt, rt, case.res, l, r, site)
+        let v = self.dispatch(&cases, |tr, case| match case.tests {
+            [Some((_, lt)), Some((_, rt))] => {
+                let res = only(case.res).ok_or(JitError::Unsupported("inline case"))?;
+                let v = tr.translate_binary_case(bop, lt, rt, l, r)?;
+                Ok(JVal::Known(res, v))
+            }
+            _ => tr.call_binary_helper(l, r, case.res, site),
         })?;
         self.stack.push(v);
         Ok(())
     }
 
-    /// One accepted operand-type combination of a binary operator.
-    #[allow(clippy::too_many_arguments)]
+    /// One inline operand-type combination of a binary operator (`is_inline`).
     fn translate_binary_case(
         &mut self,
         op: BinaryOp,
         lt: VType,
         rt: VType,
-        res: VType,
         l: JVal,
         r: JVal,
-        site: usize,
     ) -> Result<CValue, JitError> {
         use BinaryOp as B;
         use VType::*;
@@ -486,7 +499,7 @@ impl<'a> FunctionTranslator<'a> {
                 let b = self.unpack(r, rt);
                 Ok(self.int_div(op == B::Mod, a, b))
             }
-            _ => self.call_binary_helper(l, r, res, site),
+            _ => Err(JitError::Unsupported("operand combination is not inline")),
         }
     }
 
@@ -518,14 +531,15 @@ impl<'a> FunctionTranslator<'a> {
         }
     }
 
-    /// Evaluate through `interp::binary` (via `jit_binary`).
+    /// Evaluate through `interp::binary` (via `jit_binary`); `res` is the
+    /// set of types it may return here.
     fn call_binary_helper(
         &mut self,
         l: JVal,
         r: JVal,
-        res: VType,
+        res: Mask,
         site: usize,
-    ) -> Result<CValue, JitError> {
+    ) -> Result<JVal, JitError> {
         let site_ptr = self
             .sites
             .bins
@@ -545,11 +559,25 @@ impl<'a> FunctionTranslator<'a> {
             .call_indirect(self.sigs.binary, f, &[self.ctx, sp, lp, rp, op]);
         let st = self.b.inst_results(call)[0];
         self.check_status(st);
-        let bits =
-            self.b
-                .ins()
-                .stack_load(self.ptr, types::I64, slot, 2 * RAW_SIZE as i32 + RAW_BITS);
-        Ok(self.typed_bits(res, bits))
+        let out = 2 * RAW_SIZE as i32;
+        let bits = self
+            .b
+            .ins()
+            .stack_load(self.ptr, types::I64, slot, out + RAW_BITS);
+        Ok(match only(res) {
+            Some(t) => JVal::Known(t, self.typed_bits(t, bits)),
+            None => {
+                let tag = self
+                    .b
+                    .ins()
+                    .stack_load(self.ptr, types::I64, slot, out + RAW_TAG);
+                JVal::Dyn {
+                    mask: res,
+                    tag,
+                    bits,
+                }
+            }
+        })
     }
 
     fn translate_call(&mut self, pc: usize) -> Result<(), JitError> {
@@ -625,7 +653,7 @@ impl<'a> FunctionTranslator<'a> {
     fn dispatch(
         &mut self,
         cases: &[Case],
-        mut emit: impl FnMut(&mut Self, &Case) -> Result<CValue, JitError>,
+        mut emit: impl FnMut(&mut Self, &Case) -> Result<JVal, JitError>,
     ) -> Result<JVal, JitError> {
         match cases {
             [] => {
@@ -639,10 +667,7 @@ impl<'a> FunctionTranslator<'a> {
                 let z = self.b.ins().iconst(types::I64, 0);
                 Ok(JVal::Known(VType::Missing, z))
             }
-            [case] => {
-                let v = emit(self, case)?;
-                Ok(JVal::Known(case.res, v))
-            }
+            [case] => emit(self, case),
             _ => {
                 let merge = self.b.create_block();
                 self.b.append_block_param(merge, types::I64);
@@ -671,12 +696,10 @@ impl<'a> FunctionTranslator<'a> {
                 self.b.switch_to_block(merge);
                 let tag = self.b.block_params(merge)[0];
                 let bits = self.b.block_params(merge)[1];
-                let first = cases[0].res;
-                if cases.iter().all(|c| c.res == first) {
-                    Ok(JVal::Known(first, self.typed_bits(first, bits)))
-                } else {
-                    let mask = cases.iter().fold(0, |m, c| m | bit(c.res));
-                    Ok(JVal::Dyn { mask, tag, bits })
+                let mask = cases.iter().fold(0, |m, c| m | c.res);
+                match only(mask) {
+                    Some(t) => Ok(JVal::Known(t, self.typed_bits(t, bits))),
+                    None => Ok(JVal::Dyn { mask, tag, bits }),
                 }
             }
         }
@@ -686,10 +709,10 @@ impl<'a> FunctionTranslator<'a> {
         &mut self,
         case: &Case,
         merge: Block,
-        emit: &mut impl FnMut(&mut Self, &Case) -> Result<CValue, JitError>,
+        emit: &mut impl FnMut(&mut Self, &Case) -> Result<JVal, JitError>,
     ) -> Result<(), JitError> {
         let v = emit(self, case)?;
-        let (tag, bits) = self.pack(JVal::Known(case.res, v));
+        let (tag, bits) = self.pack(v);
         self.b
             .ins()
             .jump(merge, &[BlockArg::Value(tag), BlockArg::Value(bits)]);
@@ -789,10 +812,49 @@ impl<'a> FunctionTranslator<'a> {
     }
 }
 
-/// One operand-type combination: the (operand, type) tests and the result type.
+/// One branch of a type dispatch: the (operand, type) tests selecting it
+/// (none for the last, catch-all branch) and the result types it may produce.
 struct Case {
     tests: [Option<(JVal, VType)>; 2],
-    res: VType,
+    res: Mask,
+}
+
+impl Case {
+    /// The type tested for operand `i`.
+    fn ty(&self, i: usize) -> Result<VType, JitError> {
+        self.tests[i]
+            .map(|(_, t)| t)
+            .ok_or(JitError::Unsupported("dispatch case shape"))
+    }
+}
+
+/// The single type of a one-bit mask.
+fn only(mask: Mask) -> Option<VType> {
+    let mut it = types_in(mask);
+    match (it.next(), it.next()) {
+        (Some(t), None) => Some(t),
+        _ => None,
+    }
+}
+
+/// The combinations `translate_binary_case` emits inline; the rest (string
+/// concatenation, duration scaling and division) go to `interp::binary`.
+fn is_inline(op: BinaryOp, lt: VType, rt: VType) -> bool {
+    use BinaryOp as B;
+    use VType::*;
+    let cmp = matches!(op, B::Eq | B::Ne | B::Lt | B::Le | B::Gt | B::Ge);
+    match (lt, rt) {
+        (Float | Int, Float | Int) | (Duration, Duration) | (Bool, Bool) | (String, String)
+            if cmp =>
+        {
+            true
+        }
+        (String, Regex) => matches!(op, B::RegexMatch | B::RegexNotMatch),
+        (Float, Float) => matches!(op, B::Add | B::Sub | B::Mul | B::Div),
+        (Int, Int) => matches!(op, B::Add | B::Sub | B::Mul | B::Div | B::Mod),
+        (Duration, Duration) => matches!(op, B::Add | B::Sub),
+        _ => false,
+    }
 }
 
 fn float_cc(op: BinaryOp) -> Result<FloatCC, JitError> {
