@@ -84,7 +84,13 @@ pub unsafe extern "C" fn jit_call(
     args: *const RawVal,
     out: *mut RawVal,
 ) -> u32 {
-    // SAFETY: see the function's contract.
+    // SAFETY: by the contract, `site` points into the `NativeLambda` whose
+    // code is running (alive, never mutated), `args` at `argc` `RawVal`s in
+    // the native frame whose string/regex payloads are live (`to_value`),
+    // and `ctx` is the live context: `funcs`/`funcs_len` describe the group's
+    // state slots, borrowed exclusively by this evaluation and not otherwise
+    // accessed during this call, and `shared`/`program` point into `Arc`s the
+    // caller holds.
     unsafe {
         guarded(ctx, || {
             let site = &*site;
@@ -143,7 +149,9 @@ pub unsafe extern "C" fn jit_binary(
     r: *const RawVal,
     out: *mut RawVal,
 ) -> u32 {
-    // SAFETY: see the function's contract.
+    // SAFETY: by the contract, `site` points into the running lambda's sites
+    // (alive, never mutated), `l`/`r` are `RawVal`s of the native frame with
+    // live payloads, and `ctx`/`out` are valid for `put_result`.
     unsafe {
         guarded(ctx, || {
             let site = &*site;
@@ -160,7 +168,8 @@ pub unsafe extern "C" fn jit_binary(
 /// # Safety
 /// `a` and `b` point at live `Str`s.
 pub unsafe extern "C" fn jit_str_cmp(a: *const Str, b: *const Str) -> i32 {
-    // SAFETY: see the function's contract.
+    // SAFETY: the contract: both point at live `Str`s (a constant, a
+    // point's field or tag, or a scratch slot of the current call).
     let (a, b) = unsafe { (&*a, &*b) };
     a.as_bytes().cmp(b.as_bytes()) as i32
 }
@@ -170,7 +179,8 @@ pub unsafe extern "C" fn jit_str_cmp(a: *const Str, b: *const Str) -> i32 {
 /// # Safety
 /// `s` points at a live `Str`, `re` at a live `Arc<Regex>`.
 pub unsafe extern "C" fn jit_regex_match(s: *const Str, re: *const Arc<regex::Regex>) -> u32 {
-    // SAFETY: see the function's contract.
+    // SAFETY: the contract: both point at live values owned by the point,
+    // the program's constants or a scratch slot of the current call.
     let (s, re) = unsafe { (&*s, &*re) };
     re.is_match(s) as u32
 }
