@@ -315,10 +315,17 @@ fn exec<'a>(
                 func, argc, ctx, ..
             } => {
                 let base = sp.checked_sub(argc as usize).ok_or_else(underflow)?;
-                let mut args: [Value; 8] = std::array::from_fn(|_| Value::Missing);
-                let args = args
-                    .get_mut(..argc as usize)
-                    .ok_or_else(|| internal("too many arguments"))?;
+                // Arguments as `Value`s in a small array sized for the call.
+                let mut one: [Value; 1];
+                let mut many: [Value; 8];
+                let args: &mut [Value] = if argc <= 1 {
+                    one = [Value::Missing];
+                    &mut one[..argc as usize]
+                } else {
+                    many = std::array::from_fn(|_| Value::Missing);
+                    many.get_mut(..argc as usize)
+                        .ok_or_else(|| internal("too many arguments"))?
+                };
                 for (a, s) in args.iter_mut().zip(&stack[base..sp]) {
                     *a = s.to_value();
                 }
@@ -346,11 +353,18 @@ fn exec<'a>(
                 if sp < 2 {
                     return Err(underflow());
                 }
-                // Float arithmetic and comparisons write their scalar in
+                // Numeric arithmetic and comparisons write their scalar in
                 // place: no `Slot` temporaries are built and moved (those
                 // moves cost store-forwarding stalls on the hot path).
-                if let (Slot::Float(a), Slot::Float(b)) = (&stack[sp - 2], &stack[sp - 1]) {
-                    let (a, b) = (*a, *b);
+                let is_cmp = matches!(bin, Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge);
+                let floats = match (&stack[sp - 2], &stack[sp - 1]) {
+                    (Slot::Float(a), Slot::Float(b)) => Some((*a, *b)),
+                    // Mixed int/float exists only in comparisons (§5.2).
+                    (Slot::Float(a), Slot::Int(b)) if is_cmp => Some((*a, *b as f64)),
+                    (Slot::Int(a), Slot::Float(b)) if is_cmp => Some((*a as f64, *b)),
+                    _ => None,
+                };
+                if let Some((a, b)) = floats {
                     let dst = &mut stack[sp - 2];
                     match bin {
                         Op::Add => *dst = Slot::Float(a + b),
@@ -367,6 +381,27 @@ fn exec<'a>(
                     }
                     sp -= 1;
                     continue;
+                }
+                if let (Slot::Int(a), Slot::Int(b)) = (&stack[sp - 2], &stack[sp - 1]) {
+                    let (a, b) = (*a, *b);
+                    let v = match bin {
+                        Op::Add => Some(Slot::Int(a.wrapping_add(b))),
+                        Op::Sub => Some(Slot::Int(a.wrapping_sub(b))),
+                        Op::Mul => Some(Slot::Int(a.wrapping_mul(b))),
+                        Op::Lt => Some(Slot::Bool(a < b)),
+                        Op::Le => Some(Slot::Bool(a <= b)),
+                        Op::Gt => Some(Slot::Bool(a > b)),
+                        Op::Ge => Some(Slot::Bool(a >= b)),
+                        Op::Eq => Some(Slot::Bool(a == b)),
+                        Op::Ne => Some(Slot::Bool(a != b)),
+                        // Division and modulo check for zero in `binary`.
+                        _ => None,
+                    };
+                    if let Some(v) = v {
+                        stack[sp - 2] = v;
+                        sp -= 1;
+                        continue;
+                    }
                 }
                 let v = slot_binary(bin, &stack[sp - 2], &stack[sp - 1])?;
                 sp -= 1;
