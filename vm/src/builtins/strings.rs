@@ -14,8 +14,8 @@ pub fn call(func: Builtin, args: &[Value]) -> CallResult {
     use Builtin::*;
     match (func, args) {
         (StrLength, [Value::String(s)]) => Ok(Value::Int(s.len() as i64)),
-        (StrToLower, [Value::String(s)]) => Ok(string(to_lower(s))),
-        (StrToUpper, [Value::String(s)]) => Ok(string(to_upper(s))),
+        (StrToLower, [Value::String(s)]) => Ok(case_map(s, false)),
+        (StrToUpper, [Value::String(s)]) => Ok(case_map(s, true)),
         (StrTrimSpace, [Value::String(s)]) => {
             Ok(keep_or_new(s, s.trim_matches(char::is_whitespace)))
         }
@@ -30,6 +30,29 @@ pub fn call(func: Builtin, args: &[Value]) -> CallResult {
         }
         _ => Err(bad_args(func.name(), args)),
     }
+}
+
+/// `strToLower`/`strToUpper` with one allocation: the original `Arc` when
+/// nothing changes, an ASCII fast path, and the rune-by-rune Go mapping
+/// otherwise.
+fn case_map(s: &Arc<str>, upper: bool) -> Value {
+    let unchanged = if upper {
+        !s.chars().any(|c| c.is_lowercase())
+    } else {
+        !s.chars().any(|c| c.is_uppercase())
+    };
+    if unchanged && s.is_ascii() {
+        return Value::String(s.clone());
+    }
+    if s.is_ascii() {
+        let mapped = if upper {
+            s.to_ascii_uppercase()
+        } else {
+            s.to_ascii_lowercase()
+        };
+        return string(mapped);
+    }
+    string(if upper { to_upper(s) } else { to_lower(s) })
 }
 
 /// Return the original `Arc` when a trim removed nothing (no allocation).
