@@ -90,7 +90,7 @@ const FLOATS: &[f64] = &[
     f64::NAN,
 ];
 const STRINGS: &[&str] = &[
-    "", "a", "abc", "héllo", "ab ab", " x ", "A", "10", "true", "1h30m", "é",
+    "", "a", "abc", "héllo", "ab ab", " x ", "A", "10", "true", "1h30m", "é", "٣", "a_b",
 ];
 const DURS: &[i64] = &[
     0,
@@ -111,6 +111,9 @@ const REGEXES: &[&str] = &[
     "é",
     ".*",
     "\\d",
+    "\\w+",
+    "[\\s\\d]",
+    "\\bab",
 ];
 
 pub fn time_key(k: &str) -> Str {

@@ -310,7 +310,8 @@ fn value(cx: &mut Ctx<'_>, e: &Expr, nest: Option<usize>) -> Result<Value, EvalE
             Const::Bool(b) => V::Bool(*b),
             Const::Duration(d) => V::Duration(*d),
             Const::Regex(r) => V::Regex(Arc::new(
-                regex::Regex::new(r).map_err(|e| EvalError::Internal(e.to_string()))?,
+                vm::builtins::regex::compile_go(r)
+                    .map_err(|e| EvalError::Internal(e.to_string()))?,
             )),
         },
         ExprKind::Reference(n) => cx.vals[n].clone(),
