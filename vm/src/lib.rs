@@ -42,6 +42,9 @@
 //! * `strSubstring` slicing inside a UTF-8 sequence yields U+FFFD (Rust
 //!   strings are UTF-8); `float(s)` does not take hexadecimal floats or
 //!   underscores.
+//! * Regex literals are translated to the `regex` crate with Go RE2 meaning
+//!   (`builtins::regex::compile_go`: ASCII `\d \s \w \b`, literal `[`/`&&`
+//!   in classes); `\D \S \W` *inside* a bracket class stay Unicode-aware.
 
 pub mod builtins;
 pub mod bytecode;

@@ -45,12 +45,16 @@ fn case_map(s: &Arc<str>, upper: bool) -> Value {
         return Value::String(s.clone());
     }
     if s.is_ascii() {
-        let mapped = if upper {
-            s.to_ascii_uppercase()
-        } else {
-            s.to_ascii_lowercase()
-        };
-        return string(mapped);
+        // One allocation: copy into a fresh `Arc` and map it in place.
+        let mut out: Arc<str> = Arc::from(s.as_ref());
+        if let Some(m) = Arc::get_mut(&mut out) {
+            if upper {
+                m.make_ascii_uppercase();
+            } else {
+                m.make_ascii_lowercase();
+            }
+            return Value::String(out);
+        }
     }
     string(if upper { to_upper(s) } else { to_lower(s) })
 }
