@@ -152,6 +152,15 @@ pub fn point(rng: &mut Rng, keys: &Keys) -> TestPoint {
     put(rng, &keys.s, s);
     let b = FieldValue::Bool(rng.chance(50));
     put(rng, &keys.b, b);
+    // "x": any type at all, or a null (join.fill('null')), or absent.
+    if rng.chance(75) {
+        let v = if rng.chance(5) {
+            FieldValue::Null
+        } else {
+            any_value(rng)
+        };
+        fields.push((keys.x.clone(), v));
+    }
     if rng.chance(92) {
         tags.push((keys.t.clone(), Str::from(*rng.pick(STRINGS))));
     }
@@ -178,6 +187,7 @@ pub struct Keys {
     pub s: Str,
     pub b: Str,
     pub t: Str,
+    pub x: Str,
 }
 
 impl Keys {
@@ -189,6 +199,7 @@ impl Keys {
             s: "s".into(),
             b: "b".into(),
             t: "t".into(),
+            x: "x".into(),
         }
     }
 }
