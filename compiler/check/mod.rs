@@ -57,13 +57,9 @@ fn check_source(
     let Some(program) = program.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
         return (None, diags);
     };
-    if let Some(deep) = depth::too_deep(&program) {
-        diags.push(nesting_error(deep.span));
-        depth::drop_program(program);
-        return (None, diags);
-    }
-    let (pipeline, more) = check_program(source, &program, vars);
-    depth::drop_program(program);
+    // The parser bounds the nesting depth (E0106), so the recursive checker
+    // and the AST's own drop are safe here.
+    let (pipeline, more) = check_parsed(source, &program, vars);
     diags.extend(more);
     if diags.iter().any(Diagnostic::is_error) {
         (None, diags)
@@ -79,6 +75,7 @@ pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
     let Some(expr) = expr else {
         return (None, diags);
     };
+    // Defence in depth: the parser bounds nesting too.
     if depth::expr_too_deep(&expr) {
         diags.push(nesting_error(expr.span));
         depth::drop_expr(expr);
@@ -132,6 +129,19 @@ pub fn check_program(
     program: &ast::Program,
     vars: Option<&HashMap<String, Arg>>,
 ) -> (Option<Pipeline>, Vec<Diagnostic>) {
+    // An AST not from the parser may be nested deeper than the checker's
+    // recursion allows.
+    if let Some(deep) = depth::too_deep(program) {
+        return (None, vec![nesting_error(deep.span)]);
+    }
+    check_parsed(source, program, vars)
+}
+
+fn check_parsed(
+    source: &str,
+    program: &ast::Program,
+    vars: Option<&HashMap<String, Arg>>,
+) -> (Option<Pipeline>, Vec<Diagnostic>) {
     let mut cx = Checker::new(program, vars);
     cx.run(program);
     let allowed = lints::allowed_codes(source);
@@ -159,6 +169,8 @@ pub(crate) struct Checker<'a> {
     pub lambda_lints: Vec<Diagnostic>,
     /// Node arguments of the call being checked (join/union parents).
     pub pending_nodes: Vec<ir::NodeId>,
+    /// Kapacitor's id counter, which names the nodes (see `new_node`).
+    pub kapacitor_ids: u32,
     /// The node whose call or property is being checked.
     pub current_node: Option<ir::NodeId>,
     /// Nodes with an invalid argument somewhere: their catalog rules are not
@@ -187,6 +199,7 @@ impl<'a> Checker<'a> {
             root,
             lambda_lints: Vec::new(),
             pending_nodes: Vec::new(),
+            kapacitor_ids: 0,
             current_node: None,
             poisoned: Default::default(),
         };
@@ -200,7 +213,6 @@ impl<'a> Checker<'a> {
         for st in &program.statements {
             self.statement(st);
         }
-        self.add_stats_noops();
         validate::validate(self);
         // Lints on a script with errors are mostly noise (an unused var is
         // often a misspelled use).
@@ -319,28 +331,36 @@ impl<'a> Checker<'a> {
         self.scope.push(Binding::var(&name.node, value, name.span));
     }
 
-    /// Kapacitor gives a stats node's source with no children a `noop` child.
-    fn add_stats_noops(&mut self) {
-        let sources: Vec<_> = self
-            .pipeline
-            .nodes
-            .iter()
-            .filter(|n| n.kind == crate::catalog::NodeKind::Stats)
-            .filter_map(|n| n.source)
-            .collect();
-        for src in sources {
-            let node = &self.pipeline.nodes[src as usize];
-            if node.children.is_empty() && node.provides != crate::catalog::EdgeType::None {
-                let span = node.span;
-                self.new_node(
-                    crate::catalog::NodeKind::NoOp,
-                    Some(src),
-                    Vec::new(),
-                    span,
-                    None,
-                );
-            }
+    /// Creates a `stats` node (a new root) reporting on `source`. Like
+    /// Kapacitor, a source that has no children yet gets a `noop` child right
+    /// away (so its emitted count is measured); it takes the next id.
+    pub(crate) fn new_stats(
+        &mut self,
+        source: ir::NodeId,
+        args: Vec<Arg>,
+        span: Span,
+    ) -> ir::NodeId {
+        let id = self.new_node(
+            crate::catalog::NodeKind::Stats,
+            None,
+            Vec::new(),
+            span,
+            None,
+        );
+        let n = &mut self.pipeline.nodes[id as usize];
+        n.source = Some(source);
+        n.args = args;
+        let src = &self.pipeline.nodes[source as usize];
+        if src.children.is_empty() && src.provides != crate::catalog::EdgeType::None {
+            self.new_node(
+                crate::catalog::NodeKind::NoOp,
+                Some(source),
+                Vec::new(),
+                span,
+                None,
+            );
         }
+        id
     }
 }
 
