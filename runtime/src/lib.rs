@@ -11,4 +11,6 @@ pub mod message;
 pub mod node;
 pub mod output;
 pub mod stats;
+pub mod task;
+pub mod testing;
 pub mod time;

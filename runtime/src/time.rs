@@ -90,3 +90,72 @@ mod tests {
         assert_eq!(rfc3339_nano(1_500_000_000), "1970-01-01T00:00:01.5Z");
     }
 }
+
+/// Go's `time.Duration.String()`: `0s`, `1.234µs`, `1.5s`, `1m0s`, `1h2m3s`.
+pub fn go_duration(d: i64) -> String {
+    if d == 0 {
+        return "0s".to_string();
+    }
+    let neg = d < 0;
+    let u = d.unsigned_abs();
+    let mut s = String::new();
+    if neg {
+        s.push('-');
+    }
+    if u < 1_000_000_000 {
+        // Sub-second: the largest of ns, µs, ms that keeps the value >= 1.
+        let (unit, div) = if u < 1_000 {
+            ("ns", 1)
+        } else if u < 1_000_000 {
+            ("µs", 1_000)
+        } else {
+            ("ms", 1_000_000)
+        };
+        s.push_str(&frac(u, div));
+        s.push_str(unit);
+        return s;
+    }
+    let h = u / 3_600_000_000_000;
+    let rem = u % 3_600_000_000_000;
+    let m = rem / 60_000_000_000;
+    let sec_ns = rem % 60_000_000_000;
+    if h > 0 {
+        s.push_str(&format!("{h}h"));
+    }
+    if h > 0 || m > 0 {
+        s.push_str(&format!("{m}m"));
+    }
+    s.push_str(&frac(sec_ns, 1_000_000_000));
+    s.push('s');
+    s
+}
+
+/// `v / div` printed with the fraction's trailing zeros removed.
+fn frac(v: u64, div: u64) -> String {
+    let whole = v / div;
+    let f = v % div;
+    if f == 0 {
+        return whole.to_string();
+    }
+    let width = div.ilog10() as usize;
+    let digits = format!("{f:0width$}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::go_duration;
+
+    #[test]
+    fn matches_go_strings() {
+        assert_eq!(go_duration(0), "0s");
+        assert_eq!(go_duration(1_234), "1.234µs");
+        assert_eq!(go_duration(999), "999ns");
+        assert_eq!(go_duration(1_500_000), "1.5ms");
+        assert_eq!(go_duration(1_500_000_000), "1.5s");
+        assert_eq!(go_duration(60_000_000_000), "1m0s");
+        assert_eq!(go_duration(10_000_000_000), "10s");
+        assert_eq!(go_duration(3_723_000_000_000), "1h2m3s");
+        assert_eq!(go_duration(-2_000_000_000), "-2s");
+    }
+}

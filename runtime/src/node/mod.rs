@@ -15,6 +15,7 @@
 
 pub mod from;
 pub mod noop;
+pub mod query;
 pub mod stream;
 
 use crate::config::Config;
@@ -183,6 +184,10 @@ impl<'a> NodeCx<'a> {
 
 /// Build the runtime node for `node`. One constructor per node file; kinds
 /// not yet implemented report a clear build error.
+///
+/// To add a node: `pub mod <file>;` above, and one arm here calling its
+/// `build(node, env)` (RT-nodes: `node/*.rs`, `node/influxql/`; RT-alert:
+/// `crate::alert::build`).
 pub fn build(
     node: &ir::Node,
     pipeline: &ir::Pipeline,
@@ -190,7 +195,8 @@ pub fn build(
 ) -> Result<Box<dyn NodeImpl>, BuildError> {
     let _ = pipeline;
     match node.kind {
-        NodeKind::Stream => stream::build(node, env),
+        NodeKind::Stream | NodeKind::Batch => stream::build(node, env),
+        NodeKind::Query => query::build(node, env),
         NodeKind::From => from::build(node, env),
         NodeKind::NoOp => noop::build(node, env),
         NodeKind::QueryFlux

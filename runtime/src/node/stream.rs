@@ -1,5 +1,6 @@
-//! The `stream` root: every point written to the task's DBRPs enters here and
-//! goes to each `from()` child unchanged.
+//! The `stream`/`batch` root: every point written to the task's DBRPs enters
+//! here and goes to each `from()` child unchanged (a batch root only has query
+//! children, which the executor feeds directly).
 
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::Message;
