@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod group;
+pub mod line_protocol;
 pub mod message;
 pub mod node;
 pub mod output;
