@@ -1,0 +1,125 @@
+//! The public face of the lambda engine: compile a checked lambda once per
+//! task, then evaluate it per point with a per-group `LambdaState`.
+//!
+//! `CompiledLambda` is immutable and shared (`Send + Sync`); everything that
+//! changes while evaluating (the value stack, reference slot caches, stateful
+//! builtin state) lives in `LambdaState`, which the caller keeps per group
+//! (reference §5.5 says where: per group in where/eval/state*/combine, one
+//! shared state for alert predicates and `from().where`).
+
+use crate::bytecode::Program;
+use crate::error::{CompileError, EvalError};
+use crate::interp;
+use crate::point::Scope;
+use crate::state::{FuncState, RefSlot};
+use crate::value::{VType, Value};
+use std::sync::{Arc, Mutex};
+
+/// Which engine evaluates a lambda.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// The bytecode interpreter (`interp.rs`).
+    Vm,
+    /// Native code through Cranelift (`jit/`).
+    Jit,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Vm => "vm",
+            Engine::Jit => "jit",
+        }
+    }
+}
+
+/// A lambda compiled for one engine. Compiled once per task, never per point.
+pub struct CompiledLambda {
+    /// The bytecode: always built, it is the VM engine and the JIT's fallback.
+    pub(crate) program: Arc<Program>,
+    /// What actually runs.
+    pub(crate) engine: Engine,
+    /// State of stateful calls inside `Nested` lambdas: one instance shared by
+    /// every group (§5.5), hence behind a lock taken only by those calls.
+    pub(crate) shared: Arc<Mutex<Vec<FuncState>>>,
+    /// The canonical source text, for messages.
+    pub(crate) source: String,
+}
+
+/// Per-group evaluation state of one `CompiledLambda`.
+pub struct LambdaState {
+    /// The interpreter's value stack, preallocated to the program's maximum
+    /// depth so that evaluating never allocates.
+    pub(crate) stack: Vec<Value>,
+    /// One cache per distinct reference name (index in the program's reference table).
+    pub(crate) refs: Vec<RefSlot>,
+    /// The references' values for the current point.
+    pub(crate) vals: Vec<Value>,
+    /// Their run-time types.
+    pub(crate) types: Vec<VType>,
+    /// The reference types the type check last accepted (`None`: not yet).
+    pub(crate) checked: Option<Vec<VType>>,
+    /// One state per stateful/volatile function name of the top-level expression.
+    pub(crate) funcs: Vec<FuncState>,
+    /// The `Nested` lambdas' function state, shared with every other group.
+    pub(crate) shared: Arc<Mutex<Vec<FuncState>>>,
+}
+
+impl CompiledLambda {
+    /// Compile a checked lambda. `Engine::Jit` falls back to the VM (and says
+    /// so through `engine()`) for what the JIT cannot compile.
+    pub fn compile(
+        lambda: &compiler::ir::Lambda,
+        engine: Engine,
+    ) -> Result<CompiledLambda, CompileError> {
+        let program = crate::lower::lower(&lambda.expr)?;
+        let shared = Arc::new(Mutex::new(program.new_shared_funcs()));
+        // The JIT is wired in here by `jit/`; until it compiles this lambda the
+        // VM runs it and `engine()` reports `Engine::Vm`.
+        let _ = engine;
+        Ok(CompiledLambda {
+            program: Arc::new(program),
+            engine: Engine::Vm,
+            shared,
+            source: lambda.source.clone(),
+        })
+    }
+
+    /// A fresh per-group state (stateful builtins start over, caches empty).
+    pub fn new_state(&self) -> LambdaState {
+        LambdaState {
+            stack: Vec::with_capacity(self.program.max_stack),
+            refs: vec![RefSlot::default(); self.program.refs.len()],
+            vals: vec![Value::Missing; self.program.refs.len()],
+            types: vec![VType::Missing; self.program.refs.len()],
+            checked: None,
+            funcs: self.program.new_funcs(),
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Evaluate on one point.
+    pub fn eval(&self, scope: &Scope<'_>, state: &mut LambdaState) -> Result<Value, EvalError> {
+        interp::run(&self.program, scope, state)
+    }
+
+    /// Evaluate a predicate: anything but a bool is a TypeGuard error.
+    pub fn eval_bool(&self, scope: &Scope<'_>, state: &mut LambdaState) -> Result<bool, EvalError> {
+        match self.eval(scope, state)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(EvalError::TypeGuard {
+                got: other.type_name(),
+            }),
+        }
+    }
+
+    /// The engine that actually runs this lambda.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The canonical source text of the lambda body.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
