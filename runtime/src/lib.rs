@@ -13,5 +13,6 @@ pub mod node;
 pub mod output;
 pub mod stats;
 pub mod task;
+pub mod template;
 pub mod testing;
 pub mod time;

@@ -425,7 +425,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             }
             chars.next();
         }
-        let mut num = |chars: &mut std::iter::Peekable<std::str::CharIndices>| {
+        let num = |chars: &mut std::iter::Peekable<std::str::CharIndices>| {
             let mut n: Option<usize> = None;
             while let Some(&(_, d)) = chars.peek() {
                 let Some(dv) = d.to_digit(10) else { break };

@@ -59,7 +59,6 @@ pub struct Number {
     /// integer literal is an `int`, anything else a `float64`).
     pub int: Option<i64>,
     pub float: f64,
-    pub is_char: bool,
 }
 
 pub struct Parser<'a> {
@@ -370,7 +369,7 @@ impl<'a> Parser<'a> {
             Tok::Keyword("true") => Operand::Bool(true),
             Tok::Keyword("false") => Operand::Bool(false),
             Tok::Str(s) => Operand::Str(s),
-            Tok::Char(c) => Operand::Number(Number { int: Some(c as i64), float: c as u32 as f64, is_char: true }),
+            Tok::Char(c) => Operand::Number(Number { int: Some(c as i64), float: c as u32 as f64 }),
             Tok::Number(s) => Operand::Number(parse_number(&s).ok_or_else(|| self.err(pos, format!("illegal number syntax: {s:?}")))?),
             Tok::Keyword(k) => return Err(self.err(pos, format!("unexpected <{k}> in command"))),
             other => return Err(self.err(pos, format!("unexpected {other:?} in operand"))),
@@ -401,5 +400,5 @@ fn parse_number(s: &str) -> Option<Number> {
             if neg { -f } else { f }
         }
     };
-    Some(Number { int, float, is_char: false })
+    Some(Number { int, float })
 }
