@@ -14,6 +14,9 @@
 //! Kapacitor node whose runner returns an error stops its task.
 
 pub mod from;
+#[cfg(test)]
+pub(crate) mod harness;
+pub mod influxql;
 pub mod noop;
 pub mod query;
 pub mod stream;
@@ -199,6 +202,27 @@ pub fn build(
         NodeKind::Query => query::build(node, env),
         NodeKind::From => from::build(node, env),
         NodeKind::NoOp => noop::build(node, env),
+        NodeKind::Count
+        | NodeKind::Distinct
+        | NodeKind::Mean
+        | NodeKind::Median
+        | NodeKind::Mode
+        | NodeKind::Spread
+        | NodeKind::Sum
+        | NodeKind::First
+        | NodeKind::Last
+        | NodeKind::Min
+        | NodeKind::Max
+        | NodeKind::Percentile
+        | NodeKind::Top
+        | NodeKind::Bottom
+        | NodeKind::Stddev
+        | NodeKind::Difference
+        | NodeKind::MovingAverage
+        | NodeKind::CumulativeSum
+        | NodeKind::Elapsed
+        | NodeKind::HoltWinters
+        | NodeKind::HoltWintersWithFit => influxql::build(node, env),
         NodeKind::QueryFlux
         | NodeKind::Udf
         | NodeKind::K8sAutoscale

@@ -111,9 +111,11 @@ fn mode_of<T: Copy>(
 pub fn spread(col: &Column) -> Option<FieldValue> {
     match col {
         Column::Float(c) if !c.is_empty() => {
-            let (lo, hi) = c.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), i| {
-                (lo.min(i.value), hi.max(i.value))
-            });
+            let (lo, hi) = c
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), i| {
+                    (lo.min(i.value), hi.max(i.value))
+                });
             Some(FieldValue::Float(hi - lo))
         }
         Column::Int(c) if !c.is_empty() => {
@@ -176,18 +178,27 @@ mod tests {
         let i = ints(&[(1, 1), (2, 2)]);
         assert_eq!(sum(&i), Some(FieldValue::Int(3)));
         assert_eq!(mean(&i), Some(FieldValue::Float(1.5)));
-        assert_eq!(sum(&ints(&[(1, i64::MAX), (2, 1)])), Some(FieldValue::Int(i64::MIN)));
+        assert_eq!(
+            sum(&ints(&[(1, i64::MAX), (2, 1)])),
+            Some(FieldValue::Int(i64::MIN))
+        );
         assert_eq!(mean(&floats(&[])), None);
     }
 
     #[test]
     fn median_even_and_odd() {
-        assert_eq!(median(&floats(&[(1, 3.0), (2, 1.0), (3, 2.0)])), Some(FieldValue::Float(2.0)));
+        assert_eq!(
+            median(&floats(&[(1, 3.0), (2, 1.0), (3, 2.0)])),
+            Some(FieldValue::Float(2.0))
+        );
         assert_eq!(
             median(&floats(&[(1, 4.0), (2, 1.0), (3, 2.0), (4, 3.0)])),
             Some(FieldValue::Float(2.5))
         );
-        assert_eq!(median(&ints(&[(1, 1), (2, 2)])), Some(FieldValue::Float(1.5)));
+        assert_eq!(
+            median(&ints(&[(1, 1), (2, 2)])),
+            Some(FieldValue::Float(1.5))
+        );
     }
 
     #[test]
@@ -197,9 +208,15 @@ mod tests {
         assert_eq!(mode(&c), Some(FieldValue::Int(2)));
         let c = ints(&[(1, 1), (2, 2), (3, 2), (4, 1)]);
         assert_eq!(mode(&c), Some(FieldValue::Int(1)));
-        assert_eq!(mode(&ints(&[(1, 5), (2, 7), (3, 7)])), Some(FieldValue::Int(7)));
+        assert_eq!(
+            mode(&ints(&[(1, 5), (2, 7), (3, 7)])),
+            Some(FieldValue::Int(7))
+        );
         // All distinct: the smallest value (the first run) wins.
-        assert_eq!(mode(&floats(&[(1, 9.0), (2, 3.0)])), Some(FieldValue::Float(3.0)));
+        assert_eq!(
+            mode(&floats(&[(1, 9.0), (2, 3.0)])),
+            Some(FieldValue::Float(3.0))
+        );
     }
 
     #[test]
@@ -210,7 +227,16 @@ mod tests {
             Some(FieldValue::Float(v)) => assert!(v.is_nan()),
             other => panic!("{other:?}"),
         }
-        let sd = stddev(&ints(&[(1, 2), (2, 4), (3, 4), (4, 4), (5, 5), (6, 5), (7, 7), (8, 9)]));
+        let sd = stddev(&ints(&[
+            (1, 2),
+            (2, 4),
+            (3, 4),
+            (4, 4),
+            (5, 5),
+            (6, 5),
+            (7, 7),
+            (8, 9),
+        ]));
         match sd {
             Some(FieldValue::Float(v)) => assert!((v - 2.138089935299395).abs() < 1e-12),
             other => panic!("{other:?}"),

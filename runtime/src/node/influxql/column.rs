@@ -101,14 +101,26 @@ impl Column {
     /// Append a value; `false` (nothing appended) when its type differs from the column's.
     pub fn push(&mut self, time: i64, value: &FieldValue, src: usize) -> bool {
         match (self, value) {
-            (Column::Float(c), FieldValue::Float(v)) => c.push(Item { time, value: *v, src }),
-            (Column::Int(c), FieldValue::Int(v)) => c.push(Item { time, value: *v, src }),
+            (Column::Float(c), FieldValue::Float(v)) => c.push(Item {
+                time,
+                value: *v,
+                src,
+            }),
+            (Column::Int(c), FieldValue::Int(v)) => c.push(Item {
+                time,
+                value: *v,
+                src,
+            }),
             (Column::String(c), FieldValue::String(v)) => c.push(Item {
                 time,
                 value: v.clone(),
                 src,
             }),
-            (Column::Bool(c), FieldValue::Bool(v)) => c.push(Item { time, value: *v, src }),
+            (Column::Bool(c), FieldValue::Bool(v)) => c.push(Item {
+                time,
+                value: *v,
+                src,
+            }),
             _ => return false,
         }
         true

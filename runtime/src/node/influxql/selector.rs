@@ -163,13 +163,29 @@ mod tests {
         assert_eq!(src(first(&c)), Some(2));
         assert_eq!(src(last(&c)), Some(3));
         let s = Column::String(vec![
-            Item { time: 1, value: "b".into(), src: 0 },
-            Item { time: 1, value: "c".into(), src: 1 },
+            Item {
+                time: 1,
+                value: "b".into(),
+                src: 0,
+            },
+            Item {
+                time: 1,
+                value: "c".into(),
+                src: 1,
+            },
         ]);
         assert_eq!(src(first(&s)), Some(1));
         let b = Column::Bool(vec![
-            Item { time: 1, value: true, src: 0 },
-            Item { time: 1, value: false, src: 1 },
+            Item {
+                time: 1,
+                value: true,
+                src: 0,
+            },
+            Item {
+                time: 1,
+                value: false,
+                src: 1,
+            },
         ]);
         assert_eq!(src(last(&b)), Some(0));
     }

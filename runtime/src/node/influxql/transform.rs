@@ -151,7 +151,10 @@ mod tests {
             &[(1, I(10)), (2, I(15)), (2, I(99)), (3, I(12))],
         );
         assert_eq!(out, vec![None, Some(I(5)), None, Some(I(-3))]);
-        let out = run(TransformKind::Difference, &[(1, F(1.5)), (1, F(2.0)), (2, F(1.0))]);
+        let out = run(
+            TransformKind::Difference,
+            &[(1, F(1.5)), (1, F(2.0)), (2, F(1.0))],
+        );
         assert_eq!(out, vec![None, None, Some(F(-0.5))]);
     }
 
@@ -159,7 +162,12 @@ mod tests {
     fn elapsed_in_units() {
         let out = run(
             TransformKind::Elapsed(1_000),
-            &[(0, F(0.0)), (5_000, F(0.0)), (5_000, F(0.0)), (7_500, F(1.0))],
+            &[
+                (0, F(0.0)),
+                (5_000, F(0.0)),
+                (5_000, F(0.0)),
+                (7_500, F(1.0)),
+            ],
         );
         assert_eq!(out, vec![None, Some(I(5)), Some(I(0)), Some(I(2))]);
     }
@@ -175,7 +183,10 @@ mod tests {
 
     #[test]
     fn cumulative_sum_keeps_type() {
-        let out = run(TransformKind::CumulativeSum, &[(1, I(1)), (2, I(2)), (3, I(3))]);
+        let out = run(
+            TransformKind::CumulativeSum,
+            &[(1, I(1)), (2, I(2)), (3, I(3))],
+        );
         assert_eq!(out, vec![Some(I(1)), Some(I(3)), Some(I(6))]);
         let out = run(TransformKind::CumulativeSum, &[(1, F(0.5)), (2, F(0.25))]);
         assert_eq!(out, vec![Some(F(0.5)), Some(F(0.75))]);

@@ -1,0 +1,143 @@
+//! Test harness for single nodes: build a node from a hand-made IR node, feed
+//! it messages and collect what it emits (used by the node files' unit tests).
+
+use super::{build, BuildEnv, BuildError, NodeCx, NodeImpl, Target};
+use crate::config::Config;
+use crate::message::{FieldValue, Message, Point};
+use crate::output::VecSink;
+use crate::stats::NodeStats;
+use crate::testing::PipelineBuilder;
+use compiler::catalog::NodeKind;
+use compiler::ir::{Arg, Pipeline};
+use std::sync::Arc;
+
+#[allow(dead_code)]
+pub struct Harness {
+    pub imp: Box<dyn NodeImpl>,
+    pub stats: NodeStats,
+    pub sink: VecSink,
+    pub config: Config,
+    pub name: String,
+    pub out: Vec<(Target, Message)>,
+}
+
+/// A pipeline `stream|<kind>(args).props` (or batch), returning it and the node id.
+pub fn pipeline(
+    batch: bool,
+    kind: NodeKind,
+    args: Vec<Arg>,
+    props: Vec<(&str, Vec<Arg>)>,
+) -> (Pipeline, u32) {
+    let mut b = if batch {
+        PipelineBuilder::batch()
+    } else {
+        PipelineBuilder::stream()
+    };
+    let id = b.add(kind, &[0], args, props);
+    (b.build(), id)
+}
+
+#[allow(dead_code)]
+impl Harness {
+    pub fn try_new(
+        batch: bool,
+        kind: NodeKind,
+        args: Vec<Arg>,
+        props: Vec<(&str, Vec<Arg>)>,
+    ) -> Result<Harness, BuildError> {
+        let (p, id) = pipeline(batch, kind, args, props);
+        Harness::from_pipeline(&p, id)
+    }
+
+    pub fn new(
+        batch: bool,
+        kind: NodeKind,
+        args: Vec<Arg>,
+        props: Vec<(&str, Vec<Arg>)>,
+    ) -> Harness {
+        Harness::try_new(batch, kind, args, props).expect("node builds")
+    }
+
+    pub fn from_pipeline(p: &Pipeline, id: u32) -> Result<Harness, BuildError> {
+        let config = Config::default();
+        let env = BuildEnv {
+            task_name: "test",
+            task_type: p.task_type,
+            config: &config,
+        };
+        let node = &p.nodes[id as usize];
+        let imp = build(node, p, &env)?;
+        Ok(Harness {
+            imp,
+            stats: NodeStats::default(),
+            sink: VecSink::default(),
+            config,
+            name: node.name.clone(),
+            out: Vec::new(),
+        })
+    }
+
+    fn with_cx<R>(&mut self, f: impl FnOnce(&mut dyn NodeImpl, &mut NodeCx<'_>) -> R) -> R {
+        let mut cx = NodeCx::new(
+            "test",
+            &self.name,
+            1,
+            0,
+            &mut self.stats,
+            &mut self.sink,
+            &self.config,
+            false,
+            &mut self.out,
+        );
+        f(self.imp.as_mut(), &mut cx)
+    }
+
+    pub fn send(&mut self, input: usize, msg: Message) {
+        self.with_cx(|n, cx| n.process(input, msg, cx))
+            .expect("process ok");
+    }
+
+    pub fn point(&mut self, p: Point) {
+        self.send(0, Message::Point(Arc::new(p)));
+    }
+
+    pub fn tick(&mut self, now: i64) {
+        self.with_cx(|n, cx| n.tick(now, cx)).expect("tick ok");
+    }
+
+    pub fn finish(&mut self) {
+        self.with_cx(|n, cx| n.finish(cx)).expect("finish ok");
+    }
+
+    /// Take what was emitted so far.
+    pub fn take(&mut self) -> Vec<Message> {
+        self.out.drain(..).map(|(_, m)| m).collect()
+    }
+
+    pub fn take_targets(&mut self) -> Vec<(Target, Message)> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Emitted points as (time, fields) pairs (panics on other messages).
+    pub fn take_points(&mut self) -> Vec<Arc<Point>> {
+        self.take()
+            .into_iter()
+            .map(|m| match m {
+                Message::Point(p) => p,
+                other => panic!("expected a point, got {other:?}"),
+            })
+            .collect()
+    }
+}
+
+pub fn f(v: f64) -> FieldValue {
+    FieldValue::Float(v)
+}
+
+pub fn i(v: i64) -> FieldValue {
+    FieldValue::Int(v)
+}
+
+pub fn s(v: &str) -> Arg {
+    Arg::String(v.to_string())
+}
