@@ -14,12 +14,16 @@
 //! Kapacitor node whose runner returns an error stops its task.
 
 pub mod from;
+pub mod group_by;
+pub mod http_out;
 #[cfg(test)]
 pub(crate) mod harness;
 pub mod influxql;
+pub mod log;
 pub mod noop;
 pub mod query;
 pub mod stream;
+pub mod window;
 
 use crate::config::Config;
 use crate::message::Message;
@@ -202,6 +206,10 @@ pub fn build(
         NodeKind::Query => query::build(node, env),
         NodeKind::From => from::build(node, env),
         NodeKind::NoOp => noop::build(node, env),
+        NodeKind::GroupBy => group_by::build(node, env),
+        NodeKind::Window => window::build(node, env),
+        NodeKind::Log => log::build(node, env),
+        NodeKind::HttpOut => http_out::build(node, env),
         NodeKind::Count
         | NodeKind::Distinct
         | NodeKind::Mean
