@@ -11,6 +11,7 @@ pub mod line_protocol;
 pub mod message;
 pub mod node;
 pub mod output;
+pub mod recording;
 pub mod result;
 pub mod stats;
 pub mod task;
