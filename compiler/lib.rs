@@ -6,10 +6,16 @@
 
 pub mod ast;
 pub mod catalog;
+pub mod check;
 pub mod diagnostic;
+pub mod fmt;
 pub mod ir;
+pub mod lexer;
+pub mod parser;
 pub mod span;
 pub mod types;
+
+pub use check::{check, check_lambda, check_with_vars};
 
 lalrpop_util::lalrpop_mod!(
     #[allow(clippy::all, clippy::pedantic, unused)]

@@ -3,6 +3,8 @@
 //! DOT writer, the VM and the runtime.
 
 pub mod builtins;
+pub mod handlers;
+pub mod nodes;
 
 use serde::{Deserialize, Serialize};
 

@@ -39,9 +39,59 @@ codes! {
     UnterminatedString = "E0002": "a string, reference or regex that is never closed";
     BadNumber = "E0003": "an invalid or out-of-range number (e.g. `09`, overflow)";
     BadDuration = "E0004": "an invalid duration literal";
+    LeadingUnderscore = "E0005": "an identifier that starts with `_`";
+    OperatorInOperandPosition = "E0006": "an operator where a value is expected (e.g. `=` or `<` in operand position)";
+    LambdaSpace = "E0007": "`lambda :` written with a space before the colon";
     // Syntax
     UnexpectedToken = "E0101": "a token the grammar does not allow here";
     UnexpectedEof = "E0102": "the script ends in the middle of a statement";
+    UnclosedDelimiter = "E0103": "a `(` or `[` that is never closed";
+    MissingCallParens = "E0104": "a chain call (`|name`, `@name`) written without parentheses";
+    MultiUnitDuration = "E0105": "two duration literals in a row, such as `1h30m`";
+    // Names and scopes
+    UndefinedName = "E0201": "a name that is not in scope";
+    RedefinedVar = "E0202": "a second `var` of the same name (vars are immutable)";
+    InvalidTaskType = "E0203": "the script mixes `stream` and `batch` roots";
+    NoTaskType = "E0204": "the script uses neither `stream` nor `batch`";
+    UnknownVarType = "E0205": "a typed `var` declaration with an unknown type";
+    ReferenceOutsideLambda = "E0206": "a `\"reference\"` used outside a lambda";
+    BadVarUse = "E0207": "a variable whose value cannot be used here (e.g. a node inside a lambda)";
+    // Nodes, chains and properties
+    UnknownChainMethod = "E0301": "no such chain method (node) on this node";
+    UnknownProperty = "E0302": "no such property on this node or handler";
+    WrongOperator = "E0303": "a property called with `|`, a node with `.`, or a UDF without `@`";
+    ArgCount = "E0304": "the wrong number of arguments to a node, property or function";
+    ArgType = "E0305": "an argument of the wrong type (no implicit conversion)";
+    DoubleQuotes = "E0306": "a double-quoted reference where a single-quoted string is expected";
+    NotANode = "E0307": "a chain or property call on a value that is not a node";
+    UnknownFunction = "E0308": "an unknown global function (only `time` exists outside lambdas)";
+    PropertyRead = "E0309": "reading a property that is not set or not readable";
+    // Types and lambdas
+    BinaryTypeMismatch = "E0401": "operand types the binary operator does not accept";
+    UnaryTypeMismatch = "E0402": "an operand type the unary operator does not accept";
+    UndefinedFunction = "E0403": "a call to an unknown lambda function";
+    FunctionSignature = "E0404": "a lambda function called with arguments matching none of its signatures";
+    PredicateNotBool = "E0405": "a predicate lambda whose type is known and not bool";
+    BadLambdaOperand = "E0406": "a value that cannot appear inside a lambda (list, star, node)";
+    DivideByZero = "E0407": "an integer division or modulo by a literal zero";
+    InvalidRegex = "E0408": "a regex literal that does not compile";
+    ConstOverflow = "E0409": "a constant expression that overflows int64";
+    // Pipeline validation
+    EdgeMismatch = "E0501": "a child whose wanted edge type differs from its parent's";
+    NoEdge = "E0502": "a child of a node that provides no edge";
+    InvalidValue = "E0503": "a property value out of its allowed range";
+    Conflicting = "E0504": "properties that must not be set together";
+    MissingRequired = "E0505": "a required property or argument that is not set";
+    CountMismatch = "E0506": "lists that must have the same length (e.g. lambdas and `.as` names)";
+    InvalidName = "E0507": "an empty, duplicate or otherwise invalid name";
+    // Lints
+    QuotesPitfall = "W0101": "a reference compared to a double-quoted \"value\": both sides are fields";
+    UnusedVar = "W0102": "a `var` that is never used";
+    AlertNoHandler = "W0103": "an alert with no handler and no topic: its events go nowhere";
+    WindowGaps = "W0104": "a window whose `every` is larger than its `period`: points are skipped";
+    StateChangesNoLevels = "W0105": "`stateChangesOnly` on an alert without any level expression";
+    GroupByAfterWindow = "W0106": "`|groupBy` after `|window` in a stream task: group before windowing";
+    ConstantPredicate = "W0107": "a predicate that is always true or always false";
 }
 
 impl std::fmt::Display for Code {

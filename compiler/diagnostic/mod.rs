@@ -5,11 +5,13 @@
 //! JSON records. Codes live in one registry (`codes.rs`) and are never reused.
 
 pub mod codes;
+pub mod render;
 
 use crate::span::Span;
 use serde::{Deserialize, Serialize};
 
 pub use codes::Code;
+pub use render::{render_json, render_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

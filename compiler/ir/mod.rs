@@ -6,7 +6,9 @@
 //! catalog. It is plain data with serde derives so the server can persist a
 //! compiled task image (bincode) and `tickc ir` can print it.
 
+pub mod dot;
 pub mod expr;
+pub mod text;
 
 pub use expr::{BinaryOp, Const, Expr, ExprKind, Lambda, UnaryOp};
 
@@ -64,6 +66,9 @@ pub struct Node {
     pub parents: Vec<NodeId>,
     /// In creation order.
     pub children: Vec<NodeId>,
+    /// For `stats` nodes (roots): the node whose emitted counts they report.
+    #[serde(default)]
+    pub source: Option<NodeId>,
     pub wants: EdgeType,
     pub provides: EdgeType,
     /// The chain call's arguments (non-node arguments; lists already spread).
@@ -124,6 +129,12 @@ pub enum Arg {
     Star,
     Lambda(Lambda),
     List(Vec<Arg>),
+    /// `time(interval[, offset])`, only in `query().groupBy` (Kapacitor's
+    /// `TimeDimension`). Typed as a duration in messages.
+    TimeDimension {
+        interval: i64,
+        offset: i64,
+    },
 }
 
 impl Arg {
@@ -138,6 +149,7 @@ impl Arg {
             Arg::Star => Type::Star,
             Arg::Lambda(_) => Type::Lambda,
             Arg::List(_) => Type::List,
+            Arg::TimeDimension { .. } => Type::Duration,
         }
     }
 }

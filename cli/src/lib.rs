@@ -1,0 +1,3 @@
+//! Command implementations shared by the binaries (`tickc`, later `kapacitor`).
+
+pub mod tickc;

@@ -1,0 +1,392 @@
+//! The checker: a parsed script -> a typed `ir::Pipeline`, with every
+//! diagnostic found (not just the first).
+//!
+//! It evaluates the script as Kapacitor does at define time (reference §2.2):
+//! one flat immutable scope preloaded with `stream` or `batch` and `time`,
+//! vars evaluated in order, each chain call creating a node (ids in creation
+//! order), each property call recorded on its node or alert handler. It then
+//! validates the graph (edge types, per-node rules from the catalog) and runs
+//! the lints. Knowledge of nodes and properties lives in `catalog/`, not here.
+
+mod calls;
+mod deadman;
+mod eval;
+pub mod golang;
+mod lambda;
+mod lints;
+pub mod print;
+mod scope;
+mod suggest;
+mod validate;
+
+use crate::ast;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{self, Arg, Dbrp, Pipeline, TaskType};
+use crate::span::Span;
+use crate::types::Type;
+use scope::{Binding, Value};
+use std::collections::HashMap;
+
+/// Checks a whole script. The pipeline is `None` when there is any error.
+pub fn check(source: &str) -> (Option<Pipeline>, Vec<Diagnostic>) {
+    check_with_vars(source, &HashMap::new())
+}
+
+/// Like `check`, with task vars overriding `var x = …` defaults and filling
+/// typed declarations (the type must match exactly, §2.2).
+pub fn check_with_vars(
+    source: &str,
+    vars: &HashMap<String, Arg>,
+) -> (Option<Pipeline>, Vec<Diagnostic>) {
+    let (program, mut diags) = crate::parser::parse(source);
+    let Some(program) = program else {
+        return (None, diags);
+    };
+    let (pipeline, more) = check_program(source, &program, vars);
+    diags.extend(more);
+    if diags.iter().any(Diagnostic::is_error) {
+        (None, diags)
+    } else {
+        (pipeline, diags)
+    }
+}
+
+/// Checks one lambda body (with or without the `lambda:` prefix) in an empty
+/// scope, as `tickc eval` needs.
+pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
+    let (expr, mut diags) = crate::parser::parse_expression(source);
+    let Some(expr) = expr else {
+        return (None, diags);
+    };
+    let body = match expr.kind {
+        ast::ExprKind::Lambda(body) => *body,
+        _ => expr,
+    };
+    let mut resolve = |name: &str, span: Span, d: &mut Vec<Diagnostic>| {
+        d.push(
+            Diagnostic::error(Code::UndefinedName, format!("name \"{name}\" is undefined"))
+                .with_primary(span, "not in scope")
+                .with_note("a standalone lambda has no variables in scope"),
+        );
+        lambda::Resolved::Poison
+    };
+    let typed = lambda::LambdaChecker {
+        resolve: &mut resolve,
+        diags: &mut diags,
+    }
+    .expr(&body);
+    let lambda = ir::Lambda {
+        expr: typed,
+        source: print::expr(&body),
+        span: body.span,
+    };
+    if diags.iter().any(Diagnostic::is_error) {
+        (None, diags)
+    } else {
+        (Some(lambda), diags)
+    }
+}
+
+/// Checks an already parsed program (no parse diagnostics included).
+pub fn check_program(
+    source: &str,
+    program: &ast::Program,
+    vars: &HashMap<String, Arg>,
+) -> (Option<Pipeline>, Vec<Diagnostic>) {
+    let mut cx = Checker::new(program, vars);
+    cx.run(program);
+    let allowed = lints::allowed_codes(source);
+    let mut diags: Vec<Diagnostic> = cx
+        .diags
+        .into_iter()
+        .filter(|d| d.is_error() || !allowed.contains(&d.code))
+        .collect();
+    // Source order, errors and warnings interleaved, stable for golden files.
+    diags.sort_by_key(|d| d.primary_span().map_or((0, 0), |s| (s.start, s.end)));
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+    (Some(cx.pipeline), diags)
+}
+
+pub(crate) struct Checker<'a> {
+    pub diags: Vec<Diagnostic>,
+    pub pipeline: Pipeline,
+    pub scope: Vec<Binding>,
+    pub task_vars: &'a HashMap<String, Arg>,
+    /// The root keyword of the task (`stream` or `batch`).
+    pub root: &'static str,
+    /// Every lambda body in the script, for the lints.
+    pub lambda_asts: Vec<ast::Expr>,
+    /// Node arguments of the call being checked (join/union parents).
+    pub pending_nodes: Vec<ir::NodeId>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(program: &ast::Program, task_vars: &'a HashMap<String, Arg>) -> Self {
+        let mut diags = Vec::new();
+        let task_type = infer_task_type(program, &mut diags);
+        let (root, kind) = match task_type {
+            TaskType::Stream => ("stream", crate::catalog::NodeKind::Stream),
+            TaskType::Batch => ("batch", crate::catalog::NodeKind::Batch),
+        };
+        let mut cx = Checker {
+            diags,
+            pipeline: Pipeline {
+                task_type,
+                dbrps: Vec::new(),
+                vars: Vec::new(),
+                nodes: Vec::new(),
+            },
+            scope: Vec::new(),
+            task_vars,
+            root,
+            lambda_asts: Vec::new(),
+            pending_nodes: Vec::new(),
+        };
+        let id = cx.new_node(kind, None, Vec::new(), Span::default(), None);
+        cx.scope.push(Binding::builtin(root, Value::Node(id)));
+        cx.scope.push(Binding::builtin("time", Value::TimeFunction));
+        cx
+    }
+
+    fn run(&mut self, program: &ast::Program) {
+        for st in &program.statements {
+            self.statement(st);
+        }
+        self.add_stats_noops();
+        validate::validate(self);
+        lints::lint(self);
+    }
+
+    fn statement(&mut self, st: &ast::Statement) {
+        match st {
+            ast::Statement::Var { name, value, span } => {
+                let mut v = self.eval(value);
+                if let Some(over) = self.task_vars.get(&name.node) {
+                    v = self.override_var(name, &v, over);
+                }
+                self.declare(name, v, *span);
+            }
+            ast::Statement::TypedVar { name, ty, span } => {
+                let Some(t) = parse_type_name(&ty.node) else {
+                    let mut d = Diagnostic::error(
+                        Code::UnknownVarType,
+                        format!("invalid var type {}", ty.node),
+                    )
+                    .with_primary(ty.span, "not a type")
+                    .with_note("the types are int, float, bool, string, regex, duration, lambda, list and star");
+                    if ty.node == "boolean" {
+                        d = d.with_note("write `bool`, not `boolean`");
+                    }
+                    self.diags.push(d);
+                    self.declare(name, Value::Poison, *span);
+                    return;
+                };
+                let v = match self.task_vars.get(&name.node) {
+                    Some(over) => self.override_var(name, &Value::Arg(zero_value(t)), over),
+                    None => Value::Template(t),
+                };
+                self.declare(name, v, *span);
+            }
+            ast::Statement::Dbrp { db, rp, .. } => self.pipeline.dbrps.push(Dbrp {
+                db: db.node.clone(),
+                rp: rp.node.clone(),
+            }),
+            ast::Statement::Expr(e) => {
+                self.eval(e);
+            }
+        }
+    }
+
+    /// A task var replacing a declaration's value: the type must match exactly.
+    fn override_var(&mut self, name: &ast::Ident, current: &Value, over: &Arg) -> Value {
+        let want = match current {
+            Value::Arg(a) => Some(a.ty()),
+            Value::Template(t) => Some(*t),
+            _ => None,
+        };
+        match want {
+            Some(t) if t == over.ty() => Value::Arg(over.clone()),
+            Some(t) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::ArgType,
+                        format!(
+                            "invalid type supplied for {}, got {} exp {}",
+                            name.node,
+                            over.ty(),
+                            t
+                        ),
+                    )
+                    .with_primary(name.span, ""),
+                );
+                Value::Poison
+            }
+            None => current.clone(),
+        }
+    }
+
+    fn declare(&mut self, name: &ast::Ident, value: Value, span: Span) {
+        if let Some(prev) = self.scope.iter().find(|b| b.name == name.node) {
+            let mut d = Diagnostic::error(
+                Code::RedefinedVar,
+                format!("attempted to redefine {}, vars are immutable", name.node),
+            )
+            .with_primary(name.span, "redefined here");
+            if let Some(s) = prev.span {
+                d = d.with_secondary(s, "first defined here");
+            } else {
+                d = d.with_note(format!("`{}` is predefined", name.node));
+            }
+            self.diags.push(d);
+            return;
+        }
+        let ty = match &value {
+            Value::Arg(a) => Some((a.ty(), Some(a.clone()))),
+            Value::Template(t) => Some((*t, None)),
+            _ => None,
+        };
+        if let Some((ty, value)) = ty {
+            self.pipeline.vars.push(ir::Var {
+                name: name.node.clone(),
+                ty,
+                value,
+                span,
+            });
+        }
+        self.scope.push(Binding::var(&name.node, value, name.span));
+    }
+
+    /// Kapacitor gives a stats node's source with no children a `noop` child.
+    fn add_stats_noops(&mut self) {
+        let sources: Vec<_> = self
+            .pipeline
+            .nodes
+            .iter()
+            .filter(|n| n.kind == crate::catalog::NodeKind::Stats)
+            .filter_map(|n| n.source)
+            .collect();
+        for src in sources {
+            let node = &self.pipeline.nodes[src as usize];
+            if node.children.is_empty() && node.provides != crate::catalog::EdgeType::None {
+                let span = node.span;
+                self.new_node(
+                    crate::catalog::NodeKind::NoOp,
+                    Some(src),
+                    Vec::new(),
+                    span,
+                    None,
+                );
+            }
+        }
+    }
+}
+
+fn parse_type_name(s: &str) -> Option<Type> {
+    Some(match s {
+        "int" => Type::Int,
+        "float" => Type::Float,
+        "bool" => Type::Bool,
+        "string" => Type::String,
+        "regex" => Type::Regex,
+        "duration" => Type::Duration,
+        "lambda" => Type::Lambda,
+        "list" => Type::List,
+        "star" => Type::Star,
+        _ => return None,
+    })
+}
+
+/// The zero value a template var has before the task supplies it.
+pub(crate) fn zero_value(t: Type) -> Arg {
+    match t {
+        Type::Int => Arg::Int(0),
+        Type::Float => Arg::Float(0.0),
+        Type::Bool => Arg::Bool(false),
+        Type::String => Arg::String(String::new()),
+        Type::Regex => Arg::Regex(String::new()),
+        Type::Duration => Arg::Duration(0),
+        Type::Star => Arg::Star,
+        Type::Lambda => Arg::Lambda(ir::Lambda {
+            expr: ir::Expr {
+                kind: ir::ExprKind::Const(ir::Const::Bool(false)),
+                ty: Type::Bool,
+                span: Span::default(),
+            },
+            source: "FALSE".into(),
+            span: Span::default(),
+        }),
+        _ => Arg::List(Vec::new()),
+    }
+}
+
+/// The task type from the leftmost identifier of every top-level chain (§2.2).
+fn infer_task_type(program: &ast::Program, diags: &mut Vec<Diagnostic>) -> TaskType {
+    let mut vars: HashMap<&str, &'static str> = HashMap::new();
+    let mut seen: Vec<(&'static str, Span)> = Vec::new();
+    for st in &program.statements {
+        let (name, expr) = match st {
+            ast::Statement::Var { name, value, .. } => (Some(name.node.as_str()), value),
+            ast::Statement::Expr(e) => (None, e),
+            _ => continue,
+        };
+        let Some(left) = leftmost(expr) else { continue };
+        let root = match left.node.as_str() {
+            "stream" => Some("stream"),
+            "batch" => Some("batch"),
+            other => vars.get(other).copied(),
+        };
+        if let Some(r) = root {
+            if let Some(n) = name {
+                vars.insert(n, r);
+            }
+            if !seen.iter().any(|(s, _)| *s == r) {
+                seen.push((r, left.span));
+            }
+        }
+    }
+    match seen.as_slice() {
+        [] => {
+            diags.push(
+                Diagnostic::error(
+                    Code::NoTaskType,
+                    "invalid task type: the script uses neither `stream` nor `batch`",
+                )
+                .with_primary(Span::default(), "")
+                .with_note("start a pipeline with `stream|from()` or `batch|query(...)`"),
+            );
+            TaskType::Stream
+        }
+        [(first, _)] => task_type_of(first),
+        [(first, s1), (_, s2), ..] => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidTaskType,
+                    "invalid task type: the script uses both `stream` and `batch`",
+                )
+                .with_primary(*s2, "")
+                .with_secondary(*s1, "the task type is set here")
+                .with_note("a task is either a stream or a batch task"),
+            );
+            task_type_of(first)
+        }
+    }
+}
+
+fn task_type_of(s: &str) -> TaskType {
+    if s == "batch" {
+        TaskType::Batch
+    } else {
+        TaskType::Stream
+    }
+}
+
+/// The leftmost identifier of a chain (`data` in `data|window()`).
+fn leftmost(e: &ast::Expr) -> Option<ast::Ident> {
+    match &e.kind {
+        ast::ExprKind::Chain { target, .. } => leftmost(target),
+        ast::ExprKind::Ident(name) => Some(ast::Ident::new(name.clone(), e.span)),
+        _ => None,
+    }
+}
