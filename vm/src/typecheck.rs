@@ -1,0 +1,237 @@
+//! The per-point type check that precedes evaluation (reference §5.2).
+//!
+//! Kapacitor asks every operand of a dynamic operator for its type before
+//! evaluating anything, so a type error anywhere in the expression wins over
+//! evaluation errors and stops stateful calls from advancing. We do the same:
+//! once the references are resolved, `check` walks the IR with the
+//! references' run-time types. The result depends only on those types, so the
+//! engines cache the last accepted type vector and skip this walk while the
+//! point schema stays the same.
+
+use crate::error::{EvalError, Side};
+use crate::value::VType;
+use compiler::catalog::builtins::Builtin;
+use compiler::ir::{BinaryOp, Const, Expr, ExprKind, UnaryOp};
+
+/// The result type of `left op right`, or `None` if Kapacitor has no
+/// evaluation function for that combination.
+pub fn binary_result(op: BinaryOp, l: VType, r: VType) -> Option<VType> {
+    use BinaryOp::*;
+    use VType::*;
+    Some(match (op, l, r) {
+        (And | Or, Bool, Bool) => Bool,
+        (Eq | Ne, Bool, Bool) => Bool,
+        (Eq | Ne | Lt | Le | Gt | Ge, Int | Float, Int | Float) => Bool,
+        (Eq | Ne | Lt | Le | Gt | Ge, String, String) => Bool,
+        (Eq | Ne | Lt | Le | Gt | Ge, Duration, Duration) => Bool,
+        (RegexMatch | RegexNotMatch, String, Regex) => Bool,
+        (Add | Sub | Mul | Div, Int, Int) => Int,
+        (Add | Sub | Mul | Div, Float, Float) => Float,
+        (Add, String, String) => String,
+        (Add | Sub, Duration, Duration) => Duration,
+        (Mul, Duration, Int | Float) | (Mul, Int | Float, Duration) => Duration,
+        (Div, Duration, Int | Float) => Duration,
+        (Div, Duration, Duration) => Int,
+        (BinaryOp::Mod, Int, Int) => Int,
+        _ => return None,
+    })
+}
+
+/// Whether a type takes part in `op` on either side of any accepted
+/// combination (Kapacitor's `typeToBinaryOperators`).
+pub fn participates(op: BinaryOp, t: VType) -> bool {
+    use VType::*;
+    [Float, Int, String, Bool, Duration, Time, Regex]
+        .iter()
+        .any(|&o| binary_result(op, t, o).is_some() || binary_result(op, o, t).is_some())
+}
+
+/// The error for a rejected operand combination. `top` is true for an
+/// operator evaluated directly (the root, possibly under unary operators),
+/// which names missing references; operators whose type was probed by a
+/// parent report `invalid ... for type missing` instead, as Kapacitor does.
+pub fn binary_error(
+    op: BinaryOp,
+    l: VType,
+    r: VType,
+    left: &Expr,
+    right: &Expr,
+    top: bool,
+) -> EvalError {
+    if top {
+        if l == VType::Missing {
+            if let Some(name) = reference_name(left) {
+                return EvalError::MissingReference {
+                    side: Side::Left,
+                    name: name.to_string(),
+                };
+            }
+        }
+        if r == VType::Missing {
+            if let Some(name) = reference_name(right) {
+                return EvalError::MissingReference {
+                    side: Side::Right,
+                    name: name.to_string(),
+                };
+            }
+        }
+    }
+    if !participates(op, l) {
+        return EvalError::InvalidOperator { op, ty: l.name() };
+    }
+    EvalError::MismatchedTypes {
+        left: l.name(),
+        op,
+        right: r.name(),
+    }
+}
+
+fn reference_name(e: &Expr) -> Option<&str> {
+    match &e.kind {
+        ExprKind::Reference(name) => Some(name),
+        ExprKind::Nested(inner) => reference_name(inner),
+        _ => None,
+    }
+}
+
+/// The result type of a unary operator, or the error.
+pub fn unary_result(op: UnaryOp, t: VType) -> Result<VType, EvalError> {
+    match (op, t) {
+        (UnaryOp::Neg, VType::Int | VType::Float | VType::Duration) => Ok(t),
+        (UnaryOp::Not, VType::Bool) => Ok(VType::Bool),
+        (UnaryOp::Neg, _) => Err(EvalError::InvalidUnary { op: "-", ty: t.name() }),
+        (UnaryOp::Not, _) => Err(EvalError::InvalidUnary { op: "!", ty: t.name() }),
+    }
+}
+
+/// The result type of a builtin call on these argument types.
+pub fn call_result(func: Builtin, args: &[VType]) -> Option<VType> {
+    if func == Builtin::IsPresent && args.len() == 1 && args[0] == VType::Missing {
+        return Some(VType::Bool);
+    }
+    let spec = func.spec();
+    for sig in spec.signatures {
+        if sig.params.len() == args.len()
+            && sig
+                .params
+                .iter()
+                .zip(args)
+                .all(|(p, a)| a.to_type() == Some(*p))
+        {
+            if func == Builtin::If {
+                return Some(args[1]);
+            }
+            return VType::of_type(sig.ret);
+        }
+    }
+    None
+}
+
+/// Everything the checker needs about the current point: each reference's
+/// run-time type, by reference index.
+pub struct RefTypes<'a> {
+    pub names: &'a [String],
+    pub types: &'a [VType],
+}
+
+impl RefTypes<'_> {
+    fn get(&self, name: &str) -> VType {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| self.types[i])
+            .unwrap_or(VType::Missing)
+    }
+}
+
+/// Type-check `expr` against the references' types; `top` as in `binary_error`.
+pub fn check(expr: &Expr, refs: &RefTypes<'_>, top: bool) -> Result<VType, EvalError> {
+    match &expr.kind {
+        ExprKind::Const(c) => Ok(const_type(c)),
+        ExprKind::Reference(name) => Ok(refs.get(name)),
+        ExprKind::Unary { op, operand } => {
+            let t = check(operand, refs, top)?;
+            unary_result(*op, t)
+        }
+        ExprKind::Binary { op, left, right } => {
+            let l = check(left, refs, false)?;
+            let r = check(right, refs, false)?;
+            binary_result(*op, l, r).ok_or_else(|| binary_error(*op, l, r, left, right, top))
+        }
+        ExprKind::Call { func, args } => {
+            let mut types = [VType::Missing; 8];
+            if args.len() > types.len() {
+                return Err(EvalError::Internal(format!(
+                    "{} arguments to {}",
+                    args.len(),
+                    func.name()
+                )));
+            }
+            for (i, a) in args.iter().enumerate() {
+                types[i] = check(a, refs, false).map_err(|e| e.in_argument(i))?;
+            }
+            let types = &types[..args.len()];
+            if let Some(t) = call_result(*func, types) {
+                return Ok(t);
+            }
+            let missing: Vec<String> = args
+                .iter()
+                .zip(types)
+                .filter(|(_, t)| **t == VType::Missing)
+                .map(|(a, _)| crate::ir_text::expr_text(a))
+                .collect();
+            if !missing.is_empty() {
+                let mut scope: Vec<String> = refs.names.to_vec();
+                scope.sort();
+                return Err(EvalError::MissingArgument {
+                    func: *func,
+                    args: missing,
+                    scope,
+                });
+            }
+            Err(EvalError::WrongSignature {
+                func: *func,
+                args: args
+                    .iter()
+                    .zip(types)
+                    .map(|(a, t)| (crate::ir_text::expr_text(a), t.name()))
+                    .collect(),
+            })
+        }
+        ExprKind::Nested(inner) => check(inner, refs, top),
+    }
+}
+
+pub fn const_type(c: &Const) -> VType {
+    match c {
+        Const::Float(_) => VType::Float,
+        Const::Int(_) => VType::Int,
+        Const::String(_) => VType::String,
+        Const::Bool(_) => VType::Bool,
+        Const::Duration(_) => VType::Duration,
+        Const::Regex(_) => VType::Regex,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operator_table_matches_reference() {
+        use BinaryOp::*;
+        use VType::*;
+        assert_eq!(binary_result(Add, Int, Float), None);
+        assert_eq!(binary_result(Lt, Int, Float), Some(Bool));
+        assert_eq!(binary_result(Div, Duration, Duration), Some(Int));
+        assert_eq!(binary_result(Mul, Float, Duration), Some(Duration));
+        assert_eq!(binary_result(Div, Int, Duration), None);
+        assert_eq!(binary_result(Mod, Float, Float), None);
+        assert_eq!(binary_result(Eq, Time, Time), None);
+        assert_eq!(binary_result(Lt, Bool, Bool), None);
+        assert!(participates(Add, String));
+        assert!(!participates(Add, Bool));
+        assert!(!participates(Mod, Float));
+        assert!(participates(RegexMatch, Regex));
+    }
+}
