@@ -5,11 +5,13 @@
 //! and its stats/DOT), `line_protocol` and `recording` (inputs), `result`
 //! (Result/Row JSON), `output` (where outputs go), `time` (Go time rules).
 
+pub mod alert;
 pub mod config;
 pub mod group;
 pub mod line_protocol;
 pub mod message;
 pub mod node;
+pub mod offline;
 pub mod output;
 pub mod recording;
 pub mod result;

@@ -35,6 +35,7 @@ impl PipelineBuilder {
             span: Span::default(),
             parents: vec![],
             children: vec![],
+            source: None,
             wants: EdgeType::None,
             provides: edge,
             args: vec![],
@@ -61,6 +62,12 @@ impl PipelineBuilder {
         props: Vec<(&str, Vec<Arg>)>,
     ) -> NodeId {
         let id = self.pipeline.nodes.len() as NodeId;
+        // A stats node is a new root reporting on its source (`ir::Node::source`).
+        let (parents, source) = if kind == NodeKind::Stats {
+            (&[][..], parents.first().copied())
+        } else {
+            (parents, None)
+        };
         let wants = parents
             .first()
             .map(|&p| self.pipeline.nodes[p as usize].provides)
@@ -87,6 +94,7 @@ impl PipelineBuilder {
             span: Span::default(),
             parents: parents.to_vec(),
             children: vec![],
+            source,
             wants,
             provides,
             args,

@@ -8,6 +8,8 @@ pub mod check;
 pub mod dot;
 pub mod fmt;
 pub mod ir;
+pub mod run;
+pub mod test;
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
