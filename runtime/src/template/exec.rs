@@ -28,7 +28,11 @@ type R<T> = Result<T, TemplateError>;
 
 impl<'t> Exec<'t> {
     pub fn new(tmpl: &'t Template, root: &Value) -> Self {
-        Exec { tmpl, vars: vec![(String::new(), root.clone())], scratch: String::new() }
+        Exec {
+            tmpl,
+            vars: vec![(String::new(), root.clone())],
+            scratch: String::new(),
+        }
     }
 
     fn err(&self, pos: usize, msg: impl Into<String>) -> TemplateError {
@@ -94,9 +98,19 @@ impl<'t> Exec<'t> {
         let mark = self.vars.len();
         let v = self.pipe(&b.pipe, dot, false)?;
         let items: Vec<(Value, Value)> = match &v {
-            Value::Map(m) => m.entries.iter().map(|(k, e)| (Value::Str(k.clone()), e.clone())).collect(),
-            Value::List(l) => l.iter().enumerate().map(|(i, e)| (Value::Int(i as i64), e.clone())).collect(),
-            Value::Int(n) | Value::Int64(n) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
+            Value::Map(m) => m
+                .entries
+                .iter()
+                .map(|(k, e)| (Value::Str(k.clone()), e.clone()))
+                .collect(),
+            Value::List(l) => l
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (Value::Int(i as i64), e.clone()))
+                .collect(),
+            Value::Int(n) | Value::Int64(n) => {
+                (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect()
+            }
             Value::Nil | Value::NoValue => Vec::new(),
             other => {
                 let mut s = String::new();
@@ -156,7 +170,13 @@ impl<'t> Exec<'t> {
             Operand::Func(f, _) => self.call(*f, c, dot, fin),
             Operand::Field(fields) => {
                 if has_args && !fields.is_empty() {
-                    return Err(self.err(c.pos, format!("{} has arguments but cannot be invoked as function", fields.last().map_or("", |s| s.as_str()))));
+                    return Err(self.err(
+                        c.pos,
+                        format!(
+                            "{} has arguments but cannot be invoked as function",
+                            fields.last().map_or("", |s| s.as_str())
+                        ),
+                    ));
                 }
                 if has_args {
                     return Err(self.err(c.pos, "can't give argument to non-function ."));
@@ -165,7 +185,10 @@ impl<'t> Exec<'t> {
             }
             Operand::Variable(name, fields) => {
                 if has_args {
-                    return Err(self.err(c.pos, format!("can't give argument to non-function ${name}")));
+                    return Err(self.err(
+                        c.pos,
+                        format!("can't give argument to non-function ${name}"),
+                    ));
                 }
                 let v = self.var(name, c.pos)?;
                 self.fields(v, fields, c.pos)
@@ -200,13 +223,23 @@ impl<'t> Exec<'t> {
             v = match &v {
                 Value::Struct(s) => match s.get(f) {
                     Some(x) => x.clone(),
-                    None => return Err(self.err(pos, format!("can't evaluate field {f} in type {}", s.type_name))),
+                    None => {
+                        return Err(self.err(
+                            pos,
+                            format!("can't evaluate field {f} in type {}", s.type_name),
+                        ))
+                    }
                 },
                 Value::Map(m) => m.get(f).cloned().unwrap_or(Value::NoValue),
                 Value::Nil | Value::NoValue => {
                     return Err(self.err(pos, format!("nil pointer evaluating interface {{}}.{f}")))
                 }
-                other => return Err(self.err(pos, format!("can't evaluate field {f} in type {}", other.type_name()))),
+                other => {
+                    return Err(self.err(
+                        pos,
+                        format!("can't evaluate field {f} in type {}", other.type_name()),
+                    ))
+                }
             };
         }
         Ok(v)
@@ -225,7 +258,10 @@ impl<'t> Exec<'t> {
             }
             Operand::Func(f, name) => {
                 // A function used as an argument is called with no arguments.
-                let c = Cmd { pos, args: vec![Operand::Func(*f, name.clone())] };
+                let c = Cmd {
+                    pos,
+                    args: vec![Operand::Func(*f, name.clone())],
+                };
                 self.call(*f, &c, dot, None)?
             }
             Operand::Nil => return Err(self.err(pos, "nil is not a command")),
@@ -251,7 +287,10 @@ impl<'t> Exec<'t> {
             // Short-circuit: later arguments are not evaluated once decided.
             let n = c.args.len() - 1 + usize::from(fin.is_some());
             if n == 0 {
-                return Err(self.err(c.pos, format!("wrong number of args for {name}: want at least 1 got 0")));
+                return Err(self.err(
+                    c.pos,
+                    format!("wrong number of args for {name}: want at least 1 got 0"),
+                ));
             }
             let mut last = Value::Nil;
             for a in &c.args[1..] {

@@ -63,7 +63,10 @@ impl Func {
     }
 
     pub fn name(self) -> &'static str {
-        TABLE.iter().find(|(_, f, _)| *f == self).map_or("?", |(n, _, _)| n)
+        TABLE
+            .iter()
+            .find(|(_, f, _)| *f == self)
+            .map_or("?", |(n, _, _)| n)
     }
 }
 
@@ -220,7 +223,9 @@ pub fn query_escape(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
@@ -241,7 +246,12 @@ fn index1(item: &Value, key: &Value) -> Result<Value, String> {
         Value::List(l) => {
             let i = match key {
                 Value::Int(i) | Value::Int64(i) => *i,
-                other => return Err(format!("cannot index slice/array with type {}", other.type_name())),
+                other => {
+                    return Err(format!(
+                        "cannot index slice/array with type {}",
+                        other.type_name()
+                    ))
+                }
             };
             if i < 0 || i as usize >= l.len() {
                 return Err(format!("index out of range: {i}"));
@@ -251,7 +261,12 @@ fn index1(item: &Value, key: &Value) -> Result<Value, String> {
         Value::Str(s) => {
             let i = match key {
                 Value::Int(i) | Value::Int64(i) => *i,
-                other => return Err(format!("cannot index slice/array with type {}", other.type_name())),
+                other => {
+                    return Err(format!(
+                        "cannot index slice/array with type {}",
+                        other.type_name()
+                    ))
+                }
             };
             if i < 0 || i as usize >= s.len() {
                 return Err(format!("index out of range: {i}"));
@@ -268,7 +283,11 @@ fn index1(item: &Value, key: &Value) -> Result<Value, String> {
 pub fn call(f: Func, args: &[Value]) -> Result<Value, String> {
     let want = |n: usize| -> Result<(), String> {
         if args.len() != n {
-            Err(format!("wrong number of args for {}: want {n} got {}", f.name(), args.len()))
+            Err(format!(
+                "wrong number of args for {}: want {n} got {}",
+                f.name(),
+                args.len()
+            ))
         } else {
             Ok(())
         }
@@ -291,7 +310,9 @@ pub fn call(f: Func, args: &[Value]) -> Result<Value, String> {
         }
         Func::Index => {
             if args.is_empty() {
-                return Err(format!("wrong number of args for index: want at least 1 got 0"));
+                return Err(format!(
+                    "wrong number of args for index: want at least 1 got 0"
+                ));
             }
             let mut v = args[0].clone();
             for k in &args[1..] {
@@ -307,7 +328,10 @@ pub fn call(f: Func, args: &[Value]) -> Result<Value, String> {
                 .iter()
                 .map(|a| match a {
                     Value::Int(i) | Value::Int64(i) => Ok(*i),
-                    o => Err(format!("cannot index slice/array with type {}", o.type_name())),
+                    o => Err(format!(
+                        "cannot index slice/array with type {}",
+                        o.type_name()
+                    )),
                 })
                 .collect::<Result<_, _>>()?;
             match &args[0] {
@@ -317,7 +341,8 @@ pub fn call(f: Func, args: &[Value]) -> Result<Value, String> {
                     if idx.len() > 2 {
                         return Err("cannot 3-index slice a string".into());
                     }
-                    if lo > hi || hi > s.len() || !s.is_char_boundary(lo) || !s.is_char_boundary(hi) {
+                    if lo > hi || hi > s.len() || !s.is_char_boundary(lo) || !s.is_char_boundary(hi)
+                    {
                         return Err(format!("index out of range: {hi}"));
                     }
                     Value::str(&s[lo..hi])
@@ -392,7 +417,10 @@ pub fn call(f: Func, args: &[Value]) -> Result<Value, String> {
 fn unreachable_and_or(f: Func, args: &[Value]) -> Result<Value, String> {
     // Kept total for direct callers: same semantics as the executor's short-circuit.
     let Some(last) = args.last() else {
-        return Err(format!("wrong number of args for {}: want at least 1 got 0", f.name()));
+        return Err(format!(
+            "wrong number of args for {}: want at least 1 got 0",
+            f.name()
+        ));
     };
     for a in args {
         if (f == Func::And) != a.truth() {

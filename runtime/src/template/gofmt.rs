@@ -47,7 +47,11 @@ fn layout_e(out: &mut String, digits: &str, dp: i32, prec: Option<usize>, upper:
             out.push(*frac.as_bytes().get(i).unwrap_or(&b'0') as char);
         }
     }
-    let exp = if digits.bytes().all(|c| c == b'0') { 0 } else { dp - 1 };
+    let exp = if digits.bytes().all(|c| c == b'0') {
+        0
+    } else {
+        dp - 1
+    };
     push_exp(out, exp, upper);
 }
 
@@ -131,7 +135,11 @@ pub fn fmt_e(out: &mut String, f: f64, prec: usize, upper: bool) {
     if f.is_sign_negative() {
         out.push('-');
     }
-    let (d, dp) = if f == 0.0 { ("0".repeat(prec + 1), 1) } else { rounded_digits(f, prec + 1) };
+    let (d, dp) = if f == 0.0 {
+        ("0".repeat(prec + 1), 1)
+    } else {
+        rounded_digits(f, prec + 1)
+    };
     layout_e(out, &d, dp, Some(prec), upper);
 }
 
@@ -454,10 +462,17 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         argi += 1;
         piece.clear();
         fmt_verb(&mut piece, arg, verb, &spec);
-        if spec.space && !piece.starts_with('-') && matches!(arg, Value::Int(_) | Value::Int64(_) | Value::Float(_)) && !spec.plus {
+        if spec.space
+            && !piece.starts_with('-')
+            && matches!(arg, Value::Int(_) | Value::Int64(_) | Value::Float(_))
+            && !spec.plus
+        {
             piece.insert(0, ' ');
         }
-        if spec.plus && matches!(arg, Value::Float(f) if *f >= 0.0) && matches!(verb, 'v' | 'f' | 'F' | 'e' | 'E' | 'g' | 'G') {
+        if spec.plus
+            && matches!(arg, Value::Float(f) if *f >= 0.0)
+            && matches!(verb, 'v' | 'f' | 'F' | 'e' | 'E' | 'g' | 'G')
+        {
             piece.insert(0, '+');
         }
         let numeric = matches!(arg, Value::Int(_) | Value::Int64(_) | Value::Float(_));
@@ -511,7 +526,13 @@ mod tests {
         assert_eq!(sprintf("%e", &[f.clone()]), "3.141590e+00");
         assert_eq!(sprintf("%.3g", &[f.clone()]), "3.14");
         assert_eq!(sprintf("%d", &[Value::Int64(42)]), "42");
-        assert_eq!(sprintf("%5d|%-5d|%05d", &[Value::Int(42), Value::Int(42), Value::Int(-42)]), "   42|42   |-0042");
+        assert_eq!(
+            sprintf(
+                "%5d|%-5d|%05d",
+                &[Value::Int(42), Value::Int(42), Value::Int(-42)]
+            ),
+            "   42|42   |-0042"
+        );
         assert_eq!(sprintf("%s", &[Value::str("hi")]), "hi");
         assert_eq!(sprintf("%q", &[Value::str("a\"b")]), "\"a\\\"b\"");
         assert_eq!(sprintf("%t", &[Value::Bool(true)]), "true");
@@ -520,7 +541,10 @@ mod tests {
         assert_eq!(sprintf("%d", &[Value::str("x")]), "%!d(string=x)");
         assert_eq!(sprintf("%s", &[Value::Float(1.5)]), "%!s(float64=1.5)");
         assert_eq!(sprintf("%d %d", &[Value::Int(1)]), "1 %!d(MISSING)");
-        assert_eq!(sprintf("%d", &[Value::Int(1), Value::str("x")]), "1%!(EXTRA string=x)");
+        assert_eq!(
+            sprintf("%d", &[Value::Int(1), Value::str("x")]),
+            "1%!(EXTRA string=x)"
+        );
         assert_eq!(sprintf("100%%", &[]), "100%");
         assert_eq!(sprintf("%v", &[Value::Duration(90_000_000_000)]), "1m30s");
         assert_eq!(sprintf("%d", &[Value::Duration(90)]), "90");

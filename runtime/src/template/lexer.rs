@@ -67,7 +67,10 @@ pub fn lex(name: &str, src: &str) -> Result<Vec<Token>, TemplateError> {
             }
         }
         if !text.is_empty() {
-            out.push(Token { tok: Tok::Text(text.to_string()), pos: start });
+            out.push(Token {
+                tok: Tok::Text(text.to_string()),
+                pos: start,
+            });
         }
         let Some(o) = open else { break };
         let mut j = o + 2;
@@ -95,7 +98,10 @@ pub fn lex(name: &str, src: &str) -> Result<Vec<Token>, TemplateError> {
             }
             continue;
         }
-        out.push(Token { tok: Tok::Open, pos: o });
+        out.push(Token {
+            tok: Tok::Open,
+            pos: o,
+        });
         // Inside an action.
         let mut depth = 0usize;
         loop {
@@ -104,7 +110,10 @@ pub fn lex(name: &str, src: &str) -> Result<Vec<Token>, TemplateError> {
             }
             // Right delimiter, possibly with trim marker.
             if b[j] == b' ' && src[j..].starts_with(" -}}") {
-                out.push(Token { tok: Tok::Close, pos: j + 2 });
+                out.push(Token {
+                    tok: Tok::Close,
+                    pos: j + 2,
+                });
                 i = skip_ws(b, j + 4);
                 break;
             }
@@ -112,7 +121,10 @@ pub fn lex(name: &str, src: &str) -> Result<Vec<Token>, TemplateError> {
                 if depth > 0 {
                     return Err(err(j, "unclosed left paren".into()));
                 }
-                out.push(Token { tok: Tok::Close, pos: j });
+                out.push(Token {
+                    tok: Tok::Close,
+                    pos: j,
+                });
                 i = j + 2;
                 break;
             }
@@ -127,17 +139,26 @@ pub fn lex(name: &str, src: &str) -> Result<Vec<Token>, TemplateError> {
                         j += 1;
                     }
                     if out.last().map(|t| &t.tok) != Some(&Tok::Space) {
-                        out.push(Token { tok: Tok::Space, pos: p });
+                        out.push(Token {
+                            tok: Tok::Space,
+                            pos: p,
+                        });
                     }
                 }
                 b'|' => {
                     j += 1;
-                    out.push(Token { tok: Tok::Pipe, pos: p });
+                    out.push(Token {
+                        tok: Tok::Pipe,
+                        pos: p,
+                    });
                 }
                 b'(' => {
                     j += 1;
                     depth += 1;
-                    out.push(Token { tok: Tok::LParen, pos: p });
+                    out.push(Token {
+                        tok: Tok::LParen,
+                        pos: p,
+                    });
                 }
                 b')' => {
                     j += 1;
@@ -145,39 +166,60 @@ pub fn lex(name: &str, src: &str) -> Result<Vec<Token>, TemplateError> {
                         return Err(err(p, "unexpected right paren".into()));
                     }
                     depth -= 1;
-                    out.push(Token { tok: Tok::RParen, pos: p });
+                    out.push(Token {
+                        tok: Tok::RParen,
+                        pos: p,
+                    });
                 }
                 b',' => {
                     j += 1;
-                    out.push(Token { tok: Tok::Comma, pos: p });
+                    out.push(Token {
+                        tok: Tok::Comma,
+                        pos: p,
+                    });
                 }
                 b':' => {
                     if b.get(j + 1) != Some(&b'=') {
                         return Err(err(p, "expected :=".into()));
                     }
                     j += 2;
-                    out.push(Token { tok: Tok::Declare, pos: p });
+                    out.push(Token {
+                        tok: Tok::Declare,
+                        pos: p,
+                    });
                 }
                 b'=' => {
                     j += 1;
-                    out.push(Token { tok: Tok::Assign, pos: p });
+                    out.push(Token {
+                        tok: Tok::Assign,
+                        pos: p,
+                    });
                 }
                 b'"' => {
                     let (s, end) = lex_quoted(src, j).map_err(|m| err(p, m))?;
                     j = end;
-                    out.push(Token { tok: Tok::Str(s), pos: p });
+                    out.push(Token {
+                        tok: Tok::Str(s),
+                        pos: p,
+                    });
                 }
                 b'`' => {
                     let Some(end) = src[j + 1..].find('`') else {
                         return Err(err(p, "unterminated raw quoted string".into()));
                     };
-                    out.push(Token { tok: Tok::Str(src[j + 1..j + 1 + end].to_string()), pos: p });
+                    out.push(Token {
+                        tok: Tok::Str(src[j + 1..j + 1 + end].to_string()),
+                        pos: p,
+                    });
                     j = j + 2 + end;
                 }
                 b'\'' => {
                     let (s, end) = lex_char(src, j).map_err(|m| err(p, m))?;
                     j = end;
-                    out.push(Token { tok: Tok::Char(s), pos: p });
+                    out.push(Token {
+                        tok: Tok::Char(s),
+                        pos: p,
+                    });
                 }
                 b'$' => {
                     j += 1;
@@ -185,20 +227,29 @@ pub fn lex(name: &str, src: &str) -> Result<Vec<Token>, TemplateError> {
                     while j < b.len() && is_alnum(b[j]) {
                         j += 1;
                     }
-                    out.push(Token { tok: Tok::Variable(src[s..j].to_string()), pos: p });
+                    out.push(Token {
+                        tok: Tok::Variable(src[s..j].to_string()),
+                        pos: p,
+                    });
                     lex_field_chain(src, &mut j, &mut out);
                 }
                 b'.' => {
                     // A number like .5, a field, or dot.
                     if b.get(j + 1).is_some_and(|d| d.is_ascii_digit()) {
                         let end = scan_number(b, j);
-                        out.push(Token { tok: Tok::Number(src[j..end].to_string()), pos: p });
+                        out.push(Token {
+                            tok: Tok::Number(src[j..end].to_string()),
+                            pos: p,
+                        });
                         j = end;
                     } else {
                         lex_field_chain(src, &mut j, &mut out);
                         if j == p {
                             j += 1;
-                            out.push(Token { tok: Tok::Dot, pos: p });
+                            out.push(Token {
+                                tok: Tok::Dot,
+                                pos: p,
+                            });
                         }
                     }
                 }
@@ -211,7 +262,10 @@ pub fn lex(name: &str, src: &str) -> Result<Vec<Token>, TemplateError> {
                     if end < b.len() && is_alnum(b[end]) {
                         return Err(err(p, format!("bad number syntax: {:?}", &src[j..=end])));
                     }
-                    out.push(Token { tok: Tok::Number(text.to_string()), pos: p });
+                    out.push(Token {
+                        tok: Tok::Number(text.to_string()),
+                        pos: p,
+                    });
                     j = end;
                 }
                 c if is_alnum(c) => {
@@ -221,8 +275,14 @@ pub fn lex(name: &str, src: &str) -> Result<Vec<Token>, TemplateError> {
                     }
                     let word = &src[s..j];
                     match KEYWORDS.iter().find(|k| **k == word) {
-                        Some(k) => out.push(Token { tok: Tok::Keyword(k), pos: p }),
-                        None => out.push(Token { tok: Tok::Ident(word.to_string()), pos: p }),
+                        Some(k) => out.push(Token {
+                            tok: Tok::Keyword(k),
+                            pos: p,
+                        }),
+                        None => out.push(Token {
+                            tok: Tok::Ident(word.to_string()),
+                            pos: p,
+                        }),
                     }
                     lex_field_chain(src, &mut j, &mut out);
                 }
@@ -254,14 +314,21 @@ fn is_alnum(c: u8) -> bool {
 /// `.A.B` directly after an operand (no spaces): field segments.
 fn lex_field_chain(src: &str, j: &mut usize, out: &mut Vec<Token>) {
     let b = src.as_bytes();
-    while *j < b.len() && b[*j] == b'.' && b.get(*j + 1).is_some_and(|c| is_alnum(*c) && !c.is_ascii_digit()) {
+    while *j < b.len()
+        && b[*j] == b'.'
+        && b.get(*j + 1)
+            .is_some_and(|c| is_alnum(*c) && !c.is_ascii_digit())
+    {
         let p = *j;
         *j += 1;
         let s = *j;
         while *j < b.len() && is_alnum(b[*j]) {
             *j += 1;
         }
-        out.push(Token { tok: Tok::Field(src[s..*j].to_string()), pos: p });
+        out.push(Token {
+            tok: Tok::Field(src[s..*j].to_string()),
+            pos: p,
+        });
     }
 }
 
@@ -329,7 +396,10 @@ fn lex_quoted(src: &str, start: usize) -> Result<(String, usize), String> {
                         };
                         let mut v = 0u32;
                         for _ in 0..n {
-                            let d = it.next().and_then(|(_, d)| d.to_digit(16)).ok_or("invalid syntax in string escape")?;
+                            let d = it
+                                .next()
+                                .and_then(|(_, d)| d.to_digit(16))
+                                .ok_or("invalid syntax in string escape")?;
                             v = v * 16 + d;
                         }
                         out.push(char::from_u32(v).ok_or("invalid syntax in string escape")?);
@@ -345,7 +415,9 @@ fn lex_quoted(src: &str, start: usize) -> Result<(String, usize), String> {
 
 fn lex_char(src: &str, start: usize) -> Result<(char, usize), String> {
     let rest = &src[start + 1..];
-    let Some(end) = rest.find('\'') else { return Err("unterminated character constant".into()) };
+    let Some(end) = rest.find('\'') else {
+        return Err("unterminated character constant".into());
+    };
     let body = &rest[..end];
     let c = if let Some(esc) = body.strip_prefix('\\') {
         match esc {

@@ -58,14 +58,28 @@ impl TemplateError {
 
     fn parse(name: &str, src: &str, pos: usize, msg: String) -> Self {
         let (line, col) = Self::at(src, pos);
-        TemplateError { message: format!("template: {name}:{line}:{col}: {msg}"), offset: pos, line, col }
+        TemplateError {
+            message: format!("template: {name}:{line}:{col}: {msg}"),
+            offset: pos,
+            line,
+            col,
+        }
     }
 
     fn exec(name: &str, src: &str, pos: usize, msg: String) -> Self {
         let (line, col) = Self::at(src, pos);
-        let snippet: String = src[pos.min(src.len())..].split("}}").next().unwrap_or("").trim().chars().take(40).collect();
+        let snippet: String = src[pos.min(src.len())..]
+            .split("}}")
+            .next()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(40)
+            .collect();
         TemplateError {
-            message: format!("template: {name}:{line}:{col}: executing \"{name}\" at <{snippet}>: {msg}"),
+            message: format!(
+                "template: {name}:{line}:{col}: executing \"{name}\" at <{snippet}>: {msg}"
+            ),
             offset: pos,
             line,
             col,
@@ -85,7 +99,12 @@ impl Template {
     pub fn parse(name: &str, src: &str, mode: Mode) -> Result<Template, TemplateError> {
         let toks = lexer::lex(name, src)?;
         let nodes = parse::Parser::new(name, src, toks, mode).parse()?;
-        Ok(Template { name: name.to_string(), src: src.to_string(), mode, nodes })
+        Ok(Template {
+            name: name.to_string(),
+            src: src.to_string(),
+            mode,
+            nodes,
+        })
     }
 
     pub fn source(&self) -> &str {
@@ -116,3 +135,49 @@ impl Template {
 
 #[cfg(test)]
 mod tests;
+
+impl Template {
+    /// Conservatively, whether executing may read one of the root fields
+    /// `names` (or the whole root via `.`/`$`). Lets the alert node cache an
+    /// ID that only depends on the group.
+    pub fn may_read(&self, names: &[&str]) -> bool {
+        fn pipe(p: &parse::Pipe, names: &[&str], dot_is_root: bool) -> bool {
+            p.cmds
+                .iter()
+                .any(|c| c.args.iter().any(|a| operand(a, names, dot_is_root)))
+        }
+        fn operand(o: &parse::Operand, names: &[&str], dot_is_root: bool) -> bool {
+            use parse::Operand as O;
+            match o {
+                O::Field(f) => match f.first() {
+                    None => true,
+                    Some(n) => !dot_is_root || names.contains(&n.as_str()),
+                },
+                O::Variable(v, f) => match f.first() {
+                    None => true,
+                    Some(n) => !v.is_empty() || names.contains(&n.as_str()),
+                },
+                O::Chain(p, _) => pipe(p, names, dot_is_root) || true,
+                _ => false,
+            }
+        }
+        fn list(nodes: &[parse::Node], names: &[&str], dot_is_root: bool) -> bool {
+            nodes.iter().any(|n| match n {
+                parse::Node::Action(p) => pipe(p, names, dot_is_root),
+                parse::Node::If(b) => {
+                    pipe(&b.pipe, names, dot_is_root)
+                        || list(&b.list, names, dot_is_root)
+                        || list(&b.else_list, names, dot_is_root)
+                }
+                // Inside with/range the dot is no longer the root: any read counts.
+                parse::Node::With(b) | parse::Node::Range(b) => {
+                    pipe(&b.pipe, names, dot_is_root)
+                        || list(&b.list, names, false)
+                        || list(&b.else_list, names, dot_is_root)
+                }
+                _ => false,
+            })
+        }
+        list(&self.nodes, names, true)
+    }
+}

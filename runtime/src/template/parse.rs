@@ -1,7 +1,7 @@
 //! Parser: tokens to the template tree (Go's `text/template/parse`).
 
-use super::lexer::{Tok, Token};
 use super::funcs::Func;
+use super::lexer::{Tok, Token};
 use super::{Mode, TemplateError};
 
 #[derive(Debug, Clone)]
@@ -80,7 +80,15 @@ enum End {
 
 impl<'a> Parser<'a> {
     pub fn new(name: &'a str, src: &'a str, toks: Vec<Token>, mode: Mode) -> Self {
-        Parser { name, src, toks, i: 0, mode, vars: vec![String::new()], range_depth: 0 }
+        Parser {
+            name,
+            src,
+            toks,
+            i: 0,
+            mode,
+            vars: vec![String::new()],
+            range_depth: 0,
+        }
     }
 
     fn err(&self, pos: usize, msg: impl Into<String>) -> TemplateError {
@@ -121,7 +129,9 @@ impl<'a> Parser<'a> {
     fn list(&mut self) -> Result<(Vec<Node>, End), TemplateError> {
         let mut out = Vec::new();
         loop {
-            let Some(tok) = self.next() else { return Ok((out, End::Eof)) };
+            let Some(tok) = self.next() else {
+                return Ok((out, End::Eof));
+            };
             match tok {
                 Tok::Text(s) => out.push(Node::Text(s)),
                 Tok::Open => {
@@ -147,13 +157,22 @@ impl<'a> Parser<'a> {
                             let k = *k;
                             self.i += 1;
                             if self.range_depth == 0 {
-                                return Err(self.err(pos, format!("{{{{{k}}}}} outside {{{{range}}}}")));
+                                return Err(
+                                    self.err(pos, format!("{{{{{k}}}}} outside {{{{range}}}}"))
+                                );
                             }
                             self.close()?;
-                            out.push(if k == "break" { Node::Break } else { Node::Continue });
+                            out.push(if k == "break" {
+                                Node::Break
+                            } else {
+                                Node::Continue
+                            });
                         }
                         Some(Tok::Keyword(k @ ("define" | "template" | "block"))) => {
-                            return Err(self.err(pos, format!("{{{{{k}}}}} is not supported in alert templates")));
+                            return Err(self.err(
+                                pos,
+                                format!("{{{{{k}}}}} is not supported in alert templates"),
+                            ));
                         }
                         _ => {
                             let pipe = self.pipeline(pos, true)?;
@@ -185,7 +204,12 @@ impl<'a> Parser<'a> {
             self.range_depth -= 1;
         }
         let else_list = match end {
-            End::Eof => return Err(self.err(pos, format!("unexpected EOF: missing {{{{end}}}} for {{{{{kw}}}}}"))),
+            End::Eof => {
+                return Err(self.err(
+                    pos,
+                    format!("unexpected EOF: missing {{{{end}}}} for {{{{{kw}}}}}"),
+                ))
+            }
             End::End => Vec::new(),
             End::Else(epos) => {
                 // `{{else if …}}` / `{{else with …}}` chain into a nested node that shares our {{end}}.
@@ -200,7 +224,12 @@ impl<'a> Parser<'a> {
                         let (l, e) = self.list()?;
                         match e {
                             End::End => l,
-                            End::Eof => return Err(self.err(pos, format!("unexpected EOF: missing {{{{end}}}} for {{{{{kw}}}}}"))),
+                            End::Eof => {
+                                return Err(self.err(
+                                    pos,
+                                    format!("unexpected EOF: missing {{{{end}}}} for {{{{{kw}}}}}"),
+                                ))
+                            }
                             End::Else(p) => return Err(self.err(p, "expected end; found {{else}}")),
                         }
                     }
@@ -208,7 +237,11 @@ impl<'a> Parser<'a> {
             }
         };
         self.vars.truncate(mark);
-        let b = Branch { pipe, list, else_list };
+        let b = Branch {
+            pipe,
+            list,
+            else_list,
+        };
         Ok(match kw {
             "if" => Node::If(b),
             "with" => Node::With(b),
@@ -292,8 +325,14 @@ impl<'a> Parser<'a> {
             return Err(self.err(pos, "missing value for command"));
         }
         for (i, c) in cmds.iter().enumerate().skip(1) {
-            if matches!(c.args[0], Operand::Nil | Operand::Bool(_) | Operand::Number(_) | Operand::Str(_)) {
-                return Err(self.err(c.pos, format!("non executable command in pipeline stage {}", i + 1)));
+            if matches!(
+                c.args[0],
+                Operand::Nil | Operand::Bool(_) | Operand::Number(_) | Operand::Str(_)
+            ) {
+                return Err(self.err(
+                    c.pos,
+                    format!("non executable command in pipeline stage {}", i + 1),
+                ));
             }
         }
         for d in &decl {
@@ -301,7 +340,12 @@ impl<'a> Parser<'a> {
                 self.vars.push(d.clone());
             }
         }
-        Ok(Pipe { pos, decl, assign, cmds })
+        Ok(Pipe {
+            pos,
+            decl,
+            assign,
+            cmds,
+        })
     }
 
     fn command(&mut self) -> Result<Cmd, TemplateError> {
@@ -337,7 +381,9 @@ impl<'a> Parser<'a> {
 
     fn operand(&mut self) -> Result<Operand, TemplateError> {
         let pos = self.pos();
-        let Some(tok) = self.next() else { return Err(self.err(pos, "unexpected EOF")) };
+        let Some(tok) = self.next() else {
+            return Err(self.err(pos, "unexpected EOF"));
+        };
         Ok(match tok {
             Tok::Dot => Operand::Field(Vec::new()),
             Tok::Field(s) => {
@@ -369,8 +415,14 @@ impl<'a> Parser<'a> {
             Tok::Keyword("true") => Operand::Bool(true),
             Tok::Keyword("false") => Operand::Bool(false),
             Tok::Str(s) => Operand::Str(s),
-            Tok::Char(c) => Operand::Number(Number { int: Some(c as i64), float: c as u32 as f64 }),
-            Tok::Number(s) => Operand::Number(parse_number(&s).ok_or_else(|| self.err(pos, format!("illegal number syntax: {s:?}")))?),
+            Tok::Char(c) => Operand::Number(Number {
+                int: Some(c as i64),
+                float: c as u32 as f64,
+            }),
+            Tok::Number(s) => Operand::Number(
+                parse_number(&s)
+                    .ok_or_else(|| self.err(pos, format!("illegal number syntax: {s:?}")))?,
+            ),
             Tok::Keyword(k) => return Err(self.err(pos, format!("unexpected <{k}> in command"))),
             other => return Err(self.err(pos, format!("unexpected {other:?} in operand"))),
         })
@@ -397,7 +449,11 @@ fn parse_number(s: &str) -> Option<Number> {
         Some(i) => i as f64,
         None => {
             let f: f64 = body.parse().ok()?;
-            if neg { -f } else { f }
+            if neg {
+                -f
+            } else {
+                f
+            }
         }
     };
     Some(Number { int, float })

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 fn data() -> Value {
     let tags = Map::new(
-        vec![(Arc::from("host"), Value::str("serverA")), (Arc::from("cpu"), Value::str("cpu-total"))],
+        vec![
+            (Arc::from("host"), Value::str("serverA")),
+            (Arc::from("cpu"), Value::str("cpu-total")),
+        ],
         Elem::String,
     );
     let fields = Map::new(
@@ -34,15 +37,25 @@ fn data() -> Value {
 }
 
 fn run(src: &str) -> String {
-    Template::parse("t", src, Mode::Text).unwrap().render(&data()).unwrap()
+    Template::parse("t", src, Mode::Text)
+        .unwrap()
+        .render(&data())
+        .unwrap()
 }
 
 fn run_html(src: &str) -> String {
-    Template::parse("t", src, Mode::Html).unwrap().render(&data()).unwrap()
+    Template::parse("t", src, Mode::Html)
+        .unwrap()
+        .render(&data())
+        .unwrap()
 }
 
 fn exec_err(src: &str) -> String {
-    Template::parse("t", src, Mode::Text).unwrap().render(&data()).unwrap_err().message
+    Template::parse("t", src, Mode::Text)
+        .unwrap()
+        .render(&data())
+        .unwrap_err()
+        .message
 }
 
 fn parse_err(src: &str, mode: Mode) -> String {
@@ -67,14 +80,20 @@ fn go_value_printing() {
     assert_eq!(run("{{ .Time }}"), "2016-01-01 00:00:00 +0000 UTC");
     assert_eq!(run("{{ .Duration }}"), "1m30s");
     assert_eq!(run("{{ .Tags }}"), "map[cpu:cpu-total host:serverA]");
-    assert_eq!(run("{{ .Fields }}"), "map[count:3 msg:a<b & \"c\" value:81.5]");
+    assert_eq!(
+        run("{{ .Fields }}"),
+        "map[count:3 msg:a<b & \"c\" value:81.5]"
+    );
 }
 
 #[test]
 fn printf_and_pipes() {
     assert_eq!(run("{{ printf \"%0.3f\" .Fields.value }}"), "81.500");
     assert_eq!(run("{{ .Fields.value | printf \"%.2f\" }}"), "81.50");
-    assert_eq!(run("{{ printf \"%s is %v (%d)\" .Name .Level .Fields.count }}"), "cpu is CRITICAL (3)");
+    assert_eq!(
+        run("{{ printf \"%s is %v (%d)\" .Name .Level .Fields.count }}"),
+        "cpu is CRITICAL (3)"
+    );
     assert_eq!(run("{{ printf \"%q\" .Name }}"), "\"cpu\"");
     assert_eq!(run("{{ printf \"%t\" (gt .Fields.value 80.0) }}"), "true");
     assert_eq!(run("{{ .Name | printf \"%s-%s\" \"x\" }}"), "x-cpu");
@@ -85,27 +104,51 @@ fn printf_and_pipes() {
 fn control_flow() {
     let src = "{{ if eq .Level \"OK\" }}ok{{ else if eq .Level \"CRITICAL\" }}crit{{ else }}other{{ end }}";
     assert_eq!(run(src), "crit");
-    assert_eq!(run("{{ if and (gt .Fields.value 80.0) (ne .Name \"mem\") }}y{{ end }}"), "y");
+    assert_eq!(
+        run("{{ if and (gt .Fields.value 80.0) (ne .Name \"mem\") }}y{{ end }}"),
+        "y"
+    );
     assert_eq!(run("{{ if or false 0 \"\" }}y{{ else }}n{{ end }}"), "n");
     assert_eq!(run("{{ if not .Tags.nope }}missing{{ end }}"), "missing");
-    assert_eq!(run("{{ range $k, $v := .Tags }}{{ $k }}={{ $v }};{{ end }}"), "cpu=cpu-total;host=serverA;");
-    assert_eq!(run("{{ range .Tags }}[{{ . }}]{{ end }}"), "[cpu-total][serverA]");
-    assert_eq!(run("{{ range .Fields.nope }}x{{ else }}empty{{ end }}"), "empty");
+    assert_eq!(
+        run("{{ range $k, $v := .Tags }}{{ $k }}={{ $v }};{{ end }}"),
+        "cpu=cpu-total;host=serverA;"
+    );
+    assert_eq!(
+        run("{{ range .Tags }}[{{ . }}]{{ end }}"),
+        "[cpu-total][serverA]"
+    );
+    assert_eq!(
+        run("{{ range .Fields.nope }}x{{ else }}empty{{ end }}"),
+        "empty"
+    );
     assert_eq!(run("{{ with .Tags.host }}h={{ . }}{{ end }}"), "h=serverA");
     assert_eq!(run("{{ with .Tags.nope }}h{{ else }}none{{ end }}"), "none");
-    assert_eq!(run("{{ $x := .Name }}{{ $x }}{{ $x = \"y\" }}{{ $x }}"), "cpuy");
+    assert_eq!(
+        run("{{ $x := .Name }}{{ $x }}{{ $x = \"y\" }}{{ $x }}"),
+        "cpuy"
+    );
     assert_eq!(run("{{ range $i, $e := .Tags }}{{ if eq $i \"host\" }}{{ break }}{{ end }}{{ $e }}{{ end }}"), "cpu-total");
-    assert_eq!(run("{{ $.Name }}{{ range .Tags }}{{ $.Level }}{{ end }}"), "cpuCRITICALCRITICAL");
+    assert_eq!(
+        run("{{ $.Name }}{{ range .Tags }}{{ $.Level }}{{ end }}"),
+        "cpuCRITICALCRITICAL"
+    );
 }
 
 #[test]
 fn comparisons() {
-    assert_eq!(run("{{ lt 1 2 }} {{ le 2 2 }} {{ gt \"b\" \"a\" }} {{ ge 1.5 2.5 }}"), "true true true false");
+    assert_eq!(
+        run("{{ lt 1 2 }} {{ le 2 2 }} {{ gt \"b\" \"a\" }} {{ ge 1.5 2.5 }}"),
+        "true true true false"
+    );
     assert_eq!(run("{{ eq .Name \"x\" \"cpu\" }}"), "true");
     assert_eq!(run("{{ eq .Fields.count 3 }}"), "true");
     // Go refuses to compare a float64 field with an int constant.
     let e = exec_err("{{ gt .Fields.value 80 }}");
-    assert!(e.contains("error calling gt: incompatible types for comparison"), "{e}");
+    assert!(
+        e.contains("error calling gt: incompatible types for comparison"),
+        "{e}"
+    );
     assert!(e.starts_with("template: t:1:4: executing \"t\""), "{e}");
 }
 
@@ -122,11 +165,19 @@ fn trim_markers_and_comments() {
 fn html_mode_escapes_and_json() {
     assert_eq!(run_html("{{ .Fields.msg }}"), "a&lt;b &amp; &#34;c&#34;");
     assert_eq!(run_html("<b>{{ .Name }}</b>"), "<b>cpu</b>");
-    assert_eq!(run_html("{{ jsonCompact .Tags }}"), "{&#34;cpu&#34;:&#34;cpu-total&#34;,&#34;host&#34;:&#34;serverA&#34;}");
+    assert_eq!(
+        run_html("{{ jsonCompact .Tags }}"),
+        "{&#34;cpu&#34;:&#34;cpu-total&#34;,&#34;host&#34;:&#34;serverA&#34;}"
+    );
     assert_eq!(run_html("{{ json .Fields.count }}"), "3\n");
     let full = run_html("{{ json . }}");
     assert!(full.starts_with("{&#34;Name&#34;:&#34;cpu&#34;,"), "{full}");
-    assert!(full.contains("&#34;Time&#34;:&#34;2016-01-01T00:00:00Z&#34;,&#34;Duration&#34;:90000000000}"), "{full}");
+    assert!(
+        full.contains(
+            "&#34;Time&#34;:&#34;2016-01-01T00:00:00Z&#34;,&#34;Duration&#34;:90000000000}"
+        ),
+        "{full}"
+    );
     // Go's JSON escapes <, > and & inside strings.
     assert!(full.contains("a\\u003cb \\u0026 \\&#34;c\\&#34;"), "{full}");
 }
@@ -144,7 +195,10 @@ fn parse_errors_have_positions() {
     assert!(parse_err("{{ if .Name }}x", Mode::Text).contains("missing {{end}}"));
     assert!(parse_err("{{ end }}", Mode::Text).contains("unexpected {{end}}"));
     assert!(parse_err("{{ $x }}", Mode::Text).contains("undefined variable \"$x\""));
-    assert_eq!(parse_err("ab\n{{ nope }}", Mode::Text), "template: t:2:4: function \"nope\" not defined");
+    assert_eq!(
+        parse_err("ab\n{{ nope }}", Mode::Text),
+        "template: t:2:4: function \"nope\" not defined"
+    );
     assert!(parse_err("{{ \"abc }}", Mode::Text).contains("unterminated quoted string"));
 }
 
@@ -157,6 +211,16 @@ fn exec_errors() {
 
 #[test]
 fn constant_templates_are_detected() {
-    assert_eq!(Template::parse("t", "plain", Mode::Text).unwrap().is_constant(), Some("plain"));
-    assert_eq!(Template::parse("t", "{{ .X }}", Mode::Text).unwrap().is_constant(), None);
+    assert_eq!(
+        Template::parse("t", "plain", Mode::Text)
+            .unwrap()
+            .is_constant(),
+        Some("plain")
+    );
+    assert_eq!(
+        Template::parse("t", "{{ .X }}", Mode::Text)
+            .unwrap()
+            .is_constant(),
+        None
+    );
 }
