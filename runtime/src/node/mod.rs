@@ -206,6 +206,7 @@ pub fn build(
         NodeKind::Query => query::build(node, env),
         NodeKind::From => from::build(node, env),
         NodeKind::NoOp => noop::build(node, env),
+        NodeKind::Alert => crate::alert::build(node, env),
         NodeKind::GroupBy => group_by::build(node, env),
         NodeKind::Window => window::build(node, env),
         NodeKind::Log => log::build(node, env),
