@@ -141,3 +141,34 @@ pub fn i(v: i64) -> FieldValue {
 pub fn s(v: &str) -> Arg {
     Arg::String(v.to_string())
 }
+
+/// `lambda: "field" <op> <value>` built by hand (no front end needed).
+pub fn cmp_lambda(field: &str, op: compiler::ir::BinaryOp, value: compiler::ir::Const) -> Arg {
+    use compiler::ir::{Expr, ExprKind, Lambda};
+    use compiler::span::Span;
+    use compiler::types::Type;
+    let ty = value.ty();
+    let left = Expr {
+        kind: ExprKind::Reference(field.to_string()),
+        ty: Type::Dynamic,
+        span: Span::default(),
+    };
+    let right = Expr {
+        kind: ExprKind::Const(value),
+        ty,
+        span: Span::default(),
+    };
+    Arg::Lambda(Lambda {
+        expr: Expr {
+            kind: ExprKind::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+            },
+            ty: Type::Bool,
+            span: Span::default(),
+        },
+        source: format!("\"{field}\" {} ...", op.symbol()),
+        span: Span::default(),
+    })
+}

@@ -13,16 +13,33 @@
 //! `process`/`tick`/`finish` is **fatal**: the task stops with that error, as a
 //! Kapacitor node whose runner returns an error stops its task.
 
+pub mod barrier;
+pub mod change_detect;
+pub mod combine;
+pub mod default;
+pub mod delete;
+pub mod derivative;
+pub mod edit;
+pub mod flatten;
+pub mod eval;
 pub mod from;
 pub mod group_by;
-pub mod http_out;
 #[cfg(test)]
 pub(crate) mod harness;
+pub mod http_out;
 pub mod influxql;
+pub mod join;
+pub mod lambda;
 pub mod log;
 pub mod noop;
 pub mod query;
+pub mod sample;
+pub mod shift;
+pub mod state_tracking;
 pub mod stream;
+pub mod trickle;
+pub mod union;
+pub mod where_;
 pub mod window;
 
 use crate::config::Config;
@@ -207,7 +224,22 @@ pub fn build(
         NodeKind::From => from::build(node, env),
         NodeKind::NoOp => noop::build(node, env),
         NodeKind::Alert => crate::alert::build(node, env),
+        NodeKind::ChangeDetect => change_detect::build(node, env),
+        NodeKind::Default => default::build(node, env),
+        NodeKind::Delete => delete::build(node, env),
+        NodeKind::Derivative => derivative::build(node, env),
+        NodeKind::Sample => sample::build(node, env),
+        NodeKind::Shift => shift::build(node, env),
+        NodeKind::Trickle => trickle::build(node, env),
+        NodeKind::StateDuration | NodeKind::StateCount => state_tracking::build(node, env),
+        NodeKind::Barrier => barrier::build(node, env),
+        NodeKind::Combine => combine::build(node, env),
+        NodeKind::Flatten => flatten::build(node, env),
+        NodeKind::Join => join::build(node, env),
+        NodeKind::Union => union::build(node, env),
         NodeKind::GroupBy => group_by::build(node, env),
+        NodeKind::Where => where_::build(node, env),
+        NodeKind::Eval => eval::build(node, env),
         NodeKind::Window => window::build(node, env),
         NodeKind::Log => log::build(node, env),
         NodeKind::HttpOut => http_out::build(node, env),

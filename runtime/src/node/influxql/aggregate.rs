@@ -41,7 +41,7 @@ pub fn median(col: &Column) -> Option<FieldValue> {
             }
             v.sort_by(f64::total_cmp);
             let n = v.len();
-            Some(FieldValue::Float(if n % 2 == 0 {
+            Some(FieldValue::Float(if n.is_multiple_of(2) {
                 let (lo, hi) = (v[n / 2 - 1], v[n / 2]);
                 lo + (hi - lo) / 2.0
             } else {
@@ -55,7 +55,7 @@ pub fn median(col: &Column) -> Option<FieldValue> {
             }
             v.sort_unstable();
             let n = v.len();
-            Some(FieldValue::Float(if n % 2 == 0 {
+            Some(FieldValue::Float(if n.is_multiple_of(2) {
                 let (lo, hi) = (v[n / 2 - 1], v[n / 2]);
                 lo as f64 + hi.wrapping_sub(lo) as f64 / 2.0
             } else {

@@ -1,0 +1,530 @@
+//! `a|join(b, c…)` (reference §4.2 "Join/union/combine").
+//!
+//! Properties: `as(names…)` (one per parent), `on(dims…)`, `delimiter` (`.`),
+//! `tolerance(d)`, `fill('none'|'null'|i|f)`, `streamName(s)`, `deleteAll`.
+//!
+//! Points (or batches) match by group ID and by time rounded to the
+//! tolerance (Go `Round`). Per group, a map of time → join sets is kept, each
+//! set holding at most one message per parent. After every collected
+//! message, the sets at the **oldest** time are considered: if some parent
+//! has not yet moved past that time only full sets are emitted (in order,
+//! stopping at the first incomplete one); once every parent has moved past
+//! it, all of them are emitted (filled, or dropped for an inner join). Only
+//! that one time slot is handled per message, as in Kapacitor. At the end of
+//! input every remaining set is flushed the same way.
+//!
+//! Output: fields `<as><delim><field>`; tags = the first present parent's
+//! group tags; dims = its dims; name = `streamName` or its name; time = the
+//! rounded time. Filled fields take the names of the first present point.
+//! Batch joins pair the points inside the batches by rounded time.
+//!
+//! `on(dims…)`: points are matched by the group ID over the `on` dims. A
+//! point with more dimensions than `on` ("specific") is held until every
+//! parent has reached its time, then joined in its own group together with
+//! the less-specific points of the same `on` group and time; so one
+//! less-specific point joins several specific groups. Points with exactly
+//! the `on` dims join among themselves in the `on` group.
+
+use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
+use crate::group::group_of;
+use crate::message::{
+    Batch, BatchPoint, Dimensions, FieldValue, Fields, Group, Message, Point, Str,
+};
+use crate::time::go_round;
+use compiler::ir::{self, Arg};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Fill {
+    None,
+    Null,
+    Value(FieldValue),
+}
+
+/// One message from a parent.
+#[derive(Debug, Clone)]
+enum Item {
+    Point(Arc<Point>),
+    Batch(Arc<Batch>),
+}
+
+impl Item {
+    fn time(&self) -> i64 {
+        match self {
+            Item::Point(p) => p.time,
+            Item::Batch(b) => b.tmax,
+        }
+    }
+    fn group(&self) -> &Group {
+        match self {
+            Item::Point(p) => &p.group,
+            Item::Batch(b) => &b.group,
+        }
+    }
+    fn name(&self) -> &Str {
+        match self {
+            Item::Point(p) => &p.name,
+            Item::Batch(b) => &b.name,
+        }
+    }
+    fn tags(&self) -> &[(Str, Str)] {
+        match self {
+            Item::Point(p) => &p.tags,
+            Item::Batch(b) => &b.tags,
+        }
+    }
+}
+
+struct JoinSet {
+    time: i64,
+    values: Vec<Option<Item>>,
+    size: usize,
+}
+
+impl JoinSet {
+    fn new(time: i64, n: usize) -> JoinSet {
+        JoinSet {
+            time,
+            values: vec![None; n],
+            size: 0,
+        }
+    }
+    fn ready(&self) -> bool {
+        self.size == self.values.len()
+    }
+    fn first(&self) -> Option<&Item> {
+        self.values.iter().flatten().next()
+    }
+}
+
+#[derive(Default)]
+struct JoinGroup {
+    sets: BTreeMap<i64, Vec<JoinSet>>,
+    /// Per parent, the rounded time of its latest message (`None`: none yet).
+    head: Vec<Option<i64>>,
+}
+
+/// Per `on` group: low marks and the buffers of specific/less-specific points.
+#[derive(Default)]
+struct OnGroup {
+    marks: Vec<Option<i64>>,
+    specific: Vec<(usize, Item, i64)>,
+    matching: Vec<(usize, Item, i64)>,
+}
+
+pub struct Join {
+    prefixes: Vec<Str>,
+    delimiter: String,
+    tolerance: i64,
+    fill: Fill,
+    stream_name: Option<Str>,
+    on: Option<Arc<Dimensions>>,
+    parents: usize,
+    groups: HashMap<Str, JoinGroup>,
+    /// Group IDs in first-seen order (deterministic final flush).
+    order: Vec<Str>,
+    on_groups: HashMap<Str, OnGroup>,
+}
+
+pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
+    let parents = node.parents.len();
+    let prefixes: Vec<Str> = node.strings("as").into_iter().map(Str::from).collect();
+    let delimiter = node.string("delimiter").unwrap_or(".").to_string();
+    if prefixes.len() != parents {
+        return Err(BuildError::new(
+            node,
+            format!("a name prefix must be specified for each parent: got {} names for {parents} parents", prefixes.len()),
+        ));
+    }
+    for (i, p) in prefixes.iter().enumerate() {
+        if p.is_empty() {
+            return Err(BuildError::new(
+                node,
+                "must provide a prefix name for the join node, see .as() property method",
+            ));
+        }
+        if !delimiter.is_empty() && p.contains(delimiter.as_str()) {
+            return Err(BuildError::new(
+                node,
+                format!(
+                    "cannot use name {p} as field prefix, it contains the delimiter {delimiter:?}"
+                ),
+            ));
+        }
+        if prefixes[..i].contains(p) {
+            return Err(BuildError::new(
+                node,
+                format!(
+                    "cannot use the same prefix name {p} more than once, see .as() property method"
+                ),
+            ));
+        }
+    }
+    let fill = match node.prop("fill").and_then(|p| p.arg(0)) {
+        None => Fill::None,
+        Some(Arg::String(s)) if s == "none" => Fill::None,
+        Some(Arg::String(s)) if s == "null" => Fill::Null,
+        Some(Arg::Int(i)) => Fill::Value(FieldValue::Int(*i)),
+        Some(Arg::Float(f)) => Fill::Value(FieldValue::Float(*f)),
+        Some(other) => {
+            return Err(BuildError::new(
+                node,
+                format!("unexpected fill option {other:?}"),
+            ))
+        }
+    };
+    let on_dims: Vec<Str> = {
+        let mut v: Vec<Str> = node.strings("on").into_iter().map(Str::from).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    Ok(Box::new(Join {
+        prefixes,
+        delimiter,
+        tolerance: node.duration("tolerance").unwrap_or(0),
+        fill,
+        stream_name: node
+            .string("streamName")
+            .filter(|s| !s.is_empty())
+            .map(Str::from),
+        on: (!on_dims.is_empty()).then(|| {
+            Arc::new(Dimensions {
+                by_name: false,
+                tag_names: on_dims,
+            })
+        }),
+        parents,
+        groups: HashMap::new(),
+        order: Vec::new(),
+        on_groups: HashMap::new(),
+    }))
+}
+
+impl Join {
+    fn round(&self, t: i64) -> i64 {
+        go_round(t, self.tolerance)
+    }
+
+    /// Collect one message into the join group `gid`, then emit what is due.
+    fn collect(&mut self, gid: &Str, src: usize, item: Item, cx: &mut NodeCx<'_>) {
+        let n = self.parents;
+        if !self.groups.contains_key(gid) {
+            self.order.push(gid.clone());
+            self.groups.insert(
+                gid.clone(),
+                JoinGroup {
+                    sets: BTreeMap::new(),
+                    head: vec![None; n],
+                },
+            );
+            cx.stats.working_cardinality = self.groups.len() as i64;
+        }
+        let t = self.round(item.time());
+        let g = self.groups.get_mut(gid).expect("inserted above");
+        let sets = g.sets.entry(t).or_default();
+        let idx = match sets.iter().position(|s| s.values[src].is_none()) {
+            Some(i) => i,
+            None => {
+                sets.push(JoinSet::new(t, n));
+                sets.len() - 1
+            }
+        };
+        sets[idx].values[src] = Some(item);
+        sets[idx].size += 1;
+        g.head[src] = Some(t);
+        let oldest = *g.sets.keys().next().expect("a set was just added");
+        let only_ready = g.head.iter().any(|h| h.is_none_or(|h| h <= oldest));
+        let out = Self::take_due(g, only_ready);
+        for set in out {
+            self.emit_set(set, cx);
+        }
+    }
+
+    /// Remove and return the sets of the oldest time that may be emitted.
+    fn take_due(g: &mut JoinGroup, only_ready: bool) -> Vec<JoinSet> {
+        let Some(mut entry) = g.sets.first_entry() else {
+            return Vec::new();
+        };
+        let sets = entry.get_mut();
+        let k = sets.iter().take_while(|s| s.ready() || !only_ready).count();
+        let due: Vec<JoinSet> = sets.drain(..k).collect();
+        if sets.is_empty() {
+            entry.remove();
+        }
+        due
+    }
+
+    fn emit_set(&self, set: JoinSet, cx: &mut NodeCx<'_>) {
+        let Some(first) = set.first() else {
+            return;
+        };
+        let name = self
+            .stream_name
+            .clone()
+            .unwrap_or_else(|| first.name().clone());
+        let dims = first.group().dims.clone();
+        let tags = crate::group::group_tags(first.tags(), &dims);
+        let group = group_of(&name, &tags, &dims);
+        match first {
+            Item::Point(fp) => {
+                let mut fields: Fields = Vec::new();
+                for (i, v) in set.values.iter().enumerate() {
+                    match v {
+                        Some(Item::Point(p)) => self.prefix_all(&mut fields, i, &p.fields),
+                        Some(Item::Batch(_)) => {}
+                        None => {
+                            if !self.fill_from(&mut fields, i, &fp.fields) {
+                                return;
+                            }
+                        }
+                    }
+                }
+                fields.sort_by(|a, b| a.0.cmp(&b.0));
+                fields.dedup_by(|a, b| a.0 == b.0);
+                cx.emit(Message::Point(Arc::new(Point {
+                    name,
+                    database: Str::from(""),
+                    retention_policy: Str::from(""),
+                    tags,
+                    fields,
+                    time: set.time,
+                    group,
+                })));
+            }
+            Item::Batch(_) => {
+                let points = self.join_batches(&set, &tags);
+                cx.emit(Message::Batch(Arc::new(Batch {
+                    name,
+                    by_name: group.dims.by_name,
+                    group,
+                    tags,
+                    tmax: set.time,
+                    points,
+                })));
+            }
+        }
+    }
+
+    fn key(&self, i: usize, field: &str) -> Str {
+        let mut k =
+            String::with_capacity(self.prefixes[i].len() + self.delimiter.len() + field.len());
+        k.push_str(&self.prefixes[i]);
+        k.push_str(&self.delimiter);
+        k.push_str(field);
+        Str::from(k)
+    }
+
+    fn prefix_all(&self, out: &mut Fields, i: usize, fields: &Fields) {
+        for (k, v) in fields {
+            out.push((self.key(i, k), v.clone()));
+        }
+    }
+
+    /// Fill parent `i`'s fields named after `like`; `false` for an inner join.
+    fn fill_from(&self, out: &mut Fields, i: usize, like: &Fields) -> bool {
+        let value = match &self.fill {
+            Fill::None => return false,
+            Fill::Null => FieldValue::Null,
+            Fill::Value(v) => v.clone(),
+        };
+        for (k, _) in like {
+            out.push((self.key(i, k), value.clone()));
+        }
+        true
+    }
+
+    /// Pair the points of a set of batches by rounded time.
+    fn join_batches(&self, set: &JoinSet, tags: &[(Str, Str)]) -> Vec<BatchPoint> {
+        let n = set.values.len();
+        let batches: Vec<Option<&Batch>> = set
+            .values
+            .iter()
+            .map(|v| match v {
+                Some(Item::Batch(b)) => Some(&**b),
+                _ => None,
+            })
+            .collect();
+        let mut empty = vec![false; n];
+        let mut empties = 0;
+        let mut idx = vec![0usize; n];
+        let mut field_names: Option<Vec<Str>> = None;
+        let mut out = Vec::new();
+        'sets: while empties < n {
+            let mut pick: Vec<Option<&BatchPoint>> = vec![None; n];
+            let mut set_time: Option<i64> = None;
+            let mut count = 0;
+            for i in 0..n {
+                if empty[i] {
+                    continue;
+                }
+                let Some(b) = batches[i] else {
+                    empties += 1;
+                    empty[i] = true;
+                    continue;
+                };
+                if idx[i] == b.points.len() {
+                    empties += 1;
+                    empty[i] = true;
+                    continue;
+                }
+                let bp = &b.points[idx[i]];
+                let t = self.round(bp.time);
+                let st = *set_time.get_or_insert(t);
+                if t < st {
+                    // An earlier time: back up the points taken so far.
+                    set_time = Some(t);
+                    for j in 0..n {
+                        if pick[j].take().is_some() {
+                            idx[j] -= 1;
+                        }
+                    }
+                    pick[i] = Some(bp);
+                    idx[i] += 1;
+                    count = 1;
+                } else if t == st {
+                    if field_names.is_none() {
+                        field_names = Some(bp.fields.iter().map(|(k, _)| k.clone()).collect());
+                    }
+                    pick[i] = Some(bp);
+                    idx[i] += 1;
+                    count += 1;
+                }
+            }
+            if count == 0 {
+                continue;
+            }
+            let mut fields: Fields = Vec::new();
+            for (i, bp) in pick.iter().enumerate() {
+                match bp {
+                    Some(bp) => self.prefix_all(&mut fields, i, &bp.fields),
+                    None => {
+                        let value = match &self.fill {
+                            Fill::None => continue 'sets,
+                            Fill::Null => FieldValue::Null,
+                            Fill::Value(v) => v.clone(),
+                        };
+                        for k in field_names.iter().flatten() {
+                            fields.push((self.key(i, k), value.clone()));
+                        }
+                    }
+                }
+            }
+            fields.sort_by(|a, b| a.0.cmp(&b.0));
+            fields.dedup_by(|a, b| a.0 == b.0);
+            out.push(BatchPoint {
+                tags: tags.to_vec(),
+                fields,
+                time: set_time.unwrap_or(set.time),
+            });
+        }
+        out
+    }
+
+    /// `on(...)`: route a message through its `on` group.
+    fn process_on(&mut self, on: Arc<Dimensions>, src: usize, item: Item, cx: &mut NodeCx<'_>) {
+        let dims = Dimensions {
+            by_name: item.group().dims.by_name,
+            tag_names: on.tag_names.clone(),
+        };
+        let on_id = crate::group::group_id(item.name(), item.tags(), &dims);
+        let t = self.round(item.time());
+        let specific = item.group().dims.tag_names.len() > on.tag_names.len();
+        let n = self.parents;
+        let og = self
+            .on_groups
+            .entry(on_id.clone())
+            .or_insert_with(|| OnGroup {
+                marks: vec![None; n],
+                ..OnGroup::default()
+            });
+        og.marks[src] = Some(t);
+        if specific {
+            og.specific.push((src, item, t));
+        } else {
+            // Less-specific points join among themselves in the `on` group
+            // and wait for the specific ones of their time.
+            og.matching.push((src, item.clone(), t));
+            self.collect(&on_id, src, item, cx);
+        }
+        self.flush_on(&on_id, cx);
+    }
+
+    /// Send the specific points every parent has caught up with.
+    fn flush_on(&mut self, on_id: &Str, cx: &mut NodeCx<'_>) {
+        let Some(og) = self.on_groups.get_mut(on_id) else {
+            return;
+        };
+        let low = og
+            .marks
+            .iter()
+            .copied()
+            .try_fold(i64::MAX, |acc, m| m.map(|m| acc.min(m)));
+        let Some(low) = low else {
+            return;
+        };
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut og.specific)
+            .into_iter()
+            .partition(|(_, _, t)| *t <= low);
+        og.specific = waiting;
+        let mut sends = Vec::new();
+        for (src, item, t) in ready {
+            let gid = item.group().id.clone();
+            for (msrc, m, mt) in &og.matching {
+                if *mt == t && *msrc != src {
+                    sends.push((gid.clone(), *msrc, m.clone()));
+                }
+            }
+            sends.push((gid, src, item));
+        }
+        og.matching.retain(|(_, _, mt)| *mt >= low);
+        for (gid, src, item) in sends {
+            self.collect(&gid, src, item, cx);
+        }
+    }
+}
+
+impl NodeImpl for Join {
+    fn process(
+        &mut self,
+        input: usize,
+        msg: Message,
+        cx: &mut NodeCx<'_>,
+    ) -> Result<(), NodeError> {
+        let item = match msg {
+            Message::Point(p) => Item::Point(p),
+            Message::Batch(b) => Item::Batch(b),
+            other => {
+                cx.emit(other);
+                return Ok(());
+            }
+        };
+        if input >= self.parents {
+            return Err(NodeError::new(format!(
+                "join: message from unknown parent {input}"
+            )));
+        }
+        match self.on.clone() {
+            Some(on) => self.process_on(on, input, item, cx),
+            None => {
+                let gid = item.group().id.clone();
+                self.collect(&gid, input, item, cx);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
+        for gid in std::mem::take(&mut self.order) {
+            if let Some(mut g) = self.groups.remove(&gid) {
+                while !g.sets.is_empty() {
+                    for set in Self::take_due(&mut g, false) {
+                        self.emit_set(set, cx);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
