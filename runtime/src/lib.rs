@@ -15,6 +15,7 @@ pub mod offline;
 pub mod output;
 pub mod recording;
 pub mod result;
+pub mod spec;
 pub mod stats;
 pub mod task;
 pub mod template;

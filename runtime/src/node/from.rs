@@ -2,14 +2,17 @@
 //! filters with `where`, truncates then rounds the time, and sets the grouping
 //! (`from` always resets it).
 
+use super::lambda::compile;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::group::group_of;
 use crate::message::{Dimensions, Message, Str};
 use crate::time::{go_round, go_truncate};
 use compiler::ir::{self, Arg};
 use std::sync::Arc;
+use vm::{CompiledLambda, LambdaState};
 
 pub struct From {
+    wheres: Vec<(CompiledLambda, LambdaState)>,
     database: Option<Str>,
     retention_policy: Option<Str>,
     measurement: Option<Str>,
@@ -24,11 +27,19 @@ pub struct From {
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
-    if node.prop("where").is_some() {
-        return Err(BuildError::new(
-            node,
-            "from().where needs the lambda engine (not merged yet)",
-        ));
+    // Repeated where calls are ANDed (evaluated in order, stopping at the
+    // first false, as Go's AND short-circuits). One state shared by all
+    // groups (§5.5).
+    let mut wheres = Vec::new();
+    for p in node.props_named("where") {
+        let l = p
+            .args
+            .first()
+            .and_then(|a| a.as_lambda())
+            .ok_or_else(|| BuildError::new(node, "where needs a lambda"))?;
+        let c = compile(node, l)?;
+        let st = c.new_state();
+        wheres.push((c, st));
     }
     let nonempty = |name: &str| node.string(name).filter(|s| !s.is_empty()).map(Str::from);
     let mut star = false;
@@ -51,6 +62,7 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
     tag_names.dedup();
     let by_name = node.flag("groupByMeasurement");
     Ok(Box::new(From {
+        wheres,
         database: nonempty("database"),
         retention_policy: nonempty("retentionPolicy"),
         measurement: nonempty("measurement"),
@@ -103,6 +115,16 @@ impl NodeImpl for From {
         };
         if !self.matches(&p) {
             return Ok(());
+        }
+        for (l, st) in &mut self.wheres {
+            match l.eval_bool(&p.scope(), st) {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(e) => {
+                    cx.error(format!("error while evaluating WHERE expression: {e}"));
+                    return Ok(());
+                }
+            }
         }
         let dims = if self.star {
             self.star_dims(&p.tags)
