@@ -91,12 +91,21 @@ pub fn load_bytes(
             let mut text = String::new();
             flate2::read::GzDecoder::new(bytes)
                 .read_to_string(&mut text)
-                .map_err(|e| DataError(format!("{}: not a gzip stream recording: {e}", path.display())))?;
+                .map_err(|e| {
+                    DataError(format!(
+                        "{}: not a gzip stream recording: {e}",
+                        path.display()
+                    ))
+                })?;
             Ok(Data::Stream(parse_srpl(&text)))
         }
         Format::BatchRecording => {
-            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-                .map_err(|e| DataError(format!("{}: not a zip batch recording: {e}", path.display())))?;
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
+                DataError(format!(
+                    "{}: not a zip batch recording: {e}",
+                    path.display()
+                ))
+            })?;
             let mut all = Vec::new();
             for i in 0..zip.len() {
                 let mut entry = zip
@@ -130,9 +139,7 @@ fn utf8(bytes: &[u8]) -> Result<&str, DataError> {
 
 /// Stable sort of the batches by time (errors stay where they were relative
 /// to the batches before them).
-fn order(
-    v: Vec<Result<(usize, Batch), LineError>>,
-) -> Vec<Result<(usize, Batch), LineError>> {
+fn order(v: Vec<Result<(usize, Batch), LineError>>) -> Vec<Result<(usize, Batch), LineError>> {
     if v.iter().all(Result::is_ok) {
         let mut v = v;
         v.sort_by_key(|r| r.as_ref().map(|(_, b)| b.tmax).unwrap_or(i64::MIN));
@@ -237,7 +244,9 @@ fn tags_of(v: Option<&Value>) -> Result<Tags, String> {
     if let Some(v) = v {
         let obj = v.as_object().ok_or("tags must be an object")?;
         for (k, v) in obj {
-            let v = v.as_str().ok_or_else(|| format!("tag {k:?} is not a string"))?;
+            let v = v
+                .as_str()
+                .ok_or_else(|| format!("tag {k:?} is not a string"))?;
             tags.push((Str::from(k.as_str()), Str::from(v)));
         }
     }
@@ -354,8 +363,14 @@ mod tests {
             panic!("stream expected")
         };
         let p: Vec<&Point> = points.iter().map(|r| r.as_ref().unwrap()).collect();
-        assert_eq!((&*p[0].database, &*p[0].retention_policy, p[0].time), ("telegraf", "autogen", 10));
-        assert_eq!((&*p[1].database, p[1].field("v")), ("other", Some(&FieldValue::Int(2))));
+        assert_eq!(
+            (&*p[0].database, &*p[0].retention_policy, p[0].time),
+            ("telegraf", "autogen", 10)
+        );
+        assert_eq!(
+            (&*p[1].database, p[1].field("v")),
+            ("other", Some(&FieldValue::Int(2)))
+        );
 
         let brpl = dir.path().join("r.brpl");
         let mut zw = zip::ZipWriter::new(std::fs::File::create(&brpl).unwrap());
@@ -363,7 +378,8 @@ mod tests {
         zw.start_file("0", opts).unwrap();
         zw.write_all(BATCH.as_bytes()).unwrap();
         zw.start_file("1", opts).unwrap();
-        zw.write_all(BATCH.replace("17:44", "17:40").as_bytes()).unwrap();
+        zw.write_all(BATCH.replace("17:44", "17:40").as_bytes())
+            .unwrap();
         zw.finish().unwrap();
         let Data::Batches(b) = load(&brpl, ("x", "y"), Precision::Seconds).unwrap() else {
             panic!("batches expected")
