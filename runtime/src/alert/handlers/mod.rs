@@ -25,6 +25,9 @@ pub mod tcp;
 pub mod telegram;
 pub mod victorops;
 
+#[cfg(test)]
+mod tests;
+
 use super::event::Event;
 use crate::config::Config;
 use crate::node::BuildEnv;
