@@ -53,3 +53,50 @@ pub struct EdgeStats {
     pub collected: u64,
     pub emitted: u64,
 }
+
+/// Per-group message counts of one edge, kept only for the first out-edge of
+/// nodes that a `stats` node reports on (reference §3: points, also on batch
+/// edges).
+#[derive(Debug, Clone, Default)]
+pub struct GroupCounts {
+    pub groups: std::collections::HashMap<crate::message::Str, GroupCount>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupCount {
+    pub emitted: i64,
+    /// The group tags (dimension tags only).
+    pub tags: crate::message::Tags,
+    pub group: crate::message::Group,
+}
+
+impl GroupCounts {
+    /// Count `n` messages of `group` (tags computed only on first sight).
+    pub fn add(
+        &mut self,
+        group: &crate::message::Group,
+        n: i64,
+        tags: impl FnOnce() -> crate::message::Tags,
+    ) {
+        match self.groups.get_mut(&group.id) {
+            Some(c) => c.emitted += n,
+            None => {
+                self.groups.insert(
+                    group.id.clone(),
+                    GroupCount {
+                        emitted: n,
+                        tags: tags(),
+                        group: group.clone(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// The groups sorted by ID (a deterministic order).
+    pub fn sorted(&self) -> Vec<&GroupCount> {
+        let mut v: Vec<&GroupCount> = self.groups.values().collect();
+        v.sort_by(|a, b| a.group.id.cmp(&b.group.id));
+        v
+    }
+}

@@ -15,7 +15,8 @@ use crate::config::Config;
 use crate::message::{Batch, Message, Point};
 use crate::node::{self, BuildEnv, BuildError, NodeCx, NodeError, NodeImpl, Target};
 use crate::output::Sink;
-use crate::stats::{EdgeStats, NodeStats};
+use crate::group::group_tags;
+use crate::stats::{EdgeStats, GroupCounts, NodeStats};
 use compiler::catalog::{EdgeType, NodeKind};
 use compiler::ir::{self, NodeId, TaskType};
 use std::fmt::Write as _;
@@ -48,6 +49,11 @@ pub struct Task {
     slots: Vec<Slot>,
     /// Nodes whose `tick` does something, in id order.
     tick_nodes: Vec<usize>,
+    /// Per node: per-group counts of its first out-edge, kept only for the
+    /// sources of `stats` nodes.
+    group_counts: Vec<Option<GroupCounts>>,
+    /// Per node: the node a `stats` node reports on.
+    stats_source: Vec<Option<usize>>,
     /// Query nodes in id order (batch tasks: recording entry i feeds query i).
     queries: Vec<NodeId>,
     config: Config,
@@ -124,8 +130,25 @@ impl Task {
             .filter(|n| n.kind == NodeKind::Query)
             .map(|n| n.id)
             .collect();
+        let stats_source: Vec<Option<usize>> = pipeline
+            .nodes
+            .iter()
+            .map(|n| {
+                (n.kind == NodeKind::Stats)
+                    .then_some(n.source)
+                    .flatten()
+                    .map(|s| s as usize)
+                    .filter(|&s| s < pipeline.nodes.len())
+            })
+            .collect();
+        let mut group_counts: Vec<Option<GroupCounts>> = vec![None; pipeline.nodes.len()];
+        for s in stats_source.iter().flatten() {
+            group_counts[*s] = Some(GroupCounts::default());
+        }
         Ok(Task {
             name: name.to_string(),
+            group_counts,
+            stats_source,
             task_type: pipeline.task_type,
             slots,
             tick_nodes,
@@ -224,6 +247,7 @@ impl Task {
         call: impl FnOnce(&mut dyn NodeImpl, &mut NodeCx<'_>) -> Result<(), NodeError>,
     ) -> Result<(), TaskError> {
         let now = self.now;
+        let source_counts = self.stats_source[id].and_then(|s| self.group_counts[s].as_ref());
         let slot = &mut self.slots[id];
         let mut out = std::mem::take(&mut slot.out);
         slot.calls = slot.calls.wrapping_add(1);
@@ -241,6 +265,7 @@ impl Task {
                 slot.quiet,
                 &mut out,
             );
+            cx.source_counts = source_counts;
             call(slot.imp.as_mut(), &mut cx)
         };
         if let Some(start) = start {
@@ -290,6 +315,15 @@ impl Task {
         };
         if lo == hi {
             return Ok(());
+        }
+        if lo == 0 {
+            if let Some(gc) = self.group_counts[id].as_mut() {
+                match &msg {
+                    Message::Point(p) => gc.add(&p.group, 1, || group_tags(&p.tags, &p.group.dims)),
+                    Message::Batch(b) => gc.add(&b.group, b.points.len() as i64, || b.tags.clone()),
+                    _ => {}
+                }
+            }
         }
         for k in lo..hi {
             let (child, input) = self.slots[id].children[k];

@@ -27,8 +27,11 @@ pub mod group_by;
 #[cfg(test)]
 pub(crate) mod harness;
 pub mod http_out;
+pub mod http_post;
+pub mod influxdb_out;
 pub mod influxql;
 pub mod join;
+pub mod kapacitor_loopback;
 pub mod lambda;
 pub mod log;
 pub mod noop;
@@ -36,6 +39,7 @@ pub mod query;
 pub mod sample;
 pub mod shift;
 pub mod state_tracking;
+pub mod stats;
 pub mod stream;
 pub mod trickle;
 pub mod union;
@@ -150,6 +154,9 @@ pub struct NodeCx<'a> {
     /// `.quiet()` was set on the node: errors are counted, not logged.
     pub quiet: bool,
     pub(crate) out: &'a mut Vec<(Target, Message)>,
+    /// For a `stats` node: the per-group counts of its source node's first
+    /// out-edge (set by the executor; `None` elsewhere).
+    pub source_counts: Option<&'a crate::stats::GroupCounts>,
 }
 
 impl<'a> NodeCx<'a> {
@@ -176,6 +183,7 @@ impl<'a> NodeCx<'a> {
             config,
             quiet,
             out,
+            source_counts: None,
         }
     }
 
@@ -237,11 +245,15 @@ pub fn build(
         NodeKind::Flatten => flatten::build(node, env),
         NodeKind::Join => join::build(node, env),
         NodeKind::Union => union::build(node, env),
+        NodeKind::HttpPost => http_post::build(node, env),
+        NodeKind::InfluxDbOut => influxdb_out::build(node, env),
+        NodeKind::KapacitorLoopback => kapacitor_loopback::build(node, pipeline, env),
         NodeKind::GroupBy => group_by::build(node, env),
         NodeKind::Where => where_::build(node, env),
         NodeKind::Eval => eval::build(node, env),
         NodeKind::Window => window::build(node, env),
         NodeKind::Log => log::build(node, env),
+        NodeKind::Stats => stats::build(node, env),
         NodeKind::HttpOut => http_out::build(node, env),
         NodeKind::Count
         | NodeKind::Distinct
