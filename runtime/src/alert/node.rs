@@ -366,6 +366,11 @@ impl AlertNode {
         let gid = p.group.id.clone();
         let current = self.group(&gid).state.current();
         let level = self.determine_level(&p.scope(), current, cx);
+        if !self.should_emit(&gid, level, p.time) {
+            return Ok(());
+        }
+        // The ID is only needed for an event, so it is rendered after the
+        // emission decision: points that trigger nothing cost no allocation.
         let id = match self.render_id(&p.name, &gid, &p.tags) {
             Ok(id) => id,
             Err(e) => {
@@ -373,9 +378,6 @@ impl AlertNode {
                 return Ok(());
             }
         };
-        if !self.should_emit(&gid, level, p.time) {
-            return Ok(());
-        }
         let row = row_from_point(&p);
         let ev = match self.build_event(id, &p.name, &gid, &p.tags, &p.fields, level, p.time, row) {
             Ok(ev) => ev,
@@ -419,6 +421,9 @@ impl AlertNode {
         } else {
             hp.time
         };
+        if !self.should_emit(&gid, level, t) {
+            return Ok(());
+        }
         let id = match self.render_id(&b.name, &gid, &b.tags) {
             Ok(id) => id,
             Err(e) => {
@@ -426,9 +431,6 @@ impl AlertNode {
                 return Ok(());
             }
         };
-        if !self.should_emit(&gid, level, t) {
-            return Ok(());
-        }
         let row = row_from_batch(&b);
         let fields = hp.fields.clone();
         let ev = match self.build_event(id, &b.name, &gid, &b.tags, &fields, level, t, row) {
