@@ -59,7 +59,10 @@ impl Harness {
     }
 
     pub fn from_pipeline(p: &Pipeline, id: u32) -> Result<Harness, BuildError> {
-        let config = Config::default();
+        Harness::with_config(p, id, Config::default())
+    }
+
+    pub fn with_config(p: &Pipeline, id: u32, config: Config) -> Result<Harness, BuildError> {
         let env = BuildEnv {
             task_name: "test",
             task_type: p.task_type,
@@ -170,5 +173,42 @@ pub fn cmp_lambda(field: &str, op: compiler::ir::BinaryOp, value: compiler::ir::
         },
         source: format!("\"{field}\" {} ...", op.symbol()),
         span: Span::default(),
+    })
+}
+
+/// A one-request HTTP server on `listener`: returns (request line, lower-cased
+/// headers, body) and answers with `status`.
+pub fn serve_once(
+    listener: std::net::TcpListener,
+    status: u16,
+) -> std::thread::JoinHandle<(String, Vec<(String, String)>, Vec<u8>)> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        let mut r = BufReader::new(stream.try_clone().expect("clone"));
+        let mut request_line = String::new();
+        r.read_line(&mut request_line).expect("request line");
+        let mut headers = Vec::new();
+        loop {
+            let mut l = String::new();
+            r.read_line(&mut l).expect("header");
+            let l = l.trim_end().to_string();
+            if l.is_empty() {
+                break;
+            }
+            let (k, v) = l.split_once(':').expect("header colon");
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+        let len: usize = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .map(|(_, v)| v.parse().expect("length"))
+            .unwrap_or(0);
+        let mut body = vec![0; len];
+        r.read_exact(&mut body).expect("body");
+        let mut w = stream;
+        let resp = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        w.write_all(resp.as_bytes()).expect("respond");
+        (request_line.trim_end().to_string(), headers, body)
     })
 }
