@@ -176,12 +176,15 @@ pub fn cmp_lambda(field: &str, op: compiler::ir::BinaryOp, value: compiler::ir::
     })
 }
 
+/// What `serve_once` received: request line, lower-cased headers, body.
+pub type Received = (String, Vec<(String, String)>, Vec<u8>);
+
 /// A one-request HTTP server on `listener`: returns (request line, lower-cased
 /// headers, body) and answers with `status`.
 pub fn serve_once(
     listener: std::net::TcpListener,
     status: u16,
-) -> std::thread::JoinHandle<(String, Vec<(String, String)>, Vec<u8>)> {
+) -> std::thread::JoinHandle<Received> {
     use std::io::{BufRead, BufReader, Read, Write};
     std::thread::spawn(move || {
         let (stream, _) = listener.accept().expect("accept");

@@ -324,7 +324,7 @@ mod tests {
 
     fn serve_once(
         l: TcpListener,
-    ) -> std::thread::JoinHandle<(String, Vec<(String, String)>, Vec<u8>)> {
+    ) -> std::thread::JoinHandle<crate::node::harness::Received> {
         crate::node::harness::serve_once(l, 204)
     }
 
