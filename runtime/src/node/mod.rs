@@ -38,6 +38,7 @@ pub mod noop;
 pub mod query;
 pub mod sample;
 pub mod shift;
+pub mod sideload;
 pub mod state_tracking;
 pub mod stats;
 pub mod stream;
@@ -246,6 +247,7 @@ pub fn build(
         NodeKind::Join => join::build(node, env),
         NodeKind::Union => union::build(node, env),
         NodeKind::HttpPost => http_post::build(node, env),
+        NodeKind::Sideload => sideload::build(node, env),
         NodeKind::InfluxDbOut => influxdb_out::build(node, env),
         NodeKind::KapacitorLoopback => kapacitor_loopback::build(node, pipeline, env),
         NodeKind::GroupBy => group_by::build(node, env),
@@ -283,10 +285,6 @@ pub fn build(
         | NodeKind::Ec2Autoscale => Err(BuildError::new(
             node,
             format!("{} is not supported yet", node.kind.method()),
-        )),
-        other => Err(BuildError::new(
-            node,
-            format!("node type {} is not implemented", other.method()),
         )),
     }
 }
