@@ -13,9 +13,12 @@ pub struct Inhibitor {
 }
 
 /// category → alert ID → (tags, level). Touched per event, never per point.
+/// alert ID → (event tags, level) within one category.
+type Category = HashMap<String, (Vec<(Str, Str)>, Level)>;
+
 #[derive(Debug, Default)]
 pub struct InhibitRegistry {
-    state: Mutex<HashMap<Str, HashMap<String, (Vec<(Str, Str)>, Level)>>>,
+    state: Mutex<HashMap<Str, Category>>,
 }
 
 impl InhibitRegistry {

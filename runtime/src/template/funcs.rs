@@ -310,9 +310,7 @@ pub fn call(f: Func, args: &[Value]) -> Result<Value, String> {
         }
         Func::Index => {
             if args.is_empty() {
-                return Err(format!(
-                    "wrong number of args for index: want at least 1 got 0"
-                ));
+                return Err("wrong number of args for index: want at least 1 got 0".into());
             }
             let mut v = args[0].clone();
             for k in &args[1..] {

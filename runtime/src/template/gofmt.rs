@@ -518,13 +518,13 @@ mod tests {
 
     #[test]
     fn printf_verbs() {
-        let f = Value::Float(3.14159);
-        assert_eq!(sprintf("%0.3f", &[f.clone()]), "3.142");
-        assert_eq!(sprintf("%.2f", &[f.clone()]), "3.14");
-        assert_eq!(sprintf("%f", &[f.clone()]), "3.141590");
-        assert_eq!(sprintf("%v", &[f.clone()]), "3.14159");
-        assert_eq!(sprintf("%e", &[f.clone()]), "3.141590e+00");
-        assert_eq!(sprintf("%.3g", &[f.clone()]), "3.14");
+        let f = Value::Float(3.24159);
+        assert_eq!(sprintf("%0.3f", std::slice::from_ref(&f)), "3.242");
+        assert_eq!(sprintf("%.2f", std::slice::from_ref(&f)), "3.24");
+        assert_eq!(sprintf("%f", std::slice::from_ref(&f)), "3.241590");
+        assert_eq!(sprintf("%v", std::slice::from_ref(&f)), "3.24159");
+        assert_eq!(sprintf("%e", std::slice::from_ref(&f)), "3.241590e+00");
+        assert_eq!(sprintf("%.3g", std::slice::from_ref(&f)), "3.24");
         assert_eq!(sprintf("%d", &[Value::Int64(42)]), "42");
         assert_eq!(
             sprintf(

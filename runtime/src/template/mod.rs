@@ -157,7 +157,8 @@ impl Template {
                     None => true,
                     Some(n) => !v.is_empty() || names.contains(&n.as_str()),
                 },
-                O::Chain(p, _) => pipe(p, names, dot_is_root) || true,
+                // A chain's fields apply to a computed value: treat as a read.
+                O::Chain(..) => true,
                 _ => false,
             }
         }

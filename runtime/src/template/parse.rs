@@ -72,6 +72,7 @@ pub struct Parser<'a> {
     range_depth: usize,
 }
 
+#[allow(clippy::enum_variant_names)]
 enum End {
     Eof,
     End,
@@ -392,7 +393,7 @@ impl<'a> Parser<'a> {
                 Operand::Field(f)
             }
             Tok::Variable(v) => {
-                if !self.vars.iter().any(|x| *x == v) {
+                if !self.vars.contains(&v) {
                     return Err(self.err(pos, format!("undefined variable \"${v}\"")));
                 }
                 Operand::Variable(v, self.fields())
