@@ -523,3 +523,52 @@ fn inhibited_events_are_dropped() {
     assert_eq!(child.levels(), ["CRITICAL"]);
     child.finish();
 }
+
+#[test]
+fn handlers_run_only_when_enabled_and_finish_waits_for_delivery() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alerts.log");
+    let script = format!(
+        "stream|from().measurement('cpu')|alert().crit(lambda: \"value\" > 80).details('').log('{}')",
+        path.display()
+    );
+    // Disabled: events are output, the file is never written.
+    let mut r = Run::new(&script);
+    r.value(90.0, 1);
+    r.finish();
+    assert_eq!(r.events().len(), 1);
+    assert!(!path.exists());
+
+    // Enabled: every event is appended, and finish() returns only after delivery.
+    let config = Config {
+        handlers_enabled: true,
+        ..Config::default()
+    };
+    let mut r = Run::with_config(&script, config);
+    for t in 1..=50 {
+        r.value(if t % 2 == 0 { 90.0 } else { 10.0 }, t);
+    }
+    let events = r.events();
+    r.finish();
+    let logged = std::fs::read_to_string(&path).unwrap();
+    let expected: String = events.iter().map(|e| format!("{e}\n")).collect();
+    // t=1 is an OK that changes nothing; every later point flips the level.
+    assert_eq!(events.len(), 49);
+    assert_eq!(logged, expected);
+    assert_eq!(r.stats.errors, 0);
+}
+
+#[test]
+fn global_handler_sections_apply_state_changes_only() {
+    let cfg = crate::config::Config::from_toml(
+        "[slack]\nenabled = true\nglobal = true\nstate-changes-only = true\nurl = \"http://127.0.0.1:1/x\"\n",
+    )
+    .unwrap();
+    let mut r = Run::with_config(
+        "stream|from().measurement('cpu')|alert().crit(lambda: \"value\" > 80)",
+        cfg,
+    );
+    r.value(90.0, 1);
+    r.value(95.0, 2);
+    assert_eq!(r.levels(), ["CRITICAL"]);
+}
