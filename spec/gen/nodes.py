@@ -275,3 +275,22 @@ case("kapacitorLoopback/group_by_overrides", "measurement and tag overrides.",
 case("kapacitorLoopback/batch", "a batch loops back each point.",
      "stream\n    |from()\n        .measurement('cpu')\n    |window()\n        .period(10s)\n        .every(10s)\n    |kapacitorLoopback()\n        .database('other')\n        .retentionPolicy('autogen')",
      "cpu v=1 1\ncpu v=2 2\ncpu v=3 11", ["cpu v=1 1000000000", "cpu v=2 2000000000"])
+case("join/on_less_specific", """on('service'): requests are grouped by service only (less specific), errors
+by service and host; the one requests point of service x at 1s joins each host's errors point, giving one
+output per (host, service) group with the errors point's group tags.""",
+     """var errors = stream
+    |from()
+        .measurement('errors')
+        .groupBy('service', 'host')
+var requests = stream
+    |from()
+        .measurement('requests')
+        .groupBy('service')
+errors
+    |join(requests)
+        .as('errors', 'requests')
+        .on('service')
+    |influxDBOut()
+        .precision('s')""",
+     "errors,service=x,host=a v=1 1\nrequests,service=x v=10 1\nerrors,service=x,host=b v=2 1",
+     ["errors,host=a,service=x errors.v=1,requests.v=10 1", "errors,host=b,service=x errors.v=2,requests.v=10 1"])

@@ -528,3 +528,96 @@ impl NodeImpl for Join {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::group::group_of;
+    use crate::message::{Dimensions, FieldValue, Message, Point, Str};
+    use crate::node::harness::{f, s, Harness};
+    use crate::testing::{point, secs, PipelineBuilder};
+    use compiler::catalog::NodeKind;
+    use std::sync::Arc;
+
+    fn grouped(name: &str, tags: &[(&str, &str)], dims: &[&str], v: f64, t: i64) -> Message {
+        let mut p = point(name, tags, &[("v", f(v))], t);
+        let dims = Arc::new(Dimensions {
+            by_name: false,
+            tag_names: dims.iter().map(|d| Str::from(*d)).collect(),
+        });
+        p.group = group_of(&p.name, &p.tags, &dims);
+        Message::Point(Arc::new(p))
+    }
+
+    fn join(props: Vec<(&str, Vec<compiler::ir::Arg>)>) -> Harness {
+        let mut b = PipelineBuilder::stream();
+        let e = b.add(NodeKind::From, &[0], vec![], vec![]);
+        let r = b.add(NodeKind::From, &[0], vec![], vec![]);
+        let j = b.add(NodeKind::Join, &[e, r], vec![], props);
+        Harness::from_pipeline(&b.build(), j).expect("builds")
+    }
+
+    fn fields(p: &Point) -> Vec<(String, FieldValue)> {
+        p.fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn on_joins_one_less_specific_point_with_several_groups() {
+        let mut h = join(vec![
+            ("as", vec![s("errors"), s("requests")]),
+            ("on", vec![s("service")]),
+        ]);
+        let two = ["host", "service"];
+        h.send(
+            0,
+            grouped(
+                "errors",
+                &[("service", "x"), ("host", "a")],
+                &two,
+                1.0,
+                secs(1),
+            ),
+        );
+        h.send(
+            1,
+            grouped("requests", &[("service", "x")], &["service"], 10.0, secs(1)),
+        );
+        h.send(
+            0,
+            grouped(
+                "errors",
+                &[("service", "x"), ("host", "b")],
+                &two,
+                2.0,
+                secs(1),
+            ),
+        );
+        let out = h.take_points();
+        assert_eq!(out.len(), 2);
+        assert_eq!(&*out[0].group.id, "host=a,service=x");
+        assert_eq!(
+            fields(&out[0]),
+            vec![("errors.v".into(), f(1.0)), ("requests.v".into(), f(10.0))]
+        );
+        assert_eq!(&*out[1].group.id, "host=b,service=x");
+        assert_eq!(out[1].field("errors.v"), Some(&f(2.0)));
+        assert_eq!(out[1].tag("host").map(|t| &**t), Some("b"));
+    }
+
+    #[test]
+    fn inner_join_drops_unmatched_sets_once_all_parents_moved_on() {
+        let mut h = join(vec![("as", vec![s("a"), s("b")])]);
+        h.send(0, grouped("m", &[], &[], 1.0, secs(1)));
+        h.send(1, grouped("m", &[], &[], 2.0, secs(2)));
+        h.send(0, grouped("m", &[], &[], 3.0, secs(2)));
+        // The set at 1s (a only) was dropped; the full set at 2s waits for the next message.
+        assert!(h.take().is_empty());
+        h.finish();
+        let out = h.take_points();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].time, secs(2));
+        assert!(Harness::try_new(false, NodeKind::Join, vec![], vec![]).is_err());
+    }
+}
