@@ -59,17 +59,13 @@ impl Derivative {
         let v = match vm::point::lookup(fields, &self.field) {
             Some(FieldValue::Float(v)) => *v,
             Some(FieldValue::Int(v)) => *v as f64,
-            Some(_) => {
+            // Kapacitor's message, with Go's %T of the value (`<nil>` when absent).
+            other => {
+                let ty = other.map_or("<nil>", crate::node::influxql::column::go_type_name);
                 return (
-                    Step::Error(format!("field {} is not a number", self.field)),
+                    Step::Error(format!("cannot apply derivative to type {ty}")),
                     None,
-                )
-            }
-            None => {
-                return (
-                    Step::Error(format!("field {} missing from point", self.field)),
-                    None,
-                )
+                );
             }
         };
         let Some((pt, pv)) = prev else {

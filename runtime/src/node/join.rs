@@ -125,6 +125,10 @@ pub struct Join {
     /// Group IDs in first-seen order (deterministic final flush).
     order: Vec<Str>,
     on_groups: HashMap<Str, OnGroup>,
+    /// `deleteAll(TRUE)`: a DeleteGroup from one parent deletes the group on all sides.
+    delete_all: bool,
+    /// Per group, which parents have sent a DeleteGroup so far.
+    deletes: HashMap<Str, Vec<bool>>,
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
@@ -199,6 +203,8 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         groups: HashMap::new(),
         order: Vec::new(),
         on_groups: HashMap::new(),
+        delete_all: node.flag("deleteAll"),
+        deletes: HashMap::new(),
     }))
 }
 
@@ -485,6 +491,31 @@ impl Join {
     }
 }
 
+impl Join {
+    /// A DeleteGroup from parent `src`: the group's join state (pending sets
+    /// included) is dropped and the delete forwarded once every parent has
+    /// deleted it, or at once with `deleteAll`.
+    fn delete_group(&mut self, src: usize, g: Group, cx: &mut NodeCx<'_>) {
+        let n = self.parents;
+        let seen = self
+            .deletes
+            .entry(g.id.clone())
+            .or_insert_with(|| vec![false; n]);
+        if let Some(s) = seen.get_mut(src) {
+            *s = true;
+        }
+        if !(self.delete_all || seen.iter().all(|s| *s)) {
+            return;
+        }
+        self.deletes.remove(&g.id);
+        self.groups.remove(&g.id);
+        self.order.retain(|id| id != &g.id);
+        self.on_groups.remove(&g.id);
+        cx.stats.working_cardinality = self.groups.len() as i64;
+        cx.emit(Message::DeleteGroup(g));
+    }
+}
+
 impl NodeImpl for Join {
     fn process(
         &mut self,
@@ -495,6 +526,10 @@ impl NodeImpl for Join {
         let item = match msg {
             Message::Point(p) => Item::Point(p),
             Message::Batch(b) => Item::Batch(b),
+            Message::DeleteGroup(g) => {
+                self.delete_group(input, g, cx);
+                return Ok(());
+            }
             other => {
                 cx.emit(other);
                 return Ok(());
@@ -604,6 +639,21 @@ mod tests {
         assert_eq!(&*out[1].group.id, "host=b,service=x");
         assert_eq!(out[1].field("errors.v"), Some(&f(2.0)));
         assert_eq!(out[1].tag("host").map(|t| &**t), Some("b"));
+    }
+
+    #[test]
+    fn delete_all_drops_the_group_on_the_first_delete() {
+        let mut h = join(vec![("as", vec![s("a"), s("b")]), ("deleteAll", vec![])]);
+        h.send(0, grouped("m", &[], &[], 1.0, secs(1)));
+        h.send(1, Message::DeleteGroup(crate::group::nil_group()));
+        let out = h.take();
+        assert!(matches!(out.as_slice(), [Message::DeleteGroup(_)]));
+        assert_eq!(h.stats.working_cardinality, 0);
+        let mut h = join(vec![("as", vec![s("a"), s("b")])]);
+        h.send(1, Message::DeleteGroup(crate::group::nil_group()));
+        assert!(h.take().is_empty(), "waits for the other side's delete");
+        h.send(0, Message::DeleteGroup(crate::group::nil_group()));
+        assert_eq!(h.take().len(), 1);
     }
 
     #[test]
