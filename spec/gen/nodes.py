@@ -294,3 +294,24 @@ errors
         .precision('s')""",
      "errors,service=x,host=a v=1 1\nrequests,service=x v=10 1\nerrors,service=x,host=b v=2 1",
      ["errors,host=a,service=x errors.v=1,requests.v=10 1", "errors,host=b,service=x errors.v=2,requests.v=10 1"])
+case("join/batches", """batch join: the two windows (both stamped 11s) join; inside, points pair by
+rounded time: 1s pairs, errors@2s and requests@3s have no partner (inner join: dropped).""",
+     """var errors = stream
+    |from()
+        .measurement('errors')
+    |window()
+        .period(10s)
+        .every(10s)
+var requests = stream
+    |from()
+        .measurement('requests')
+    |window()
+        .period(10s)
+        .every(10s)
+errors
+    |join(requests)
+        .as('errors', 'requests')
+    |influxDBOut()
+        .precision('s')""",
+     "errors v=1 1\nrequests v=10 1\nerrors v=2 2\nrequests v=20 3\nerrors v=0 11\nrequests v=0 11",
+     ["errors errors.v=1,requests.v=10 1"])
