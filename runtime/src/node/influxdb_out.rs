@@ -322,9 +322,7 @@ mod tests {
         assert!(h.take().is_empty(), "terminal node");
     }
 
-    fn serve_once(
-        l: TcpListener,
-    ) -> std::thread::JoinHandle<crate::node::harness::Received> {
+    fn serve_once(l: TcpListener) -> std::thread::JoinHandle<crate::node::harness::Received> {
         crate::node::harness::serve_once(l, 204)
     }
 
