@@ -32,7 +32,7 @@ use crate::message::{
 };
 use crate::time::go_round;
 use compiler::ir::{self, Arg};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,13 +83,6 @@ struct JoinSet {
 }
 
 impl JoinSet {
-    fn new(time: i64, n: usize) -> JoinSet {
-        JoinSet {
-            time,
-            values: vec![None; n],
-            size: 0,
-        }
-    }
     fn ready(&self) -> bool {
         self.size == self.values.len()
     }
@@ -100,7 +93,8 @@ impl JoinSet {
 
 #[derive(Default)]
 struct JoinGroup {
-    sets: BTreeMap<i64, Vec<JoinSet>>,
+    /// Pending sets ordered by time (stable: equal times in creation order).
+    sets: VecDeque<JoinSet>,
     /// Per parent, the rounded time of its latest message (`None`: none yet).
     head: Vec<Option<i64>>,
 }
@@ -129,6 +123,11 @@ pub struct Join {
     delete_all: bool,
     /// Per group, which parents have sent a DeleteGroup so far.
     deletes: HashMap<Str, Vec<bool>>,
+    /// Recycled set storage and the reusable list of due sets.
+    free: Vec<Vec<Option<Item>>>,
+    due: Vec<JoinSet>,
+    /// Per parent: field name → prefixed name.
+    key_cache: Vec<Vec<(Str, Str)>>,
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
@@ -205,6 +204,9 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         on_groups: HashMap::new(),
         delete_all: node.flag("deleteAll"),
         deletes: HashMap::new(),
+        free: Vec::new(),
+        due: Vec::new(),
+        key_cache: vec![Vec::new(); parents],
     }))
 }
 
@@ -221,7 +223,7 @@ impl Join {
             self.groups.insert(
                 gid.clone(),
                 JoinGroup {
-                    sets: BTreeMap::new(),
+                    sets: VecDeque::new(),
                     head: vec![None; n],
                 },
             );
@@ -229,40 +231,69 @@ impl Join {
         }
         let t = self.round(item.time());
         let g = self.groups.get_mut(gid).expect("inserted above");
-        let sets = g.sets.entry(t).or_default();
-        let idx = match sets.iter().position(|s| s.values[src].is_none()) {
+        let idx = match g
+            .sets
+            .iter()
+            .position(|s| s.time == t && s.values[src].is_none())
+        {
             Some(i) => i,
             None => {
-                sets.push(JoinSet::new(t, n));
-                sets.len() - 1
+                // Sets are kept in time order; data usually arrives in order,
+                // so the new set normally goes at the back.
+                let at = g.sets.partition_point(|s| s.time <= t);
+                let values = match self.free.pop() {
+                    Some(v) => v,
+                    None => vec![None; n],
+                };
+                g.sets.insert(
+                    at,
+                    JoinSet {
+                        time: t,
+                        values,
+                        size: 0,
+                    },
+                );
+                at
             }
         };
-        sets[idx].values[src] = Some(item);
-        sets[idx].size += 1;
+        g.sets[idx].values[src] = Some(item);
+        g.sets[idx].size += 1;
         g.head[src] = Some(t);
-        let oldest = *g.sets.keys().next().expect("a set was just added");
+        let oldest = g.sets.front().expect("a set was just added").time;
         let only_ready = g.head.iter().any(|h| h.is_none_or(|h| h <= oldest));
-        let out = Self::take_due(g, only_ready);
-        for set in out {
+        let mut due = std::mem::take(&mut self.due);
+        Self::take_due(g, only_ready, &mut due);
+        for set in due.drain(..) {
             self.emit_set(set, cx);
         }
+        self.due = due;
     }
 
-    /// Remove and return the sets of the oldest time that may be emitted.
-    fn take_due(g: &mut JoinGroup, only_ready: bool) -> Vec<JoinSet> {
-        let Some(mut entry) = g.sets.first_entry() else {
-            return Vec::new();
+    /// Move the sets of the oldest time that may be emitted into `due`.
+    fn take_due(g: &mut JoinGroup, only_ready: bool, due: &mut Vec<JoinSet>) {
+        let Some(oldest) = g.sets.front().map(|s| s.time) else {
+            return;
         };
-        let sets = entry.get_mut();
-        let k = sets.iter().take_while(|s| s.ready() || !only_ready).count();
-        let due: Vec<JoinSet> = sets.drain(..k).collect();
-        if sets.is_empty() {
-            entry.remove();
+        while g
+            .sets
+            .front()
+            .is_some_and(|s| s.time == oldest && (s.ready() || !only_ready))
+        {
+            due.extend(g.sets.pop_front());
         }
-        due
+        // Sets of the oldest time that may not go yet stay where they are.
     }
 
-    fn emit_set(&self, set: JoinSet, cx: &mut NodeCx<'_>) {
+    /// Emit one set (or drop it for an inner join) and recycle its storage.
+    fn emit_set(&mut self, mut set: JoinSet, cx: &mut NodeCx<'_>) {
+        self.emit_set_inner(&set, cx);
+        set.values.iter_mut().for_each(|v| *v = None);
+        if self.free.len() < 64 {
+            self.free.push(set.values);
+        }
+    }
+
+    fn emit_set_inner(&mut self, set: &JoinSet, cx: &mut NodeCx<'_>) {
         let Some(first) = set.first() else {
             return;
         };
@@ -275,7 +306,8 @@ impl Join {
         let group = group_of(&name, &tags, &dims);
         match first {
             Item::Point(fp) => {
-                let mut fields: Fields = Vec::new();
+                let cap = set.values.len() * fp.fields.len();
+                let mut fields: Fields = Vec::with_capacity(cap);
                 for (i, v) in set.values.iter().enumerate() {
                     match v {
                         Some(Item::Point(p)) => self.prefix_all(&mut fields, i, &p.fields),
@@ -300,7 +332,7 @@ impl Join {
                 })));
             }
             Item::Batch(_) => {
-                let points = self.join_batches(&set, &tags);
+                let points = self.join_batches(set, &tags);
                 cx.emit(Message::Batch(Arc::new(Batch {
                     name,
                     by_name: group.dims.by_name,
@@ -313,23 +345,36 @@ impl Join {
         }
     }
 
-    fn key(&self, i: usize, field: &str) -> Str {
+    /// `<as i><delim><field>`, cached per parent so a series' points share
+    /// one prefixed key (no allocation per point).
+    fn key(&mut self, i: usize, field: &Str) -> Str {
+        let cache = &mut self.key_cache[i];
+        if let Some((_, k)) = cache
+            .iter()
+            .find(|(f, _)| Arc::ptr_eq(f, field) || **f == **field)
+        {
+            return k.clone();
+        }
         let mut k =
             String::with_capacity(self.prefixes[i].len() + self.delimiter.len() + field.len());
         k.push_str(&self.prefixes[i]);
         k.push_str(&self.delimiter);
         k.push_str(field);
-        Str::from(k)
+        let k = Str::from(k);
+        if cache.len() < 256 {
+            cache.push((field.clone(), k.clone()));
+        }
+        k
     }
 
-    fn prefix_all(&self, out: &mut Fields, i: usize, fields: &Fields) {
+    fn prefix_all(&mut self, out: &mut Fields, i: usize, fields: &Fields) {
         for (k, v) in fields {
             out.push((self.key(i, k), v.clone()));
         }
     }
 
     /// Fill parent `i`'s fields named after `like`; `false` for an inner join.
-    fn fill_from(&self, out: &mut Fields, i: usize, like: &Fields) -> bool {
+    fn fill_from(&mut self, out: &mut Fields, i: usize, like: &Fields) -> bool {
         let value = match &self.fill {
             Fill::None => return false,
             Fill::Null => FieldValue::Null,
@@ -342,7 +387,7 @@ impl Join {
     }
 
     /// Pair the points of a set of batches by rounded time.
-    fn join_batches(&self, set: &JoinSet, tags: &[(Str, Str)]) -> Vec<BatchPoint> {
+    fn join_batches(&mut self, set: &JoinSet, tags: &[(Str, Str)]) -> Vec<BatchPoint> {
         let n = set.values.len();
         let batches: Vec<Option<&Batch>> = set
             .values
@@ -554,7 +599,9 @@ impl NodeImpl for Join {
         for gid in std::mem::take(&mut self.order) {
             if let Some(mut g) = self.groups.remove(&gid) {
                 while !g.sets.is_empty() {
-                    for set in Self::take_due(&mut g, false) {
+                    let mut due = Vec::new();
+                    Self::take_due(&mut g, false, &mut due);
+                    for set in due {
                         self.emit_set(set, cx);
                     }
                 }
