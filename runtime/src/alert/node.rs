@@ -156,50 +156,14 @@ impl AlertNode {
         }
     }
 
-    /// §4.4 steps 1–3. Predicate errors count as false (logged).
+    /// §4.4 steps 1–3 for the node's predicates.
     pub fn determine_level(
         &mut self,
         scope: &Scope<'_>,
         current: Level,
         cx: &mut NodeCx<'_>,
     ) -> Level {
-        if let Some(l) = self.first_match(Level::Critical as usize, current as usize, scope, cx) {
-            return l;
-        }
-        if let Some(r) = &mut self.resets[current as usize] {
-            match r.lambda.eval_bool(scope, &mut r.state) {
-                Err(e) => cx.error(format!(
-                    "error evaluating reset expression for current level: {e}"
-                )),
-                Ok(false) => return current,
-                Ok(true) => {}
-            }
-        }
-        self.first_match(current as usize, 1, scope, cx)
-            .unwrap_or(Level::Ok)
-    }
-
-    /// Tests levels from `start` down to `stop` (inclusive, stop ≥ 1).
-    fn first_match(
-        &mut self,
-        start: usize,
-        stop: usize,
-        scope: &Scope<'_>,
-        cx: &mut NodeCx<'_>,
-    ) -> Option<Level> {
-        let stop = stop.max(1);
-        let mut l = start;
-        while l >= stop {
-            if let Some(p) = &mut self.levels[l] {
-                match p.lambda.eval_bool(scope, &mut p.state) {
-                    Ok(true) => return Some(Level::from_index(l)),
-                    Ok(false) => {}
-                    Err(e) => cx.error(format!("error evaluating expression: {e}")),
-                }
-            }
-            l -= 1;
-        }
-        None
+        determine_level(&mut self.levels, &mut self.resets, scope, current, cx)
     }
 
     fn render_id(
@@ -238,41 +202,6 @@ impl AlertNode {
             }
         }
         Ok(id)
-    }
-
-    fn group(&mut self, id: &Str) -> &mut GroupState {
-        let history = self.settings.history;
-        self.groups.entry(id.clone()).or_insert_with(|| GroupState {
-            state: AlertState::new(history),
-            id_cache: None,
-        })
-    }
-
-    /// Applies the emission rules after `level` was determined for an
-    /// evaluation at `t`; returns whether an event must be built.
-    fn should_emit(&mut self, group: &Str, level: Level, t: i64) -> bool {
-        let (flap, sco, max_interval, no_rec) = (
-            self.settings.flapping,
-            self.settings.state_changes_only,
-            self.settings.max_interval,
-            self.settings.no_recoveries,
-        );
-        let st = &mut self.group(group).state;
-        st.add_event(level, t, max_interval);
-        if let Some((low, high)) = flap {
-            st.update_flapping(low, high);
-            if st.flapping {
-                return false;
-            }
-        }
-        if sco && !st.changed && !st.expired {
-            return false;
-        }
-        if level == Level::Ok && !st.changed {
-            return false;
-        }
-        st.triggered(t);
-        !(level == Level::Ok && no_rec)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -364,9 +293,16 @@ impl AlertNode {
 
     fn point(&mut self, p: Arc<Point>, cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
         let gid = p.group.id.clone();
-        let current = self.group(&gid).state.current();
-        let level = self.determine_level(&p.scope(), current, cx);
-        if !self.should_emit(&gid, level, p.time) {
+        let history = self.settings.history;
+        // One hash lookup per point: the group's state is borrowed for both
+        // the level evaluation and the emission decision.
+        let gs = self
+            .groups
+            .entry(gid.clone())
+            .or_insert_with(|| GroupState::new(history));
+        let current = gs.state.current();
+        let level = determine_level(&mut self.levels, &mut self.resets, &p.scope(), current, cx);
+        if !self.settings.should_emit(&mut gs.state, level, p.time) {
             return Ok(());
         }
         // The ID is only needed for an event, so it is rendered after the
@@ -402,12 +338,17 @@ impl AlertNode {
             return Ok(());
         }
         let gid = b.group.id.clone();
-        let current = self.group(&gid).state.current();
+        let history = self.settings.history;
+        let gs = self
+            .groups
+            .entry(gid.clone())
+            .or_insert_with(|| GroupState::new(history));
+        let current = gs.state.current();
         let mut lowest = Level::Critical;
         let mut highest = Level::Ok;
         let mut hi_idx: Option<usize> = None;
         for (i, bp) in b.points.iter().enumerate() {
-            let l = self.determine_level(&bp.scope(), current, cx);
+            let l = determine_level(&mut self.levels, &mut self.resets, &bp.scope(), current, cx);
             lowest = lowest.min(l);
             if l > highest || hi_idx.is_none() {
                 highest = l;
@@ -421,7 +362,7 @@ impl AlertNode {
         } else {
             hp.time
         };
-        if !self.should_emit(&gid, level, t) {
+        if !self.settings.should_emit(&mut gs.state, level, t) {
             return Ok(());
         }
         let id = match self.render_id(&b.name, &gid, &b.tags) {
@@ -452,6 +393,89 @@ impl AlertNode {
         }
         cx.emit(Message::Batch(b));
         Ok(())
+    }
+}
+
+/// §4.4 steps 1–3. Predicate errors count as false (logged).
+fn determine_level(
+    levels: &mut [Option<Predicate>; 4],
+    resets: &mut [Option<Predicate>; 4],
+    scope: &Scope<'_>,
+    current: Level,
+    cx: &mut NodeCx<'_>,
+) -> Level {
+    if let Some(l) = first_match(
+        levels,
+        Level::Critical as usize,
+        current as usize,
+        scope,
+        cx,
+    ) {
+        return l;
+    }
+    if let Some(r) = &mut resets[current as usize] {
+        match r.lambda.eval_bool(scope, &mut r.state) {
+            Err(e) => cx.error(format!(
+                "error evaluating reset expression for current level: {e}"
+            )),
+            Ok(false) => return current,
+            Ok(true) => {}
+        }
+    }
+    first_match(levels, current as usize, 1, scope, cx).unwrap_or(Level::Ok)
+}
+
+/// Tests levels from `start` down to `stop` (inclusive, stop ≥ 1).
+fn first_match(
+    levels: &mut [Option<Predicate>; 4],
+    start: usize,
+    stop: usize,
+    scope: &Scope<'_>,
+    cx: &mut NodeCx<'_>,
+) -> Option<Level> {
+    let stop = stop.max(1);
+    let mut l = start;
+    while l >= stop {
+        if let Some(p) = &mut levels[l] {
+            match p.lambda.eval_bool(scope, &mut p.state) {
+                Ok(true) => return Some(Level::from_index(l)),
+                Ok(false) => {}
+                Err(e) => cx.error(format!("error evaluating expression: {e}")),
+            }
+        }
+        l -= 1;
+    }
+    None
+}
+
+impl Settings {
+    /// Applies the emission rules after `level` was determined for an
+    /// evaluation at `t`; returns whether an event must be built.
+    fn should_emit(&self, st: &mut AlertState, level: Level, t: i64) -> bool {
+        st.add_event(level, t, self.max_interval);
+        if let Some((low, high)) = self.flapping {
+            st.update_flapping(low, high);
+            if st.flapping {
+                return false;
+            }
+        }
+        if self.state_changes_only && !st.changed && !st.expired {
+            return false;
+        }
+        if level == Level::Ok && !st.changed {
+            return false;
+        }
+        st.triggered(t);
+        !(level == Level::Ok && self.no_recoveries)
+    }
+}
+
+impl GroupState {
+    fn new(history: usize) -> GroupState {
+        GroupState {
+            state: AlertState::new(history),
+            id_cache: None,
+        }
     }
 }
 
