@@ -479,6 +479,17 @@ impl GroupState {
     }
 }
 
+impl AlertNode {
+    fn register_stats(&mut self, cx: &mut NodeCx<'_>) {
+        if !self.stats_registered {
+            for s in STATS {
+                cx.stats.register(s);
+            }
+            self.stats_registered = true;
+        }
+    }
+}
+
 impl NodeImpl for AlertNode {
     fn process(
         &mut self,
@@ -486,12 +497,7 @@ impl NodeImpl for AlertNode {
         msg: Message,
         cx: &mut NodeCx<'_>,
     ) -> Result<(), NodeError> {
-        if !self.stats_registered {
-            for s in STATS {
-                cx.stats.register(s);
-            }
-            self.stats_registered = true;
-        }
+        self.register_stats(cx);
         match msg {
             Message::Point(p) => self.point(p, cx)?,
             Message::Batch(b) => self.batch(b, cx)?,
@@ -506,6 +512,8 @@ impl NodeImpl for AlertNode {
     }
 
     fn finish(&mut self, cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
+        // A node that saw no data still reports its counters (at 0).
+        self.register_stats(cx);
         if let Some(h) = self.handlers.take() {
             for e in h.close() {
                 cx.error(e);
