@@ -289,6 +289,31 @@ mod tests {
     use compiler::ir::{Arg, BinaryOp, Const};
 
     #[test]
+    fn more_combinations_than_max_is_fatal() {
+        let (p, id) = crate::node::harness::pipeline(
+            false,
+            NodeKind::Combine,
+            vec![
+                cmp_lambda("v", BinaryOp::Gt, Const::Float(0.0)),
+                cmp_lambda("v", BinaryOp::Gt, Const::Float(0.0)),
+            ],
+            vec![("as", vec![s("a"), s("b")]), ("max", vec![Arg::Int(2)])],
+        );
+        let mut h = Harness::from_pipeline(&p, id).expect("builds");
+        for v in [1.0, 2.0, 3.0] {
+            h.point(point("m", &[], &[("v", f(v))], secs(1)));
+        }
+        let msg = crate::message::Message::Point(std::sync::Arc::new(point(
+            "m",
+            &[],
+            &[("v", f(4.0))],
+            secs(2),
+        )));
+        let err = h.try_send(0, msg).expect_err("C(3,2) = 3 > 2");
+        assert_eq!(err.message, "too many combinations: 3 > max 2");
+    }
+
+    #[test]
     fn choose_counts() {
         assert_eq!(choose(5, 2), 10);
         assert_eq!(choose(3, 4), 0);

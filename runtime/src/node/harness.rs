@@ -95,6 +95,10 @@ impl Harness {
         f(self.imp.as_mut(), &mut cx)
     }
 
+    pub fn try_send(&mut self, input: usize, msg: Message) -> Result<(), super::NodeError> {
+        self.with_cx(|n, cx| n.process(input, msg, cx))
+    }
+
     pub fn send(&mut self, input: usize, msg: Message) {
         self.with_cx(|n, cx| n.process(input, msg, cx))
             .expect("process ok");
