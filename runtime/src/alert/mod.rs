@@ -129,11 +129,12 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
         predicate(node, "critReset")?,
     ];
     let handlers = if cfg.handlers_enabled {
-        let hs = handlers::build_all(node, env).map_err(|e| BuildError::new(node, e))?;
+        let hs = handlers::build_all(node, env, true).map_err(|e| BuildError::new(node, e))?;
         Some(handlers::HandlerSet::start(hs))
     } else {
-        // Still validate handler settings (templates, required args) at build time.
-        handlers::build_all(node, env).map_err(|e| BuildError::new(node, e))?;
+        // Still validate handler settings (templates, required args) at build
+        // time; handler kinds not implemented yet are fine when nothing is called.
+        handlers::build_all(node, env, false).map_err(|e| BuildError::new(node, e))?;
         None
     };
     let needs_registry = settings.category.is_some() || !settings.inhibitors.is_empty();

@@ -166,7 +166,7 @@ pub fn hargs(h: &ir::Handler) -> Vec<String> {
     out
 }
 
-fn build_one(h: &ir::Handler, env: &BuildEnv<'_>) -> Result<Box<dyn Handler>, String> {
+fn build_one(h: &ir::Handler, env: &BuildEnv<'_>) -> Result<Box<dyn Handler>, BuildFail> {
     let cfg = &env.config.handler_configs;
     Ok(match h.kind {
         HandlerKind::Log => Box::new(log::LogHandler::new(h)?),
@@ -184,12 +184,7 @@ fn build_one(h: &ir::Handler, env: &BuildEnv<'_>) -> Result<Box<dyn Handler>, St
         HandlerKind::Sensu => Box::new(sensu::SensuHandler::new(h, cfg)),
         HandlerKind::Pushover => Box::new(pushover::PushoverHandler::new(h, cfg)),
         HandlerKind::Email => Box::new(email::EmailHandler::new(h, cfg)),
-        other => {
-            return Err(format!(
-                "alert handler {} is not supported yet",
-                other.method()
-            ))
-        }
+        other => return Err(BuildFail::Unsupported(other)),
     })
 }
 
@@ -256,17 +251,51 @@ pub fn forces_state_changes_only(_node: &ir::Node, cfg: &Config) -> bool {
 }
 
 /// Every handler of the node plus the applicable global ones.
-pub fn build_all(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Vec<Box<dyn Handler>>, String> {
+pub fn build_all(
+    node: &ir::Node,
+    env: &BuildEnv<'_>,
+    strict: bool,
+) -> Result<Vec<Box<dyn Handler>>, String> {
     let mut out = Vec::new();
     for h in &node.handlers {
-        out.push(build_one(h, env)?);
+        match build_one(h, env) {
+            Ok(b) => out.push(b),
+            Err(BuildFail::Unsupported(_)) if !strict => {}
+            Err(e) => return Err(e.to_string()),
+        }
     }
     for k in globals(env.config) {
         if !node.handlers.iter().any(|h| h.kind == k) {
-            out.push(build_one(&empty_handler(k), env)?);
+            out.push(build_one(&empty_handler(k), env).map_err(|e| e.to_string())?);
         }
     }
     Ok(out)
+}
+
+/// Why a handler could not be built.
+#[derive(Debug)]
+pub enum BuildFail {
+    /// A handler kind this runtime does not implement yet.
+    Unsupported(HandlerKind),
+    /// Bad settings (missing path, bad template, unknown endpoint, …).
+    Invalid(String),
+}
+
+impl std::fmt::Display for BuildFail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildFail::Unsupported(k) => {
+                write!(f, "alert handler {} is not supported yet", k.method())
+            }
+            BuildFail::Invalid(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<String> for BuildFail {
+    fn from(m: String) -> Self {
+        BuildFail::Invalid(m)
+    }
 }
 
 /// First non-empty of the two.
