@@ -51,11 +51,15 @@ pub fn group_tags(tags: &[(Str, Str)], dims: &Dimensions) -> Tags {
         .collect()
 }
 
-/// The nil group (no dimensions, not by name).
+/// The nil group (no dimensions, not by name). Shares one `Arc` per thread:
+/// the parser gives every point this group, and must not allocate for it.
 pub fn nil_group() -> Group {
+    thread_local! {
+        static NIL: Arc<Dimensions> = Arc::new(Dimensions::default());
+    }
     Group {
         id: empty_str(),
-        dims: Arc::new(Dimensions::default()),
+        dims: NIL.with(Arc::clone),
     }
 }
 
