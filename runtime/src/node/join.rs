@@ -4,26 +4,25 @@
 //! `tolerance(d)`, `fill('none'|'null'|i|f)`, `streamName(s)`, `deleteAll`.
 //!
 //! Points (or batches) match by group ID and by time rounded to the
-//! tolerance (Go `Round`). Per group, a map of time → join sets is kept, each
-//! set holding at most one message per parent. After every collected
-//! message, the sets at the **oldest** time are considered: if some parent
-//! has not yet moved past that time only full sets are emitted (in order,
-//! stopping at the first incomplete one); once every parent has moved past
-//! it, all of them are emitted (filled, or dropped for an inner join). Only
-//! that one time slot is handled per message, as in Kapacitor. At the end of
-//! input every remaining set is flushed the same way.
+//! tolerance (Go `Round`). Per group, time-ordered join sets are kept, each
+//! holding at most one message per parent. After every collected message
+//! (or Barrier, which moves its parent's head), the sets at the **oldest**
+//! time are considered: while some parent has not moved past that time only
+//! full sets are emitted (in order, stopping at the first incomplete one);
+//! once every parent has moved past it, all of them are emitted (filled, or
+//! dropped for an inner join) and the next oldest time is considered the
+//! same way. At the end of input every remaining set is flushed.
+//! A DeleteGroup drops the group's sets and is forwarded.
 //!
 //! Output: fields `<as><delim><field>`; tags = the first present parent's
 //! group tags; dims = its dims; name = `streamName` or its name; time = the
 //! rounded time. Filled fields take the names of the first present point.
 //! Batch joins pair the points inside the batches by rounded time.
 //!
-//! `on(dims…)`: points are matched by the group ID over the `on` dims. A
-//! point with more dimensions than `on` ("specific") is held until every
-//! parent has reached its time, then joined in its own group together with
-//! the less-specific points of the same `on` group and time; so one
-//! less-specific point joins several specific groups. Points with exactly
-//! the `on` dims join among themselves in the `on` group.
+//! `on(dims…)`: see [`Join::process_on`]. A point with more dimensions than
+//! `on` ("specific") joins, in its own group, with the less-specific points
+//! of the same `on` group and time, so one less-specific point joins
+//! several specific groups; less-specific points never join on their own.
 
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::group::group_of;
@@ -102,9 +101,12 @@ struct JoinGroup {
 /// Per `on` group: low marks and the buffers of specific/less-specific points.
 #[derive(Default)]
 struct OnGroup {
+    /// Per parent, the rounded time of its latest point in this `on` group.
     marks: Vec<Option<i64>>,
-    specific: Vec<(usize, Item, i64)>,
-    matching: Vec<(usize, Item, i64)>,
+    /// Specific points waiting for their less-specific match, oldest first.
+    specific: VecDeque<(usize, Item)>,
+    /// Less-specific ("match") points, oldest first.
+    matching: VecDeque<(usize, Item)>,
 }
 
 pub struct Join {
@@ -121,8 +123,9 @@ pub struct Join {
     on_groups: HashMap<Str, OnGroup>,
     /// `deleteAll(TRUE)`: a DeleteGroup from one parent deletes the group on all sides.
     delete_all: bool,
-    /// Per group, which parents have sent a DeleteGroup so far.
-    deletes: HashMap<Str, Vec<bool>>,
+    /// `on()`: which parents have sent anything yet.
+    reported: Vec<bool>,
+    all_reported: bool,
     /// Recycled set storage and the reusable list of due sets.
     free: Vec<Vec<Option<Item>>>,
     due: Vec<JoinSet>,
@@ -203,7 +206,8 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         order: Vec::new(),
         on_groups: HashMap::new(),
         delete_all: node.flag("deleteAll"),
-        deletes: HashMap::new(),
+        reported: vec![false; parents],
+        all_reported: false,
         free: Vec::new(),
         due: Vec::new(),
         key_cache: vec![Vec::new(); parents],
@@ -259,12 +263,29 @@ impl Join {
         g.sets[idx].values[src] = Some(item);
         g.sets[idx].size += 1;
         g.head[src] = Some(t);
-        let oldest = g.sets.front().expect("a set was just added").time;
-        let only_ready = g.head.iter().any(|h| h.is_none_or(|h| h <= oldest));
+        self.emit_due(gid, cx);
+    }
+
+    /// Emit the sets of the oldest time that may go: only full ones while
+    /// some parent has not moved past that time, else all of them (filled or
+    /// dropped); in the latter case go on with the next oldest time.
+    fn emit_due(&mut self, gid: &Str, cx: &mut NodeCx<'_>) {
         let mut due = std::mem::take(&mut self.due);
-        Self::take_due(g, only_ready, &mut due);
-        for set in due.drain(..) {
-            self.emit_set(set, cx);
+        loop {
+            let Some(g) = self.groups.get_mut(gid) else {
+                break;
+            };
+            let Some(oldest) = g.sets.front().map(|s| s.time) else {
+                break;
+            };
+            let only_ready = g.head.iter().any(|h| h.is_none_or(|h| h <= oldest));
+            Self::take_due(g, only_ready, &mut due);
+            for set in due.drain(..) {
+                self.emit_set(set, cx);
+            }
+            if only_ready {
+                break;
+            }
         }
         self.due = due;
     }
@@ -473,91 +494,155 @@ impl Join {
         out
     }
 
-    /// `on(...)`: route a message through its `on` group.
+    /// `on(...)`: match specific points (more dimensions than `on`) with the
+    /// less-specific points of the same `on` group and rounded time.
+    ///
+    /// Kapacitor's rules: the low mark of an `on` group is the oldest of the
+    /// parents' latest times (only once every parent has sent something).
+    /// Buffered specific points older than it are sent alone (filled or
+    /// dropped by the join). A specific point is sent with every buffered
+    /// match point of its time (the match point takes the specific point's
+    /// group tags and dimensions), else alone when older than the low mark,
+    /// else buffered. A match point is buffered and sent with the buffered
+    /// specific points of its time. Match points are never joined on their
+    /// own: when no parent is more specific than `on`, nothing is emitted.
     fn process_on(&mut self, on: Arc<Dimensions>, src: usize, item: Item, cx: &mut NodeCx<'_>) {
+        if !self.all_reported {
+            self.reported[src] = true;
+            self.all_reported = self.reported.iter().all(|r| *r);
+        }
+        let t = self.round(item.time());
         let dims = Dimensions {
             by_name: item.group().dims.by_name,
             tag_names: on.tag_names.clone(),
         };
         let on_id = crate::group::group_id(item.name(), item.tags(), &dims);
-        let t = self.round(item.time());
-        let specific = item.group().dims.tag_names.len() > on.tag_names.len();
         let n = self.parents;
-        let og = self
-            .on_groups
-            .entry(on_id.clone())
-            .or_insert_with(|| OnGroup {
-                marks: vec![None; n],
-                ..OnGroup::default()
-            });
+        let all_reported = self.all_reported;
+        let og = self.on_groups.entry(on_id).or_insert_with(|| OnGroup {
+            marks: vec![None; n],
+            ..OnGroup::default()
+        });
         og.marks[src] = Some(t);
-        if specific {
-            og.specific.push((src, item, t));
-        } else {
-            // Less-specific points join among themselves in the `on` group
-            // and wait for the specific ones of their time.
-            og.matching.push((src, item.clone(), t));
-            self.collect(&on_id, src, item, cx);
-        }
-        self.flush_on(&on_id, cx);
-    }
-
-    /// Send the specific points every parent has caught up with.
-    fn flush_on(&mut self, on_id: &Str, cx: &mut NodeCx<'_>) {
-        let Some(og) = self.on_groups.get_mut(on_id) else {
-            return;
-        };
-        let low = og
-            .marks
-            .iter()
-            .copied()
-            .try_fold(i64::MAX, |acc, m| m.map(|m| acc.min(m)));
-        let Some(low) = low else {
-            return;
-        };
-        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut og.specific)
-            .into_iter()
-            .partition(|(_, _, t)| *t <= low);
-        og.specific = waiting;
-        let mut sends = Vec::new();
-        for (src, item, t) in ready {
-            let gid = item.group().id.clone();
-            for (msrc, m, mt) in &og.matching {
-                if *mt == t && *msrc != src {
-                    sends.push((gid.clone(), *msrc, m.clone()));
+        // `None` plays Go's zero time: before every real time.
+        let mut low: Option<i64> = None;
+        if all_reported {
+            for m in &og.marks {
+                if low.is_none() || m.is_none_or(|m| low.is_some_and(|l| m < l)) {
+                    low = *m;
                 }
             }
-            sends.push((gid, src, item));
         }
-        og.matching.retain(|(_, _, mt)| *mt >= low);
-        for (gid, src, item) in sends {
-            self.collect(&gid, src, item, cx);
+        let before_low = |x: i64| low.is_some_and(|l| x < l);
+        let mut sends: Vec<(usize, Item, Option<(usize, Item)>)> = Vec::new();
+        if all_reported {
+            while og
+                .specific
+                .front()
+                .is_some_and(|(_, sp)| before_low(go_round(sp.time(), self.tolerance)))
+            {
+                let (ssrc, sp) = og.specific.pop_front().expect("front checked");
+                sends.push((ssrc, sp, None));
+            }
+        }
+        let specific = item.group().dims.tag_names.len() > on.tag_names.len();
+        if specific {
+            let mut matched = false;
+            let mut passed = 0;
+            for (msrc, m) in &og.matching {
+                let mt = go_round(m.time(), self.tolerance);
+                if mt == t {
+                    sends.push((src, item.clone(), Some((*msrc, m.clone()))));
+                    matched = true;
+                }
+                if !before_low(mt) {
+                    break;
+                }
+                passed += 1;
+            }
+            if all_reported {
+                og.matching.drain(..passed);
+            }
+            if !matched {
+                if all_reported && before_low(t) {
+                    sends.push((src, item, None));
+                } else {
+                    og.specific.push_back((src, item));
+                }
+            }
+        } else {
+            og.matching.push_back((src, item.clone()));
+            while og
+                .specific
+                .front()
+                .is_some_and(|(_, sp)| go_round(sp.time(), self.tolerance) == t)
+            {
+                let (ssrc, sp) = og.specific.pop_front().expect("front checked");
+                sends.push((ssrc, sp, Some((src, item.clone()))));
+            }
+        }
+        for (ssrc, sp, matched) in sends {
+            let gid = sp.group().id.clone();
+            let retagged = matched.map(|(msrc, m)| (msrc, retag(&m, &sp)));
+            self.collect(&gid, ssrc, sp, cx);
+            if let Some((msrc, m)) = retagged {
+                self.collect(&gid, msrc, m, cx);
+            }
+        }
+    }
+}
+
+/// The match point with the specific point's group tags and dimensions.
+fn retag(matched: &Item, specific: &Item) -> Item {
+    let group = specific.group().clone();
+    let tags = crate::group::group_tags(specific.tags(), &group.dims);
+    match matched {
+        Item::Point(p) => {
+            let mut np = (**p).clone();
+            np.tags = tags;
+            np.group = group;
+            Item::Point(Arc::new(np))
+        }
+        Item::Batch(b) => {
+            let mut nb = (**b).clone();
+            nb.tags = tags;
+            nb.group = group;
+            Item::Batch(Arc::new(nb))
         }
     }
 }
 
 impl Join {
-    /// A DeleteGroup from parent `src`: the group's join state (pending sets
-    /// included) is dropped and the delete forwarded once every parent has
-    /// deleted it, or at once with `deleteAll`.
+    /// A DeleteGroup from parent `src`: the group's join state and `on`
+    /// buffers are dropped, and the delete forwarded. The `on` low marks go
+    /// too: only this parent's for this group, or every mark with `deleteAll`.
     fn delete_group(&mut self, src: usize, g: Group, cx: &mut NodeCx<'_>) {
-        let n = self.parents;
-        let seen = self
-            .deletes
-            .entry(g.id.clone())
-            .or_insert_with(|| vec![false; n]);
-        if let Some(s) = seen.get_mut(src) {
-            *s = true;
-        }
-        if !(self.delete_all || seen.iter().all(|s| *s)) {
-            return;
-        }
-        self.deletes.remove(&g.id);
         self.groups.remove(&g.id);
         self.order.retain(|id| id != &g.id);
-        self.on_groups.remove(&g.id);
+        if self.delete_all {
+            for og in self.on_groups.values_mut() {
+                og.marks.iter_mut().for_each(|m| *m = None);
+            }
+        } else if let Some(og) = self.on_groups.get_mut(&g.id) {
+            og.marks[src] = None;
+        }
+        if let Some(og) = self.on_groups.get_mut(&g.id) {
+            og.specific.clear();
+            og.matching.clear();
+        }
         cx.stats.working_cardinality = self.groups.len() as i64;
         cx.emit(Message::DeleteGroup(g));
+    }
+
+    /// A Barrier from parent `src`: that parent will send nothing older, so
+    /// its head moves to the barrier time and due sets are emitted.
+    fn barrier(&mut self, src: usize, gid: &Str, time: i64, cx: &mut NodeCx<'_>) {
+        let t = self.round(time);
+        let Some(g) = self.groups.get_mut(gid) else {
+            return;
+        };
+        g.head[src] = Some(t);
+        self.emit_due(gid, cx);
     }
 }
 
@@ -572,11 +657,12 @@ impl NodeImpl for Join {
             Message::Point(p) => Item::Point(p),
             Message::Batch(b) => Item::Batch(b),
             Message::DeleteGroup(g) => {
-                self.delete_group(input, g, cx);
+                self.delete_group(input.min(self.parents - 1), g, cx);
                 return Ok(());
             }
-            other => {
-                cx.emit(other);
+            Message::Barrier(b) => {
+                self.barrier(input.min(self.parents - 1), &b.group.id.clone(), b.time, cx);
+                cx.emit(Message::Barrier(b));
                 return Ok(());
             }
         };
@@ -689,18 +775,41 @@ mod tests {
     }
 
     #[test]
-    fn delete_all_drops_the_group_on_the_first_delete() {
-        let mut h = join(vec![("as", vec![s("a"), s("b")]), ("deleteAll", vec![])]);
+    fn delete_drops_the_group_and_is_forwarded() {
+        let mut h = join(vec![("as", vec![s("a"), s("b")])]);
         h.send(0, grouped("m", &[], &[], 1.0, secs(1)));
+        assert_eq!(h.stats.working_cardinality, 1);
         h.send(1, Message::DeleteGroup(crate::group::nil_group()));
         let out = h.take();
         assert!(matches!(out.as_slice(), [Message::DeleteGroup(_)]));
         assert_eq!(h.stats.working_cardinality, 0);
-        let mut h = join(vec![("as", vec![s("a"), s("b")])]);
-        h.send(1, Message::DeleteGroup(crate::group::nil_group()));
-        assert!(h.take().is_empty(), "waits for the other side's delete");
-        h.send(0, Message::DeleteGroup(crate::group::nil_group()));
-        assert_eq!(h.take().len(), 1);
+        h.finish();
+        assert!(h.take().is_empty(), "the pending set went with the group");
+    }
+
+    #[test]
+    fn barrier_moves_a_parent_past_pending_sets() {
+        let mut h = join(vec![
+            ("as", vec![s("a"), s("b")]),
+            ("fill", vec![s("null")]),
+        ]);
+        h.send(0, grouped("m", &[], &[], 1.0, secs(1)));
+        h.send(1, grouped("m", &[], &[], 2.0, secs(2)));
+        assert!(h.take().is_empty());
+        h.send(
+            0,
+            Message::Barrier(crate::message::Barrier {
+                group: crate::group::nil_group(),
+                time: secs(5),
+            }),
+        );
+        let out = h.take();
+        // Both parents are past 1s: the set at 1s goes out filled (b.v = null),
+        // then the barrier is forwarded; the set at 2s waits for parent b.
+        assert_eq!(out.len(), 2);
+        let Message::Point(p) = &out[0] else { panic!() };
+        assert_eq!(p.field("b.v"), Some(&FieldValue::Null));
+        assert!(matches!(out[1], Message::Barrier(_)));
     }
 
     #[test]
@@ -709,12 +818,13 @@ mod tests {
         h.send(0, grouped("m", &[], &[], 1.0, secs(1)));
         h.send(1, grouped("m", &[], &[], 2.0, secs(2)));
         h.send(0, grouped("m", &[], &[], 3.0, secs(2)));
-        // The set at 1s (a only) was dropped; the full set at 2s waits for the next message.
-        assert!(h.take().is_empty());
-        h.finish();
+        // The set at 1s (a only) is dropped; then 2s is the oldest time and
+        // its set is full, so it goes out in the same step.
         let out = h.take_points();
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].time, secs(2));
+        h.finish();
+        assert!(h.take().is_empty());
         assert!(Harness::try_new(false, NodeKind::Join, vec![], vec![]).is_err());
     }
 }
