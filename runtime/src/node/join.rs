@@ -19,7 +19,7 @@
 //! rounded time. Filled fields take the names of the first present point.
 //! Batch joins pair the points inside the batches by rounded time.
 //!
-//! `on(dims…)`: see [`Join::process_on`]. A point with more dimensions than
+//! `on(dims…)`: see `Join::process_on`. A point with more dimensions than
 //! `on` ("specific") joins, in its own group, with the less-specific points
 //! of the same `on` group and time, so one less-specific point joins
 //! several specific groups; less-specific points never join on their own.
@@ -271,10 +271,7 @@ impl Join {
     /// dropped); in the latter case go on with the next oldest time.
     fn emit_due(&mut self, gid: &Str, cx: &mut NodeCx<'_>) {
         let mut due = std::mem::take(&mut self.due);
-        loop {
-            let Some(g) = self.groups.get_mut(gid) else {
-                break;
-            };
+        while let Some(g) = self.groups.get_mut(gid) {
             let Some(oldest) = g.sets.front().map(|s| s.time) else {
                 break;
             };
@@ -534,7 +531,7 @@ impl Join {
             }
         }
         let before_low = |x: i64| low.is_some_and(|l| x < l);
-        let mut sends: Vec<(usize, Item, Option<(usize, Item)>)> = Vec::new();
+        let mut sends: Vec<Send> = Vec::new();
         if all_reported {
             while og
                 .specific
@@ -591,6 +588,9 @@ impl Join {
         }
     }
 }
+
+/// A specific point to collect (parent, message), with its match point if any.
+type Send = (usize, Item, Option<(usize, Item)>);
 
 /// The match point with the specific point's group tags and dimensions.
 fn retag(matched: &Item, specific: &Item) -> Item {
