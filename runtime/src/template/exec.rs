@@ -18,6 +18,10 @@ enum Flow {
 /// exhausting memory.
 const MAX_OUTPUT: usize = 16 << 20;
 
+/// `{{ range N }}` larger than this is refused (a template must not hang a
+/// task; Go would loop).
+const MAX_RANGE_INT: i64 = 1 << 20;
+
 pub struct Exec<'t> {
     tmpl: &'t Template,
     vars: Vec<(String, Value)>,
@@ -109,6 +113,12 @@ impl<'t> Exec<'t> {
                 .map(|(i, e)| (Value::Int(i as i64), e.clone()))
                 .collect(),
             Value::Int(n) | Value::Int64(n) => {
+                if *n > MAX_RANGE_INT {
+                    return Err(self.err(
+                        b.pipe.pos,
+                        format!("range over {n} exceeds the limit of {MAX_RANGE_INT} iterations"),
+                    ));
+                }
                 (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect()
             }
             Value::Nil | Value::NoValue => Vec::new(),

@@ -437,15 +437,28 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             let mut n: Option<usize> = None;
             while let Some(&(_, d)) = chars.peek() {
                 let Some(dv) = d.to_digit(10) else { break };
-                n = Some(n.unwrap_or(0) * 10 + dv as usize);
+                n = Some(
+                    n.unwrap_or(0)
+                        .saturating_mul(10)
+                        .saturating_add(dv as usize),
+                );
                 chars.next();
             }
             n
         };
         spec.width = num(&mut chars);
+        // Go's fmt refuses widths/precisions over 1e6 (`tooLarge`).
+        if spec.width.is_some_and(|w| w > 1_000_000) {
+            out.push_str("%!(BADWIDTH)");
+            spec.width = None;
+        }
         if let Some(&(_, '.')) = chars.peek() {
             chars.next();
             spec.prec = Some(num(&mut chars).unwrap_or(0));
+            if spec.prec.is_some_and(|p| p > 1_000_000) {
+                out.push_str("%!(BADPREC)");
+                spec.prec = None;
+            }
         }
         let Some((_, verb)) = chars.next() else {
             out.push_str("%!(NOVERB)");

@@ -260,7 +260,11 @@ pub fn lex(name: &str, src: &str) -> Result<Vec<Token>, TemplateError> {
                     }
                     let text = &src[j..end];
                     if end < b.len() && is_alnum(b[end]) {
-                        return Err(err(p, format!("bad number syntax: {:?}", &src[j..=end])));
+                        let bad_end = src[end..]
+                            .chars()
+                            .next()
+                            .map_or(end, |c| end + c.len_utf8());
+                        return Err(err(p, format!("bad number syntax: {:?}", &src[j..bad_end])));
                     }
                     out.push(Token {
                         tok: Tok::Number(text.to_string()),

@@ -224,3 +224,81 @@ fn constant_templates_are_detected() {
         None
     );
 }
+
+#[test]
+fn resource_limits() {
+    assert!(exec_err("{{ range 100000000 }}{{ end }}").contains("exceeds the limit"));
+    assert_eq!(run("{{ range 3 }}{{ . }}{{ end }}"), "012");
+    assert_eq!(run("{{ printf \"%9999999d\" 1 }}"), "%!(BADWIDTH)1");
+    assert_eq!(
+        run("{{ printf \"%99999999999999999999999d\" 1 }}"),
+        "%!(BADWIDTH)1"
+    );
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Fragments that exercise the lexer and parser (delimiters, trim
+    /// markers, keywords, strings, numbers, pipes, variables).
+    fn fragment() -> impl Strategy<Value = &'static str> {
+        proptest::sample::select(vec![
+            "{{",
+            "}}",
+            "{{- ",
+            " -}}",
+            " ",
+            ".",
+            ".Name",
+            ".Tags",
+            ".Fields.value",
+            "$",
+            "$x",
+            ":=",
+            "=",
+            "|",
+            "(",
+            ")",
+            ",",
+            "if",
+            "else",
+            "end",
+            "range",
+            "with",
+            "break",
+            "printf",
+            "index",
+            "len",
+            "eq",
+            "\"%d\"",
+            "\"a",
+            "`raw`",
+            "'c'",
+            "1",
+            "-2",
+            "3.5",
+            "0x1f",
+            "x",
+            "é",
+            "/*",
+            "*/",
+            "\n",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Any input either parses or yields an error; executing a parsed
+        /// template either renders or errors. Never a panic.
+        #[test]
+        fn never_panics(parts in proptest::collection::vec(fragment(), 0..24)) {
+            let src: String = parts.concat();
+            for mode in [Mode::Text, Mode::Html] {
+                if let Ok(t) = Template::parse("p", &src, mode) {
+                    let _ = t.render(&data());
+                }
+            }
+        }
+    }
+}
