@@ -1,7 +1,7 @@
 //! Executor: walks the parsed tree against a data value, writing into the
 //! caller's output buffer.
 
-use super::funcs::{call, html_escape_ctx, Func};
+use super::funcs::{call, Func};
 use super::gofmt::print_value;
 use super::parse::{Branch, Cmd, Node, Operand, Pipe};
 use super::value::Value;
@@ -57,7 +57,7 @@ impl<'t> Exec<'t> {
                 Node::Action(p) => {
                     let v = self.pipe(p, dot, true)?;
                     if p.decl.is_empty() {
-                        self.emit(&v, out);
+                        self.emit(&v, p.esc, out);
                     }
                 }
                 Node::If(b) | Node::With(b) => {
@@ -83,17 +83,17 @@ impl<'t> Exec<'t> {
         Ok(Flow::Normal)
     }
 
-    fn emit(&mut self, v: &Value, out: &mut String) {
+    fn emit(&mut self, v: &Value, esc: super::html::Escaper, out: &mut String) {
         match self.tmpl.mode {
             Mode::Text => print_value(out, v),
             Mode::Html => {
                 // html/template prints nothing for a missing value.
-                if matches!(v, Value::NoValue) {
+                if matches!(v, Value::NoValue) && !matches!(esc, super::html::Escaper::Js { .. }) {
                     return;
                 }
                 self.scratch.clear();
                 print_value(&mut self.scratch, v);
-                html_escape_ctx(out, &self.scratch);
+                super::html::escape(out, esc, v, &self.scratch);
             }
         }
     }

@@ -184,22 +184,6 @@ pub fn html_escape_builtin(out: &mut String, s: &str) {
     }
 }
 
-/// html/template's escaper for text context (also escapes `+`).
-pub fn html_escape_ctx(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '\0' => out.push('\u{FFFD}'),
-            '"' => out.push_str("&#34;"),
-            '\'' => out.push_str("&#39;"),
-            '&' => out.push_str("&amp;"),
-            '+' => out.push_str("&#43;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-}
-
 fn js_escape(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {

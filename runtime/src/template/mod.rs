@@ -10,6 +10,7 @@ mod exec;
 mod funcs;
 pub mod gofmt;
 pub mod gotime;
+pub mod html;
 pub mod json;
 mod lexer;
 mod parse;
@@ -98,7 +99,10 @@ impl std::error::Error for TemplateError {}
 impl Template {
     pub fn parse(name: &str, src: &str, mode: Mode) -> Result<Template, TemplateError> {
         let toks = lexer::lex(name, src)?;
-        let nodes = parse::Parser::new(name, src, toks, mode).parse()?;
+        let mut nodes = parse::Parser::new(name, src, toks, mode).parse()?;
+        if mode == Mode::Html {
+            html::annotate(&mut nodes).map_err(|m| TemplateError::parse(name, src, 0, m))?;
+        }
         Ok(Template {
             name: name.to_string(),
             src: src.to_string(),

@@ -26,6 +26,8 @@ pub struct Branch {
 pub struct Pipe {
     /// Byte offset of the action (for error positions).
     pub pos: usize,
+    /// How an action's output is escaped (html mode; set by `html::annotate`).
+    pub esc: super::html::Escaper,
     /// Variables declared (`:=`) or assigned (`=`).
     pub decl: Vec<String>,
     pub assign: bool,
@@ -343,6 +345,7 @@ impl<'a> Parser<'a> {
         }
         Ok(Pipe {
             pos,
+            esc: Default::default(),
             decl,
             assign,
             cmds,

@@ -302,3 +302,66 @@ mod fuzz {
         }
     }
 }
+
+fn html_with(src: &str, pairs: &[(&str, &str)]) -> String {
+    let fields = pairs
+        .iter()
+        .map(|(k, v)| (Arc::from(*k), Value::str(v)))
+        .collect();
+    let d = Value::Map(Arc::new(Map::new(fields, Elem::Any)));
+    Template::parse("d", src, Mode::Html)
+        .unwrap()
+        .render(&d)
+        .unwrap()
+}
+
+#[test]
+fn html_contexts() {
+    // URL attribute: the start is filtered and normalized, the query escaped.
+    assert_eq!(
+        html_with("<a href=\"{{ .u }}\">", &[("u", "http://x/?a=b c")]),
+        "<a href=\"http://x/?a=b%20c\">"
+    );
+    assert_eq!(
+        html_with("<a href=\"/s?q={{ .q }}\">", &[("q", "a b&c")]),
+        "<a href=\"/s?q=a%20b%26c\">"
+    );
+    assert_eq!(
+        html_with("<a href=\"/h/{{ .q }}\">", &[("q", "a b&c")]),
+        "<a href=\"/h/a%20b&amp;c\">"
+    );
+    assert_eq!(
+        html_with("<a href='{{ .u }}'>", &[("u", "javascript:alert(1)")]),
+        "<a href='#ZgotmplZ'>"
+    );
+    // Unquoted attribute values escape spaces too; quoted ones do not.
+    assert_eq!(
+        html_with("<p title={{ .t }}>", &[("t", "a b")]),
+        "<p title=a&#32;b>"
+    );
+    assert_eq!(
+        html_with("<p title=\"{{ .t }}\">", &[("t", "a \"b\"")]),
+        "<p title=\"a &#34;b&#34;\">"
+    );
+    // Comments are stripped, with the actions inside them.
+    assert_eq!(html_with("a<!-- {{ .t }} -->b", &[("t", "x")]), "ab");
+    // Script: JSON values, identifiers and numbers padded with spaces.
+    assert_eq!(
+        run_html("<script>var v = {{ .Fields.value }}; var n = {{ .Name }};</script>"),
+        "<script>var v =  81.5 ; var n = \"cpu\";</script>"
+    );
+    assert_eq!(
+        html_with("<b onclick=\"f({{ .t }})\">", &[("t", "x")]),
+        "<b onclick=\"f(&#34;x&#34;)\">"
+    );
+    // RCDATA and plain text.
+    assert_eq!(
+        html_with("<title>{{ .t }}</title><b>{{ .t }}</b>", &[("t", "<i>")]),
+        "<title>&lt;i&gt;</title><b>&lt;i&gt;</b>"
+    );
+    // Branches must end in the same context.
+    let e = Template::parse("d", "{{ if .x }}<a href=\"{{ end }}", Mode::Html)
+        .unwrap_err()
+        .message;
+    assert!(e.contains("branches end in different contexts"), "{e}");
+}
