@@ -184,7 +184,7 @@ impl Parser {
             }
             None => return None,
         };
-        Some(self.convert(parsed).map_err(|r| err(r)))
+        Some(self.convert(parsed).map_err(err))
     }
 
     fn convert(&mut self, parsed: lp::ParsedLine<'_>) -> Result<Point, &'static str> {

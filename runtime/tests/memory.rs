@@ -39,7 +39,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-const S: i64 = 1_000_000_000;
 
 fn task(barrier: bool) -> Task {
     let script = format!(
