@@ -2,7 +2,8 @@
 //! absent or null; `.tag(name, value)` fills a tag that is absent **or
 //! empty**. For batches the begin (group) tags are filled too and a defaulted
 //! tag becomes a group dimension. Stats `fields_defaulted`, `tags_defaulted`
-//! (one per value filled).
+//! (one per value filled; for a batch the begin message counts too, as in
+//! Kapacitor: each field default once more, and each tag filled there).
 
 use super::edit::set;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
@@ -122,8 +123,11 @@ impl NodeImpl for Default {
                     nf += self.fill_fields(&mut p.fields);
                     nt += self.fill_tags(&mut p.tags);
                 }
+                // Kapacitor runs its defaulting on the begin message too, with
+                // no fields: every field default counts once more per batch.
+                nf += self.fields.len() as i64;
                 if !self.tags.is_empty() {
-                    self.fill_tags(&mut bm.tags);
+                    nt += self.fill_tags(&mut bm.tags);
                     let mut names = bm.group.dims.tag_names.clone();
                     for (k, _) in &self.tags {
                         if !names.contains(k) {
