@@ -176,3 +176,83 @@ impl NodeImpl for GroupBy {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::nil_group;
+    use crate::message::{Barrier, FieldValue};
+    use crate::node::harness::{s, Harness};
+    use compiler::catalog::NodeKind;
+
+    fn batch(tmax: i64, hosts: &[&str]) -> Message {
+        Message::Batch(Arc::new(Batch {
+            name: "cpu".into(),
+            group: nil_group(),
+            tags: vec![],
+            by_name: false,
+            tmax,
+            points: hosts
+                .iter()
+                .enumerate()
+                .map(|(i, h)| BatchPoint {
+                    tags: vec![("host".into(), Str::from(*h))],
+                    fields: vec![("v".into(), FieldValue::Float(i as f64))],
+                    time: tmax - i as i64,
+                })
+                .collect(),
+        }))
+    }
+
+    #[test]
+    fn batches_of_one_time_accumulate_until_a_barrier() {
+        let mut h = Harness::new(true, NodeKind::GroupBy, vec![s("host")], vec![]);
+        h.send(0, batch(100, &["a", "b"]));
+        h.send(0, batch(100, &["a"]));
+        assert!(h.take().is_empty(), "held until the time changes");
+        h.send(
+            0,
+            Message::Barrier(Barrier {
+                group: nil_group(),
+                time: 100,
+            }),
+        );
+        let out = h.take();
+        let ids: Vec<String> = out
+            .iter()
+            .map(|m| match m {
+                Message::Batch(b) => {
+                    format!(
+                        "{}:{}:{:?}",
+                        b.group.id,
+                        b.points.len(),
+                        b.points.iter().map(|p| p.time).collect::<Vec<_>>()
+                    )
+                }
+                Message::Barrier(_) => "barrier".into(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(ids, ["host=a:2:[100, 100]", "host=b:1:[99]", "barrier"]);
+    }
+
+    #[test]
+    fn star_with_named_dimensions_is_rejected() {
+        let err = Harness::try_new(false, NodeKind::GroupBy, vec![Arg::Star, s("host")], vec![])
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.message,
+            "cannot group by both '*' and named dimensions."
+        );
+        let err = Harness::try_new(
+            false,
+            NodeKind::GroupBy,
+            vec![s("host")],
+            vec![("exclude", vec![s("x")])],
+        )
+        .err()
+        .unwrap();
+        assert_eq!(err.message, "exclude requires '*'");
+    }
+}

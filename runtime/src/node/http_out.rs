@@ -86,3 +86,38 @@ impl NodeImpl for HttpOut {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::group::group_of;
+    use crate::message::{Dimensions, Message};
+    use crate::node::harness::{f, s, Harness};
+    use crate::testing::point;
+    use compiler::catalog::NodeKind;
+    use std::sync::Arc;
+
+    #[test]
+    fn delete_group_removes_the_slot_and_keeps_the_order() {
+        let mut h = Harness::new(false, NodeKind::HttpOut, vec![s("x")], vec![]);
+        let dims = Arc::new(Dimensions {
+            by_name: false,
+            tag_names: vec!["host".into()],
+        });
+        let mut groups = Vec::new();
+        for (i, host) in ["a", "b", "c"].iter().enumerate() {
+            let mut p = point("m", &[("host", host)], &[("v", f(i as f64))], i as i64);
+            p.group = group_of("m", &p.tags, &dims);
+            groups.push(p.group.clone());
+            h.point(p);
+        }
+        h.send(0, Message::DeleteGroup(groups[1].clone()));
+        h.finish();
+        let line = &h.sink.lines[0];
+        assert!(line.contains("\"host\":\"a\"") && line.contains("\"host\":\"c\""));
+        assert!(!line.contains("\"host\":\"b\""));
+        assert!(line.find("\"a\"").unwrap() < line.find("\"c\"").unwrap());
+        assert_eq!(h.stats.working_cardinality, 2);
+        // Messages pass through: 3 points and the delete.
+        assert_eq!(h.take().len(), 4);
+    }
+}

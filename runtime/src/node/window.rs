@@ -295,3 +295,99 @@ impl NodeImpl for Window {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Barrier;
+    use crate::node::harness::{f, Harness};
+    use crate::testing::{point, secs};
+    use compiler::catalog::NodeKind;
+    use compiler::ir::Arg;
+
+    fn batches(h: &mut Harness) -> Vec<(i64, Vec<i64>)> {
+        h.take()
+            .into_iter()
+            .filter_map(|m| match m {
+                Message::Batch(b) => Some((
+                    b.tmax / secs(1),
+                    b.points.iter().map(|p| p.time / secs(1)).collect(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn window(props: Vec<(&str, Vec<Arg>)>) -> Harness {
+        Harness::new(false, NodeKind::Window, vec![], props)
+    }
+
+    #[test]
+    fn validation_messages() {
+        let err = Harness::try_new(false, NodeKind::Window, vec![], vec![])
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.message,
+            "window node must have either a non zero period or non zero period count"
+        );
+        let err = Harness::try_new(
+            false,
+            NodeKind::Window,
+            vec![],
+            vec![
+                ("periodCount", vec![Arg::Int(3)]),
+                ("everyCount", vec![Arg::Int(1)]),
+                ("align", vec![]),
+            ],
+        )
+        .err()
+        .unwrap();
+        assert!(err.message.contains("align"));
+    }
+
+    #[test]
+    fn barrier_drives_emission_and_delete_drops_state() {
+        let mut h = window(vec![
+            ("period", vec![Arg::Duration(secs(10))]),
+            ("every", vec![Arg::Duration(secs(10))]),
+        ]);
+        h.point(point("m", &[], &[("v", f(1.0))], secs(1)));
+        h.point(point("m", &[], &[("v", f(2.0))], secs(5)));
+        let g = crate::group::nil_group();
+        h.send(
+            0,
+            Message::Barrier(Barrier {
+                group: g.clone(),
+                time: secs(12),
+            }),
+        );
+        assert_eq!(batches(&mut h), [(11, vec![1, 5])]);
+        assert_eq!(h.stats.working_cardinality, 1);
+        h.send(0, Message::DeleteGroup(g));
+        let out = h.take();
+        assert!(matches!(out.as_slice(), [Message::DeleteGroup(_)]));
+        assert_eq!(h.stats.working_cardinality, 0);
+        // A fresh group state starts over from the next point.
+        h.point(point("m", &[], &[("v", f(3.0))], secs(30)));
+        h.point(point("m", &[], &[("v", f(4.0))], secs(40)));
+        assert_eq!(batches(&mut h), [(40, vec![30])]);
+    }
+
+    #[test]
+    fn fill_period_without_align_waits_a_full_period() {
+        let mut h = window(vec![
+            ("period", vec![Arg::Duration(secs(10))]),
+            ("every", vec![Arg::Duration(secs(2))]),
+            ("fillPeriod", vec![]),
+        ]);
+        for t in [0, 2, 4, 6, 8, 10, 12] {
+            h.point(point("m", &[], &[("v", f(1.0))], secs(t)));
+        }
+        // First emit at t0 + period = 10 with [0, 10); then E = 10 + 2.
+        assert_eq!(
+            batches(&mut h),
+            [(10, vec![0, 2, 4, 6, 8]), (12, vec![2, 4, 6, 8, 10])]
+        );
+    }
+}
