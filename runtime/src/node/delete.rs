@@ -1,12 +1,13 @@
 //! `delete()` (reference §4.2): `.field(name)` / `.tag(name)` (repeatable)
 //! remove fields and tags. On a stream, deleted tags also leave the
-//! dimensions (the group is recomputed); on a batch they leave the group tags,
-//! the dimensions and every point. Stats `fields_deleted`, `tags_deleted`.
+//! dimensions (the group is recomputed); on a batch they leave the group tags
+//! and every point (the batch's group is kept). Stats `fields_deleted`,
+//! `tags_deleted` (deletions of names actually present).
 
 use super::edit::{remove, string_args};
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::group::group_of;
-use crate::message::{Dimensions, Group, Message, Str};
+use crate::message::{Dimensions, Message, Str};
 use compiler::ir;
 use std::sync::Arc;
 
@@ -78,11 +79,13 @@ impl NodeImpl for Delete {
                 cx.emit(Message::Point(p));
             }
             Message::Batch(mut b) => {
-                let dims = self.dims(&b.group.dims);
+                // As Kapacitor: the begin (group) tags and every point lose
+                // the names (the begin's deletions count too); the batch's
+                // group and dimensions are left as they are.
                 let bm = Arc::make_mut(&mut b);
                 let (mut nf, mut nt) = (0, 0);
                 for t in &self.tags {
-                    remove(&mut bm.tags, t);
+                    nt += remove(&mut bm.tags, t) as i64;
                 }
                 for p in &mut bm.points {
                     for f in &self.fields {
@@ -91,12 +94,6 @@ impl NodeImpl for Delete {
                     for t in &self.tags {
                         nt += remove(&mut p.tags, t) as i64;
                     }
-                }
-                if !Arc::ptr_eq(&dims, &bm.group.dims) {
-                    bm.group = Group {
-                        id: group_of(&bm.name, &bm.tags, &dims).id,
-                        dims,
-                    };
                 }
                 cx.stats.add("fields_deleted", nf);
                 cx.stats.add("tags_deleted", nt);
