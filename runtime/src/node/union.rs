@@ -4,7 +4,7 @@
 //! the low mark (the oldest of each parent's buffered head, or its last seen
 //! time when its buffer is empty) is computed and everything at or before it
 //! is emitted, parent by parent. At the end of input the buffers drain.
-//! Barriers and deletes pass straight through.
+//! Barriers are buffered and merged like data; deletes pass straight through.
 
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{Message, Str};
@@ -100,7 +100,8 @@ impl NodeImpl for Union {
         cx: &mut NodeCx<'_>,
     ) -> Result<(), NodeError> {
         match msg {
-            Message::Point(_) | Message::Batch(_) => {
+            // Barriers are merged in time order with the data, as Kapacitor does.
+            Message::Point(_) | Message::Batch(_) | Message::Barrier(_) => {
                 if input >= self.sources.len() {
                     return Err(NodeError::new(format!(
                         "union: message from unknown parent {input}"
