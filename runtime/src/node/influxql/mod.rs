@@ -28,7 +28,6 @@ use compiler::catalog::NodeKind;
 use compiler::ir::{self, Arg};
 use producer::Produced;
 use selector::Selected;
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 use transform::{TransformKind, TransformState};
@@ -117,8 +116,6 @@ pub struct InfluxQl {
     as_: Str,
     use_point_times: bool,
     groups: HashMap<Str, GroupState>,
-    /// The field type of the first value accepted; fixes the reducer.
-    ty: Cell<Option<FieldType>>,
 }
 
 fn bad(node: &ir::Node, what: &str) -> BuildError {
@@ -229,7 +226,6 @@ impl InfluxQl {
             as_: Str::from(as_),
             use_point_times: node.flag("usePointTimes"),
             groups: HashMap::new(),
-            ty: Cell::new(None),
         })
     }
 }
@@ -309,13 +305,7 @@ impl InfluxQl {
             let col = match &mut col {
                 Some(c) => c,
                 None => {
-                    // The reducer's type is fixed by the first value the node
-                    // ever accepts (Kapacitor caches it per node).
-                    let ty = self
-                        .ty
-                        .get()
-                        .or_else(|| FieldType::of(v).filter(|t| self.method.supports(*t)));
-                    let Some(ty) = ty else {
+                    let Some(ty) = FieldType::of(v).filter(|t| self.method.supports(*t)) else {
                         cx.error(format!(
                             "cannot apply {} to {} field",
                             self.name,
@@ -323,7 +313,6 @@ impl InfluxQl {
                         ));
                         continue;
                     };
-                    self.ty.set(Some(ty));
                     col.insert(Column::new(ty))
                 }
             };
@@ -341,16 +330,10 @@ impl InfluxQl {
 
     fn reduce<R: Rows + ?Sized>(&self, rows: &R, cx: &mut NodeCx<'_>) -> Reduced {
         let Some(col) = self.gather(rows, cx) else {
-            if rows.len() > 0 {
-                // Points, but none usable (each one was reported).
-                return Reduced::Nothing;
-            }
-            // An empty batch: only count and sum report it, as 0 — a sum in
-            // the node's type, float if no value was ever seen.
-            return match (self.method, self.ty.get()) {
-                (Method::Count, _) => Reduced::Value(FieldValue::Int(0)),
-                (Method::Sum, Some(FieldType::Int)) => Reduced::Value(FieldValue::Int(0)),
-                (Method::Sum, _) => Reduced::Value(FieldValue::Float(0.0)),
+            // Nothing usable: only count and sum report an empty set (as 0).
+            return match self.method {
+                Method::Count => Reduced::Value(FieldValue::Int(0)),
+                Method::Sum => Reduced::Value(FieldValue::Float(0.0)),
                 _ => Reduced::Nothing,
             };
         };
@@ -467,25 +450,19 @@ impl InfluxQl {
     }
 
     /// A transform over one value; `None` when the point gives no output.
-    /// One value through a group's transform state. The node's type (fixed
-    /// by the first value it accepted) must match, except for elapsed, which
-    /// reads only times.
     fn transform_value(
-        node_ty: &Cell<Option<FieldType>>,
         state: &mut GroupState,
         kind: TransformKind,
         v: &FieldValue,
         time: i64,
     ) -> Result<Option<FieldValue>, (FieldType, FieldType)> {
         let ty = FieldType::of(v).unwrap_or(FieldType::Float);
-        let want = node_ty.get().unwrap_or(ty);
-        node_ty.set(Some(want));
-        if want != ty && !matches!(kind, TransformKind::Elapsed(_)) {
-            return Err((ty, want));
-        }
-        let (_, st) = state
+        let (want, st) = state
             .transform
-            .get_or_insert_with(|| (want, TransformState::new(kind)));
+            .get_or_insert_with(|| (ty, TransformState::new(kind)));
+        if *want != ty && !matches!(kind, TransformKind::Elapsed(_)) {
+            return Err((ty, *want));
+        }
         Ok(st.next(time, v))
     }
 
@@ -512,7 +489,7 @@ impl InfluxQl {
             return;
         }
         let state = self.groups.entry(p.group.id.clone()).or_default();
-        let result = Self::transform_value(&self.ty, state, kind, v, p.time);
+        let result = Self::transform_value(state, kind, v, p.time);
         cx.stats.working_cardinality = self.groups.len() as i64;
         match result {
             Ok(Some(out)) => cx.emit(Message::Point(Arc::new(Point {
@@ -546,7 +523,7 @@ impl InfluxQl {
             if !self.check_transform_type(v, cx) {
                 continue;
             }
-            match Self::transform_value(&self.ty, &mut state, kind, v, bp.time) {
+            match Self::transform_value(&mut state, kind, v, bp.time) {
                 Ok(Some(out)) => points.push(BatchPoint {
                     tags: b.tags.clone(),
                     fields: vec![(self.as_.clone(), out)],

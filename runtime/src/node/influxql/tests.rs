@@ -223,24 +223,3 @@ fn bad_arguments_fail_the_build() {
     assert!(Harness::try_new(true, NodeKind::Top, vec![Arg::Int(0), s("v")], vec![]).is_err());
     assert!(Harness::try_new(true, NodeKind::MovingAverage, vec![s("v")], vec![]).is_err());
 }
-
-#[test]
-fn the_reducer_type_is_fixed_by_the_first_value_the_node_accepts() {
-    let mut h = Harness::new(true, NodeKind::Sum, vec![s("v")], vec![]);
-    h.send(0, batch(vec![bp(&[], &[("v", i(2))], secs(1))], secs(10)));
-    h.send(
-        0,
-        batch(vec![bp(&[], &[("v", f(2.5))], secs(11))], secs(20)),
-    );
-    h.send(0, batch(vec![], secs(30)));
-    let out = h.take_points();
-    let sums: Vec<_> = out.iter().map(|p| p.fields[0].1.clone()).collect();
-    // The float point of the second batch is a type error, leaving nothing to
-    // sum (0, an int); the empty third batch also sums to the node's int 0.
-    assert_eq!(sums, vec![i(2), i(0), i(0)]);
-    assert_eq!(h.stats.errors, 1);
-    assert_eq!(
-        h.sink.diagnostics[0],
-        "sum1: field \"v\" has wrong type: got float64 exp int64"
-    );
-}
