@@ -362,7 +362,7 @@ impl AlertNode {
         } else {
             hp.time
         };
-        if !self.settings.should_emit(&mut gs.state, level, t) {
+        if !self.settings.should_emit_batch(&mut gs.state, level, t) {
             return Ok(());
         }
         let id = match self.render_id(&b.name, &gid, &b.tags) {
@@ -440,7 +440,10 @@ fn first_match(
             match p.lambda.eval_bool(scope, &mut p.state) {
                 Ok(true) => return Some(Level::from_index(l)),
                 Ok(false) => {}
-                Err(e) => cx.error(format!("error evaluating expression: {e}")),
+                Err(e) => cx.error(format!(
+                    "error evaluating expression for level {}: {e}",
+                    Level::from_index(l).as_str()
+                )),
             }
         }
         l -= 1;
@@ -449,24 +452,44 @@ fn first_match(
 }
 
 impl Settings {
-    /// Applies the emission rules after `level` was determined for an
+    /// Applies the stream emission rules after `level` was determined for an
     /// evaluation at `t`; returns whether an event must be built.
     fn should_emit(&self, st: &mut AlertState, level: Level, t: i64) -> bool {
-        st.add_event(level, t, self.max_interval);
-        if let Some((low, high)) = self.flapping {
-            st.update_flapping(low, high);
-            if st.flapping {
-                return false;
-            }
-        }
-        if self.state_changes_only && !st.changed && !st.expired {
+        self.add(st, level, t);
+        if (self.flapping.is_some() && st.flapping) || self.suppressed_repeat(st) {
             return false;
         }
+        // Not OK, or OK and changed (a recovery).
         if level == Level::Ok && !st.changed {
             return false;
         }
         st.triggered(t);
         !(level == Level::Ok && self.no_recoveries)
+    }
+
+    /// The batch rules differ from the stream ones in one way: a recovery
+    /// (OK and changed) is sent even while the alert is flapping.
+    fn should_emit_batch(&self, st: &mut AlertState, level: Level, t: i64) -> bool {
+        self.add(st, level, t);
+        let recovery = st.changed && level == Level::Ok;
+        let alerting = level != Level::Ok
+            && !((self.flapping.is_some() && st.flapping) || self.suppressed_repeat(st));
+        if !(recovery || alerting) {
+            return false;
+        }
+        st.triggered(t);
+        !(level == Level::Ok && self.no_recoveries)
+    }
+
+    fn add(&self, st: &mut AlertState, level: Level, t: i64) {
+        st.add_event(level, t, self.max_interval);
+        if let Some((low, high)) = self.flapping {
+            st.update_flapping(low, high);
+        }
+    }
+
+    fn suppressed_repeat(&self, st: &AlertState) -> bool {
+        self.state_changes_only && !st.changed && !st.expired
     }
 }
 

@@ -602,3 +602,33 @@ fn unimplemented_handler_kinds_only_fail_when_handlers_run() {
         err.message
     );
 }
+
+#[test]
+fn batch_recovery_is_sent_while_flapping() {
+    // Same p values as flapping_alert_sends_nothing_while_flapping: t3 enters
+    // flapping; at t4 the level returns to OK: a batch alert still sends that
+    // recovery (a stream alert would not).
+    let script = "batch|query('SELECT value FROM db.rp.cpu').period(1m).every(1m)|alert()
+        .crit(lambda: \"value\" > 80).history(4).flapping(0.2, 0.6)";
+    let mut r = Run::new(script);
+    for (t, v) in [(1, 90.0), (2, 10.0), (3, 90.0), (4, 10.0)] {
+        r.send(batch(vec![bp(v, t)], t));
+    }
+    let got: Vec<(String, String)> = r
+        .events()
+        .iter()
+        .map(|e| {
+            let v: serde_json::Value = serde_json::from_str(e).unwrap();
+            (
+                v["level"].as_str().unwrap().into(),
+                v["time"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want = [
+        ("CRITICAL", "1970-01-01T00:00:01Z"),
+        ("OK", "1970-01-01T00:00:02Z"),
+        ("OK", "1970-01-01T00:00:04Z"),
+    ];
+    assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())));
+}
