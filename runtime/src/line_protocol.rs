@@ -177,6 +177,8 @@ impl Parser {
                 // nom error; InfluxDB says "missing fields".
                 let r = if !trimmed.trim_end().contains(' ') {
                     "missing fields"
+                } else if matches!(e, lp::Error::FieldSetMissing | lp::Error::GenericParsingError { .. }) {
+                    field_value_reason(trimmed)
                 } else {
                     reason(&e)
                 };
@@ -263,6 +265,22 @@ fn dedup_keep_last<V>(v: &mut Vec<(Str, V)>) {
         }
     }
     *v = out;
+}
+
+/// The crate reports an unparsable field value as a missing field set;
+/// InfluxDB names the value's kind from its first character.
+fn field_value_reason(line: &str) -> &'static str {
+    let value = line
+        .split_once(' ')
+        .and_then(|(_, fields)| fields.split_once('='))
+        .map(|(_, v)| v)
+        .unwrap_or("");
+    match value.chars().next() {
+        Some(c) if c.is_ascii_digit() || c == '-' || c == '.' || c == '+' => "invalid number",
+        Some(c) if c.is_ascii_alphabetic() => "invalid boolean",
+        Some(_) => "invalid field format",
+        None => "missing fields",
+    }
 }
 
 /// InfluxDB 1.x's wording for a parse failure.

@@ -296,7 +296,7 @@ mod tests {
         assert_eq!((s.delivered, s.bad_lines), (2, 1));
         assert_eq!(
             sink.diagnostics,
-            ["input: line 2: unable to parse 'cpu v=oops 2': invalid field format"]
+            ["input: line 2: unable to parse 'cpu v=oops 2': invalid boolean"]
         );
         assert_eq!(
             sink.lines,

@@ -121,12 +121,12 @@ pub fn diff(expected: &str, actual: &str) -> String {
             out.push_str(&format!(" {}\n", e[i]));
             i += 1;
             j += 1;
-        } else if j < a.len() && (i == e.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push_str(&format!("+{}\n", a[j]));
-            j += 1;
-        } else {
+        } else if i < e.len() && (j == a.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             out.push_str(&format!("-{}\n", e[i]));
             i += 1;
+        } else {
+            out.push_str(&format!("+{}\n", a[j]));
+            j += 1;
         }
     }
     out
