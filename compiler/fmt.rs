@@ -22,7 +22,7 @@
 
 use crate::ast::{ChainOp, Comment, Expr, ExprKind, Program, Statement, StringStyle};
 use crate::diagnostic::Diagnostic;
-use crate::ir::UnaryOp;
+use crate::ir::{BinaryOp, UnaryOp};
 use crate::parser::parse;
 
 const INDENT: &str = "    ";
@@ -235,8 +235,20 @@ fn write_operand(out: &mut String, e: &Expr, parens: bool) {
 }
 
 fn write_expr(out: &mut String, e: &Expr) {
+    write_expr_guarded(out, e, false);
+}
+
+/// Writes an expression; with `guard_end`, a regex or star that would end the
+/// text is parenthesized (the caller is about to write an operator that the
+/// lexer cannot read in the operand state a regex or star leaves, §1.1).
+fn write_expr_guarded(out: &mut String, e: &Expr, guard_end: bool) {
     match &e.kind {
-        ExprKind::Paren(inner) => write_expr(out, inner),
+        ExprKind::Paren(inner) => write_expr_guarded(out, inner, guard_end),
+        ExprKind::Regex(_) | ExprKind::Star if guard_end => {
+            out.push('(');
+            write_expr(out, e);
+            out.push(')');
+        }
         ExprKind::Ident(s) => out.push_str(s),
         ExprKind::Int(v) => out.push_str(&v.to_string()),
         ExprKind::Float(v) => out.push_str(&format_float(*v)),
@@ -254,7 +266,7 @@ fn write_expr(out: &mut String, e: &Expr) {
         ExprKind::Reference(r) => push_quoted(out, r, '"'),
         ExprKind::Lambda(body) => {
             out.push_str("lambda: ");
-            write_expr(out, body);
+            write_guarded_start(out, body);
         }
         ExprKind::List(items) => {
             out.push('[');
@@ -271,18 +283,37 @@ fn write_expr(out: &mut String, e: &Expr) {
                 UnaryOp::Neg => '-',
                 UnaryOp::Not => '!',
             });
-            write_operand(out, operand, strength(operand) != u8::MAX);
+            if strength(operand) != u8::MAX {
+                write_operand(out, operand, true);
+            } else {
+                write_expr_guarded(out, operand, guard_end);
+            }
         }
         ExprKind::Binary {
             op, left, right, ..
         } => {
             let p = op.precedence();
-            write_operand(out, left, strength(left) < p);
+            let word = matches!(op, BinaryOp::And | BinaryOp::Or);
+            // After a regex or the star the lexer is back in operand state,
+            // where `==`, `<`, `+`... are errors (only `-` and the words read
+            // the same): such a trailing operand needs parentheses.
+            let guard_left = !word && *op != BinaryOp::Sub;
+            if strength(left) < p {
+                write_operand(out, left, true);
+            } else {
+                write_expr_guarded(out, left, guard_left);
+            }
             out.push(' ');
             out.push_str(op.symbol());
             out.push(' ');
             // Left-associative: an equal-precedence right operand needs parentheses.
-            write_operand(out, right, strength(right) <= p);
+            if strength(right) <= p {
+                write_operand(out, right, true);
+            } else if word {
+                write_guarded_start(out, right);
+            } else {
+                write_expr_guarded(out, right, guard_end);
+            }
         }
         ExprKind::Call { name, args } => {
             out.push_str(&name.node);
@@ -297,6 +328,22 @@ fn write_expr(out: &mut String, e: &Expr) {
             write_expr(out, target);
             push_link(out, *op, &name.node, args.as_deref());
         }
+    }
+}
+
+/// Writes an operand that follows `lambda:`, `AND` or `OR`. After those
+/// words the lexer is in operator state (§1.1), where `/` divides and `*`
+/// multiplies, so an operand starting with a regex or the star is wrapped in
+/// parentheses to keep it an operand.
+fn write_guarded_start(out: &mut String, e: &Expr) {
+    let mut text = String::new();
+    write_expr(&mut text, e);
+    if text.starts_with('/') || text.starts_with('*') {
+        out.push('(');
+        out.push_str(&text);
+        out.push(')');
+    } else {
+        out.push_str(&text);
     }
 }
 
@@ -324,6 +371,77 @@ fn push_quoted(out: &mut String, value: &str, quote: char) {
     out.push(quote);
 }
 
+/// The AST without spans, parentheses or comments: what formatting must
+/// preserve (`normalize_program(parse(format(x))) == normalize_program(parse(x))`).
+pub fn normalize_program(p: &Program) -> Vec<Statement> {
+    p.statements.iter().map(normalize_statement).collect()
+}
+
+fn normalize_statement(s: &Statement) -> Statement {
+    use crate::span::{Span, Spanned};
+    let id = |i: &Spanned<String>| Spanned::new(i.node.clone(), Span::default());
+    match s {
+        Statement::Var { name, value, .. } => Statement::Var {
+            name: id(name),
+            value: normalize(value),
+            span: Span::default(),
+        },
+        Statement::TypedVar { name, ty, .. } => Statement::TypedVar {
+            name: id(name),
+            ty: id(ty),
+            span: Span::default(),
+        },
+        Statement::Dbrp { db, rp, .. } => Statement::Dbrp {
+            db: id(db),
+            rp: id(rp),
+            span: Span::default(),
+        },
+        Statement::Expr(e) => Statement::Expr(normalize(e)),
+    }
+}
+
+pub fn normalize(e: &Expr) -> Expr {
+    use crate::span::{Span, Spanned};
+    let e = unparen(e);
+    let n = |x: &Expr| Box::new(normalize(x));
+    let kind = match &e.kind {
+        ExprKind::Lambda(b) => ExprKind::Lambda(n(b)),
+        ExprKind::List(items) => ExprKind::List(items.iter().map(normalize).collect()),
+        ExprKind::Unary { op, operand } => ExprKind::Unary {
+            op: *op,
+            operand: n(operand),
+        },
+        ExprKind::Binary {
+            op, left, right, ..
+        } => ExprKind::Binary {
+            op: *op,
+            op_span: Span::default(),
+            left: n(left),
+            right: n(right),
+        },
+        ExprKind::Call { name, args } => ExprKind::Call {
+            name: Spanned::new(name.node.clone(), Span::default()),
+            args: args.iter().map(normalize).collect(),
+        },
+        ExprKind::Chain {
+            target,
+            op,
+            name,
+            args,
+        } => ExprKind::Chain {
+            target: n(target),
+            op: *op,
+            name: Spanned::new(name.node.clone(), Span::default()),
+            args: args.as_ref().map(|a| a.iter().map(normalize).collect()),
+        },
+        other => other.clone(),
+    };
+    Expr {
+        kind,
+        span: Span::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,76 +463,6 @@ mod tests {
             "meaning changed:\n{once}"
         );
         once
-    }
-
-    /// The AST without spans, parentheses or comments.
-    pub(crate) fn normalize_program(p: &Program) -> Vec<Statement> {
-        p.statements.iter().map(normalize_statement).collect()
-    }
-
-    fn normalize_statement(s: &Statement) -> Statement {
-        use crate::span::{Span, Spanned};
-        let id = |i: &Spanned<String>| Spanned::new(i.node.clone(), Span::default());
-        match s {
-            Statement::Var { name, value, .. } => Statement::Var {
-                name: id(name),
-                value: normalize(value),
-                span: Span::default(),
-            },
-            Statement::TypedVar { name, ty, .. } => Statement::TypedVar {
-                name: id(name),
-                ty: id(ty),
-                span: Span::default(),
-            },
-            Statement::Dbrp { db, rp, .. } => Statement::Dbrp {
-                db: id(db),
-                rp: id(rp),
-                span: Span::default(),
-            },
-            Statement::Expr(e) => Statement::Expr(normalize(e)),
-        }
-    }
-
-    pub(crate) fn normalize(e: &Expr) -> Expr {
-        use crate::span::{Span, Spanned};
-        let e = unparen(e);
-        let n = |x: &Expr| Box::new(normalize(x));
-        let kind = match &e.kind {
-            ExprKind::Lambda(b) => ExprKind::Lambda(n(b)),
-            ExprKind::List(items) => ExprKind::List(items.iter().map(normalize).collect()),
-            ExprKind::Unary { op, operand } => ExprKind::Unary {
-                op: *op,
-                operand: n(operand),
-            },
-            ExprKind::Binary {
-                op, left, right, ..
-            } => ExprKind::Binary {
-                op: *op,
-                op_span: Span::default(),
-                left: n(left),
-                right: n(right),
-            },
-            ExprKind::Call { name, args } => ExprKind::Call {
-                name: Spanned::new(name.node.clone(), Span::default()),
-                args: args.iter().map(normalize).collect(),
-            },
-            ExprKind::Chain {
-                target,
-                op,
-                name,
-                args,
-            } => ExprKind::Chain {
-                target: n(target),
-                op: *op,
-                name: Spanned::new(name.node.clone(), Span::default()),
-                args: args.as_ref().map(|a| a.iter().map(normalize).collect()),
-            },
-            other => other.clone(),
-        };
-        Expr {
-            kind,
-            span: Span::default(),
-        }
     }
 
     const GETTING_STARTED: [&str; 5] = [
@@ -538,6 +586,14 @@ mod tests {
         assert_eq!(lam("!(\"a\" OR \"b\")"), "!(\"a\" OR \"b\")");
         assert_eq!(lam("a OR (b AND c)"), "a OR b AND c");
         assert_eq!(lam("(a OR b) AND c"), "(a OR b) AND c");
+        // After `lambda:`, `AND` and `OR` a `/` would divide: keep the regex an operand.
+        assert_eq!(lam("(/r/) == x"), "(/r/) == x");
+        assert_eq!(lam("(-/r/) == x"), "-(/r/) == x");
+        assert_eq!(lam("(/r/) - x"), "(/r/ - x)");
+        assert_eq!(lam("x + (/r/) * 2"), "x + (/r/) * 2");
+        assert_eq!(lam("(/r/) AND x"), "(/r/ AND x)");
+        assert_eq!(lam("x OR (/r/)"), "x OR (/r/)");
+        assert_eq!(lam("x == (/r/)"), "x == /r/");
     }
 
     #[test]

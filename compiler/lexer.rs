@@ -15,7 +15,7 @@ use crate::span::Span;
 use logos::Logos;
 
 /// A token as the grammar sees it. Literals carry their decoded value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Token<'a> {
     Ident(&'a str),
     Var,
@@ -29,11 +29,11 @@ pub enum Token<'a> {
     Int(i64),
     Float(f64),
     Duration(DurationLit<'a>),
-    Str(StrLit),
-    /// `"name"`, escapes removed.
-    Reference(String),
-    /// `/pattern/`, `\/` unescaped.
-    Regex(String),
+    Str(StrLit<'a>),
+    /// `"name"`: the raw body between the quotes (see `unescape`).
+    Reference(&'a str),
+    /// `/pattern/`: the raw body between the slashes (see `unescape`).
+    Regex(&'a str),
     /// `*` in operand position: the star literal.
     Star,
     LParen,
@@ -70,15 +70,42 @@ pub struct DurationLit<'a> {
     pub text: &'a str,
 }
 
-/// A string literal's decoded value and quoting style.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StrLit {
-    pub value: String,
+/// A string literal: its raw body (between the quotes) and quoting style.
+/// Tokens borrow the source; values are decoded once, into the AST.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StrLit<'a> {
+    pub raw: &'a str,
     pub style: StringStyle,
 }
 
+impl StrLit<'_> {
+    /// The decoded value: `\'` becomes `'` in single-quoted strings; triple-
+    /// quoted strings have no escapes.
+    pub fn value(&self) -> String {
+        match self.style {
+            StringStyle::Single => unescape(self.raw, '\''),
+            StringStyle::Triple => self.raw.to_string(),
+        }
+    }
+}
+
+/// Decodes the body of a string (`'`), reference (`"`) or regex (`/`): the
+/// only escape is a backslash before the closing character, which is dropped;
+/// any other backslash stays.
+pub fn unescape(raw: &str, quote: char) -> String {
+    if !raw.contains('\\') {
+        return raw.to_string();
+    }
+    let mut pattern = [0u8; 8];
+    let escaped = format!("\\{}", quote.encode_utf8(&mut pattern));
+    raw.replace(&escaped, quote.encode_utf8(&mut pattern))
+}
+
 impl Token<'_> {
-    /// Whether the lexer is in operator state after this token (§1.1).
+    /// Whether the lexer is in operator state after this token (§1.1). As in
+    /// Kapacitor, that is after every identifier-like word (keywords
+    /// included, even `AND`, `OR` and `lambda:`), number, duration, string,
+    /// reference and `)`; but not after `]`, a regex or the star.
     fn ends_operand(&self) -> bool {
         matches!(
             self,
@@ -87,15 +114,15 @@ impl Token<'_> {
                 | Token::Dbrp
                 | Token::True
                 | Token::False
+                | Token::And
+                | Token::Or
+                | Token::Lambda
                 | Token::Int(_)
                 | Token::Float(_)
                 | Token::Duration(_)
                 | Token::Str(_)
                 | Token::Reference(_)
-                | Token::Regex(_)
-                | Token::Star
                 | Token::RParen
-                | Token::RBracket
         )
     }
 
@@ -174,6 +201,12 @@ pub enum LexErrorKind {
     OperatorInOperandPosition(&'static str),
     /// `lambda :`
     LambdaSpace,
+    /// `1h30m`: a duration directly followed by another; carries the first
+    /// literal's text and the total, for the hint.
+    MultiUnitDuration {
+        first: String,
+        total_nanos: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -277,8 +310,29 @@ impl LexError {
             )
             .with_primary(span, "remove the space before this `:`")
             .with_note("hint: write `lambda: expression`"),
+            K::MultiUnitDuration { first, total_nanos } => Diagnostic::error(
+                Code::MultiUnitDuration,
+                format!("`{first}{text}` is two durations: a duration literal has a single unit"),
+            )
+            .with_primary(span, "a second duration cannot follow the first")
+            .with_note(format!(
+                "hint: write the total in one unit, e.g. `{}`",
+                suggest_single_unit(*total_nanos)
+            )),
         }
     }
+}
+
+/// The largest unit that expresses `nanos` exactly, e.g. `90m`.
+fn suggest_single_unit(nanos: i64) -> String {
+    const UNITS: [&str; 7] = ["w", "d", "h", "m", "s", "ms", "u"];
+    for unit in UNITS {
+        let per = unit_nanos(unit).unwrap_or(1);
+        if nanos % per == 0 {
+            return format!("{}{unit}", nanos / per);
+        }
+    }
+    format!("{}u", nanos / 1_000)
 }
 
 /// The lexer state of §1.1, kept in logos' `extras`.
@@ -303,9 +357,9 @@ type L<'a> = logos::Lexer<'a, Raw<'a>>;
 
 /// What the `/` character turned out to be.
 #[derive(Debug, Clone, PartialEq)]
-enum Slash {
+enum Slash<'a> {
     Div,
-    Regex(String),
+    Regex(&'a str),
     Comment,
 }
 
@@ -345,11 +399,11 @@ enum Raw<'a> {
     #[regex(r"([0-9]+\.[0-9]*|\.[0-9]+)(u|µ|ms|s|m|h|d|w)", fail_fractional)]
     FractionalDuration,
     #[token("'", string)]
-    Str(StrLit),
+    Str(StrLit<'a>),
     #[token("\"", reference)]
-    Reference(String),
+    Reference(&'a str),
     #[token("/", slash)]
-    Slash(Slash),
+    Slash(Slash<'a>),
     #[token("*", |lex| lex.extras.operand)]
     Star(bool),
     #[token("(")]
@@ -500,16 +554,15 @@ fn duration(lex: &mut L<'_>) -> Result<i64, LexErrorKind> {
     count.checked_mul(per).ok_or(LexErrorKind::DurationOverflow)
 }
 
-fn string(lex: &mut L<'_>) -> Result<StrLit, LexErrorKind> {
+fn string<'a>(lex: &mut L<'a>) -> Result<StrLit<'a>, LexErrorKind> {
     let rest = lex.remainder();
     if let Some(body) = rest.strip_prefix("''") {
         // `'''`: a raw string up to the next `'''`, with no escapes at all.
         return match body.find("'''") {
             Some(end) => {
-                let value = body[..end].to_string();
                 lex.bump(2 + end + 3);
                 Ok(StrLit {
-                    value,
+                    raw: &body[..end],
                     style: StringStyle::Triple,
                 })
             }
@@ -519,11 +572,11 @@ fn string(lex: &mut L<'_>) -> Result<StrLit, LexErrorKind> {
             }
         };
     }
-    match scan_escaped(rest, b'\'') {
-        Some((value, len)) => {
-            lex.bump(len);
+    match find_close(rest, b'\'') {
+        Some(end) => {
+            lex.bump(end + 1);
             Ok(StrLit {
-                value,
+                raw: &rest[..end],
                 style: StringStyle::Single,
             })
         }
@@ -534,12 +587,12 @@ fn string(lex: &mut L<'_>) -> Result<StrLit, LexErrorKind> {
     }
 }
 
-fn reference(lex: &mut L<'_>) -> Result<String, LexErrorKind> {
+fn reference<'a>(lex: &mut L<'a>) -> Result<&'a str, LexErrorKind> {
     let rest = lex.remainder();
-    match scan_escaped(rest, b'"') {
-        Some((value, len)) => {
-            lex.bump(len);
-            Ok(value)
+    match find_close(rest, b'"') {
+        Some(end) => {
+            lex.bump(end + 1);
+            Ok(&rest[..end])
         }
         None => {
             lex.bump(rest.len());
@@ -548,31 +601,22 @@ fn reference(lex: &mut L<'_>) -> Result<String, LexErrorKind> {
     }
 }
 
-/// Scans a body closed by `quote`, where the only escape is a backslash before
-/// `quote` (the backslash is dropped); any other backslash stays literal.
-/// Returns the decoded body and the length consumed including the closing quote.
-pub(crate) fn scan_escaped(rest: &str, quote: u8) -> Option<(String, usize)> {
+/// The index of the closing `quote` in `rest`, skipping `\quote` escapes (any
+/// other backslash is an ordinary character).
+pub(crate) fn find_close(rest: &str, quote: u8) -> Option<usize> {
     let bytes = rest.as_bytes();
-    let mut value = String::new();
-    let mut chunk_start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'\\' && bytes.get(i + 1) == Some(&quote) {
-            value.push_str(&rest[chunk_start..i]);
-            chunk_start = i + 1;
-            i += 2;
-        } else if b == quote {
-            value.push_str(&rest[chunk_start..i]);
-            return Some((value, i + 1));
-        } else {
-            i += 1;
+        match bytes[i] {
+            b'\\' if bytes.get(i + 1) == Some(&quote) => i += 2,
+            b if b == quote => return Some(i),
+            _ => i += 1,
         }
     }
     None
 }
 
-fn slash(lex: &mut L<'_>) -> Result<Slash, LexErrorKind> {
+fn slash<'a>(lex: &mut L<'a>) -> Result<Slash<'a>, LexErrorKind> {
     let rest = lex.remainder();
     let after_match = lex.extras.after_match;
     if rest.starts_with('/') && !after_match {
@@ -583,10 +627,10 @@ fn slash(lex: &mut L<'_>) -> Result<Slash, LexErrorKind> {
     if !lex.extras.operand {
         return Ok(Slash::Div);
     }
-    match scan_escaped(rest, b'/') {
-        Some((value, len)) => {
-            lex.bump(len);
-            Ok(Slash::Regex(value))
+    match find_close(rest, b'/') {
+        Some(end) => {
+            lex.bump(end + 1);
+            Ok(Slash::Regex(&rest[..end]))
         }
         None => {
             lex.bump(rest.len());
@@ -613,6 +657,8 @@ pub struct Lexer<'a> {
     source: &'a str,
     pub comments: Vec<Comment>,
     prev_ident_lambda_end: Option<usize>,
+    /// The last duration token (end, text, nanos), to catch `1h30m`.
+    prev_duration: Option<(usize, &'a str, i64)>,
 }
 
 impl<'a> Lexer<'a> {
@@ -622,6 +668,7 @@ impl<'a> Lexer<'a> {
             source,
             comments: Vec::new(),
             prev_ident_lambda_end: None,
+            prev_duration: None,
         }
     }
 
@@ -668,6 +715,20 @@ impl<'a> Iterator for Lexer<'a> {
                     continue;
                 }
             };
+            if let Token::Duration(d) = &tok {
+                if let Some((end, first, nanos)) = self.prev_duration.take() {
+                    if end == range.start {
+                        let kind = LexErrorKind::MultiUnitDuration {
+                            first: first.to_string(),
+                            total_nanos: nanos.saturating_add(d.nanos),
+                        };
+                        return Some(Err(LexError { kind, span }));
+                    }
+                }
+                self.prev_duration = Some((range.end, d.text, d.nanos));
+            } else {
+                self.prev_duration = None;
+            }
             self.prev_ident_lambda_end = matches!(tok, Token::Ident("lambda")).then_some(range.end);
             self.set_state(&tok);
             return Some(Ok((range.start, tok, range.end)));
@@ -742,14 +803,37 @@ pub fn lex(source: &str) -> Lexed<'_> {
 mod tests {
     use super::*;
 
-    fn toks(src: &str) -> Vec<Token<'_>> {
+    /// A token with its literal decoded, for comparisons.
+    #[derive(Debug, PartialEq)]
+    enum T<'a> {
+        Tok(Token<'a>),
+        Str(String, StringStyle),
+        Reference(String),
+        Regex(String),
+    }
+
+    impl<'a> PartialEq<Token<'a>> for T<'a> {
+        fn eq(&self, other: &Token<'a>) -> bool {
+            matches!(self, T::Tok(t) if t == other)
+        }
+    }
+
+    fn toks(src: &str) -> Vec<T<'_>> {
         let l = lex(src);
         assert!(
             l.errors.is_empty(),
             "unexpected errors in {src:?}: {:?}",
             l.errors
         );
-        l.tokens.into_iter().map(|(_, t, _)| t).collect()
+        l.tokens
+            .into_iter()
+            .map(|(_, t, _)| match t {
+                Token::Str(s) => T::Str(s.value(), s.style),
+                Token::Reference(r) => T::Reference(unescape(r, '"')),
+                Token::Regex(r) => T::Regex(unescape(r, '/')),
+                t => T::Tok(t),
+            })
+            .collect()
     }
 
     fn err(src: &str) -> LexErrorKind {
@@ -761,11 +845,8 @@ mod tests {
             .clone()
     }
 
-    fn s(v: &str) -> Token<'static> {
-        Token::Str(StrLit {
-            value: v.to_string(),
-            style: StringStyle::Single,
-        })
+    fn s(v: &str) -> T<'static> {
+        T::Str(v.to_string(), StringStyle::Single)
     }
 
     #[test]
@@ -835,7 +916,14 @@ mod tests {
             vec![d(300_000_000_000, "5m"), Token::Ident("in")]
         );
         assert_eq!(
-            toks("1h30m"),
+            err("1h30m"),
+            LexErrorKind::MultiUnitDuration {
+                first: "1h".into(),
+                total_nanos: 5_400_000_000_000
+            }
+        );
+        assert_eq!(
+            toks("1h 30m"),
             vec![d(3_600_000_000_000, "1h"), d(1_800_000_000_000, "30m")]
         );
         assert_eq!(err("5ns"), LexErrorKind::NanosecondDuration);
@@ -851,10 +939,7 @@ mod tests {
         assert_eq!(toks("'multi\nline'"), vec![s("multi\nline")]);
         assert_eq!(
             toks("'''it's ''raw'' \\'''"),
-            vec![Token::Str(StrLit {
-                value: "it's ''raw'' \\".into(),
-                style: StringStyle::Triple
-            })]
+            vec![T::Str("it's ''raw'' \\".into(), StringStyle::Triple)]
         );
         assert_eq!(err("'abc"), LexErrorKind::UnterminatedString);
         assert_eq!(err("'''abc''"), LexErrorKind::UnterminatedRawString);
@@ -862,7 +947,7 @@ mod tests {
 
     #[test]
     fn references() {
-        assert_eq!(toks(r#""a\"b""#), vec![Token::Reference("a\"b".into())]);
+        assert_eq!(toks(r#""a\"b""#), vec![T::Reference("a\"b".into())]);
         assert_eq!(err("\"abc"), LexErrorKind::UnterminatedReference);
     }
 
@@ -871,18 +956,26 @@ mod tests {
         assert_eq!(
             toks(r#""a" =~ /x\/y\d/"#),
             vec![
-                Token::Reference("a".into()),
-                Token::RegexMatch,
-                Token::Regex(r"x/y\d".into())
+                T::Reference("a".into()),
+                T::Tok(Token::RegexMatch),
+                T::Regex(r"x/y\d".into())
             ]
         );
         assert_eq!(
             toks(r#""a" / 2"#),
-            vec![Token::Reference("a".into()), Token::Div, Token::Int(2)]
+            vec![
+                T::Reference("a".into()),
+                T::Tok(Token::Div),
+                T::Tok(Token::Int(2))
+            ]
         );
         assert_eq!(
             toks("(/x/)"),
-            vec![Token::LParen, Token::Regex("x".into()), Token::RParen]
+            vec![
+                T::Tok(Token::LParen),
+                T::Regex("x".into()),
+                T::Tok(Token::RParen)
+            ]
         );
         assert_eq!(
             toks("f(*) 2 * 3"),
@@ -897,6 +990,19 @@ mod tests {
             ]
         );
         assert_eq!(err("/abc"), LexErrorKind::UnterminatedRegex);
+        // Keywords leave operator state: `/` after `AND` divides; after `]`
+        // and a regex we are back in operand state.
+        assert_eq!(
+            toks("AND / ]/x/ /y/"),
+            vec![
+                T::Tok(Token::And),
+                T::Tok(Token::Div),
+                T::Tok(Token::RBracket),
+                T::Regex("x".into()),
+                T::Regex("y".into())
+            ]
+        );
+        assert_eq!(toks("lambda: *"), vec![Token::Lambda, Token::Mul]);
     }
 
     #[test]

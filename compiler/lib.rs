@@ -9,6 +9,8 @@ pub mod catalog;
 pub mod check;
 pub mod diagnostic;
 pub mod fmt;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ir;
 pub mod lexer;
 pub mod parser;

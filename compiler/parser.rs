@@ -33,7 +33,7 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
     let mut program = None;
     let mut syntax_errors = 0;
     loop {
-        let input = tokens[start..].iter().cloned().map(Ok::<_, LexError>);
+        let input = tokens[start..].iter().copied().map(Ok::<_, LexError>);
         match parser.parse(input) {
             Ok(statements) => {
                 if start == 0 {
@@ -81,7 +81,7 @@ pub fn parse_expression(source: &str) -> (Option<Expr>, Vec<Diagnostic>) {
         .iter()
         .map(|e| e.to_diagnostic(source))
         .collect();
-    let input = lexed.tokens.iter().cloned().map(Ok::<_, LexError>);
+    let input = lexed.tokens.iter().copied().map(Ok::<_, LexError>);
     let expr = match LambdaBodyParser::new().parse(input) {
         Ok(e) => Some(e),
         Err(err) => {
@@ -262,24 +262,6 @@ fn unexpected(
         }
     };
 
-    // `1h30m`: two durations in a row, written as one.
-    if let (Some((_, Token::Duration(a), pe)), Some((fl, Token::Duration(b), _))) = (prev, found) {
-        if pe == fl {
-            return Diagnostic::error(
-                Code::MultiUnitDuration,
-                format!(
-                    "`{}{}` is two durations: a duration literal has a single unit",
-                    a.text, b.text
-                ),
-            )
-            .with_primary(span, "a second duration cannot follow the first")
-            .with_note(format!(
-                "hint: write the total in one unit, e.g. `{}`",
-                suggest_single_unit(a.nanos.saturating_add(b.nanos))
-            ));
-        }
-    }
-
     // `|from` with no parentheses.
     if expects("(") && !expects(")") {
         if let (Some(op), Some((_, Token::Ident(name), _))) =
@@ -301,8 +283,26 @@ fn unexpected(
         }
     }
 
+    // `var x T = v`: a typed declaration with a value.
+    if let (Some(Token::Assign), Some(i)) = (found.map(|t| &t.1), at.checked_sub(3)) {
+        if let [(vl, Token::Var, _), (_, Token::Ident(name), _), (_, Token::Ident(ty), tr)] =
+            &tokens[i..at]
+        {
+            return Diagnostic::error(
+                Code::UnexpectedToken,
+                format!("a typed declaration `var {name} {ty}` takes no value"),
+            )
+            .with_primary(span, "unexpected `=`")
+            .with_secondary(Span::new(*vl, *tr), "declares a template variable with no default")
+            .with_note(format!(
+                "hint: write `var {name} = value` (the type comes from the value) or `var {name} {ty}`"
+            ));
+        }
+    }
+
+    let open = open_delimiter(tokens, at);
     // An unclosed `(` or `[` whose closer is among the expected tokens.
-    if let Some((open, name)) = open_delimiter(tokens, at) {
+    if let Some((open, name)) = open {
         let opener = &tokens[open];
         let closer = if matches!(opener.1, Token::LParen) {
             ")"
@@ -326,11 +326,31 @@ fn unexpected(
             )
             .with_primary(span, format!("expected `{closer}` or an operator here"))
             .with_secondary(Span::new(opener.0, opener.2), "opened here");
-            if expected_names.len() <= 6 {
+            // LALRPOP lists only some operators after a complete operand; a
+            // partial operator list would mislead, so show only short lists
+            // of non-operators.
+            const OPERATORS: [&str; 6] = ["OR", "AND", "==", "<", "+", "*"];
+            if expected_names.len() <= 6 && !OPERATORS.iter().any(|o| expects(o)) {
                 d = d.with_note(format!("expected {}", list_words(&expected_names)));
             }
-            return d;
+            return with_hints(d, found, true);
         }
+    }
+
+    if let (Some((_, closer @ (Token::RParen | Token::RBracket), _)), None) = (found, open) {
+        let opener = if matches!(closer, Token::RParen) {
+            "("
+        } else {
+            "["
+        };
+        return Diagnostic::error(
+            Code::UnexpectedToken,
+            format!(
+                "unexpected `{}`: no `{opener}` is open here",
+                closer.symbol()
+            ),
+        )
+        .with_primary(span, "unmatched");
     }
 
     let message = if expected_names.is_empty() {
@@ -356,8 +376,32 @@ fn unexpected(
             "hint: a lambda is written `lambda: expression`, with `:` right after `lambda`",
         );
     }
+    d = with_hints(d, found, false);
+    if let (Some((_, Token::Comma, _)), Some((_, Token::RParen | Token::RBracket, _))) =
+        (prev, found)
+    {
+        d = d.with_note("hint: remove the trailing comma");
+    }
     if (4..=8).contains(&expected_names.len()) {
         d = d.with_note(format!("expected one of {}", list_words(&expected_names)));
+    }
+    d
+}
+
+/// Adds hints for common slips: lower-case `and`/`or`, `=` for `==` inside
+/// a call, a trailing comma.
+fn with_hints(mut d: Diagnostic, found: Option<&Tok<'_>>, in_call: bool) -> Diagnostic {
+    match found.map(|t| &t.1) {
+        Some(Token::Ident(w @ ("and" | "or"))) => {
+            d = d.with_note(format!(
+                "hint: `{w}` is not an operator: keywords are upper case, write `{}`",
+                w.to_uppercase()
+            ));
+        }
+        Some(Token::Assign) if in_call => {
+            d = d.with_note("hint: `=` only assigns in `var`; compare with `==`");
+        }
+        _ => {}
     }
     d
 }
@@ -367,24 +411,6 @@ fn expects_expression(expected: &[String]) -> bool {
     ["identifier", "integer", "string", "reference"]
         .iter()
         .all(|t| expected.iter().any(|e| e.trim_matches('"') == *t))
-}
-
-fn suggest_single_unit(nanos: i64) -> String {
-    const UNITS: [(&str, i64); 7] = [
-        ("w", 7 * 86_400_000_000_000),
-        ("d", 86_400_000_000_000),
-        ("h", 3_600_000_000_000),
-        ("m", 60_000_000_000),
-        ("s", 1_000_000_000),
-        ("ms", 1_000_000),
-        ("u", 1_000),
-    ];
-    for (unit, per) in UNITS {
-        if nanos % per == 0 {
-            return format!("{}{unit}", nanos / per);
-        }
-    }
-    format!("{}u", nanos / 1_000)
 }
 
 /// Whether a statement surely starts at token `i` (used for recovery).
@@ -636,7 +662,8 @@ mod tests {
 
     #[test]
     fn two_unit_duration() {
-        let d = errs("stream|window().period(1h30m)");
+        let d = errs("var a = 1h30m");
+        assert_eq!(d.len(), 1, "{d:#?}");
         assert_eq!(d[0].code, Code::MultiUnitDuration);
         assert!(d[0].notes[0].contains("90m"), "{:?}", d[0].notes);
     }

@@ -7,7 +7,7 @@ use super::Checker;
 use crate::ast::{self, ChainOp};
 use crate::catalog::handlers;
 use crate::catalog::nodes::{self, Params, P};
-use crate::catalog::{EdgeType, HandlerKind, NodeKind};
+use crate::catalog::{HandlerKind, NodeKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{self, Arg, NodeId};
 use crate::span::Span;
@@ -19,6 +19,8 @@ pub(crate) struct CallArg {
     pub span: Span,
     /// The argument was written as a `"reference"` (for the double-quotes hint).
     pub reference: Option<String>,
+    /// The argument was written as a `lambda:` literal (not a var).
+    pub literal_lambda: bool,
 }
 
 /// What is being called, for messages: `.period`, `|window()`, `@myUdf()`.
@@ -40,7 +42,6 @@ impl Checker<'_> {
         args: Option<&[ast::Expr]>,
         span: Span,
     ) -> Value {
-        let _ = target_ast;
         let call_args = match args {
             Some(a) => self.eval_args(a),
             None => Vec::new(),
@@ -64,6 +65,15 @@ impl Checker<'_> {
                 return Value::Poison;
             }
         };
+        // The call's own span: from its name (after `|`, `.` or `@`) to the
+        // closing parenthesis, not the whole chain before it.
+        let span = Span::new(
+            (name.span.start as usize)
+                .saturating_sub(1)
+                .max(target_ast.span.end as usize),
+            span.end as usize,
+        );
+        self.current_node = (op == ChainOp::Dot).then_some(node);
         match op {
             ChainOp::Pipe => self.chain_call(node, name, call_args, span),
             ChainOp::Dot => match args {
@@ -92,6 +102,7 @@ impl Checker<'_> {
                     value,
                     span: a.span,
                     reference,
+                    literal_lambda: matches!(a.kind, ast::ExprKind::Lambda(_)),
                 }
             })
             .collect();
@@ -105,6 +116,7 @@ impl Checker<'_> {
                         value: Value::Arg(a.clone()),
                         span,
                         reference: None,
+                        literal_lambda: false,
                     })
                     .collect();
             }
@@ -210,6 +222,11 @@ impl Checker<'_> {
                 let methods = self.chain_methods(parent);
                 if let Some(s) = did_you_mean(&name.node, methods.iter().copied()) {
                     d = d.with_note(format!("no node `{}`; did you mean `{s}`?", name.node));
+                } else {
+                    d = d.with_note(format!(
+                        "if `{}` is a user-defined function, call it with `@{}()`",
+                        name.node, name.node
+                    ));
                 }
             }
             self.diags.push(d);
@@ -225,6 +242,7 @@ impl Checker<'_> {
         ) else {
             // Still create the node so later properties get checked.
             let id = self.new_node(kind, Some(parent), Vec::new(), span, None);
+            self.poisoned.insert(id);
             return Value::Node(id);
         };
         // join/union: node arguments become extra parents.
@@ -384,6 +402,26 @@ impl Checker<'_> {
                     "property `.{}` does not exist on `{label}`; did you mean `.{s}`?",
                     name.node
                 ));
+            } else if kind == NodeKind::Alert {
+                // A handler's property used before its handler.
+                let owners: Vec<&str> = handlers::HANDLERS
+                    .iter()
+                    .filter(|h| h.prop(&name.node).is_some())
+                    .map(|h| h.kind.method())
+                    .collect();
+                if let Some(first) = owners.first() {
+                    d = d.with_note(format!(
+                        "`.{}` is a property of the {} handler{}: write `.{first}().{}(...)`",
+                        name.node,
+                        owners
+                            .iter()
+                            .map(|o| format!("`{o}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if owners.len() > 1 { "s" } else { "" },
+                        name.node
+                    ));
+                }
             }
             d
         };
@@ -411,17 +449,22 @@ impl Checker<'_> {
                 } else {
                     format!("no method or property \"{}\" on {label}", name.node)
                 };
-                self.diags.push(
-                    Diagnostic::error(
-                        if known {
-                            Code::PropertyRead
-                        } else {
-                            Code::UnknownProperty
-                        },
-                        msg,
-                    )
-                    .with_primary(name.span, ""),
-                );
+                let mut d = Diagnostic::error(
+                    if known {
+                        Code::PropertyRead
+                    } else {
+                        Code::UnknownProperty
+                    },
+                    msg,
+                )
+                .with_primary(name.span, "");
+                if known {
+                    d = d.with_note(format!(
+                        "`.{}` without parentheses reads the property; write `.{}(...)` to set it",
+                        name.node, name.node
+                    ));
+                }
+                self.diags.push(d);
                 Value::Poison
             }
         }
@@ -434,29 +477,8 @@ impl Checker<'_> {
         args: Vec<CallArg>,
         span: Span,
     ) -> Value {
-        if NodeKind::from_method(&name.node).is_some() || self.is_property(parent, None, &name.node)
-        {
-            let is_node = NodeKind::from_method(&name.node).is_some();
-            let (op, what) = if is_node {
-                ('|', "chaining method")
-            } else {
-                ('.', "property")
-            };
-            self.diags.push(
-                Diagnostic::error(
-                    Code::WrongOperator,
-                    format!(
-                        "no UDF \"{}\", but {what} does exist. Use '{op}' operator instead: 'node{op}{}(..)'.",
-                        name.node, name.node
-                    ),
-                )
-                .with_primary(name.span, "not a UDF"),
-            );
-            return Value::Poison;
-        }
-        if self.pipeline.nodes[parent as usize].provides == EdgeType::None {
-            // Reported by edge validation.
-        }
+        // Any `@name` may be a configured UDF: its options are checked by
+        // signature only, since the UDF declarations are not known here.
         let spec = nodes::spec(NodeKind::Udf);
         let args = self
             .check_args(
@@ -517,9 +539,7 @@ impl Checker<'_> {
                     self.diags.push(
                         Diagnostic::error(
                             Code::DoubleQuotes,
-                            format!(
-                                "cannot assign *ast.ReferenceNode to type string, did you use double quotes instead of single quotes?"
-                            ),
+                            "cannot assign *ast.ReferenceNode to type string, did you use double quotes instead of single quotes?",
                         )
                         .with_primary(a.span, "this is a field reference")
                         .with_note(format!("write '{r}' (single quotes) for a string")),
@@ -548,7 +568,7 @@ impl Checker<'_> {
                 Value::Arg(arg) => {
                     if let Some(p) = matches(&arg, accepts) {
                         if p == P::Predicate {
-                            self.check_predicate(&arg, a.span);
+                            self.check_predicate(&arg, a.span, a.literal_lambda);
                         }
                         out.push(arg);
                     } else {
@@ -573,10 +593,15 @@ impl Checker<'_> {
                 }
             }
         }
+        if !ok {
+            if let Some(n) = self.current_node {
+                self.poisoned.insert(n);
+            }
+        }
         ok.then_some(out)
     }
 
-    fn check_predicate(&mut self, arg: &Arg, span: Span) {
+    fn check_predicate(&mut self, arg: &Arg, span: Span, literal: bool) {
         let Arg::Lambda(l) = arg else { return };
         if !matches!(l.expr.ty, Type::Bool | Type::Dynamic) {
             self.diags.push(
@@ -590,7 +615,8 @@ impl Checker<'_> {
                 .with_primary(span, format!("this lambda is a {}", l.expr.ty))
                 .with_note("a predicate must be a comparison or a boolean expression"),
             );
-        } else if let ir::ExprKind::Const(ir::Const::Bool(b)) = l.expr.kind {
+        } else if let (true, ir::ExprKind::Const(ir::Const::Bool(b))) = (literal, &l.expr.kind) {
+            let b = *b;
             self.diags.push(
                 Diagnostic::warning(
                     Code::ConstantPredicate,
@@ -614,7 +640,7 @@ impl Checker<'_> {
                 i + 1
             ),
         )
-        .with_primary(span, format!("this is a {got}"));
+        .with_primary(span, format!("this is {}", super::lambda::article(got)));
         match (arg, accepts) {
             (Arg::Int(v), a) if a.contains(&P::Float) => {
                 d = d.with_note(format!(

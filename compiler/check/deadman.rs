@@ -58,7 +58,7 @@ impl Checker<'_> {
             },
             Type::Bool,
         );
-        let mut source_text = format!("\"emitted\" <= {}", super::print::float(threshold));
+        let mut source_text = format!("\"emitted\" <= {}", crate::fmt::format_float(threshold));
         for extra in args.iter().skip(2) {
             let Arg::Lambda(l) = extra else { continue };
             crit = mk(

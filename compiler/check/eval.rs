@@ -86,7 +86,7 @@ impl Checker<'_> {
 
     /// A name in scope (marked used), or an error listing the names in scope.
     pub(crate) fn lookup(&mut self, name: &str, span: Span) -> Value {
-        if let Some(b) = self.scope.iter().find(|b| b.name == name) {
+        if let Some(b) = self.scope.get(name) {
             b.used.set(true);
             return b.value.clone();
         }
@@ -124,11 +124,11 @@ impl Checker<'_> {
 
     /// Checks a lambda body in the current scope.
     pub(crate) fn lambda(&mut self, body: &ast::Expr) -> ir::Lambda {
-        self.lambda_asts.push(body.clone());
+        super::lints::quotes_pitfall(body, &mut self.lambda_lints);
         let expr = self.typed_expr(body);
         ir::Lambda {
             expr,
-            source: super::print::expr(body),
+            source: crate::fmt::inline(body),
             span: body.span,
         }
     }
@@ -138,7 +138,7 @@ impl Checker<'_> {
         let mut diags = std::mem::take(&mut self.diags);
         let this = &*self;
         let mut resolve = |name: &str, span: Span, d: &mut Vec<Diagnostic>| -> Resolved {
-            let Some(b) = this.scope.iter().find(|b| b.name == name) else {
+            let Some(b) = this.scope.get(name) else {
                 d.push(this.undefined(name, span));
                 return Resolved::Poison;
             };
@@ -215,6 +215,17 @@ impl Checker<'_> {
 
     /// `time(d[, offset])`, the only global function (used by `query().groupBy`).
     fn global_call(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Value {
+        if name.node != "time" && crate::catalog::builtins::Builtin::lookup(&name.node).is_some() {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UnknownFunction,
+                    format!("{}() can only be called inside a lambda", name.node),
+                )
+                .with_primary(name.span, "a lambda function")
+                .with_note(format!("write `lambda: {}(...)`", name.node)),
+            );
+            return Value::Poison;
+        }
         let callee = self.lookup(&name.node, name.span);
         match callee {
             Value::Poison => return Value::Poison,

@@ -243,7 +243,7 @@ impl LambdaChecker<'_> {
                     && s.params
                         .iter()
                         .zip(&tys)
-                        .all(|(p, t)| *t == Type::Dynamic || p == t)
+                        .all(|(p, t)| p == t || (*t == Type::Dynamic && is_value_type(*p)))
             })
             .collect();
         if matching.is_empty() {
@@ -278,7 +278,14 @@ impl LambdaChecker<'_> {
             };
             let mut d = Diagnostic::error(Code::FunctionSignature, msg)
                 .with_primary(span, "no signature matches");
-            if tys.contains(&Type::Int)
+            if tys.contains(&Type::Dynamic)
+                && spec
+                    .signatures
+                    .iter()
+                    .any(|s| s.params.contains(&Type::Time))
+            {
+                d = d.with_note("only the reference \"time\" is a time value: write \"time\"");
+            } else if tys.contains(&Type::Int)
                 && spec
                     .signatures
                     .iter()
@@ -305,9 +312,15 @@ fn first_line(s: &str) -> String {
     s.lines().last().unwrap_or("").trim().to_string()
 }
 
-fn article(t: Type) -> String {
+/// The types a field or tag value (a `Dynamic`) can have at run time.
+fn is_value_type(t: Type) -> bool {
+    matches!(t, Type::Float | Type::Int | Type::String | Type::Bool)
+}
+
+pub(crate) fn article(t: Type) -> String {
     match t {
         Type::Int => "an int".into(),
+        Type::Regex => "a regex".into(),
         _ => format!("a {t}"),
     }
 }
@@ -325,6 +338,12 @@ fn hint(op: BinaryOp, l: Type, r: Type) -> Option<String> {
         (Int, Float) | (Float, Int) if is_arith(op) => Some(
             "int and float do not mix in arithmetic: write the int as a float (`1.0`) or convert with float()".into(),
         ),
+        (_, Dynamic) if matches!(op, BinaryOp::RegexMatch | BinaryOp::RegexNotMatch) => Some(
+            "the right side must be a regex literal such as /pattern/: a double-quoted \"...\" is a field reference".into(),
+        ),
+        (Dynamic, _) | (_, Dynamic) => Some(
+            "a field or tag value is a float, int, string or bool".into(),
+        ),
         (Time, _) | (_, Time) => {
             Some("time values have no operators: compare unixNano(\"time\") instead".into())
         }
@@ -338,26 +357,27 @@ fn hint(op: BinaryOp, l: Type, r: Type) -> Option<String> {
 pub(crate) fn binary_type(op: BinaryOp, l: Type, r: Type) -> Option<Type> {
     use BinaryOp::*;
     use Type::*;
-    let dynamic = l == Dynamic || r == Dynamic;
-    if dynamic {
-        let known = if l == Dynamic { r } else { l };
-        let ok = match op {
-            And | Or => known == Bool || known == Dynamic,
-            Eq | Ne => matches!(known, Bool | Int | Float | String | Duration | Dynamic),
-            Lt | Le | Gt | Ge => matches!(known, Int | Float | String | Duration | Dynamic),
-            RegexMatch | RegexNotMatch => {
-                (l == Dynamic || l == String) && (r == Dynamic || r == Regex)
+    if l == Dynamic || r == Dynamic {
+        // A reference holds a field or tag value: a float, int, string or
+        // bool (only `"time"` is a time, and it is typed so). The operation
+        // is valid if some combination of those is; its result stays
+        // `Dynamic` unless the operator fixes it.
+        const VALUES: &[Type] = &[Float, Int, String, Bool];
+        let cands = |t: Type| -> Vec<Type> {
+            if t == Dynamic {
+                VALUES.to_vec()
+            } else {
+                vec![t]
             }
-            Add => matches!(known, Int | Float | String | Duration | Dynamic),
-            Sub | Mul | Div => matches!(known, Int | Float | Duration | Dynamic),
-            Mod => matches!(known, Int | Dynamic),
         };
-        if !ok {
+        let valid = cands(l)
+            .iter()
+            .any(|a| cands(r).iter().any(|b| binary_type(op, *a, *b).is_some()));
+        if !valid {
             return None;
         }
         return Some(match op {
             And | Or | Eq | Ne | Lt | Le | Gt | Ge | RegexMatch | RegexNotMatch => Bool,
-            Mod => Int,
             _ => Dynamic,
         });
     }
@@ -485,6 +505,12 @@ mod tests {
         assert_eq!(binary_type(RegexMatch, Dynamic, String), None);
         assert_eq!(binary_type(Eq, Time, Time), None);
         assert_eq!(binary_type(And, Dynamic, Int), None);
+        // A field is never a duration, regex or time.
+        assert_eq!(binary_type(RegexMatch, Dynamic, Dynamic), None);
+        assert_eq!(binary_type(Add, Dynamic, Duration), None);
+        assert_eq!(binary_type(Mul, Dynamic, Duration), Some(Dynamic));
+        assert_eq!(binary_type(Lt, Dynamic, Duration), None);
+        assert_eq!(binary_type(Mod, Dynamic, Int), Some(Dynamic));
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub(crate) fn allowed_codes(source: &str) -> HashSet<Code> {
 
 pub(crate) fn lint(cx: &mut Checker<'_>) {
     let mut out = Vec::new();
-    quotes_pitfall(cx, &mut out);
+    out.append(&mut cx.lambda_lints);
     unused_vars(cx, &mut out);
     alerts(cx, &mut out);
     windows(cx, &mut out);
@@ -41,7 +41,10 @@ pub(crate) fn lint(cx: &mut Checker<'_>) {
 }
 
 /// W0101: `"host" == "server1"` compares two fields; `'server1'` was meant.
-fn quotes_pitfall(cx: &Checker<'_>, out: &mut Vec<Diagnostic>) {
+/// Run on each lambda body as it is checked (the warnings wait in
+/// `Checker::lambda_lints` until the script is known to have no errors).
+pub(crate) fn quotes_pitfall(e: &ast::Expr, out: &mut Vec<Diagnostic>) {
+    walk(e, out);
     fn walk(e: &ast::Expr, out: &mut Vec<Diagnostic>) {
         match &e.kind {
             ExprKind::Binary {
@@ -77,9 +80,6 @@ fn quotes_pitfall(cx: &Checker<'_>, out: &mut Vec<Diagnostic>) {
             _ => {}
         }
     }
-    for e in &cx.lambda_asts {
-        walk(e, out);
-    }
 }
 
 fn unparen(e: &ast::Expr) -> &ast::Expr {
@@ -92,7 +92,7 @@ fn unparen(e: &ast::Expr) -> &ast::Expr {
 /// W0102: a scalar, list or lambda `var` that nothing uses. Node vars are
 /// exempt: their pipeline runs whether or not the name is used again.
 fn unused_vars(cx: &Checker<'_>, out: &mut Vec<Diagnostic>) {
-    for b in &cx.scope {
+    for b in cx.scope.iter() {
         let Some(span) = b.span else { continue };
         if b.used.get() || matches!(b.value, Value::Node(_) | Value::Handler(..) | Value::Poison) {
             continue;
@@ -117,7 +117,8 @@ fn alerts(cx: &Checker<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|n| n.kind == NodeKind::Alert)
     {
-        if n.handlers.is_empty() && n.prop("topic").is_none() {
+        // An alert with children is also used for the data it forwards.
+        if n.handlers.is_empty() && n.prop("topic").is_none() && n.children.is_empty() {
             out.push(
                 Diagnostic::warning(
                     Code::AlertNoHandler,
@@ -149,6 +150,21 @@ fn alerts(cx: &Checker<'_>, out: &mut Vec<Diagnostic>) {
 fn windows(cx: &Checker<'_>, out: &mut Vec<Diagnostic>) {
     let nodes = &cx.pipeline.nodes;
     for n in nodes {
+        if n.kind == NodeKind::Query {
+            if let (Some(period), Some(every)) = (n.duration("period"), n.duration("every")) {
+                if every > period && period > 0 {
+                    let span = n.prop("every").map_or(n.span, |p| p.span);
+                    out.push(
+                        Diagnostic::warning(
+                            Code::WindowGaps,
+                            "query every is greater than its period: the data in between is never queried",
+                        )
+                        .with_primary(span, "")
+                        .with_note("make `.every` less than or equal to `.period`"),
+                    );
+                }
+            }
+        }
         if n.kind == NodeKind::Window {
             if let (Some(period), Some(every)) = (n.duration("period"), n.duration("every")) {
                 if every > period && period > 0 {

@@ -10,14 +10,17 @@
 
 mod calls;
 mod deadman;
+mod depth;
 mod eval;
 pub mod golang;
 mod lambda;
 mod lints;
-pub mod print;
 mod scope;
 mod suggest;
 mod validate;
+
+#[cfg(test)]
+mod tests;
 
 use crate::ast;
 use crate::diagnostic::{Code, Diagnostic};
@@ -28,21 +31,39 @@ use scope::{Binding, Value};
 use std::collections::HashMap;
 
 /// Checks a whole script. The pipeline is `None` when there is any error.
+/// Typed declarations without a value (`var x float`) get their type's zero
+/// value, as when Kapacitor defines a template.
 pub fn check(source: &str) -> (Option<Pipeline>, Vec<Diagnostic>) {
-    check_with_vars(source, &HashMap::new())
+    check_source(source, None)
 }
 
-/// Like `check`, with task vars overriding `var x = …` defaults and filling
-/// typed declarations (the type must match exactly, §2.2).
+/// Checks a task: its vars override `var x = …` defaults and must fill every
+/// typed declaration (`missing value for var "x".`); types must match
+/// exactly (`invalid type supplied for x, got int exp float`), §2.2.
 pub fn check_with_vars(
     source: &str,
     vars: &HashMap<String, Arg>,
 ) -> (Option<Pipeline>, Vec<Diagnostic>) {
+    check_source(source, Some(vars))
+}
+
+fn check_source(
+    source: &str,
+    vars: Option<&HashMap<String, Arg>>,
+) -> (Option<Pipeline>, Vec<Diagnostic>) {
     let (program, mut diags) = crate::parser::parse(source);
-    let Some(program) = program else {
+    // Syntax errors stop here: a recovered AST would give misleading
+    // semantic errors.
+    let Some(program) = program.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
         return (None, diags);
     };
+    if let Some(deep) = depth::too_deep(&program) {
+        diags.push(nesting_error(deep.span));
+        depth::drop_program(program);
+        return (None, diags);
+    }
     let (pipeline, more) = check_program(source, &program, vars);
+    depth::drop_program(program);
     diags.extend(more);
     if diags.iter().any(Diagnostic::is_error) {
         (None, diags)
@@ -58,6 +79,11 @@ pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
     let Some(expr) = expr else {
         return (None, diags);
     };
+    if depth::expr_too_deep(&expr) {
+        diags.push(nesting_error(expr.span));
+        depth::drop_expr(expr);
+        return (None, diags);
+    }
     let body = match expr.kind {
         ast::ExprKind::Lambda(body) => *body,
         _ => expr,
@@ -77,7 +103,7 @@ pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
     .expr(&body);
     let lambda = ir::Lambda {
         expr: typed,
-        source: print::expr(&body),
+        source: crate::fmt::inline(&body),
         span: body.span,
     };
     if diags.iter().any(Diagnostic::is_error) {
@@ -87,11 +113,24 @@ pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
     }
 }
 
-/// Checks an already parsed program (no parse diagnostics included).
+fn nesting_error(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::NestingTooDeep,
+        format!(
+            "expression nested too deeply (more than {} levels)",
+            depth::MAX_DEPTH
+        ),
+    )
+    .with_primary(span, "")
+    .with_note("split the expression or the chain with `var`s")
+}
+
+/// Checks an already parsed program (no parse diagnostics included);
+/// `vars` as for `check_with_vars`, `None` for template semantics.
 pub fn check_program(
     source: &str,
     program: &ast::Program,
-    vars: &HashMap<String, Arg>,
+    vars: Option<&HashMap<String, Arg>>,
 ) -> (Option<Pipeline>, Vec<Diagnostic>) {
     let mut cx = Checker::new(program, vars);
     cx.run(program);
@@ -112,18 +151,23 @@ pub fn check_program(
 pub(crate) struct Checker<'a> {
     pub diags: Vec<Diagnostic>,
     pub pipeline: Pipeline,
-    pub scope: Vec<Binding>,
-    pub task_vars: &'a HashMap<String, Arg>,
+    pub scope: scope::Scope,
+    pub task_vars: Option<&'a HashMap<String, Arg>>,
     /// The root keyword of the task (`stream` or `batch`).
     pub root: &'static str,
-    /// Every lambda body in the script, for the lints.
-    pub lambda_asts: Vec<ast::Expr>,
+    /// Lint warnings found while checking lambdas (reported by `lints::lint`).
+    pub lambda_lints: Vec<Diagnostic>,
     /// Node arguments of the call being checked (join/union parents).
     pub pending_nodes: Vec<ir::NodeId>,
+    /// The node whose call or property is being checked.
+    pub current_node: Option<ir::NodeId>,
+    /// Nodes with an invalid argument somewhere: their catalog rules are not
+    /// run, so one mistake is not reported twice.
+    pub poisoned: std::collections::HashSet<ir::NodeId>,
 }
 
 impl<'a> Checker<'a> {
-    fn new(program: &ast::Program, task_vars: &'a HashMap<String, Arg>) -> Self {
+    fn new(program: &ast::Program, task_vars: Option<&'a HashMap<String, Arg>>) -> Self {
         let mut diags = Vec::new();
         let task_type = infer_task_type(program, &mut diags);
         let (root, kind) = match task_type {
@@ -138,11 +182,13 @@ impl<'a> Checker<'a> {
                 vars: Vec::new(),
                 nodes: Vec::new(),
             },
-            scope: Vec::new(),
+            scope: scope::Scope::default(),
             task_vars,
             root,
-            lambda_asts: Vec::new(),
+            lambda_lints: Vec::new(),
             pending_nodes: Vec::new(),
+            current_node: None,
+            poisoned: Default::default(),
         };
         let id = cx.new_node(kind, None, Vec::new(), Span::default(), None);
         cx.scope.push(Binding::builtin(root, Value::Node(id)));
@@ -156,14 +202,18 @@ impl<'a> Checker<'a> {
         }
         self.add_stats_noops();
         validate::validate(self);
-        lints::lint(self);
+        // Lints on a script with errors are mostly noise (an unused var is
+        // often a misspelled use).
+        if !self.diags.iter().any(Diagnostic::is_error) {
+            lints::lint(self);
+        }
     }
 
     fn statement(&mut self, st: &ast::Statement) {
         match st {
             ast::Statement::Var { name, value, span } => {
                 let mut v = self.eval(value);
-                if let Some(over) = self.task_vars.get(&name.node) {
+                if let Some(over) = self.task_vars.and_then(|v| v.get(&name.node)) {
                     v = self.override_var(name, &v, over);
                 }
                 self.declare(name, v, *span);
@@ -183,8 +233,19 @@ impl<'a> Checker<'a> {
                     self.declare(name, Value::Poison, *span);
                     return;
                 };
-                let v = match self.task_vars.get(&name.node) {
-                    Some(over) => self.override_var(name, &Value::Arg(zero_value(t)), over),
+                let v = match self.task_vars.map(|v| v.get(&name.node)) {
+                    Some(Some(over)) => self.override_var(name, &Value::Arg(zero_value(t)), over),
+                    Some(None) => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::MissingVarValue,
+                                format!("missing value for var \"{}\".", name.node),
+                            )
+                            .with_primary(name.span, "declared without a value")
+                            .with_note("a task must supply every typed var of its template"),
+                        );
+                        Value::Template(t)
+                    }
                     None => Value::Template(t),
                 };
                 self.declare(name, v, *span);
@@ -228,7 +289,7 @@ impl<'a> Checker<'a> {
     }
 
     fn declare(&mut self, name: &ast::Ident, value: Value, span: Span) {
-        if let Some(prev) = self.scope.iter().find(|b| b.name == name.node) {
+        if let Some(prev) = self.scope.get(&name.node) {
             let mut d = Diagnostic::error(
                 Code::RedefinedVar,
                 format!("attempted to redefine {}, vars are immutable", name.node),

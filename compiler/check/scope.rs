@@ -61,3 +61,26 @@ impl Binding {
         }
     }
 }
+
+/// The flat scope: bindings in declaration order plus a name index.
+#[derive(Default)]
+pub(crate) struct Scope {
+    bindings: Vec<Binding>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Scope {
+    pub fn get(&self, name: &str) -> Option<&Binding> {
+        self.index.get(name).map(|&i| &self.bindings[i])
+    }
+
+    /// Adds a binding; the caller has checked the name is new.
+    pub fn push(&mut self, b: Binding) {
+        self.index.insert(b.name.clone(), self.bindings.len());
+        self.bindings.push(b);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Binding> {
+        self.bindings.iter()
+    }
+}

@@ -44,8 +44,11 @@ pub(crate) fn validate(cx: &mut Checker<'_>) {
                 cx.diags.push(d);
             }
         }
+        if cx.poisoned.contains(&n.id) {
+            continue;
+        }
         if let Some(rule) = nodes::spec(n.kind).validate {
-            rule(n, &mut cx.diags);
+            rule(n, &cx.pipeline, &mut cx.diags);
         }
     }
 }

@@ -56,6 +56,7 @@ codes! {
     UnknownVarType = "E0205": "a typed `var` declaration with an unknown type";
     ReferenceOutsideLambda = "E0206": "a `\"reference\"` used outside a lambda";
     BadVarUse = "E0207": "a variable whose value cannot be used here (e.g. a node inside a lambda)";
+    MissingVarValue = "E0208": "a typed `var` the task's vars do not supply";
     // Nodes, chains and properties
     UnknownChainMethod = "E0301": "no such chain method (node) on this node";
     UnknownProperty = "E0302": "no such property on this node or handler";
@@ -76,6 +77,7 @@ codes! {
     DivideByZero = "E0407": "an integer division or modulo by a literal zero";
     InvalidRegex = "E0408": "a regex literal that does not compile";
     ConstOverflow = "E0409": "a constant expression that overflows int64";
+    NestingTooDeep = "E0410": "an expression or chain nested too deeply to check";
     // Pipeline validation
     EdgeMismatch = "E0501": "a child whose wanted edge type differs from its parent's";
     NoEdge = "E0502": "a child of a node that provides no edge";

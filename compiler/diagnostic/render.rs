@@ -250,7 +250,7 @@ mod tests {
     fn bad_spans_do_not_panic() {
         let d =
             Diagnostic::error(Code::UnexpectedChar, "x").with_primary(Span::new(1, 500), "here");
-        let out = render_text("t", "é\n", &[d.clone()], false);
+        let out = render_text("t", "é\n", std::slice::from_ref(&d), false);
         assert!(out.contains("error[E0001]"));
         let _ = render_json("t", "é\n", &[d]);
     }

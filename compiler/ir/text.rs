@@ -16,6 +16,7 @@
 //!   args(10s)
 //! alert2: alert (stream -> stream) parents=[from1]
 //!   .crit(("usage_idle":dynamic < 70:int):bool)
+//!   default .history = 21
 //!   handler .slack()
 //!     .channel('#alerts')
 //! ```
@@ -23,7 +24,9 @@
 //! * One block per node in id order: `name: method (wants -> provides)`, then
 //!   `parents=[...]` (in order) and, for stats nodes, `source=`. A UDF shows
 //!   as `@name`. Chain-call arguments on an `args(...)` line.
-//! * Properties one per line in source order, two-space indent; handlers on a
+//! * Properties one per line in source order, two-space indent, then one
+//!   `default .name = value` line per unset property with a reference
+//!   default (documentation only: the engines apply the defaults); handlers on a
 //!   `handler .name(args)` line with their own properties indented below.
 //! * Values: ints `5`, floats always with a point `5.0`, strings single-quoted
 //!   (`\'` escaped), durations in the largest exact unit (`90s`, `1h`, `1500ms`),
@@ -86,10 +89,25 @@ pub fn render(p: &Pipeline) -> String {
         for pr in &n.props {
             prop(&mut out, "  ", pr);
         }
+        // The reference defaults of the properties left unset (documentation).
+        if n.kind != crate::catalog::NodeKind::Udf {
+            let spec = crate::catalog::nodes::spec(n.kind);
+            for d in spec.props.iter().filter(|d| !d.default.is_empty()) {
+                if n.prop(d.name).is_none() {
+                    let _ = writeln!(out, "  default .{} = {}", d.name, d.default);
+                }
+            }
+        }
         for h in &n.handlers {
             let _ = writeln!(out, "  handler .{}({})", h.kind.method(), args(&h.args));
             for pr in &h.props {
                 prop(&mut out, "    ", pr);
+            }
+            let spec = crate::catalog::handlers::spec(h.kind);
+            for d in spec.props.iter().filter(|d| !d.default.is_empty()) {
+                if h.prop(d.name).is_none() {
+                    let _ = writeln!(out, "    default .{} = {}", d.name, d.default);
+                }
             }
         }
     }

@@ -36,7 +36,11 @@ pub enum Op {
     OrJump(u32),
     /// A pure builtin: pop `argc` arguments, push the result. `ctx` indexes
     /// `Program::arg_paths` (for `Failed to handle N argument:` wrapping).
-    Call { func: Builtin, argc: u8, ctx: u16 },
+    Call {
+        func: Builtin,
+        argc: u8,
+        ctx: u16,
+    },
     /// A stateful/volatile builtin with its own state slot, in the group's
     /// state or (for `Nested` lambdas) in the shared state.
     CallState {
@@ -73,6 +77,9 @@ impl Program {
     }
 
     pub fn new_shared_funcs(&self) -> Vec<FuncState> {
-        self.shared_funcs.iter().map(|f| FuncState::new(*f)).collect()
+        self.shared_funcs
+            .iter()
+            .map(|f| FuncState::new(*f))
+            .collect()
     }
 }

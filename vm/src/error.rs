@@ -47,7 +47,8 @@ pub enum EvalError {
     DivideByZero,
     /// `cannot have field and tags with same name "x"`
     FieldTagConflict { name: String },
-    /// `Cannot call function "f" argument "x" is missing, values in scope are [a b]`
+    /// `Cannot call function "f" argument "x" is missing, values in scope are [a, b]`
+    /// (the other references of the expression, sorted).
     MissingArgument {
         func: Builtin,
         args: Vec<String>,
@@ -119,18 +120,26 @@ impl fmt::Display for EvalError {
             EvalError::FieldTagConflict { name } => {
                 write!(f, "cannot have field and tags with same name \"{name}\"")
             }
-            EvalError::MissingArgument { func, args, scope } => write!(
-                f,
-                "Cannot call function \"{}\" argument {} is missing, values in scope are [{}]",
-                func.name(),
-                args.join(", "),
-                scope.join(" ")
-            ),
+            EvalError::MissingArgument { func, args, scope } => {
+                let (noun, verb) = if args.len() > 1 {
+                    ("arguments", "are")
+                } else {
+                    ("argument", "is")
+                };
+                write!(
+                    f,
+                    "Cannot call function \"{}\" {noun} {} {verb} missing, values in scope are [{}]",
+                    func.name(),
+                    args.join(", "),
+                    scope.join(", ")
+                )
+            }
             EvalError::WrongSignature { func, args } => {
+                // Kapacitor's layout: `(lit: type,lit: type)` and `[(float), (int,float)]`.
                 write!(f, "Cannot call function \"{}\" with args (", func.name())?;
                 for (i, (text, ty)) in args.iter().enumerate() {
                     if i > 0 {
-                        f.write_str(", ")?;
+                        f.write_str(",")?;
                     }
                     write!(f, "{text}: {ty}")?;
                 }
@@ -142,7 +151,7 @@ impl fmt::Display for EvalError {
                     f.write_str("(")?;
                     for (j, p) in sig.params.iter().enumerate() {
                         if j > 0 {
-                            f.write_str(", ")?;
+                            f.write_str(",")?;
                         }
                         f.write_str(crate::value::go_type_name(*p))?;
                     }
@@ -167,11 +176,18 @@ impl std::error::Error for EvalError {}
 #[derive(Debug, Clone, PartialEq)]
 pub enum CompileError {
     /// A regex literal that the `regex` crate rejects.
-    BadRegex { pattern: String, reason: String, span: Span },
+    BadRegex {
+        pattern: String,
+        reason: String,
+        span: Span,
+    },
     /// The expression needs more stack or constants than the bytecode encodes.
     TooComplex { reason: String, span: Span },
     /// A define-time-only type (lambda, list, star, node) inside a lambda.
-    BadType { ty: compiler::types::Type, span: Span },
+    BadType {
+        ty: compiler::types::Type,
+        span: Span,
+    },
 }
 
 impl fmt::Display for CompileError {

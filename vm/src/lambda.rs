@@ -2,7 +2,7 @@
 //! task, then evaluate it per point with a per-group `LambdaState`.
 //!
 //! `CompiledLambda` is immutable and shared (`Send + Sync`); everything that
-//! changes while evaluating (the value stack, reference slot caches, stateful
+//! changes while evaluating (reference slot caches, stateful
 //! builtin state) lives in `LambdaState`, which the caller keeps per group
 //! (reference §5.5 says where: per group in where/eval/state*/combine, one
 //! shared state for alert predicates and `from().where`).
@@ -44,13 +44,12 @@ pub struct CompiledLambda {
     pub(crate) shared: Arc<Mutex<Vec<FuncState>>>,
     /// The canonical source text, for messages.
     pub(crate) source: String,
+    /// The native code when `engine` is `Engine::Jit` (`jit/`).
+    pub(crate) native: Option<crate::jit::NativeLambda>,
 }
 
 /// Per-group evaluation state of one `CompiledLambda`.
 pub struct LambdaState {
-    /// The interpreter's value stack, preallocated to the program's maximum
-    /// depth so that evaluating never allocates.
-    pub(crate) stack: Vec<Value>,
     /// One cache per distinct reference name (index in the program's reference table).
     pub(crate) refs: Vec<RefSlot>,
     /// The references' values for the current point.
@@ -63,6 +62,8 @@ pub struct LambdaState {
     pub(crate) funcs: Vec<FuncState>,
     /// The `Nested` lambdas' function state, shared with every other group.
     pub(crate) shared: Arc<Mutex<Vec<FuncState>>>,
+    /// The JIT's per-group buffers (empty for the VM).
+    pub(crate) jit: crate::jit::JitScratch,
 }
 
 impl CompiledLambda {
@@ -74,33 +75,49 @@ impl CompiledLambda {
     ) -> Result<CompiledLambda, CompileError> {
         let program = crate::lower::lower(&lambda.expr)?;
         let shared = Arc::new(Mutex::new(program.new_shared_funcs()));
-        // The JIT is wired in here by `jit/`; until it compiles this lambda the
-        // VM runs it and `engine()` reports `Engine::Vm`.
-        let _ = engine;
+        let program = Arc::new(program);
+        // The JIT compiles here, once; if its code generator fails the VM
+        // runs the lambda (counted in `jit::fallback_count`).
+        let native = match engine {
+            Engine::Jit => crate::jit::compile(&program),
+            Engine::Vm => None,
+        };
         Ok(CompiledLambda {
-            program: Arc::new(program),
-            engine: Engine::Vm,
+            program,
+            engine: if native.is_some() {
+                Engine::Jit
+            } else {
+                Engine::Vm
+            },
             shared,
             source: lambda.source.clone(),
+            native,
         })
     }
 
     /// A fresh per-group state (stateful builtins start over, caches empty).
     pub fn new_state(&self) -> LambdaState {
         LambdaState {
-            stack: Vec::with_capacity(self.program.max_stack),
             refs: vec![RefSlot::default(); self.program.refs.len()],
             vals: vec![Value::Missing; self.program.refs.len()],
             types: vec![VType::Missing; self.program.refs.len()],
             checked: None,
             funcs: self.program.new_funcs(),
             shared: self.shared.clone(),
+            jit: self
+                .native
+                .as_ref()
+                .map(|n| n.new_scratch())
+                .unwrap_or_default(),
         }
     }
 
     /// Evaluate on one point.
     pub fn eval(&self, scope: &Scope<'_>, state: &mut LambdaState) -> Result<Value, EvalError> {
-        interp::run(&self.program, scope, state)
+        match &self.native {
+            Some(native) => native.run(scope, state),
+            None => interp::run(&self.program, scope, state),
+        }
     }
 
     /// Evaluate a predicate: anything but a bool is a TypeGuard error.

@@ -4,13 +4,51 @@
 //! `lower.rs` turns IR into `bytecode.rs` instructions that `interp.rs` runs;
 //! `typecheck.rs` is the per-point type check both engines share;
 //! `builtins/` is the function library (one file per family) that both
-//! engines call.
+//! engines call; `jit/` compiles the bytecode to native code.
+//!
+//! # One evaluation
+//! 1. **Resolve** every reference of the expression, in first-occurrence
+//!    order, through a per-reference slot cache (`state.rs`): `"time"` is the
+//!    point time, a field its value, a tag its string, both an error, neither
+//!    `missing` (then `Scope::extra`). A conflict anywhere is reported even if
+//!    the reference would not be evaluated (Kapacitor fills its scope first).
+//! 2. **Type-check** the whole expression against the references' run-time
+//!    types, as Kapacitor does by asking every dynamic operand for its type
+//!    before evaluating (`typecheck.rs`): so a type error anywhere wins over
+//!    evaluation errors and keeps stateful functions from advancing. The
+//!    result depends only on the type vector, so it is cached per state.
+//! 3. **Run**: values on a stack of borrowed slots; `AND`/`OR` short-circuit;
+//!    ints wrap like Go; integer `/ 0` and `% 0` are errors, float division
+//!    follows IEEE; builtin failures become `error calling "f": …`, wrapped in
+//!    `Failed to handle N argument: …` for each enclosing call.
+//!
+//! # Known differences from Kapacitor
+//! * Type errors are found for the whole tree before evaluating; Kapacitor
+//!   types a call's arguments one at a time, so a stateful call in an earlier
+//!   argument can advance before a later argument's type error.
+//! * The top-level-operator rule for `left reference value "x" is missing
+//!   value` (versus `invalid comparison operator > for type missing` under
+//!   another operator) is applied the same for `eval` and `eval_bool`;
+//!   Kapacitor's `eval` node probes the root type first and so reports the
+//!   nested form even at the root.
+//! * A unary operator on the wrong run-time type reports `invalid unary
+//!   operator - for type string`; Kapacitor reports assorted TypeGuard
+//!   messages depending on the parent.
+//! * A builtin's run-time signature mismatch is always `Cannot call function
+//!   …` (Kapacitor reports the function's own `cannot pass …` at the root).
+//!   Signatures are listed in catalog order (Go: map order, random).
+//! * Transcendental math comes from `libm` (musl): results may differ from
+//!   Go's `math` in the last ulp. `jn`/`yn` refuse orders above 100000.
+//! * `strSubstring` slicing inside a UTF-8 sequence yields U+FFFD (Rust
+//!   strings are UTF-8); `float(s)` does not take hexadecimal floats or
+//!   underscores.
 
 pub mod builtins;
 pub mod bytecode;
 pub mod error;
 pub mod interp;
 pub mod ir_text;
+pub mod jit;
 pub mod lambda;
 pub mod lower;
 pub mod point;

@@ -209,7 +209,11 @@ impl Lowerer {
     /// evaluator) is its own expression, with state shared across groups.
     fn slot(&mut self, func: Builtin) -> (u16, bool) {
         let scope = self.nest.last().copied();
-        if let Some((_, _, s)) = self.slots.iter().find(|(sc, f, _)| *sc == scope && *f == func) {
+        if let Some((_, _, s)) = self
+            .slots
+            .iter()
+            .find(|(sc, f, _)| *sc == scope && *f == func)
+        {
             return (*s, scope.is_some());
         }
         let s = if scope.is_some() {

@@ -34,7 +34,9 @@ impl SideSlot {
                 let p = *p;
                 let prev_ok = match prev {
                     None => p == 0,
-                    Some(prev) => p > 0 && sorted.get(p - 1).is_some_and(|(k, _)| Arc::ptr_eq(k, prev)),
+                    Some(prev) => {
+                        p > 0 && sorted.get(p - 1).is_some_and(|(k, _)| Arc::ptr_eq(k, prev))
+                    }
                 };
                 let next_ok = match next {
                     None => sorted.len() == p,
@@ -57,7 +59,11 @@ impl SideSlot {
                 Some(&sorted[i].1)
             }
             Err(p) => {
-                let prev = if p > 0 { Some(sorted[p - 1].0.clone()) } else { None };
+                let prev = if p > 0 {
+                    Some(sorted[p - 1].0.clone())
+                } else {
+                    None
+                };
                 let next = sorted.get(p).map(|(k, _)| k.clone());
                 *self = SideSlot::Absent(p, prev, next);
                 None
@@ -79,9 +85,17 @@ pub enum FuncState {
     /// Pure functions keep nothing.
     None,
     /// Welford's running mean and sum of squared deviations.
-    Sigma { n: f64, mean: f64, m2: f64 },
+    Sigma {
+        n: f64,
+        mean: f64,
+        m2: f64,
+    },
     Count(i64),
-    Spread { min: f64, max: f64, seen: bool },
+    Spread {
+        min: f64,
+        max: f64,
+        seen: bool,
+    },
     /// A xorshift64* generator.
     Rand(u64),
 }
@@ -113,7 +127,11 @@ mod tests {
     use super::*;
 
     fn keys(names: &[&str]) -> Vec<(Str, i32)> {
-        names.iter().enumerate().map(|(i, n)| (Str::from(*n), i as i32)).collect()
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (Str::from(*n), i as i32))
+            .collect()
     }
 
     #[test]

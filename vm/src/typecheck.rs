@@ -86,6 +86,10 @@ pub fn binary_error(
     }
 }
 
+fn is_reference_to(e: &Expr, name: &str) -> bool {
+    reference_name(e) == Some(name)
+}
+
 fn reference_name(e: &Expr) -> Option<&str> {
     match &e.kind {
         ExprKind::Reference(name) => Some(name),
@@ -99,8 +103,14 @@ pub fn unary_result(op: UnaryOp, t: VType) -> Result<VType, EvalError> {
     match (op, t) {
         (UnaryOp::Neg, VType::Int | VType::Float | VType::Duration) => Ok(t),
         (UnaryOp::Not, VType::Bool) => Ok(VType::Bool),
-        (UnaryOp::Neg, _) => Err(EvalError::InvalidUnary { op: "-", ty: t.name() }),
-        (UnaryOp::Not, _) => Err(EvalError::InvalidUnary { op: "!", ty: t.name() }),
+        (UnaryOp::Neg, _) => Err(EvalError::InvalidUnary {
+            op: "-",
+            ty: t.name(),
+        }),
+        (UnaryOp::Not, _) => Err(EvalError::InvalidUnary {
+            op: "!",
+            ty: t.name(),
+        }),
     }
 }
 
@@ -181,7 +191,19 @@ pub fn check(expr: &Expr, refs: &RefTypes<'_>, top: bool) -> Result<VType, EvalE
                 .map(|(a, _)| crate::ir_text::expr_text(a))
                 .collect();
             if !missing.is_empty() {
-                let mut scope: Vec<String> = refs.names.to_vec();
+                // The other references of the expression (Kapacitor removes
+                // the missing arguments from its scope listing).
+                let mut scope: Vec<String> = refs
+                    .names
+                    .iter()
+                    .filter(|n| {
+                        !args
+                            .iter()
+                            .zip(types)
+                            .any(|(a, t)| *t == VType::Missing && is_reference_to(a, n))
+                    })
+                    .cloned()
+                    .collect();
                 scope.sort();
                 return Err(EvalError::MissingArgument {
                     func: *func,

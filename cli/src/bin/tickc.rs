@@ -18,8 +18,38 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum EngineArg {
+    Vm,
+    Jit,
+    Both,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Evaluate one lambda expression against points, in order, with one state.
+    ///
+    /// Prints one JSON value per point: numbers, strings, booleans; NaN and
+    /// ±Inf as "NaN", "+Inf", "-Inf"; durations as InfluxQL duration strings
+    /// ("90s"); times as RFC3339Nano UTC strings; a missing reference as
+    /// null; {"error": "..."} for an evaluation error. Points are line
+    /// protocol (ns timestamps; without one the current time); with no point
+    /// the expression runs once on an empty point. Exit 0 evaluated, 1 the
+    /// expression does not compile, 2 usage/I/O/bad point, 3 engines differ
+    /// (--engine both).
+    Eval {
+        /// The expression, with or without the `lambda:` prefix.
+        expr: String,
+        /// A point in line protocol (repeatable, evaluated first, in order).
+        #[arg(long = "point", value_name = "LINE")]
+        points: Vec<String>,
+        /// A file of line-protocol points, one per line (`-` = stdin; `#` comments).
+        #[arg(long = "points", value_name = "FILE")]
+        points_file: Option<String>,
+        /// The engine: the bytecode VM, the Cranelift JIT, or both (compared per point).
+        #[arg(long, value_enum, default_value = "jit")]
+        engine: EngineArg,
+    },
     /// Check scripts and print diagnostics (exit 0 clean or warnings, 1 errors, 2 I/O).
     Check {
         /// Scripts to check (`-` = stdin).
@@ -119,6 +149,19 @@ fn main() -> ExitCode {
             config,
         }),
         Command::Test { dirs } => tickc::test::run(&dirs),
+        Command::Eval {
+            expr,
+            points,
+            points_file,
+            engine,
+        } => {
+            let engines = match engine {
+                EngineArg::Vm => tickc::eval::Engines::Vm,
+                EngineArg::Jit => tickc::eval::Engines::Jit,
+                EngineArg::Both => tickc::eval::Engines::Both,
+            };
+            tickc::eval::run(&expr, &points, points_file.as_deref(), engines)
+        }
     };
     tickc::exit(code)
 }

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod dot;
+pub mod eval;
 pub mod fmt;
 pub mod ir;
 pub mod run;

@@ -47,7 +47,7 @@ pub static ALERT_PROPS: &[PropSpec] = &[
     field("topic", &[STR]),
 ];
 
-fn validate_alert(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_alert(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     if let Some(p) = node.prop("flapping") {
         let low = p.arg(0).and_then(crate::ir::Arg::as_float);
         let high = p.arg(1).and_then(crate::ir::Arg::as_float);
@@ -70,6 +70,22 @@ fn validate_alert(node: &Node, out: &mut Vec<Diagnostic>) {
                     p.span,
                     "alert flapping low threshold must be less than the high threshold",
                 ));
+            }
+        }
+    }
+    // `json` exists only in the details template (an html/template with
+    // extra functions); the id and message templates fail to parse it.
+    for name in ["id", "message"] {
+        if let Some(t) = node.string(name) {
+            if template_calls(t, "json") || template_calls(t, "jsonCompact") {
+                out.push(
+                    err(
+                        Code::InvalidValue,
+                        prop_span(node, name),
+                        format!("template: {name}: function \"json\" not defined"),
+                    )
+                    .with_note("`json` is only available in `.details(...)`"),
+                );
             }
         }
     }
@@ -109,4 +125,23 @@ fn validate_alert(node: &Node, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Whether a Go template calls `func` inside an action (`{{ json . }}`,
+/// `{{ . | json }}`).
+fn template_calls(t: &str, func: &str) -> bool {
+    let mut rest = t;
+    while let Some(i) = rest.find("{{") {
+        let after = &rest[i + 2..];
+        let end = after.find("}}").unwrap_or(after.len());
+        let action = &after[..end];
+        if action
+            .split(|c: char| c.is_whitespace() || c == '|' || c == '(' || c == ')' || c == '-')
+            .any(|w| w == func)
+        {
+            return true;
+        }
+        rest = &after[end..];
+    }
+    false
 }

@@ -138,7 +138,7 @@ fn check_as_names(node: &Node, expected: usize, what: &str, out: &mut Vec<Diagno
     }
 }
 
-fn validate_join(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_join(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     check_as_names(node, node.parents.len(), "parents", out);
     if let Some(p) = node.prop("fill") {
         if let Some(s) = p.arg(0).and_then(crate::ir::Arg::as_str) {
@@ -156,7 +156,7 @@ fn validate_join(node: &Node, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn validate_combine(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_combine(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     check_as_names(node, node.args.len(), "expressions", out);
     if node.int("max").is_some_and(|m| m <= 0) {
         out.push(err(
@@ -167,7 +167,7 @@ fn validate_combine(node: &Node, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn validate_barrier(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_barrier(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     let idle = node.duration("idle").unwrap_or(0);
     let period = node.duration("period").unwrap_or(0);
     if idle > 0 && period > 0 {

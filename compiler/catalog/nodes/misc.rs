@@ -101,7 +101,7 @@ pub static SPECS: &[NodeSpec] = &[
     },
 ];
 
-fn validate_stats(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_stats(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     if node
         .args
         .first()
@@ -116,7 +116,7 @@ fn validate_stats(node: &Node, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn validate_autoscale(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_autoscale(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     if node.prop("replicas").is_none() {
         out.push(
             err(

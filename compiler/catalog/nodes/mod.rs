@@ -16,7 +16,7 @@ pub mod transforms;
 
 use super::NodeKind;
 use crate::diagnostic::Diagnostic;
-use crate::ir::Node;
+use crate::ir::{Node, Pipeline};
 
 /// One accepted kind of define-time argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,7 +236,7 @@ pub enum Chains {
 
 /// What a per-node validation rule sees: the node, and the node it was created
 /// from (for rules that depend on the parent's edge type).
-pub type Validate = fn(&Node, &mut Vec<Diagnostic>);
+pub type Validate = fn(&Node, &Pipeline, &mut Vec<Diagnostic>);
 
 pub struct NodeSpec {
     pub kind: NodeKind,
@@ -267,11 +267,21 @@ pub fn all() -> impl Iterator<Item = &'static NodeSpec> {
         .chain(misc::SPECS)
 }
 
-/// The spec of a node kind (every `NodeKind` has exactly one; a unit test checks it).
+/// The spec of a node kind (every `NodeKind` has exactly one; a unit test
+/// checks it). A table indexed by the kind, built once.
 pub fn spec(kind: NodeKind) -> &'static NodeSpec {
-    all()
-        .find(|s| s.kind == kind)
-        .unwrap_or_else(|| panic!("node catalog has no entry for {kind:?}"))
+    static TABLE: std::sync::OnceLock<Vec<&'static NodeSpec>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        NodeKind::ALL
+            .iter()
+            .map(|k| {
+                all()
+                    .find(|s| s.kind == *k)
+                    .unwrap_or_else(|| panic!("node catalog has no entry for {k:?}"))
+            })
+            .collect()
+    });
+    table[kind as usize]
 }
 
 impl NodeSpec {
@@ -377,6 +387,7 @@ mod tests {
     fn every_node_kind_has_exactly_one_spec() {
         for &k in NodeKind::ALL {
             assert_eq!(all().filter(|s| s.kind == k).count(), 1, "{k:?}");
+            assert_eq!(spec(k).kind, k);
         }
     }
 

@@ -67,7 +67,7 @@ pub static SPECS: &[NodeSpec] = &[
     },
 ];
 
-fn validate_http_post(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_http_post(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     let url = !node.args.is_empty();
     let endpoint = node.prop("endpoint").is_some();
     if url && endpoint {
@@ -97,7 +97,21 @@ fn validate_http_post(node: &Node, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn validate_loopback(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_loopback(node: &Node, pipeline: &Pipeline, out: &mut Vec<Diagnostic>) {
+    if let (Some(db), Some(rp)) = (node.string("database"), node.string("retentionPolicy")) {
+        if pipeline.dbrps.iter().any(|d| d.db == db && d.rp == rp) {
+            out.push(
+                err(
+                    Code::InvalidValue,
+                    node.span,
+                    format!("loop detected on dbrp: \"{db}\".\"{rp}\""),
+                )
+                .with_note(
+                    "the task reads this database and retention policy: writing back into it loops",
+                ),
+            );
+        }
+    }
     for name in ["database", "retentionPolicy"] {
         if node.string(name).is_none_or(str::is_empty) {
             out.push(err(

@@ -92,7 +92,7 @@ pub static SPECS: &[NodeSpec] = &[
     },
 ];
 
-fn validate_from(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_from(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     validate_group_by_dims(node, "groupBy", out);
 }
 
@@ -121,8 +121,20 @@ pub(crate) fn check_dims(args: &[Arg], span: Span, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn validate_query(node: &Node, out: &mut Vec<Diagnostic>) {
-    validate_query_schedule(node, out);
+fn validate_query(node: &Node, pipeline: &Pipeline, out: &mut Vec<Diagnostic>) {
+    validate_query_schedule(node, pipeline, out);
+    if let Some(q) = node.args.first().and_then(Arg::as_str) {
+        let head = q.trim_start();
+        if !head
+            .get(..6)
+            .is_some_and(|w| w.eq_ignore_ascii_case("select"))
+        {
+            out.push(
+                err(Code::InvalidValue, node.span, "query must be a SELECT statement")
+                    .with_note("e.g. `|query('SELECT mean(usage_idle) FROM \"telegraf\".\"autogen\".\"cpu\"')`"),
+            );
+        }
+    }
     if let Some(p) = node.prop("groupBy") {
         check_dims(&p.args, p.span, out);
         let times = p
@@ -157,7 +169,7 @@ fn validate_query(node: &Node, out: &mut Vec<Diagnostic>) {
 }
 
 /// Exactly one of `every` > 0 or `cron`; no negative every/period.
-fn validate_query_schedule(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_query_schedule(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     let every = node.duration("every");
     let cron = node.string("cron");
     match (every, cron) {

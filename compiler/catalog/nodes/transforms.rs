@@ -173,7 +173,7 @@ pub static SPECS: &[NodeSpec] = &[
     ),
 ];
 
-fn validate_eval(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_eval(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     let names = node.strings("as");
     if names.len() != node.args.len() {
         out.push(
@@ -200,7 +200,7 @@ fn validate_eval(node: &Node, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn validate_group_by(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_group_by(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     super::sources::check_dims(&node.args, node.span, out);
     if node.prop("exclude").is_some() && !node.args.iter().any(|a| matches!(a, Arg::Star)) {
         out.push(
@@ -214,7 +214,7 @@ fn validate_group_by(node: &Node, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn validate_window(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_window(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     let period = node.duration("period");
     let period_count = node.int("periodCount");
     let every_count = node.int("everyCount");
@@ -279,7 +279,7 @@ fn validate_window(node: &Node, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn validate_sample(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_sample(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     match node.args.first() {
         Some(Arg::Int(n)) if *n <= 0 => out.push(err(
             Code::InvalidValue,
@@ -295,7 +295,7 @@ fn validate_sample(node: &Node, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn validate_log(node: &Node, out: &mut Vec<Diagnostic>) {
+fn validate_log(node: &Node, _: &Pipeline, out: &mut Vec<Diagnostic>) {
     if let Some(level) = node.string("level") {
         if !matches!(
             level.to_ascii_uppercase().as_str(),

@@ -78,7 +78,10 @@ pub fn parse_bool(s: &str) -> Result<bool, String> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
-        _ => Err(format!("strconv.ParseBool: parsing {}: invalid syntax", go_quote(s))),
+        _ => Err(format!(
+            "strconv.ParseBool: parsing {}: invalid syntax",
+            go_quote(s)
+        )),
     }
 }
 
@@ -86,10 +89,17 @@ pub fn parse_bool(s: &str) -> Result<bool, String> {
 pub fn parse_int(s: &str) -> Result<i64, String> {
     let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("strconv.ParseInt: parsing {}: invalid syntax", go_quote(s)));
+        return Err(format!(
+            "strconv.ParseInt: parsing {}: invalid syntax",
+            go_quote(s)
+        ));
     }
-    s.parse::<i64>()
-        .map_err(|_| format!("strconv.ParseInt: parsing {}: value out of range", go_quote(s)))
+    s.parse::<i64>().map_err(|_| {
+        format!(
+            "strconv.ParseInt: parsing {}: value out of range",
+            go_quote(s)
+        )
+    })
 }
 
 /// Go `strconv.ParseFloat(s, 64)` for decimal input (hexadecimal floats and
@@ -97,21 +107,32 @@ pub fn parse_int(s: &str) -> Result<i64, String> {
 pub fn parse_float(s: &str) -> Result<f64, String> {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     let lower = body.to_ascii_lowercase();
-    let special = lower == "inf" || lower == "infinity" || (lower == "nan" && body.len() == s.len());
+    let special =
+        lower == "inf" || lower == "infinity" || (lower == "nan" && body.len() == s.len());
     let well_formed = special
         || (!body.is_empty()
             && body
                 .bytes()
                 .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
-            && body.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.'));
-    let parsed = if well_formed { s.parse::<f64>().ok() } else { None };
+            && body
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_digit() || b == b'.'));
+    let parsed = if well_formed {
+        s.parse::<f64>().ok()
+    } else {
+        None
+    };
     match parsed {
         Some(f) if f.is_infinite() && !special => Err(format!(
             "strconv.ParseFloat: parsing {}: value out of range",
             go_quote(s)
         )),
         Some(f) => Ok(f),
-        None => Err(format!("strconv.ParseFloat: parsing {}: invalid syntax", go_quote(s))),
+        None => Err(format!(
+            "strconv.ParseFloat: parsing {}: invalid syntax",
+            go_quote(s)
+        )),
     }
 }
 
@@ -162,7 +183,15 @@ pub fn format_duration(d: i64) -> String {
     if d == 0 {
         return "0s".to_string();
     }
-    for (unit, suffix) in [(W, "w"), (D, "d"), (H, "h"), (M, "m"), (S, "s"), (MS, "ms"), (US, "u")] {
+    for (unit, suffix) in [
+        (W, "w"),
+        (D, "d"),
+        (H, "h"),
+        (M, "m"),
+        (S, "s"),
+        (MS, "ms"),
+        (US, "u"),
+    ] {
         if d % unit == 0 {
             return format!("{}{}", d / unit, suffix);
         }
@@ -214,7 +243,11 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
             "overflowed duration {s}: choose a smaller duration or INF"
         ));
     }
-    Ok(if negative { total.wrapping_neg() } else { total })
+    Ok(if negative {
+        total.wrapping_neg()
+    } else {
+        total
+    })
 }
 
 /// Go `strconv.Quote` (enough of it for error messages).
@@ -259,11 +292,23 @@ mod tests {
             to_bool(&[s("yes")]),
             Err("strconv.ParseBool: parsing \"yes\": invalid syntax".into())
         );
-        assert_eq!(to_bool(&[Value::Int(2)]), Err("cannot convert 2 to boolean".into()));
+        assert_eq!(
+            to_bool(&[Value::Int(2)]),
+            Err("cannot convert 2 to boolean".into())
+        );
         assert_eq!(to_bool(&[Value::Float(-0.0)]), Ok(Value::Bool(false)));
-        assert_eq!(to_bool(&[Value::Float(2.5)]), Err("cannot convert 2.5 to boolean".into()));
-        assert_eq!(to_bool(&[Value::Float(f64::NAN)]), Err("cannot convert NaN to boolean".into()));
-        assert_eq!(to_bool(&[Value::Float(1e21)]), Err("cannot convert 1e+21 to boolean".into()));
+        assert_eq!(
+            to_bool(&[Value::Float(2.5)]),
+            Err("cannot convert 2.5 to boolean".into())
+        );
+        assert_eq!(
+            to_bool(&[Value::Float(f64::NAN)]),
+            Err("cannot convert NaN to boolean".into())
+        );
+        assert_eq!(
+            to_bool(&[Value::Float(1e21)]),
+            Err("cannot convert 1e+21 to boolean".into())
+        );
     }
 
     #[test]
@@ -272,14 +317,23 @@ mod tests {
         assert_eq!(to_int(&[Value::Float(f64::NAN)]), Ok(Value::Int(i64::MIN)));
         assert_eq!(to_int(&[Value::Float(1e300)]), Ok(Value::Int(i64::MIN)));
         assert_eq!(to_int(&[s("+42")]), Ok(Value::Int(42)));
-        assert_eq!(to_int(&[s("-9223372036854775808")]), Ok(Value::Int(i64::MIN)));
+        assert_eq!(
+            to_int(&[s("-9223372036854775808")]),
+            Ok(Value::Int(i64::MIN))
+        );
         assert_eq!(
             to_int(&[s("9223372036854775808")]),
             Err("strconv.ParseInt: parsing \"9223372036854775808\": value out of range".into())
         );
-        assert_eq!(to_int(&[s("0x10")]), Err("strconv.ParseInt: parsing \"0x10\": invalid syntax".into()));
-        assert_eq!(to_int(&[s("")]), Err("strconv.ParseInt: parsing \"\": invalid syntax".into()));
-        assert_eq!(to_int(&[s("1_000")]).is_err(), true);
+        assert_eq!(
+            to_int(&[s("0x10")]),
+            Err("strconv.ParseInt: parsing \"0x10\": invalid syntax".into())
+        );
+        assert_eq!(
+            to_int(&[s("")]),
+            Err("strconv.ParseInt: parsing \"\": invalid syntax".into())
+        );
+        assert!(to_int(&[s("1_000")]).is_err());
         assert_eq!(to_int(&[Value::Bool(true)]), Ok(Value::Int(1)));
     }
 
@@ -293,9 +347,15 @@ mod tests {
             to_float(&[s("1e400")]),
             Err("strconv.ParseFloat: parsing \"1e400\": value out of range".into())
         );
-        assert_eq!(to_float(&[s("abc")]), Err("strconv.ParseFloat: parsing \"abc\": invalid syntax".into()));
-        assert_eq!(to_float(&[s("")]).is_err(), true);
-        assert_eq!(to_float(&[Value::Int(i64::MAX)]), Ok(Value::Float(9.223372036854776e18)));
+        assert_eq!(
+            to_float(&[s("abc")]),
+            Err("strconv.ParseFloat: parsing \"abc\": invalid syntax".into())
+        );
+        assert!(to_float(&[s("")]).is_err());
+        assert_eq!(
+            to_float(&[Value::Int(i64::MAX)]),
+            Ok(Value::Float(9.223372036854776e18))
+        );
     }
 
     #[test]
@@ -310,7 +370,10 @@ mod tests {
         assert_eq!(f(f64::INFINITY), "+Inf");
         assert_eq!(f(f64::NEG_INFINITY), "-Inf");
         assert_eq!(to_string(&[Value::Bool(true)]), Ok(s("true")));
-        assert_eq!(to_string(&[Value::Int(i64::MIN)]), Ok(s("-9223372036854775808")));
+        assert_eq!(
+            to_string(&[Value::Int(i64::MIN)]),
+            Ok(s("-9223372036854775808"))
+        );
         assert_eq!(to_string(&[Value::Duration(90 * S)]), Ok(s("90s")));
         assert_eq!(to_string(&[Value::Duration(-60 * S)]), Ok(s("-1m")));
         assert_eq!(format_duration(0), "0s");
@@ -339,9 +402,18 @@ mod tests {
             to_duration(&[s("abc"), Value::Duration(S)]),
             Err("invalid duration string \"abc\"".into())
         );
-        assert_eq!(to_duration(&[Value::Int(3), Value::Duration(M)]), Ok(Value::Duration(3 * M)));
-        assert_eq!(to_duration(&[Value::Float(1.5), Value::Duration(S)]), Ok(Value::Duration(1500 * MS)));
-        assert_eq!(to_duration(&[Value::Int(i64::MAX), Value::Duration(2)]), Ok(Value::Duration(-2)));
+        assert_eq!(
+            to_duration(&[Value::Int(3), Value::Duration(M)]),
+            Ok(Value::Duration(3 * M))
+        );
+        assert_eq!(
+            to_duration(&[Value::Float(1.5), Value::Duration(S)]),
+            Ok(Value::Duration(1500 * MS))
+        );
+        assert_eq!(
+            to_duration(&[Value::Int(i64::MAX), Value::Duration(2)]),
+            Ok(Value::Duration(-2))
+        );
         assert_eq!(to_duration(&[Value::Duration(-7)]), Ok(Value::Duration(-7)));
     }
 

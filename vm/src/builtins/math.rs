@@ -151,7 +151,9 @@ const POW10: [f64; 32] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29, 1e30, 1e31,
 ];
-const POW10_POS32: [f64; 10] = [1e0, 1e32, 1e64, 1e96, 1e128, 1e160, 1e192, 1e224, 1e256, 1e288];
+const POW10_POS32: [f64; 10] = [
+    1e0, 1e32, 1e64, 1e96, 1e128, 1e160, 1e192, 1e224, 1e256, 1e288,
+];
 const POW10_NEG32: [f64; 11] = [
     1e-0, 1e-32, 1e-64, 1e-96, 1e-128, 1e-160, 1e-192, 1e-224, 1e-256, 1e-288, 1e-320,
 ];
@@ -175,13 +177,22 @@ pub fn pow10(args: &[Value]) -> CallResult {
     }))
 }
 
-/// `jn(i, f)` and `yn(i, f)`: Bessel functions of order n. Orders beyond
-/// the i32 range are clamped (Go would iterate ~n times).
+/// Orders above this are refused: the recurrences take ~|n| steps, and Go
+/// would spin for minutes on an order like 2^62.
+pub const MAX_BESSEL_ORDER: i64 = 100_000;
+
+/// `jn(i, f)` and `yn(i, f)`: Bessel functions of order n (|n| ≤ 100000).
 pub fn bessel_n(func: Builtin, args: &[Value]) -> CallResult {
     let [Value::Int(n), Value::Float(x)] = args else {
         return Err(bad_args(func.name(), args));
     };
-    let n = (*n).clamp(i32::MIN as i64, i32::MAX as i64) as i32;
+    if n.unsigned_abs() > MAX_BESSEL_ORDER as u64 {
+        return Err(format!(
+            "order {n} too large for {}, at most {MAX_BESSEL_ORDER}",
+            func.name()
+        ));
+    }
+    let n = *n as i32;
     Ok(Value::Float(match func {
         Builtin::Jn => libm::jn(n, *x),
         _ => libm::yn(n, *x),
@@ -273,6 +284,7 @@ mod tests {
         };
         assert!((j(0, 1.0) - 0.7651976865579666).abs() < 1e-15);
         assert!((j(2, 1.0) - 0.1149034849319005).abs() < 1e-15);
+        assert!(bessel_n(Builtin::Jn, &[Value::Int(i64::MAX), Value::Float(1.0)]).is_err());
         assert!(matches!(
             bessel_n(Builtin::Yn, &[Value::Int(1), Value::Float(0.0)]),
             Ok(Value::Float(v)) if v == f64::NEG_INFINITY

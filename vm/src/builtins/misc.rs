@@ -82,10 +82,22 @@ mod tests {
         assert_eq!(humanize_bytes(1234), "1.2 kB");
         assert_eq!(humanize_bytes(82_854_982), "83 MB");
         assert_eq!(humanize_bytes(u64::MAX), "18 EB");
-        assert_eq!(human_bytes(&[Value::Int(-1)]), Ok(Value::String("18 EB".into())));
-        assert_eq!(human_bytes(&[Value::Float(1.5e9)]), Ok(Value::String("1.5 GB".into())));
-        assert_eq!(human_bytes(&[Value::Float(-1.0)]), Ok(Value::String("18 EB".into())));
-        assert_eq!(human_bytes(&[Value::Float(f64::NAN)]), Ok(Value::String("9.2 EB".into())));
+        assert_eq!(
+            human_bytes(&[Value::Int(-1)]),
+            Ok(Value::String("18 EB".into()))
+        );
+        assert_eq!(
+            human_bytes(&[Value::Float(1.5e9)]),
+            Ok(Value::String("1.5 GB".into()))
+        );
+        assert_eq!(
+            human_bytes(&[Value::Float(-1.0)]),
+            Ok(Value::String("18 EB".into()))
+        );
+        assert_eq!(
+            human_bytes(&[Value::Float(f64::NAN)]),
+            Ok(Value::String("9.2 EB".into()))
+        );
     }
 
     #[test]

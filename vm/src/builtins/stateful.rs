@@ -100,7 +100,7 @@ mod tests {
         let mut s = FuncState::new(Builtin::Sigma);
         assert_eq!(f(sigma(&[Value::Float(5.0)], &mut s)), 0.0);
         assert_eq!(f(sigma(&[Value::Float(5.0)], &mut s)), 0.0); // variance 0
-        // values 5,5,8: mean 6, sample variance 3, |8-6|/sqrt(3)
+                                                                 // values 5,5,8: mean 6, sample variance 3, |8-6|/sqrt(3)
         let v = f(sigma(&[Value::Float(8.0)], &mut s));
         assert!((v - 2.0 / 3f64.sqrt()).abs() < 1e-12);
         assert!(f(sigma(&[Value::Float(f64::NAN)], &mut s)).is_nan());
@@ -117,7 +117,10 @@ mod tests {
         assert_eq!(f(spread(&[Value::Float(2.0)], &mut s)), 4.0);
         assert_eq!(f(spread(&[Value::Float(f64::NAN)], &mut s)), 4.0);
         let mut e = FuncState::new(Builtin::Spread);
-        assert_eq!(f(spread(&[Value::Float(f64::NAN)], &mut e)), f64::NEG_INFINITY);
+        assert_eq!(
+            f(spread(&[Value::Float(f64::NAN)], &mut e)),
+            f64::NEG_INFINITY
+        );
     }
 
     #[test]

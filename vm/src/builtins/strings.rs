@@ -16,14 +16,18 @@ pub fn call(func: Builtin, args: &[Value]) -> CallResult {
         (StrLength, [Value::String(s)]) => Ok(Value::Int(s.len() as i64)),
         (StrToLower, [Value::String(s)]) => Ok(string(to_lower(s))),
         (StrToUpper, [Value::String(s)]) => Ok(string(to_upper(s))),
-        (StrTrimSpace, [Value::String(s)]) => Ok(keep_or_new(s, s.trim_matches(char::is_whitespace))),
+        (StrTrimSpace, [Value::String(s)]) => {
+            Ok(keep_or_new(s, s.trim_matches(char::is_whitespace)))
+        }
         (StrReplace, [Value::String(s), Value::String(old), Value::String(new), Value::Int(n)]) => {
             Ok(string(replace(s, old, new, *n)))
         }
         (StrSubstring, [Value::String(s), Value::Int(start), Value::Int(stop)]) => {
             substring(s, *start, *stop)
         }
-        (_, [Value::String(a), Value::String(b)]) => two(func, a, b).ok_or_else(|| bad_args(func.name(), args)),
+        (_, [Value::String(a), Value::String(b)]) => {
+            two(func, a, b).ok_or_else(|| bad_args(func.name(), args))
+        }
         _ => Err(bad_args(func.name(), args)),
     }
 }
@@ -115,13 +119,19 @@ pub fn substring(s: &str, start: i64, stop: i64) -> CallResult {
         return Err(format!("found negative index for strSubstring: {stop}"));
     }
     if stop >= s.len() as i64 {
-        return Err(format!("stop index too large for string in strSubstring: {stop}"));
+        return Err(format!(
+            "stop index too large for string in strSubstring: {stop}"
+        ));
     }
     if start > stop {
-        return Err(format!("runtime error: slice bounds out of range [{start}:{stop}]"));
+        return Err(format!(
+            "runtime error: slice bounds out of range [{start}:{stop}]"
+        ));
     }
     let bytes = &s.as_bytes()[start as usize..stop as usize];
-    Ok(Value::String(Arc::from(String::from_utf8_lossy(bytes).as_ref())))
+    Ok(Value::String(Arc::from(
+        String::from_utf8_lossy(bytes).as_ref(),
+    )))
 }
 
 /// Go `strings.ToLower`: rune by rune simple case mapping (no final-sigma rule).
@@ -184,7 +194,10 @@ mod tests {
         assert_eq!(c(StrLastIndex, &[s("abc"), s("")]), Value::Int(3));
         assert_eq!(c(StrIndexAny, &[s("golang"), s("y")]), Value::Int(-1));
         assert_eq!(c(StrIndexAny, &[s("chicken"), s("kmr")]), Value::Int(4));
-        assert_eq!(c(StrLastIndexAny, &[s("go gopher"), s("go")]), Value::Int(4));
+        assert_eq!(
+            c(StrLastIndexAny, &[s("go gopher"), s("go")]),
+            Value::Int(4)
+        );
         assert_eq!(c(StrLastIndexAny, &[s("aé"), s("é")]), Value::Int(1));
         assert_eq!(c(StrHasPrefix, &[s("abc"), s("")]), Value::Bool(true));
         assert_eq!(c(StrHasSuffix, &[s("abc"), s("bc")]), Value::Bool(true));
@@ -205,7 +218,10 @@ mod tests {
         assert_eq!(c(StrToLower, &[s("ΣΑΣ")]), s("σασ"));
         assert_eq!(c(StrToLower, &[s("İ")]), s("i"));
         assert_eq!(c(StrTrimSpace, &[s("\t a b \n\u{a0}")]), s("a b"));
-        assert_eq!(c(StrTrim, &[s("¡¡¡Hello, Gophers!!!"), s("!¡")]), s("Hello, Gophers"));
+        assert_eq!(
+            c(StrTrim, &[s("¡¡¡Hello, Gophers!!!"), s("!¡")]),
+            s("Hello, Gophers")
+        );
         assert_eq!(c(StrTrimLeft, &[s("xxabcxx"), s("x")]), s("abcxx"));
         assert_eq!(c(StrTrimRight, &[s("xxabcxx"), s("x")]), s("xxabc"));
         assert_eq!(c(StrTrim, &[s("abc"), s("")]), s("abc"));

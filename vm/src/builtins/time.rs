@@ -53,6 +53,34 @@ pub fn now(args: &[Value]) -> CallResult {
     Ok(Value::Time(ns))
 }
 
+/// Go's `time.RFC3339Nano` in UTC (`2006-01-02T15:04:05.999999999Z`,
+/// trailing zeros of the fraction dropped), as Kapacitor prints times.
+pub fn rfc3339_nano(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let frac = ns.rem_euclid(1_000_000_000);
+    let ts = match jiff::Timestamp::from_second(secs) {
+        Ok(ts) => ts,
+        Err(_) => return ns.to_string(),
+    };
+    let dt = TimeZone::UTC.to_datetime(ts);
+    let mut out = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    );
+    if frac != 0 {
+        let digits = format!("{frac:09}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    out.push('Z');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,8 +108,22 @@ mod tests {
     }
 
     #[test]
+    fn rfc3339() {
+        assert_eq!(rfc3339_nano(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_nano(1_500_000_000), "1970-01-01T00:00:01.5Z");
+        assert_eq!(rfc3339_nano(-1), "1969-12-31T23:59:59.999999999Z");
+        assert_eq!(
+            rfc3339_nano(1_615_687_199_000_000_001),
+            "2021-03-14T01:59:59.000000001Z"
+        );
+    }
+
+    #[test]
     fn unix_nano_and_now() {
-        assert_eq!(field(Builtin::UnixNano, &[Value::Time(-5)]), Ok(Value::Int(-5)));
+        assert_eq!(
+            field(Builtin::UnixNano, &[Value::Time(-5)]),
+            Ok(Value::Int(-5))
+        );
         assert!(matches!(now(&[]), Ok(Value::Time(t)) if t > 1_600_000_000_000_000_000));
     }
 }

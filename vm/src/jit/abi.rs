@@ -8,12 +8,13 @@
 //!
 //! Payloads: float = IEEE bits, int/duration/time = the i64, bool = 0/1,
 //! string = `*const Str` and regex = `*const Arc<Regex>`, pointing at a value
-//! that outlives the call (a program constant, the state's resolved reference
-//! values, or a scratch slot written earlier in the same call).
+//! that outlives the call (a program constant, a field, tag or extra binding
+//! of the point being evaluated, or a scratch slot written earlier in the
+//! same call).
 
 use crate::bytecode::Program;
 use crate::error::EvalError;
-use crate::point::Str;
+use crate::point::{FieldValue, Str};
 use crate::state::FuncState;
 use crate::value::{VType, Value};
 use std::sync::{Arc, Mutex};
@@ -66,6 +67,38 @@ impl RawVal {
             tag: t as u64,
             bits,
         }
+    }
+
+    #[inline]
+    pub fn new(t: VType, bits: u64) -> RawVal {
+        RawVal {
+            tag: t as u64,
+            bits,
+        }
+    }
+
+    /// A field's value (`Null`, from `join.fill('null')`, is missing).
+    #[inline]
+    pub fn of_field(f: &FieldValue) -> RawVal {
+        match f {
+            FieldValue::Float(x) => RawVal::new(VType::Float, x.to_bits()),
+            FieldValue::Int(x) => RawVal::new(VType::Int, *x as u64),
+            FieldValue::String(s) => RawVal::of_str(s),
+            FieldValue::Bool(b) => RawVal::new(VType::Bool, *b as u64),
+            FieldValue::Null => RawVal::new(VType::Missing, 0),
+        }
+    }
+
+    /// A string, borrowed like `of`.
+    #[inline]
+    pub fn of_str(s: &Str) -> RawVal {
+        RawVal::new(VType::String, s as *const Str as usize as u64)
+    }
+
+    /// The run-time type (`Missing` for a corrupt tag, never produced).
+    #[inline]
+    pub fn vtype(self) -> VType {
+        vtype_of(self.tag).unwrap_or(VType::Missing)
     }
 
     /// Back to an owned value (strings and regexes: a reference-count increment).

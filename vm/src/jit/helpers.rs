@@ -37,16 +37,23 @@ unsafe fn guarded(ctx: *mut JitCtx, f: impl FnOnce() -> Result<(), crate::EvalEr
     }
 }
 
-/// Store `v` in scratch slot `idx` and describe it in `out`.
+/// Describe `v` in `out`: scalars directly, strings and regexes after
+/// storing them in scratch slot `idx` (which keeps them alive for the call).
 ///
 /// # Safety
 /// `ctx` must be the live context and `out` writable.
-unsafe fn put_scratch(
+unsafe fn put_result(
     ctx: *mut JitCtx,
     idx: u32,
     v: Value,
     out: *mut RawVal,
 ) -> Result<(), crate::EvalError> {
+    if !matches!(v, Value::String(_) | Value::Regex(_)) {
+        // SAFETY: `out` points at a stack slot of the calling native frame;
+        // a scalar `RawVal` borrows nothing.
+        unsafe { *out = RawVal::of(&v) };
+        return Ok(());
+    }
     // SAFETY: `scratch`/`scratch_len` describe the state's scratch vector,
     // which is not otherwise borrowed during the call; each site owns its slot.
     let slot = unsafe {
@@ -77,7 +84,13 @@ pub unsafe extern "C" fn jit_call(
     args: *const RawVal,
     out: *mut RawVal,
 ) -> u32 {
-    // SAFETY: see the function's contract.
+    // SAFETY: by the contract, `site` points into the `NativeLambda` whose
+    // code is running (alive, never mutated), `args` at `argc` `RawVal`s in
+    // the native frame whose string/regex payloads are live (`to_value`),
+    // and `ctx` is the live context: `funcs`/`funcs_len` describe the group's
+    // state slots, borrowed exclusively by this evaluation and not otherwise
+    // accessed during this call, and `shared`/`program` point into `Arc`s the
+    // caller holds.
     unsafe {
         guarded(ctx, || {
             let site = &*site;
@@ -111,7 +124,7 @@ pub unsafe extern "C" fn jit_call(
                 }
             };
             match r {
-                Ok(v) => put_scratch(ctx, site.scratch, v, out),
+                Ok(v) => put_result(ctx, site.scratch, v, out),
                 Err(reason) => Err(crate::interp::call_error(
                     &*c.program,
                     site.func,
@@ -136,14 +149,16 @@ pub unsafe extern "C" fn jit_binary(
     r: *const RawVal,
     out: *mut RawVal,
 ) -> u32 {
-    // SAFETY: see the function's contract.
+    // SAFETY: by the contract, `site` points into the running lambda's sites
+    // (alive, never mutated), `l`/`r` are `RawVal`s of the native frame with
+    // live payloads, and `ctx`/`out` are valid for `put_result`.
     unsafe {
         guarded(ctx, || {
             let site = &*site;
             let lv = (*l).to_value()?;
             let rv = (*r).to_value()?;
             let v = crate::interp::binary(site.op, lv, rv)?;
-            put_scratch(ctx, site.scratch, v, out)
+            put_result(ctx, site.scratch, v, out)
         })
     }
 }
@@ -153,7 +168,8 @@ pub unsafe extern "C" fn jit_binary(
 /// # Safety
 /// `a` and `b` point at live `Str`s.
 pub unsafe extern "C" fn jit_str_cmp(a: *const Str, b: *const Str) -> i32 {
-    // SAFETY: see the function's contract.
+    // SAFETY: the contract: both point at live `Str`s (a constant, a
+    // point's field or tag, or a scratch slot of the current call).
     let (a, b) = unsafe { (&*a, &*b) };
     a.as_bytes().cmp(b.as_bytes()) as i32
 }
@@ -163,7 +179,8 @@ pub unsafe extern "C" fn jit_str_cmp(a: *const Str, b: *const Str) -> i32 {
 /// # Safety
 /// `s` points at a live `Str`, `re` at a live `Arc<Regex>`.
 pub unsafe extern "C" fn jit_regex_match(s: *const Str, re: *const Arc<regex::Regex>) -> u32 {
-    // SAFETY: see the function's contract.
+    // SAFETY: the contract: both point at live values owned by the point,
+    // the program's constants or a scratch slot of the current call.
     let (s, re) = unsafe { (&*s, &*re) };
     re.is_match(s) as u32
 }

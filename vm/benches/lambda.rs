@@ -1,0 +1,168 @@
+//! ns per point for typical lambdas: the VM, the JIT, and a hand-written Rust
+//! closure doing the same work on the same `Point` (the practical limit).
+//!
+//! Each group evaluates one expression on one prepared point; the point's
+//! keys are shared `Arc`s as the line-protocol parser makes them, so the
+//! engines' slot caches hit as they do in a running task. Short measurement
+//! settings keep a run quick on a shared 2-core machine; numbers are noisy
+//! to a few percent there.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+use vm::point::{FieldValue, Group, Point, Str};
+use vm::value::Value;
+use vm::{CompiledLambda, Engine};
+
+fn point() -> Point {
+    let k = |s: &str| -> Str { Arc::from(s) };
+    let mut fields = vec![
+        (k("a"), FieldValue::Float(1.5)),
+        (k("b"), FieldValue::Float(2.25)),
+        (k("c"), FieldValue::Float(-3.0)),
+        (k("usage_idle"), FieldValue::Float(42.0)),
+        (k("usage_user"), FieldValue::Float(30.0)),
+        (k("name"), FieldValue::String(k("  Server-Alpha  "))),
+    ];
+    fields.sort_by(|x, y| x.0.cmp(&y.0));
+    let mut tags = vec![(k("host"), k("server-042")), (k("region"), k("eu-west"))];
+    tags.sort_by(|x, y| x.0.cmp(&y.0));
+    Point {
+        name: k("cpu"),
+        database: k("db"),
+        retention_policy: k("autogen"),
+        tags,
+        fields,
+        time: 1_600_000_000_000_000_000,
+        group: Group::default(),
+    }
+}
+
+fn float(p: &Point, key: &str) -> Option<f64> {
+    match p.field(key) {
+        Some(FieldValue::Float(f)) => Some(*f),
+        _ => None,
+    }
+}
+
+fn bench_expr(c: &mut Criterion, name: &str, src: &str, closure: &dyn Fn(&Point) -> Value) {
+    let (lambda, diags) = compiler::check_lambda(src);
+    let lambda = lambda.unwrap_or_else(|| panic!("{src}: {diags:?}"));
+    let p = point();
+    let mut g = c.benchmark_group(name);
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(2));
+    for engine in [Engine::Vm, Engine::Jit] {
+        let compiled = CompiledLambda::compile(&lambda, engine).expect("compiles");
+        let mut state = compiled.new_state();
+        let label = if compiled.engine() == engine {
+            engine.name().to_string()
+        } else {
+            format!(
+                "{} (fell back to {})",
+                engine.name(),
+                compiled.engine().name()
+            )
+        };
+        // The engines and the closure must compute the same thing.
+        let want = closure(&p);
+        let got = compiled
+            .eval(&p.scope(), &mut compiled.new_state())
+            .expect("evaluates");
+        assert!(
+            got.same(&want) || name.starts_with("sigma"),
+            "{name}: {got:?} != {want:?}"
+        );
+        g.bench_function(label, |b| {
+            b.iter(|| compiled.eval(black_box(&p.scope()), &mut state))
+        });
+    }
+    g.bench_function("closure", |b| b.iter(|| closure(black_box(&p))));
+    g.finish();
+}
+
+fn lambdas(c: &mut Criterion) {
+    bench_expr(c, "usage_idle < 70", r#""usage_idle" < 70"#, &|p| {
+        Value::Bool(float(p, "usage_idle").is_some_and(|v| v < 70.0))
+    });
+
+    // The closure keeps its own running sigma, as the builtin does.
+    let sigma = std::cell::RefCell::new((0.0f64, 0.0f64, 0.0f64));
+    bench_expr(
+        c,
+        "sigma(usage_idle) > 3",
+        r#"sigma("usage_idle") > 3.0"#,
+        &|p| {
+            let x = float(p, "usage_idle").unwrap_or(0.0);
+            let mut s = sigma.borrow_mut();
+            let (n, mean, m2) = &mut *s;
+            *n += 1.0;
+            let d = x - *mean;
+            *mean += d / *n;
+            *m2 += d * (x - *mean);
+            let var = *m2 / (*n - 1.0);
+            let sig = if *n < 2.0 || var == 0.0 {
+                0.0
+            } else {
+                (x - *mean).abs() / var.sqrt()
+            };
+            Value::Bool(sig > 3.0)
+        },
+    );
+
+    bench_expr(
+        c,
+        "float arithmetic (10 ops, 3 fields)",
+        r#"("a" + "b") * "c" - "a" / ("b" + 1.5) + "c" * 2.0 - "a" * "b" / 3.0"#,
+        &|p| {
+            let (a, b, c) = (
+                float(p, "a").unwrap(),
+                float(p, "b").unwrap(),
+                float(p, "c").unwrap(),
+            );
+            Value::Float((a + b) * c - a / (b + 1.5) + c * 2.0 - a * b / 3.0)
+        },
+    );
+
+    let re = regex::Regex::new(r"^server-\d+$").unwrap();
+    bench_expr(
+        c,
+        "regex match on a tag",
+        r#""host" =~ /^server-\d+$/"#,
+        &|p| Value::Bool(p.tag("host").is_some_and(|h| re.is_match(h))),
+    );
+
+    bench_expr(
+        c,
+        "string function chain",
+        r#"strHasPrefix(strToLower(strTrimSpace("name")), 'server')"#,
+        &|p| match p.field("name") {
+            Some(FieldValue::String(s)) => {
+                Value::Bool(s.trim().to_lowercase().starts_with("server"))
+            }
+            _ => Value::Bool(false),
+        },
+    );
+}
+
+/// What `CompiledLambda::compile` costs (once per task at define/enable):
+/// lowering alone for the VM, lowering plus Cranelift code generation and
+/// a fresh code module for the JIT.
+fn compile_cost(c: &mut Criterion) {
+    let src = r#"("a" + "b") * "c" - "a" / ("b" + 1.5) + "c" * 2.0 - "a" * "b" / 3.0"#;
+    let (lambda, diags) = compiler::check_lambda(src);
+    let lambda = lambda.unwrap_or_else(|| panic!("{src}: {diags:?}"));
+    let mut g = c.benchmark_group("compile (10-op float arithmetic)");
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(2));
+    for engine in [Engine::Vm, Engine::Jit] {
+        g.bench_function(engine.name(), |b| {
+            b.iter(|| CompiledLambda::compile(black_box(&lambda), engine).expect("compiles"))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, lambdas, compile_cost);
+criterion_main!(benches);
