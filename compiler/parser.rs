@@ -7,7 +7,7 @@
 //! operand) and parses the rest again, so one run reports every broken
 //! statement. A script with any error yields no `Program`.
 
-use crate::ast::{ChainOp, Expr, ExprKind, Ident, Program};
+use crate::ast::{ChainOp, Expr, ExprKind, Ident, Program, Statement};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::grammar::{LambdaBodyParser, ProgramParser};
 use crate::ir::BinaryOp;
@@ -65,9 +65,27 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
             }
         }
     }
+    if let Some(p) = &program {
+        if let Some(span) = p
+            .statements
+            .iter()
+            .find_map(|s| too_deep(statement_expr(s)?))
+        {
+            diags.push(too_deep_error(span));
+        }
+    }
     diags.sort_by_key(|d| d.primary_span().map_or(0, |s| s.start));
     if diags.iter().any(Diagnostic::is_error) {
-        program = None;
+        if let Some(p) = program.take() {
+            p.statements
+                .into_iter()
+                .filter_map(|s| match s {
+                    Statement::Var { value, .. } => Some(value),
+                    Statement::Expr(e) => Some(e),
+                    _ => None,
+                })
+                .for_each(dismantle);
+        }
     }
     (program, diags)
 }
@@ -83,7 +101,12 @@ pub fn parse_expression(source: &str) -> (Option<Expr>, Vec<Diagnostic>) {
         .collect();
     let input = lexed.tokens.iter().copied().map(Ok::<_, LexError>);
     let expr = match LambdaBodyParser::new().parse(input) {
-        Ok(e) => Some(e),
+        Ok(e) => {
+            if let Some(span) = too_deep(&e) {
+                diags.push(too_deep_error(span));
+            }
+            Some(e)
+        }
         Err(err) => {
             if diags.is_empty() {
                 diags.push(syntax_error(source, &lexed.tokens, 0, err).1);
@@ -94,7 +117,89 @@ pub fn parse_expression(source: &str) -> (Option<Expr>, Vec<Diagnostic>) {
     if diags.is_empty() {
         (expr, diags)
     } else {
+        if let Some(e) = expr {
+            dismantle(e);
+        }
         (None, diags)
+    }
+}
+
+// ---- Nesting limit -----------------------------------------------------------
+
+/// The deepest expression nesting accepted (a top-level expression is at
+/// depth 1), the same bound the checker enforces. The parser itself
+/// is iterative, but every later stage (checker, formatter, lowering, `Drop`)
+/// walks the AST recursively; this bound keeps them well inside a thread's
+/// stack, even a 2 MiB test thread in a debug build. Real scripts nest fewer
+/// than 20 deep (a chain of N links or a sum of N terms is N deep).
+pub const MAX_NESTING: usize = 256;
+
+fn statement_expr(s: &Statement) -> Option<&Expr> {
+    match s {
+        Statement::Var { value, .. } => Some(value),
+        Statement::Expr(e) => Some(e),
+        _ => None,
+    }
+}
+
+fn children<'a>(e: &'a Expr, mut f: impl FnMut(&'a Expr)) {
+    match &e.kind {
+        ExprKind::Lambda(b) | ExprKind::Paren(b) | ExprKind::Unary { operand: b, .. } => f(b),
+        ExprKind::Binary { left, right, .. } => {
+            f(left);
+            f(right);
+        }
+        ExprKind::List(items) | ExprKind::Call { args: items, .. } => items.iter().for_each(f),
+        ExprKind::Chain { target, args, .. } => {
+            f(target);
+            args.iter().flatten().for_each(f);
+        }
+        _ => {}
+    }
+}
+
+/// The span of the first expression nested deeper than `MAX_NESTING`, found
+/// without recursion.
+fn too_deep(root: &Expr) -> Option<Span> {
+    let mut stack = vec![(root, 1usize)];
+    while let Some((e, depth)) = stack.pop() {
+        if depth > MAX_NESTING {
+            return Some(e.span);
+        }
+        children(e, |c| stack.push((c, depth + 1)));
+    }
+    None
+}
+
+fn too_deep_error(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::TooDeep,
+        format!("expression nested more than {MAX_NESTING} levels deep"),
+    )
+    .with_primary(span, "nested too deeply")
+    .with_note("hint: split long chains or sums into `var` declarations")
+}
+
+/// Drops an AST without recursion (a deep tree would overflow the stack in
+/// the default recursive `Drop`).
+fn dismantle(root: Expr) {
+    let mut stack = vec![root];
+    while let Some(e) = stack.pop() {
+        match e.kind {
+            ExprKind::Lambda(b) | ExprKind::Paren(b) | ExprKind::Unary { operand: b, .. } => {
+                stack.push(*b)
+            }
+            ExprKind::Binary { left, right, .. } => {
+                stack.push(*left);
+                stack.push(*right);
+            }
+            ExprKind::List(items) | ExprKind::Call { args: items, .. } => stack.extend(items),
+            ExprKind::Chain { target, args, .. } => {
+                stack.push(*target);
+                stack.extend(args.into_iter().flatten());
+            }
+            _ => {}
+        }
     }
 }
 
@@ -674,6 +779,26 @@ mod tests {
         assert_eq!(d[0].code, Code::UnexpectedEof);
         let d = errs("stream|from(");
         assert_eq!(d[0].code, Code::UnexpectedEof);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let n = 50_000;
+        let deep = [
+            format!("var x = {}1{}", "(".repeat(n), ")".repeat(n)),
+            format!("var x = {}1", "-".repeat(n)),
+            format!("var x = 1{}", " + 1".repeat(n)),
+            format!("stream{}", "|window()".repeat(n)),
+            format!("var f = lambda: {}\"a\"", "!".repeat(n)),
+        ];
+        for src in &deep {
+            let d = errs(src);
+            assert_eq!(d[0].code, Code::TooDeep, "{:?}", &src[..30]);
+        }
+        let (e, d) = parse_expression(&format!("{}1", "-".repeat(n)));
+        assert!(e.is_none() && d[0].code == Code::TooDeep);
+        // Just under the limit is fine.
+        ok(&format!("var x = 1{}", " + 1".repeat(MAX_NESTING - 1)));
     }
 
     #[test]

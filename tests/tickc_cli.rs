@@ -95,6 +95,16 @@ fn check_json_and_stdin() {
         serde_json::from_str(text(&out.stdout).trim()).expect("valid JSON");
     assert!(text(&out.stdout).contains("E0301"), "{json}");
 
+    // Several files: one JSON array with the records of all of them.
+    let out = run(&["check", "--format", "json", BAD, CLEAN, WARN], None);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    let records = json.as_array().expect("an array");
+    assert_eq!(records.len(), 2, "{json}");
+    assert_eq!(records[0]["code"], "E0301");
+    assert_eq!(records[1]["code"], "W0101");
+    assert_eq!(records[1]["severity"], "warning");
+
     let src = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(BAD)).unwrap();
     let out = run(&["check", "-"], Some(&src));
     assert_eq!(out.status.code(), Some(1));

@@ -42,6 +42,18 @@ impl Checker<'_> {
         args: Option<&[ast::Expr]>,
         span: Span,
     ) -> Value {
+        // Kapacitor looks methods up with the first rune upper-cased, so
+        // `.Period(1m)` is `.period(1m)`: the catalog and the IR use the
+        // lower-case form. UDF names are taken as written.
+        let canonical;
+        let name = if op != ChainOp::At && name.node.starts_with(char::is_uppercase) {
+            let mut c = name.node.chars();
+            let first = c.next().map(|f| f.to_lowercase().collect::<String>());
+            canonical = ast::Ident::new(first.unwrap_or_default() + c.as_str(), name.span);
+            &canonical
+        } else {
+            name
+        };
         let call_args = match args {
             Some(a) => self.eval_args(a),
             None => Vec::new(),
@@ -167,11 +179,7 @@ impl Checker<'_> {
                 ) else {
                     return Value::Poison;
                 };
-                let id = self.new_node(NodeKind::Stats, None, Vec::new(), span, None);
-                let n = &mut self.pipeline.nodes[id as usize];
-                n.source = Some(parent);
-                n.args = args;
-                return Value::Node(id);
+                return Value::Node(self.new_stats(parent, args, span));
             }
             "deadman" => return self.deadman(parent, args, span),
             _ => {}

@@ -33,13 +33,10 @@ impl Checker<'_> {
             span,
         };
 
-        let stats = self.new_node(NodeKind::Stats, None, Vec::new(), span, None);
-        {
-            let n = &mut self.pipeline.nodes[stats as usize];
-            n.source = Some(source);
-            n.args = vec![Arg::Duration(interval)];
-            n.props.push(prop("align", vec![]));
-        }
+        let stats = self.new_stats(source, vec![Arg::Duration(interval)], span);
+        self.pipeline.nodes[stats as usize]
+            .props
+            .push(prop("align", vec![]));
         let deriv = self.new_node(NodeKind::Derivative, Some(stats), Vec::new(), span, None);
         {
             let n = &mut self.pipeline.nodes[deriv as usize];
@@ -77,13 +74,19 @@ impl Checker<'_> {
         let n = &mut self.pipeline.nodes[alert as usize];
         n.props.push(prop(
             "id",
-            vec![Arg::String(ID_TEMPLATE.replace("NODE_NAME", &source_name))],
+            vec![Arg::String(ID_TEMPLATE.replacen(
+                "NODE_NAME",
+                &source_name,
+                1,
+            ))],
         ));
         n.props.push(prop(
             "message",
-            vec![Arg::String(
-                MESSAGE_TEMPLATE.replace("INTERVAL", &interval_text),
-            )],
+            vec![Arg::String(MESSAGE_TEMPLATE.replacen(
+                "INTERVAL",
+                &interval_text,
+                1,
+            ))],
         ));
         n.props.push(prop(
             "crit",

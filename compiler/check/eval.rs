@@ -308,6 +308,13 @@ impl Checker<'_> {
         for &p in &parents {
             self.pipeline.nodes[p as usize].children.push(id);
         }
+        // Kapacitor assigns an id each time a node is linked under a parent
+        // (and once for a source), so a join or union with k parents uses k
+        // ids and is named after the last one (`a|join(b)` after from2 is
+        // `join4`, and the next node is number 5). `id` stays the dense index.
+        let links = parents.len().max(1) as u32;
+        let number = self.kapacitor_ids + links - 1;
+        self.kapacitor_ids += links;
         let desc = match &udf {
             Some(name) => name.clone(),
             None => kind.desc().to_string(),
@@ -315,7 +322,7 @@ impl Checker<'_> {
         self.pipeline.nodes.push(ir::Node {
             id,
             kind,
-            name: format!("{desc}{id}"),
+            name: format!("{desc}{number}"),
             udf,
             span,
             parents,

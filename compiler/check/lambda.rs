@@ -8,7 +8,7 @@
 //! task starts.
 
 use crate::ast::{self, ExprKind as A};
-use crate::catalog::builtins::{Builtin, Statefulness};
+use crate::catalog::builtins::Builtin;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{BinaryOp, Const, Expr, ExprKind, UnaryOp};
 use crate::span::Span;
@@ -303,7 +303,6 @@ impl LambdaChecker<'_> {
         } else {
             Type::Dynamic
         };
-        let _ = spec.state == Statefulness::Pure;
         mk(ExprKind::Call { func, args }, ret, span)
     }
 }

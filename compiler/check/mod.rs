@@ -159,6 +159,8 @@ pub(crate) struct Checker<'a> {
     pub lambda_lints: Vec<Diagnostic>,
     /// Node arguments of the call being checked (join/union parents).
     pub pending_nodes: Vec<ir::NodeId>,
+    /// Kapacitor's id counter, which names the nodes (see `new_node`).
+    pub kapacitor_ids: u32,
     /// The node whose call or property is being checked.
     pub current_node: Option<ir::NodeId>,
     /// Nodes with an invalid argument somewhere: their catalog rules are not
@@ -187,6 +189,7 @@ impl<'a> Checker<'a> {
             root,
             lambda_lints: Vec::new(),
             pending_nodes: Vec::new(),
+            kapacitor_ids: 0,
             current_node: None,
             poisoned: Default::default(),
         };
@@ -200,7 +203,6 @@ impl<'a> Checker<'a> {
         for st in &program.statements {
             self.statement(st);
         }
-        self.add_stats_noops();
         validate::validate(self);
         // Lints on a script with errors are mostly noise (an unused var is
         // often a misspelled use).
@@ -319,28 +321,36 @@ impl<'a> Checker<'a> {
         self.scope.push(Binding::var(&name.node, value, name.span));
     }
 
-    /// Kapacitor gives a stats node's source with no children a `noop` child.
-    fn add_stats_noops(&mut self) {
-        let sources: Vec<_> = self
-            .pipeline
-            .nodes
-            .iter()
-            .filter(|n| n.kind == crate::catalog::NodeKind::Stats)
-            .filter_map(|n| n.source)
-            .collect();
-        for src in sources {
-            let node = &self.pipeline.nodes[src as usize];
-            if node.children.is_empty() && node.provides != crate::catalog::EdgeType::None {
-                let span = node.span;
-                self.new_node(
-                    crate::catalog::NodeKind::NoOp,
-                    Some(src),
-                    Vec::new(),
-                    span,
-                    None,
-                );
-            }
+    /// Creates a `stats` node (a new root) reporting on `source`. Like
+    /// Kapacitor, a source that has no children yet gets a `noop` child right
+    /// away (so its emitted count is measured); it takes the next id.
+    pub(crate) fn new_stats(
+        &mut self,
+        source: ir::NodeId,
+        args: Vec<Arg>,
+        span: Span,
+    ) -> ir::NodeId {
+        let id = self.new_node(
+            crate::catalog::NodeKind::Stats,
+            None,
+            Vec::new(),
+            span,
+            None,
+        );
+        let n = &mut self.pipeline.nodes[id as usize];
+        n.source = Some(source);
+        n.args = args;
+        let src = &self.pipeline.nodes[source as usize];
+        if src.children.is_empty() && src.provides != crate::catalog::EdgeType::None {
+            self.new_node(
+                crate::catalog::NodeKind::NoOp,
+                Some(source),
+                Vec::new(),
+                span,
+                None,
+            );
         }
+        id
     }
 }
 

@@ -48,6 +48,7 @@ codes! {
     UnclosedDelimiter = "E0103": "a `(` or `[` that is never closed";
     MissingCallParens = "E0104": "a chain call (`|name`, `@name`) written without parentheses";
     MultiUnitDuration = "E0105": "two duration literals in a row, such as `1h30m`";
+    TooDeep = "E0106": "an expression nested more deeply than the front end accepts (256 levels)";
     // Names and scopes
     UndefinedName = "E0201": "a name that is not in scope";
     RedefinedVar = "E0202": "a second `var` of the same name (vars are immutable)";

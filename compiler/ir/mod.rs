@@ -1,7 +1,9 @@
 //! The typed IR: the single input of everything downstream of the checker.
 //!
 //! A task is a `Pipeline`: a DAG of nodes in creation order (so `nodes[i].id ==
-//! i` and names are `<desc><id>` exactly as Kapacitor numbers them), each with
+//! i`), named `<desc><n>` exactly as Kapacitor numbers them (`n == id` except
+//! after a join or union: Kapacitor uses one number per parent link, so
+//! `a|join(b)` after `from2` is `join4`), each with
 //! its chain-call arguments and its properties, type-checked against the node
 //! catalog. It is plain data with serde derives so the server can persist a
 //! compiled task image (bincode) and `tickc ir` can print it.
@@ -41,6 +43,48 @@ pub struct Pipeline {
     pub nodes: Vec<Node>,
 }
 
+impl Pipeline {
+    /// The order in which Kapacitor walks the pipeline (validation, start,
+    /// DOT output): a topological order from a depth-first search over the
+    /// sources (the root, then each `stats` node) taken last to first, each
+    /// node placed after all its children, then reversed. Every parent comes
+    /// before its children; among siblings the last-created branch comes first.
+    pub fn walk_order(&self) -> Vec<NodeId> {
+        let n = self.nodes.len();
+        let mut done = vec![false; n];
+        let mut post: Vec<NodeId> = Vec::with_capacity(n);
+        let sources: Vec<NodeId> = self
+            .nodes
+            .iter()
+            .filter(|x| x.parents.is_empty())
+            .map(|x| x.id)
+            .collect();
+        for &src in sources.iter().rev() {
+            if done[src as usize] {
+                continue;
+            }
+            // (node, index of the next child to visit)
+            let mut stack: Vec<(NodeId, usize)> = vec![(src, 0)];
+            done[src as usize] = true;
+            while let Some((id, next)) = stack.last_mut() {
+                let node = &self.nodes[*id as usize];
+                if let Some(&c) = node.children.get(*next) {
+                    *next += 1;
+                    if !done[c as usize] {
+                        done[c as usize] = true;
+                        stack.push((c, 0));
+                    }
+                } else {
+                    post.push(*id);
+                    stack.pop();
+                }
+            }
+        }
+        post.reverse();
+        post
+    }
+}
+
 /// A `var` declaration, as a template exposes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Var {
@@ -55,7 +99,8 @@ pub struct Var {
 pub struct Node {
     pub id: NodeId,
     pub kind: NodeKind,
-    /// `<desc><id>`, e.g. `from1`, `http_out4`.
+    /// `<desc><n>` as Kapacitor names it, e.g. `from1`, `http_out4` (`n`
+    /// is the id, shifted by the extra numbers joins and unions use).
     pub name: String,
     /// For `NodeKind::Udf`: the UDF's name.
     pub udf: Option<String>,

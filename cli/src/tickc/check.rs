@@ -20,8 +20,11 @@ pub fn check_text(name: &str, source: &str, color: bool) -> (String, bool) {
     )
 }
 
+/// Text: diagnostics on stderr, file by file. JSON: one array of the records
+/// of every file on stdout.
 pub fn run(files: &[String], format: Format) -> u8 {
     let mut code = EXIT_OK;
+    let mut records: Vec<serde_json::Value> = Vec::new();
     for f in files {
         let input = match read_input(f) {
             Ok(i) => i,
@@ -42,8 +45,23 @@ pub fn run(files: &[String], format: Format) -> u8 {
                     render_text(&input.name, &input.source, &diags, super::color_stderr())
                 );
             }
-            Format::Json => println!("{}", render_json(&input.name, &input.source, &diags)),
+            Format::Json => {
+                let json = render_json(&input.name, &input.source, &diags);
+                match serde_json::from_str::<Vec<serde_json::Value>>(&json) {
+                    Ok(r) => records.extend(r),
+                    Err(e) => {
+                        eprintln!("error: {}: bad JSON from the renderer: {e}", input.name);
+                        code = code.max(EXIT_USAGE);
+                    }
+                }
+            }
         }
+    }
+    if format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&records).unwrap_or_else(|_| "[]".into())
+        );
     }
     code
 }
