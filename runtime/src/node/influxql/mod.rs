@@ -286,10 +286,41 @@ struct Envelope<'a> {
 }
 
 impl InfluxQl {
+    // Error texts: Kapacitor logs "<context>: <error>".
+
+    /// A point that cannot pick the reducer: the field is missing.
+    fn realize_missing(&self) -> String {
+        format!(
+            "failed to realize reduce context from fields: field {:?} missing from point",
+            &*self.field
+        )
+    }
+
+    /// A point that cannot pick the reducer: no reducer for the field's type.
+    fn realize_type(&self, v: &FieldValue) -> String {
+        format!(
+            "failed to realize reduce context from fields: invalid influxql func {} with field {}: cannot apply {} to {} field",
+            self.name,
+            self.field,
+            self.name,
+            go_type_name(v)
+        )
+    }
+
+    /// A point the chosen reducer cannot take: missing field.
     fn missing(&self) -> String {
         format!(
-            "field {:?} missing from point cannot aggregate",
-            &*self.field
+            "failed to aggregate point: field {} missing from point cannot aggregate",
+            self.field
+        )
+    }
+
+    /// A point the chosen reducer cannot take: another type.
+    fn wrong_type(&self, got: &str, want: FieldType) -> String {
+        format!(
+            "failed to aggregate point: field {} has wrong type: got {got} exp {}",
+            self.field,
+            want.go_name()
         )
     }
 
@@ -299,30 +330,25 @@ impl InfluxQl {
         let mut col: Option<Column> = None;
         for i in 0..rows.len() {
             let Some(v) = vm::point::lookup(rows.fields(i), &self.field) else {
-                cx.error(self.missing());
+                cx.error(if col.is_some() {
+                    self.missing()
+                } else {
+                    self.realize_missing()
+                });
                 continue;
             };
             let col = match &mut col {
                 Some(c) => c,
                 None => {
                     let Some(ty) = FieldType::of(v).filter(|t| self.method.supports(*t)) else {
-                        cx.error(format!(
-                            "cannot apply {} to {} field",
-                            self.name,
-                            go_type_name(v)
-                        ));
+                        cx.error(self.realize_type(v));
                         continue;
                     };
                     col.insert(Column::new(ty))
                 }
             };
             if !col.push(rows.time(i), v, i) {
-                cx.error(format!(
-                    "field {:?} has wrong type: got {} exp {}",
-                    &*self.field,
-                    go_type_name(v),
-                    col.field_type().go_name()
-                ));
+                cx.error(self.wrong_type(go_type_name(v), col.field_type()));
             }
         }
         col
@@ -466,29 +492,47 @@ impl InfluxQl {
         Ok(st.next(time, v))
     }
 
-    fn check_transform_type(&self, v: &FieldValue, cx: &mut NodeCx<'_>) -> bool {
+    /// Before a group's transform state exists, the first value must have
+    /// a reducer (else the point is skipped, as a failed realize).
+    fn check_transform_type(
+        &self,
+        state: &GroupState,
+        v: &FieldValue,
+        cx: &mut NodeCx<'_>,
+    ) -> bool {
+        if state.transform.is_some() {
+            return true;
+        }
         match FieldType::of(v) {
             Some(t) if self.method.supports(t) => true,
             _ => {
-                cx.error(format!(
-                    "cannot apply {} to {} field",
-                    self.name,
-                    go_type_name(v)
-                ));
+                cx.error(self.realize_type(v));
                 false
             }
         }
     }
 
     fn stream_transform(&mut self, kind: TransformKind, p: Arc<Point>, cx: &mut NodeCx<'_>) {
+        let known = self
+            .groups
+            .get(&p.group.id)
+            .is_some_and(|g| g.transform.is_some());
         let Some(v) = p.field(&self.field) else {
-            cx.error(self.missing());
+            cx.error(if known {
+                self.missing()
+            } else {
+                self.realize_missing()
+            });
             return;
         };
-        if !self.check_transform_type(v, cx) {
-            return;
+        self.groups.entry(p.group.id.clone()).or_default();
+        if !known {
+            let fresh = GroupState::default();
+            if !self.check_transform_type(&fresh, v, cx) {
+                return;
+            }
         }
-        let state = self.groups.entry(p.group.id.clone()).or_default();
+        let state = self.groups.get_mut(&p.group.id).expect("inserted above");
         let result = Self::transform_value(state, kind, v, p.time);
         cx.stats.working_cardinality = self.groups.len() as i64;
         match result {
@@ -502,12 +546,7 @@ impl InfluxQl {
                 group: p.group.clone(),
             }))),
             Ok(None) => {}
-            Err((got, want)) => cx.error(format!(
-                "field {:?} has wrong type: got {} exp {}",
-                &*self.field,
-                got.go_name(),
-                want.go_name()
-            )),
+            Err((got, want)) => cx.error(self.wrong_type(got.go_name(), want)),
         }
     }
 
@@ -517,10 +556,14 @@ impl InfluxQl {
         let mut points = Vec::with_capacity(b.points.len());
         for bp in &b.points {
             let Some(v) = bp.field(&self.field) else {
-                cx.error(self.missing());
+                cx.error(if state.transform.is_some() {
+                    self.missing()
+                } else {
+                    self.realize_missing()
+                });
                 continue;
             };
-            if !self.check_transform_type(v, cx) {
+            if !self.check_transform_type(&state, v, cx) {
                 continue;
             }
             match Self::transform_value(&mut state, kind, v, bp.time) {
@@ -530,12 +573,7 @@ impl InfluxQl {
                     time: bp.time,
                 }),
                 Ok(None) => {}
-                Err((got, want)) => cx.error(format!(
-                    "field {:?} has wrong type: got {} exp {}",
-                    &*self.field,
-                    got.go_name(),
-                    want.go_name()
-                )),
+                Err((got, want)) => cx.error(self.wrong_type(got.go_name(), want)),
             }
         }
         cx.emit(Message::Batch(Arc::new(Batch {

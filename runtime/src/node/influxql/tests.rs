@@ -163,7 +163,7 @@ fn type_errors_and_missing_fields_are_counted() {
     assert_eq!(h.stats.errors, 2);
     assert_eq!(
         h.sink.diagnostics[0],
-        "mean1: cannot apply mean to string field"
+        "mean1: failed to realize reduce context from fields: invalid influxql func mean with field v: cannot apply mean to string field"
     );
 }
 
@@ -222,4 +222,39 @@ fn holt_winters_with_fit_is_named_holt_winters() {
 fn bad_arguments_fail_the_build() {
     assert!(Harness::try_new(true, NodeKind::Top, vec![Arg::Int(0), s("v")], vec![]).is_err());
     assert!(Harness::try_new(true, NodeKind::MovingAverage, vec![s("v")], vec![]).is_err());
+}
+
+#[test]
+fn the_reducer_type_follows_the_first_point_of_each_batch() {
+    let mut h = Harness::new(true, NodeKind::Sum, vec![s("v")], vec![]);
+    h.send(
+        0,
+        batch(
+            vec![
+                bp(&[], &[("v", i(2))], secs(1)),
+                bp(&[], &[("v", f(1.0))], secs(2)),
+            ],
+            secs(10),
+        ),
+    );
+    h.send(
+        0,
+        batch(vec![bp(&[], &[("v", f(2.5))], secs(11))], secs(20)),
+    );
+    h.send(
+        0,
+        batch(vec![bp(&[], &[("w", f(2.5))], secs(21))], secs(30)),
+    );
+    let out = h.take_points();
+    let sums: Vec<_> = out.iter().map(|p| p.fields[0].1.clone()).collect();
+    // Batch 1 is int (its float point is an error); batch 2 is float; batch 3
+    // has no point with the field: sum reports 0 (a float, as for an empty batch).
+    assert_eq!(sums, vec![i(2), f(2.5), f(0.0)]);
+    assert_eq!(
+        h.sink.diagnostics,
+        vec![
+            "sum1: failed to aggregate point: field v has wrong type: got float64 exp int64",
+            "sum1: failed to realize reduce context from fields: field \"v\" missing from point",
+        ]
+    );
 }
