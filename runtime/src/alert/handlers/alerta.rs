@@ -97,7 +97,7 @@ impl Handler for AlertaHandler {
             Level::Warning => "warning",
             Level::Critical => "critical",
         };
-        let mut o = Obj::new()
+        let mut o = Obj::map()
             .str("resource", &r(&self.resource)?)
             .str("event", &r(&self.event)?)
             .str("environment", &r(&self.environment)?)
@@ -114,23 +114,21 @@ impl Handler for AlertaHandler {
             o = o.strs("correlate", &self.correlate);
         }
         if !self.attributes.is_empty() {
-            let mut a = Obj::new();
+            let mut a = Obj::map();
             for (k, v) in &self.attributes {
                 a = a.str(k, v);
             }
             o = o.raw("attributes", &a.done());
         }
         let tags: Vec<String> = ev.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let body = o.int("timeout", self.timeout).strs("tags", &tags).done();
+        let body = o.int("timeout", self.timeout).strs("tags", &tags).encoded();
         let prefix = if self.cfg.token_prefix.is_empty() {
             "Bearer"
         } else {
             &self.cfg.token_prefix
         };
-        let mut extra = Vec::new();
-        if !self.token.is_empty() {
-            extra.push(("Authorization", format!("{prefix} {}", self.token)));
-        }
+        // Kapacitor always sends the header, even with an empty token.
+        let extra = vec![("Authorization", format!("{prefix} {}", self.token))];
         post_json(
             &format!("{}/alert", self.cfg.url.trim_end_matches('/')),
             &extra,

@@ -1,18 +1,32 @@
-//! A tiny ordered JSON object writer: payload keys come out in exactly the
-//! order written, with Go's string escaping.
+//! A tiny JSON object writer with Go's string escaping: keys in the order
+//! written (Go structs) or sorted (Go maps, which `encoding/json` sorts).
 
 use crate::result::write_str;
 
 pub struct Obj {
     buf: String,
     first: bool,
+    /// Go `map[string]…` payloads: entries are collected and written in key
+    /// order (encoding/json sorts map keys).
+    sorted: Option<Vec<(String, String)>>,
 }
 
 impl Obj {
+    /// A struct-like object: keys in the order written.
     pub fn new() -> Obj {
         Obj {
             buf: String::from("{"),
             first: true,
+            sorted: None,
+        }
+    }
+
+    /// A Go map: keys sorted when done.
+    pub fn map() -> Obj {
+        Obj {
+            buf: String::from("{"),
+            first: true,
+            sorted: Some(Vec::new()),
         }
     }
 
@@ -25,13 +39,17 @@ impl Obj {
         self.buf.push(':');
     }
 
-    pub fn str(mut self, k: &str, v: &str) -> Obj {
-        self.key(k);
-        write_str(&mut self.buf, v);
-        self
+    pub fn str(self, k: &str, v: &str) -> Obj {
+        let mut raw = String::with_capacity(v.len() + 2);
+        write_str(&mut raw, v);
+        self.raw(k, &raw)
     }
 
     pub fn raw(mut self, k: &str, raw: &str) -> Obj {
+        if let Some(entries) = &mut self.sorted {
+            entries.push((k.to_string(), raw.to_string()));
+            return self;
+        }
         self.key(k);
         self.buf.push_str(raw);
         self
@@ -51,8 +69,22 @@ impl Obj {
     }
 
     pub fn done(mut self) -> String {
+        if let Some(mut entries) = self.sorted.take() {
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            for (k, raw) in entries {
+                self.key(&k);
+                self.buf.push_str(&raw);
+            }
+        }
         self.buf.push('}');
         self.buf
+    }
+
+    /// `done()` plus the newline Go's `json.Encoder` appends.
+    pub fn encoded(self) -> String {
+        let mut s = self.done();
+        s.push('\n');
+        s
     }
 }
 

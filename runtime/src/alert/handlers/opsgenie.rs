@@ -47,11 +47,11 @@ impl Handler for OpsGenieHandler {
         } else {
             ev.level.as_str()
         };
-        let details = Obj::new()
+        let details = Obj::map()
             .str("Level", level)
             .str("Monitoring Tool", "Kapacitor")
             .done();
-        let mut o = Obj::new()
+        let mut o = Obj::map()
             .str("apiKey", &self.api_key)
             .str("entity", &ev.id)
             .str("alias", &ev.id)
@@ -71,6 +71,6 @@ impl Handler for OpsGenieHandler {
         } else {
             &self.url
         };
-        post_json(url, &[], &o.done()).map(|_| ())
+        post_json(url, &[], &o.encoded()).map(|_| ())
     }
 }

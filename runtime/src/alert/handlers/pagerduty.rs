@@ -30,13 +30,12 @@ impl Handler for PagerDutyHandler {
             Level::Warning | Level::Critical => "trigger",
             Level::Ok => "resolve",
             Level::Info => {
-                return Err(format!(
-                    "AlertLevel {} not supported by pagerduty",
-                    ev.level.as_str()
-                ))
+                return Err(
+                    "AlertLevel 'info' is currently ignored by the PagerDuty service".into(),
+                )
             }
         };
-        let body = Obj::new()
+        let body = Obj::map()
             .str("service_key", &self.service_key)
             .str("event_type", event_type)
             .str("description", &ev.message)
@@ -44,7 +43,7 @@ impl Handler for PagerDutyHandler {
             .str("client", "kapacitor")
             .str("client_url", &self.client_url)
             .str("details", &ev.details)
-            .done();
+            .encoded();
         post_json(&self.url, &[], &body).map(|_| ())
     }
 }

@@ -54,18 +54,27 @@ impl Handler for SensuHandler {
             Level::Warning => 1,
             Level::Critical => 2,
         };
-        let mut o = Obj::new()
+        let mut o = Obj::map()
             .str("name", &ev.id)
             .str("source", &self.source)
             .str("output", &ev.message)
             .int("status", status);
-        if !self.handlers.is_empty() {
-            o = o.strs("handlers", &self.handlers);
-        }
+        // Kapacitor always sets `handlers` (a nil list encodes as null);
+        // metadata never overrides the standard keys.
+        o = if self.handlers.is_empty() {
+            o.raw("handlers", "null")
+        } else {
+            o.strs("handlers", &self.handlers)
+        };
         for (k, v) in &self.metadata {
-            o = o.str(k, v);
+            if !matches!(
+                k.as_str(),
+                "name" | "source" | "output" | "status" | "handlers"
+            ) {
+                o = o.str(k, v);
+            }
         }
-        let body = o.done();
+        let body = o.encoded();
         let mut c = TcpStream::connect(&self.addr)
             .map_err(|e| format!("sensu: dial {}: {e}", self.addr))?;
         let _ = c.set_read_timeout(Some(Duration::from_secs(10)));

@@ -44,13 +44,15 @@ impl Handler for SlackHandler {
             .str("text", &ev.message)
             .raw("mrkdwn_in", "[\"text\"]")
             .done();
-        let body = Obj::new()
+        // A Go map in Kapacitor: keys sorted, `as_user` always false.
+        let body = Obj::map()
+            .bool("as_user", false)
             .str("channel", &self.channel)
             .str("username", &self.username)
             .str("icon_emoji", &self.icon_emoji)
             .str("text", "")
             .raw("attachments", &format!("[{att}]"))
-            .done();
+            .encoded();
         let mut extra = Vec::new();
         if !self.cfg.token.is_empty() {
             extra.push(("Authorization", format!("Bearer {}", self.cfg.token)));

@@ -30,7 +30,7 @@ impl TelegramHandler {
 
 impl Handler for TelegramHandler {
     fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {
-        let mut o = Obj::new()
+        let mut o = Obj::map()
             .str("chat_id", &self.chat_id)
             .str("text", &ev.message);
         if !self.parse_mode.is_empty() {
@@ -42,6 +42,6 @@ impl Handler for TelegramHandler {
         if self.disable_notification {
             o = o.bool("disable_notification", true);
         }
-        post_json(&self.url, &[], &o.done()).map(|_| ())
+        post_json(&self.url, &[], &o.encoded()).map(|_| ())
     }
 }

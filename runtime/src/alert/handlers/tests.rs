@@ -198,7 +198,7 @@ fn slack_payload() {
     assert_eq!(req.path, "/services/x");
     assert_eq!(
         req.body,
-        r##"{"channel":"#alerts","username":"kapacitor","icon_emoji":"","text":"","attachments":[{"fallback":"cpu:nil is CRITICAL","color":"danger","text":"cpu:nil is CRITICAL","mrkdwn_in":["text"]}]}"##
+        "{\"as_user\":false,\"attachments\":[{\"fallback\":\"cpu:nil is CRITICAL\",\"color\":\"danger\",\"text\":\"cpu:nil is CRITICAL\",\"mrkdwn_in\":[\"text\"]}],\"channel\":\"#alerts\",\"icon_emoji\":\"\",\"text\":\"\",\"username\":\"kapacitor\"}\n"
     );
 }
 
@@ -216,7 +216,7 @@ fn pagerduty_v1_payload() {
     });
     assert_eq!(
         req.body,
-        r#"{"service_key":"sk","event_type":"trigger","description":"cpu:nil is WARNING","incident_key":"cpu:nil","client":"kapacitor","client_url":"http://localhost:9092/kapacitor/v1","details":"<b>details</b>"}"#
+        "{\"client\":\"kapacitor\",\"client_url\":\"http://localhost:9092/kapacitor/v1\",\"description\":\"cpu:nil is WARNING\",\"details\":\"<b>details</b>\",\"event_type\":\"trigger\",\"incident_key\":\"cpu:nil\",\"service_key\":\"sk\"}\n"
             .replace("<b>details</b>", "\\u003cb\\u003edetails\\u003c/b\\u003e")
     );
     // INFO is refused.
@@ -225,7 +225,7 @@ fn pagerduty_v1_payload() {
         pagerduty::PagerDutyHandler::new(&handler(HandlerKind::PagerDuty, vec![], vec![]), &cfg)
             .handle(&event(Level::Info), "")
             .unwrap_err();
-    assert!(err.contains("not supported"), "{err}");
+    assert!(err.contains("'info' is currently ignored"), "{err}");
 }
 
 #[test]
@@ -275,8 +275,8 @@ fn victorops_payload() {
     assert_eq!(
         req.body,
         format!(
-            "{{\"message_type\":\"RECOVERY\",\"entity_id\":\"cpu:nil\",\"state_message\":\"cpu:nil is OK\",\"timestamp\":1462383840,\
-\"monitoring_tool\":\"kapacitor\",\"data\":{data}}}"
+            "{{\"data\":{data},\"entity_id\":\"cpu:nil\",\"message_type\":\"RECOVERY\",\"monitoring_tool\":\"kapacitor\",\
+\"state_message\":\"cpu:nil is OK\",\"timestamp\":1462383840}}\n"
         )
     );
 }
@@ -302,9 +302,8 @@ fn opsgenie_v1_payload_and_recovery_url() {
     assert_eq!(
         reqs[0].body,
         format!(
-            "{{\"apiKey\":\"k\",\"entity\":\"cpu:nil\",\"alias\":\"cpu:nil\",\"message\":\"cpu:nil is CRITICAL\",\"note\":\"\",\
-\"monitoring_tool\":\"kapacitor\",\"details\":{{\"Level\":\"CRITICAL\",\"Monitoring Tool\":\"Kapacitor\"}},\"description\":{desc},\
-\"teams\":[\"t1\",\"t2\"]}}"
+            "{{\"alias\":\"cpu:nil\",\"apiKey\":\"k\",\"description\":{desc},\"details\":{{\"Level\":\"CRITICAL\",\"Monitoring Tool\":\"Kapacitor\"}},\
+\"entity\":\"cpu:nil\",\"message\":\"cpu:nil is CRITICAL\",\"monitoring_tool\":\"kapacitor\",\"note\":\"\",\"teams\":[\"t1\",\"t2\"]}}\n"
         )
     );
     assert_eq!(reqs[1].path, "/v1/json/alert/note/");
@@ -366,7 +365,7 @@ fn telegram_payload() {
     assert_eq!(req.path, "/botTOK/sendMessage");
     assert_eq!(
         req.body,
-        r#"{"chat_id":"123","text":"cpu:nil is CRITICAL","parse_mode":"Markdown","disable_notification":true}"#
+        "{\"chat_id\":\"123\",\"disable_notification\":true,\"parse_mode\":\"Markdown\",\"text\":\"cpu:nil is CRITICAL\"}\n"
     );
 }
 
@@ -396,8 +395,8 @@ fn alerta_payload() {
     assert_eq!(
         req.body,
         format!(
-            "{{\"resource\":\"a\",\"event\":\"cpu:nil\",\"environment\":\"prod\",\"severity\":\"critical\",\"group\":\"nil\",\"value\":\"\",\
-\"text\":\"cpu:nil is CRITICAL\",\"origin\":\"kapacitor\",\"rawData\":{DATA},\"service\":[\"web\"],\"timeout\":86400,\"tags\":[\"host=a\"]}}"
+            "{{\"environment\":\"prod\",\"event\":\"cpu:nil\",\"group\":\"nil\",\"origin\":\"kapacitor\",\"rawData\":{DATA},\"resource\":\"a\",\
+\"service\":[\"web\"],\"severity\":\"critical\",\"tags\":[\"host=a\"],\"text\":\"cpu:nil is CRITICAL\",\"timeout\":86400,\"value\":\"\"}}\n"
         )
     );
 }
@@ -471,7 +470,7 @@ fn sensu_payload_and_reply() {
     sensu::SensuHandler::new(&h, &cfg).handle(&ev, "").unwrap();
     assert_eq!(
         srv.join().unwrap(),
-        r#"{"name":"cpu_alert","source":"Kapacitor","output":"cpu:nil is WARNING","status":1,"handlers":["pager"],"team":"ops"}"#
+        "{\"handlers\":[\"pager\"],\"name\":\"cpu_alert\",\"output\":\"cpu:nil is WARNING\",\"source\":\"Kapacitor\",\"status\":1,\"team\":\"ops\"}\n"
     );
     // IDs outside [\w.-] are refused before dialling.
     let err = sensu::SensuHandler::new(&h, &cfg)

@@ -36,14 +36,14 @@ impl Handler for VictorOpsHandler {
         } else {
             json_str(&result)
         };
-        let body = Obj::new()
+        let body = Obj::map()
             .str("message_type", mt)
             .str("entity_id", &ev.id)
             .str("state_message", &ev.message)
             .int("timestamp", ev.time.div_euclid(1_000_000_000))
             .str("monitoring_tool", "kapacitor")
             .raw("data", &data)
-            .done();
+            .encoded();
         post_json(&self.url, &[], &body).map(|_| ())
     }
 }
