@@ -120,7 +120,7 @@ impl Combine {
         let total = choose(n, k);
         if self.max > 0 && total > self.max as u128 {
             return Err(NodeError::new(format!(
-                "too many combinations: {total} > max {}",
+                "refusing to perform combination as total combinations {total} exceeds max combinations {}",
                 self.max
             )));
         }
@@ -136,7 +136,7 @@ impl Combine {
             for (s, l) in self.lambdas.iter().enumerate() {
                 match l.eval_bool(&scope, &mut g.states[s]) {
                     Ok(b) => matches[s][i] = b,
-                    Err(e) => cx.error(format!("error evaluating expression: {e}")),
+                    Err(e) => cx.error(format!("error evaluating lambda expression: {e}")),
                 }
             }
         }
@@ -310,7 +310,10 @@ mod tests {
             secs(2),
         )));
         let err = h.try_send(0, msg).expect_err("C(3,2) = 3 > 2");
-        assert_eq!(err.message, "too many combinations: 3 > max 2");
+        assert_eq!(
+            err.message,
+            "refusing to perform combination as total combinations 3 exceeds max combinations 2"
+        );
     }
 
     #[test]
