@@ -80,10 +80,14 @@ impl Flatten {
             return;
         };
         let fields = self.flatten(points.iter().map(|p| (&p.tags, &p.fields)), cx);
+        if fields.is_empty() {
+            // Every point of the set was skipped: nothing to emit.
+            return;
+        }
         cx.emit(Message::Point(Arc::new(Point {
             name: first.name.clone(),
-            database: first.database.clone(),
-            retention_policy: first.retention_policy.clone(),
+            database: Str::from(""),
+            retention_policy: Str::from(""),
             tags: group_tags(&first.tags, &first.group.dims),
             fields,
             time,
@@ -129,6 +133,10 @@ impl NodeImpl for Flatten {
                     }
                     let fields =
                         self.flatten(pts[start..end].iter().map(|p| (&p.tags, &p.fields)), cx);
+                    if fields.is_empty() {
+                        start = end;
+                        continue;
+                    }
                     out.push(BatchPoint {
                         tags: b.tags.clone(),
                         fields,
