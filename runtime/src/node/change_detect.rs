@@ -1,8 +1,8 @@
 //! `changeDetect(fields…)` (reference §4.2): emits a point when any listed
 //! field differs from the last *emitted* point of its group (Go `!=` on
-//! interface values, so int 1 ≠ float 1). The first point is always emitted.
-//! A missing field is an error (logged) and that field is skipped. For a
-//! batch the state resets at each batch.
+//! interface values, so int 1 ≠ float 1). The first point carrying a listed
+//! field is emitted. A missing field is an error (logged) and that field is
+//! skipped. For a batch the state resets at each batch.
 
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{FieldValue, Fields, Message, Str};
@@ -49,36 +49,39 @@ fn same(a: &FieldValue, b: &FieldValue) -> bool {
 
 impl ChangeDetect {
     /// Whether the point is emitted; updates `last` when it is.
+    /// Whether the point is emitted; when it is, its values of the listed
+    /// fields become the reference. As in Kapacitor, fields are checked in
+    /// order and the first difference decides (later fields are not looked
+    /// at); a missing field is reported and skipped; before any emission
+    /// every previous value counts as absent, so the first point carrying a
+    /// listed field is emitted.
     fn check(
         &self,
         last: &mut Option<Vec<Option<FieldValue>>>,
         fields: &Fields,
         cx: &mut NodeCx<'_>,
     ) -> bool {
-        let mut changed = last.is_none();
-        let mut now = Vec::with_capacity(self.fields.len());
+        let mut changed = false;
         for (k, name) in self.fields.iter().enumerate() {
-            let v = vm::point::lookup(fields, name);
-            if v.is_none() {
-                cx.error(format!("field {name} missing from point"));
+            let Some(v) = vm::point::lookup(fields, name) else {
+                cx.error(format!(
+                    "Invalid field in change detect: expected field {name} not found"
+                ));
+                continue;
+            };
+            let prev = last.as_ref().and_then(|l| l[k].as_ref());
+            if !prev.is_some_and(|p| same(p, v)) {
+                changed = true;
+                break;
             }
-            if let (Some(v), Some(prev)) = (v, last.as_ref()) {
-                if !prev[k].as_ref().is_some_and(|p| same(p, v)) {
-                    changed = true;
-                }
-            }
-            now.push(v.cloned());
         }
         if changed {
-            // A skipped (missing) field keeps its previous value.
-            if let Some(prev) = last.as_ref() {
-                for (k, v) in now.iter_mut().enumerate() {
-                    if v.is_none() {
-                        *v = prev[k].clone();
-                    }
-                }
-            }
-            *last = Some(now);
+            *last = Some(
+                self.fields
+                    .iter()
+                    .map(|name| vm::point::lookup(fields, name).cloned())
+                    .collect(),
+            );
         }
         changed
     }
