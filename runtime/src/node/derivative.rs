@@ -63,7 +63,10 @@ impl Derivative {
             other => {
                 let ty = other.map_or("<nil>", crate::node::influxql::column::go_type_name);
                 return (
-                    Step::Error(format!("cannot apply derivative to type {ty}")),
+                    Step::Error(format!(
+                        "cannot perform derivative: field is the wrong type (field {}, type {ty})",
+                        self.field
+                    )),
                     None,
                 );
             }
@@ -97,7 +100,8 @@ impl Derivative {
                 None
             }
             Step::ZeroElapsed => {
-                cx.error("cannot perform derivative elapsed time was 0");
+                // Kapacitor's text, typo included.
+                cx.error("cannot perform derivative: elaspsed time was 0");
                 *prev = v.map(|v| (t, v));
                 None
             }
