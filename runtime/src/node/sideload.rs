@@ -3,9 +3,9 @@
 //! `order` templates (Go templates over the point's tags, e.g.
 //! `host/{{.host}}.yml`) name files of the source, in priority order; each
 //! field/tag takes the first value found in those files, else its default.
-//! A value whose type does not match the default's is an error and the
-//! default is used (numbers convert between int and float, since JSON has
-//! only one number type).
+//! A value is converted to the default's type as Kapacitor does (ints and
+//! exact floats interconvert, strings parse, values format into strings);
+//! one that cannot be is an error and the default is used.
 //!
 //! Sources: `file://<dir>` only — every `.json`, `.yml` and `.yaml` file
 //! under the directory is loaded at build time, keyed by its path relative
@@ -17,6 +17,7 @@
 use super::edit::set;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{FieldValue, Fields, Message, Str, Tags};
+use crate::node::influxql::column::go_type_name;
 use crate::template::value::{Elem, Map, Value as TValue};
 use crate::template::{Mode, Template};
 use compiler::ir::{self, Arg};
@@ -196,23 +197,40 @@ fn yaml_scalar(v: &str) -> FieldValue {
     FieldValue::String(Str::from(v))
 }
 
-/// `value` in the default's type, or `None` on a mismatch.
+/// Go `strconv.ParseBool`.
+fn parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// `value` converted to the default's type (Kapacitor's rules: ints and
+/// exact floats interconvert, strings parse, anything formats as a string),
+/// or `None` when it cannot be.
 fn coerce(value: &FieldValue, default: &FieldValue) -> Option<FieldValue> {
+    use FieldValue as F;
     Some(match (default, value) {
-        (FieldValue::Float(_), FieldValue::Float(v)) => FieldValue::Float(*v),
-        (FieldValue::Float(_), FieldValue::Int(v)) => FieldValue::Float(*v as f64),
-        (FieldValue::Int(_), FieldValue::Int(v)) => FieldValue::Int(*v),
-        (FieldValue::Int(_), FieldValue::Float(v)) if v.fract() == 0.0 => {
-            FieldValue::Int(*v as i64)
-        }
-        (FieldValue::String(_), FieldValue::String(v)) => FieldValue::String(v.clone()),
-        (FieldValue::Bool(_), FieldValue::Bool(v)) => FieldValue::Bool(*v),
+        (F::Int(_), F::Int(v)) => F::Int(*v),
+        (F::Int(_), F::Float(v)) if (*v as i64) as f64 == *v => F::Int(*v as i64),
+        (F::Int(_), F::String(v)) => F::Int(v.parse().ok()?),
+        (F::Float(_), F::Int(v)) => F::Float(*v as f64),
+        (F::Float(_), F::Float(v)) => F::Float(*v),
+        (F::Float(_), F::String(v)) => F::Float(v.parse().ok()?),
+        (F::Bool(_), F::Bool(v)) => F::Bool(*v),
+        (F::Bool(_), F::String(v)) => F::Bool(parse_bool(v)?),
+        (F::String(_), F::Int(v)) => F::String(Str::from(v.to_string())),
+        (F::String(_), F::Float(v)) => F::String(Str::from(format!("{v}"))),
+        (F::String(_), F::Bool(v)) => F::String(Str::from(v.to_string())),
+        (F::String(_), F::String(v)) => F::String(v.clone()),
         _ => return None,
     })
 }
 
 impl Sideload {
-    fn keys(&self, tags: &Tags, cx: &mut NodeCx<'_>) -> Vec<String> {
+    /// The rendered `order` paths; `None` (reported) when one fails to render.
+    fn keys(&self, tags: &Tags, cx: &mut NodeCx<'_>) -> Option<Vec<String>> {
         let data = TValue::Map(Arc::new(Map::new(
             tags.iter()
                 .map(|(k, v)| (k.clone(), TValue::Str(v.clone())))
@@ -223,10 +241,13 @@ impl Sideload {
         for t in &self.order {
             match t.render(&data) {
                 Ok(k) => keys.push(k),
-                Err(e) => cx.error(format!("failed to render order template: {e}")),
+                Err(e) => {
+                    cx.error(format!("failed to evaluate order template: {e}"));
+                    return None;
+                }
             }
         }
-        keys
+        Some(keys)
     }
 
     fn lookup(&self, keys: &[String], name: &str) -> Option<&FieldValue> {
@@ -235,13 +256,18 @@ impl Sideload {
     }
 
     fn apply(&self, tags: &mut Tags, fields: &mut Fields, cx: &mut NodeCx<'_>) {
-        let keys = self.keys(tags, cx);
+        // A template that fails to render leaves the point untouched.
+        let Some(keys) = self.keys(tags, cx) else {
+            return;
+        };
         for (name, default) in &self.fields {
             let v = match self.lookup(&keys, name) {
                 None => default.clone(),
                 Some(found) => coerce(found, default).unwrap_or_else(|| {
                     cx.error(format!(
-                        "field {name}: value {found:?} has the wrong type, using the default"
+                        "failed to load key: cannot convert value of type {} to type {} (key {name})",
+                        go_type_name(found),
+                        go_type_name(default)
                     ));
                     default.clone()
                 }),
@@ -249,15 +275,19 @@ impl Sideload {
             set(fields, name, v);
         }
         for (name, default) in &self.tags {
+            let as_string = FieldValue::String(default.clone());
             let v = match self.lookup(&keys, name) {
                 None => default.clone(),
-                Some(FieldValue::String(s)) => s.clone(),
-                Some(other) => {
-                    cx.error(format!(
-                        "tag {name}: value {other:?} is not a string, using the default"
-                    ));
-                    default.clone()
-                }
+                Some(found) => match coerce(found, &as_string) {
+                    Some(FieldValue::String(s)) => s,
+                    _ => {
+                        cx.error(format!(
+                            "failed to load key: cannot convert value of type {} to type string (key {name})",
+                            go_type_name(found)
+                        ));
+                        default.clone()
+                    }
+                },
             };
             set(tags, name, v);
         }
@@ -296,6 +326,21 @@ mod tests {
     use crate::testing::{point, secs};
     use compiler::catalog::NodeKind;
     use compiler::ir::Arg;
+
+    #[test]
+    fn conversions_follow_kapacitor() {
+        use super::coerce;
+        use FieldValue as F;
+        let s = |x: &str| F::String(x.into());
+        assert_eq!(coerce(&F::Float(3.0), &F::Int(0)), Some(F::Int(3)));
+        assert_eq!(coerce(&F::Float(3.5), &F::Int(0)), None);
+        assert_eq!(coerce(&s("42"), &F::Int(0)), Some(F::Int(42)));
+        assert_eq!(coerce(&s("x"), &F::Float(0.0)), None);
+        assert_eq!(coerce(&s("T"), &F::Bool(false)), Some(F::Bool(true)));
+        assert_eq!(coerce(&F::Float(0.5), &s("")), Some(s("0.5")));
+        assert_eq!(coerce(&F::Int(7), &s("")), Some(s("7")));
+        assert_eq!(coerce(&F::Bool(true), &F::Float(0.0)), None);
+    }
 
     #[test]
     fn order_templates_pick_the_first_file_with_the_key() {
