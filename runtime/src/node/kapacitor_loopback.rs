@@ -32,7 +32,7 @@ pub fn build_with(
     {
         return Err(BuildError::new(
             node,
-            format!("loop detected on dbrp: {db}.{rp}"),
+            format!("loop detected on dbrp: {{{db} {rp}}}"),
         ));
     }
     Ok(Box::new(KapacitorLoopback {
@@ -85,6 +85,6 @@ mod tests {
             rp: "rp".into(),
         });
         let err = Harness::from_pipeline(&p, id).err().expect("loop");
-        assert_eq!(err.message, "loop detected on dbrp: db.rp");
+        assert_eq!(err.message, "loop detected on dbrp: {db rp}");
     }
 }
