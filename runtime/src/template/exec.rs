@@ -24,6 +24,9 @@ const MAX_RANGE_INT: i64 = 1 << 20;
 
 pub struct Exec<'t> {
     tmpl: &'t Template,
+    /// `$`: kept apart so that executing a template without variables
+    /// allocates nothing beyond its output.
+    root: Value,
     vars: Vec<(String, Value)>,
     scratch: String,
 }
@@ -34,7 +37,8 @@ impl<'t> Exec<'t> {
     pub fn new(tmpl: &'t Template, root: &Value) -> Self {
         Exec {
             tmpl,
-            vars: vec![(String::new(), root.clone())],
+            root: root.clone(),
+            vars: Vec::new(),
             scratch: String::new(),
         }
     }
@@ -225,6 +229,7 @@ impl<'t> Exec<'t> {
             .rev()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.clone())
+            .or_else(|| name.is_empty().then(|| self.root.clone()))
             .ok_or_else(|| self.err(pos, format!("undefined variable: ${name}")))
     }
 
