@@ -19,6 +19,9 @@
 //! every non-NaN fitted value from the first time on.
 
 const EPSILON: f64 = 1.0e-4;
+/// The most buckets (data span / interval), forecasts or season length
+/// accepted; beyond it there is no output.
+pub const MAX_SERIES: i64 = 1_000_000;
 const MAX_ITERATIONS: usize = 1000;
 const REFLECT: f64 = 1.0;
 const CONTRACT: f64 = 0.5;
@@ -235,7 +238,13 @@ pub fn holt_winters(
         }
     };
     let (start, stop) = (round(pts[0].0), round(pts[l - 1].0));
-    if (stop - start) / interval <= 0 {
+    let buckets = (stop - start) / interval;
+    if buckets <= 0 {
+        return Vec::new();
+    }
+    // Bounded work: a tiny interval over a long span (or a huge h) would
+    // otherwise allocate without limit. Such a request gives no output.
+    if buckets > MAX_SERIES || h > MAX_SERIES || m > MAX_SERIES {
         return Vec::new();
     }
     let mut y = vec![pts[0].1];
@@ -378,5 +387,8 @@ mod tests {
         assert!(holt_winters(&pts[..1], 4, 0, false, 1).is_empty());
         assert!(holt_winters(&pts[..3], 4, 4, false, 1).is_empty());
         assert!(holt_winters(&pts, 0, 4, false, 1).is_empty());
+        // A 1ns interval over an hour: too many buckets, no output (no hang).
+        let far = [(0, 1.0), (3_600_000_000_000, 2.0)];
+        assert!(holt_winters(&far, 1, 0, false, 1).is_empty());
     }
 }

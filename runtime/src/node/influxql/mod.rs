@@ -392,6 +392,15 @@ impl InfluxQl {
                     Column::Int(c) => c.iter().map(|i| (i.time, i.value as f64)).collect(),
                     _ => Vec::new(),
                 };
+                let span = pts.iter().map(|p| p.0).max().unwrap_or(0)
+                    - pts.iter().map(|p| p.0).min().unwrap_or(0);
+                let max = holt_winters::MAX_SERIES;
+                if span / interval > max || h > max || m > max {
+                    cx.error(format!(
+                        "{}: more than {max} intervals, forecasts or season points requested; no output",
+                        self.name
+                    ));
+                }
                 let out = holt_winters::holt_winters(&pts, h, m, fit, interval);
                 Reduced::Produce(
                     out.into_iter()
