@@ -118,7 +118,8 @@ impl Combine {
             return Ok(());
         }
         let total = choose(n, k);
-        if self.max > 0 && total > self.max as u128 {
+        // As Kapacitor: a count above max (any count when max <= 0) is refused.
+        if total > u128::try_from(self.max).unwrap_or(0) {
             return Err(NodeError::new(format!(
                 "refusing to perform combination as total combinations {total} exceeds max combinations {}",
                 self.max

@@ -51,7 +51,7 @@ impl TransformState {
             TransformKind::Elapsed(unit) => TransformState::Elapsed { unit, curr: None },
             TransformKind::MovingAverage(window) => TransformState::MovingAverage {
                 window,
-                buf: VecDeque::with_capacity(window),
+                buf: VecDeque::with_capacity(window.min(1024)),
                 sum_f: 0.0,
                 sum_i: 0,
             },
