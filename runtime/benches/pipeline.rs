@@ -11,8 +11,10 @@
 //! A counting global allocator reports allocations per point per task for
 //! each shape before the timed runs (printed on stderr).
 //!
-//! Noise settings: 1s warm-up, 3s measurement, 20 samples; throughput is
-//! per point delivered to one task (elements = points x tasks).
+//! Noise settings: 1s warm-up, 3s measurement, 10 samples; throughput is
+//! per point delivered to one task (elements = points x tasks). Each timed
+//! iteration gets fresh, time-shifted copies of the points (made outside the
+//! timing), so windows keep moving as in a live stream.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use runtime::config::Config;
@@ -57,11 +59,14 @@ const WINDOW: &str = "stream\n    |from()\n        .measurement('m1')\n    |wind
 const ALERT: &str = "stream\n    |from()\n        .measurement('m1')\n    |alert()\n        .id('{{ .Name }}_{{ .TaskName }}')\n        .info(lambda: \"value\" > 10)\n        .warn(lambda: \"value\" > 20)\n        .crit(lambda: \"value\" > 30)\n";
 const JOIN: &str = "var a = stream\n    |from()\n        .measurement('m1')\nvar b = stream\n    |from()\n        .measurement('m2')\na\n    |join(b)\n        .as('a', 'b')\n    |eval(lambda: \"a.value\" + \"b.value\")\n        .as('sum')\n";
 
-/// `m1` points (and `m2` for the join shape) one second apart, values cycling 0..40.
+/// `m1` points (and `m2` for the join shape) one second apart. The value is
+/// 5 (every alert level false) except for a spike to 15 (INFO) on every
+/// 100th point, so the alert shape mostly measures its predicates and emits
+/// two events (INFO, then OK) per 100 points.
 fn points(two_streams: bool) -> Vec<Arc<Point>> {
     let mut text = String::new();
     for i in 0..POINTS {
-        let v = (i % 41) as f64;
+        let v = if i % 100 == 99 { 15.0 } else { 5.0 };
         if two_streams {
             text.push_str(&format!("m1,host=server01 value={v} {}\n", i / 2));
             text.push_str(&format!("m2,host=server01 value={v} {}\n", i / 2));
@@ -84,12 +89,30 @@ fn tasks(script: &str, n: usize) -> Vec<Task> {
         .collect()
 }
 
-fn feed(tasks: &mut [Task], points: &[Arc<Point>], sink: &mut NullSink) {
+/// Every task gets every point; the last task receives the `Arc` itself (as
+/// a subscriber fan-out does), the others a reference-counted clone.
+fn feed(tasks: &mut [Task], points: Vec<Arc<Point>>, sink: &mut NullSink) {
+    let Some((last, rest)) = tasks.split_last_mut() else {
+        return;
+    };
     for p in points {
-        for t in tasks.iter_mut() {
+        for t in rest.iter_mut() {
             t.push_point(p.clone(), sink).expect("bench task runs");
         }
+        last.push_point(p, sink).expect("bench task runs");
     }
+}
+
+/// Fresh, unshared copies of `points` shifted by `offset` ns.
+fn shifted(points: &[Arc<Point>], offset: i64) -> Vec<Arc<Point>> {
+    points
+        .iter()
+        .map(|p| {
+            let mut q = Point::clone(p);
+            q.time += offset;
+            Arc::new(q)
+        })
+        .collect()
 }
 
 /// Allocations per point per task after a warm-up pass over the same points
@@ -99,17 +122,10 @@ fn allocs_per_point(script: &str, two: bool) -> f64 {
     let pts = points(two);
     let mut ts = tasks(script, 1);
     let mut sink = NullSink;
-    feed(&mut ts, &pts, &mut sink);
-    let shifted: Vec<Arc<Point>> = pts
-        .iter()
-        .map(|p| {
-            let mut q = Point::clone(p);
-            q.time += 1_000_000_000_000_000;
-            Arc::new(q)
-        })
-        .collect();
+    feed(&mut ts, shifted(&pts, 0), &mut sink);
+    let later = shifted(&pts, 1_000_000_000_000_000);
     let before = ALLOCS.load(Ordering::Relaxed);
-    feed(&mut ts, &shifted, &mut sink);
+    feed(&mut ts, later, &mut sink);
     let after = ALLOCS.load(Ordering::Relaxed);
     (after - before) as f64 / pts.len() as f64
 }
@@ -123,7 +139,7 @@ fn shape(c: &mut Criterion, name: &str, script: &str, two: bool) {
     let mut g = c.benchmark_group(format!("pipeline/{name}"));
     g.warm_up_time(Duration::from_secs(1));
     g.measurement_time(Duration::from_secs(3));
-    g.sample_size(20);
+    g.sample_size(10);
     for n in [1usize, 10, 100] {
         g.throughput(Throughput::Elements((pts.len() * n) as u64));
         g.bench_with_input(BenchmarkId::new("baseline_arc_clone", n), &n, |b, &n| {
@@ -140,17 +156,11 @@ fn shape(c: &mut Criterion, name: &str, script: &str, two: bool) {
         // Time keeps increasing across iterations, as a live stream does.
         let mut offset = 0i64;
         let span = pts.last().map_or(0, |p| p.time) + 1_000_000_000;
-        let mut batch: Vec<Arc<Point>> = pts.clone();
         g.bench_with_input(BenchmarkId::new("tasks", n), &n, |b, _| {
-            b.iter_batched_ref(
+            b.iter_batched(
                 || {
                     offset += span;
-                    for (dst, src) in batch.iter_mut().zip(&pts) {
-                        let mut q = Point::clone(src);
-                        q.time += offset;
-                        *dst = Arc::new(q);
-                    }
-                    batch.clone()
+                    shifted(&pts, offset)
                 },
                 |points| feed(&mut ts, points, &mut sink),
                 criterion::BatchSize::LargeInput,

@@ -22,3 +22,32 @@ impl NodeImpl for NoOp {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::group::nil_group;
+    use crate::message::{Barrier, Message};
+    use crate::node::harness::{f, Harness};
+    use crate::testing::point;
+    use compiler::catalog::NodeKind;
+
+    #[test]
+    fn passes_everything_through_unchanged() {
+        let mut h = Harness::new(false, NodeKind::NoOp, vec![], vec![]);
+        let p = point("m", &[("host", "a")], &[("v", f(1.0))], 5);
+        h.point(p.clone());
+        h.send(
+            0,
+            Message::Barrier(Barrier {
+                group: nil_group(),
+                time: 7,
+            }),
+        );
+        h.send(0, Message::DeleteGroup(nil_group()));
+        let out = h.take();
+        assert_eq!(out.len(), 3);
+        assert!(matches!(&out[0], Message::Point(q) if **q == p));
+        assert!(matches!(&out[1], Message::Barrier(b) if b.time == 7));
+        assert!(matches!(&out[2], Message::DeleteGroup(_)));
+    }
+}

@@ -118,6 +118,18 @@ fn to_batch_point(p: &Point) -> BatchPoint {
     }
 }
 
+/// Take the point's tags and fields when the `Arc` is not shared; clone them otherwise.
+fn into_batch_point(p: Arc<Point>) -> BatchPoint {
+    match Arc::try_unwrap(p) {
+        Ok(p) => BatchPoint {
+            tags: p.tags,
+            fields: p.fields,
+            time: p.time,
+        },
+        Err(p) => to_batch_point(&p),
+    }
+}
+
 impl GroupState {
     fn new(p: &Point) -> GroupState {
         GroupState {
@@ -153,12 +165,29 @@ impl GroupState {
             self.buf.pop_front();
         }
         // Buffered points can be out of order; keep only [E-period, E).
-        let points = self
-            .buf
-            .iter()
-            .filter(|p| p.time >= oldest && p.time < e)
-            .map(|p| to_batch_point(p))
-            .collect();
+        let points = if every >= period {
+            // Tumbling or gapped windows: the next window starts at or after
+            // E (next E >= t + every with t >= E), so every buffered point
+            // older than E is done with. Move them out, reusing a point's
+            // tags and fields when this task holds the only reference.
+            // Rotate in place so the buffer keeps its capacity.
+            let mut points = Vec::with_capacity(self.buf.len());
+            for _ in 0..self.buf.len() {
+                let Some(p) = self.buf.pop_front() else { break };
+                if p.time >= e {
+                    self.buf.push_back(p);
+                } else if p.time >= oldest {
+                    points.push(into_batch_point(p));
+                }
+            }
+            points
+        } else {
+            self.buf
+                .iter()
+                .filter(|p| p.time >= oldest && p.time < e)
+                .map(|p| to_batch_point(p))
+                .collect()
+        };
         let msg = self.batch(e, points);
         cx.emit(msg);
         let mut next = t + every;
