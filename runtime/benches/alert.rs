@@ -47,7 +47,11 @@ const SCRIPT: &str = "stream|from().measurement('m1')|alert().id('{{ .Name }}_{{
     .info(lambda: \"value\" > 10).warn(lambda: \"value\" > 20).crit(lambda: \"value\" > 30)";
 
 fn build() -> (Box<dyn NodeImpl>, Config) {
-    let (p, d) = compiler::check(SCRIPT);
+    build_script(SCRIPT)
+}
+
+fn build_script(script: &str) -> (Box<dyn NodeImpl>, Config) {
+    let (p, d) = compiler::check(script);
     let p = p.unwrap_or_else(|| panic!("{d:?}"));
     let node = p.nodes.iter().find(|n| n.kind == NodeKind::Alert).unwrap();
     let config = Config::default();
@@ -107,6 +111,18 @@ fn bench_alert(c: &mut Criterion) {
     g.bench_function("point_event", |b| {
         b.iter(|| run(&mut node, Message::Point(black_box(loud.clone())), &mut out))
     });
+    // The same event without the default details (HTML-escaped JSON of the
+    // template data): shows what the details template costs.
+    let (mut plain, _) = build_script(&format!("{SCRIPT}.details('')"));
+    g.bench_function("point_event_no_details", |b| {
+        b.iter(|| {
+            run(
+                &mut plain,
+                Message::Point(black_box(loud.clone())),
+                &mut out,
+            )
+        })
+    });
     // Baseline: only the three predicates, evaluated directly.
     let lambdas: Vec<CompiledLambda> = ["\"value\" > 30", "\"value\" > 20", "\"value\" > 10"]
         .iter()
@@ -150,6 +166,15 @@ fn bench_template(c: &mut Criterion) {
         b.iter(|| {
             buf.clear();
             t.execute(black_box(&data), &mut buf).unwrap();
+            buf.len()
+        })
+    });
+    // The default details: html/template-escaped `{{ json . }}`.
+    let details = Template::parse("details", "{{ json . }}", Mode::Html).unwrap();
+    g.bench_function("default_details", |b| {
+        b.iter(|| {
+            buf.clear();
+            details.execute(black_box(&data), &mut buf).unwrap();
             buf.len()
         })
     });

@@ -1,6 +1,18 @@
 //! The alert node (reference §4.4): level state machine per group, event
 //! construction with Go templates, emission rules, inhibition, and the
 //! handlers (one file each under `handlers/`).
+//!
+//! Map: `node.rs` (the NodeImpl: level evaluation §4.4 steps 1–3, stream and
+//! batch emission rules, forwarding with levelTag/idField/… additions),
+//! `state.rs` (history ring, flapping weights, trigger times), `data.rs`
+//! (template data), `event.rs` (event JSON, api.md §5.3), `inhibit.rs`
+//! (category/inhibit registry shared by a run), `handlers/` (wire payloads).
+//!
+//! Offline differences from a Kapacitor server, on purpose: `.topic()` is
+//! accepted but there is no topic store (nothing to publish to or restore a
+//! level from); an ID template that fails to execute is logged as a node
+//! error instead of stopping the task, and the ID is only rendered for points
+//! that produce an event.
 
 pub mod data;
 pub mod event;

@@ -277,7 +277,7 @@ pub fn call(f: Func, args: &[Value]) -> Result<Value, String> {
         }
     };
     Ok(match f {
-        Func::And | Func::Or => unreachable_and_or(f, args)?,
+        Func::And | Func::Or => and_or_direct(f, args)?,
         Func::Not => {
             want(1)?;
             Value::Bool(!args[0].truth())
@@ -396,7 +396,7 @@ pub fn call(f: Func, args: &[Value]) -> Result<Value, String> {
     })
 }
 
-fn unreachable_and_or(f: Func, args: &[Value]) -> Result<Value, String> {
+fn and_or_direct(f: Func, args: &[Value]) -> Result<Value, String> {
     // Kept total for direct callers: same semantics as the executor's short-circuit.
     let Some(last) = args.last() else {
         return Err(format!(
