@@ -184,13 +184,25 @@ impl<'t> Exec<'t> {
             Operand::Func(f, _) => self.call(*f, c, dot, fin),
             Operand::Field(fields) => {
                 if has_args && !fields.is_empty() {
-                    return Err(self.err(
-                        c.pos,
-                        format!(
-                            "{} has arguments but cannot be invoked as function",
-                            fields.last().map_or("", |s| s.as_str())
-                        ),
-                    ));
+                    // `.Time.Format "15:04"`: a method call with arguments.
+                    let (last, init) = fields.split_last().expect("non-empty");
+                    let recv = self.fields(dot.clone(), init, c.pos)?;
+                    let mut args = Vec::with_capacity(c.args.len());
+                    for a in &c.args[1..] {
+                        args.push(self.arg(a, dot, c.pos)?);
+                    }
+                    if let Some(v) = fin {
+                        args.push(v);
+                    }
+                    return match super::methods::call(&recv, last, &args) {
+                        Some(r) => {
+                            r.map_err(|m| self.err(c.pos, format!("error calling {last}: {m}")))
+                        }
+                        None => Err(self.err(
+                            c.pos,
+                            format!("{last} has arguments but cannot be invoked as function"),
+                        )),
+                    };
                 }
                 if has_args {
                     return Err(self.err(c.pos, "can't give argument to non-function ."));
@@ -248,6 +260,19 @@ impl<'t> Exec<'t> {
                 Value::Map(m) => m.get(f).cloned().unwrap_or(Value::NoValue),
                 Value::Nil | Value::NoValue => {
                     return Err(self.err(pos, format!("nil pointer evaluating interface {{}}.{f}")))
+                }
+                recv @ (Value::Time(_) | Value::Duration(_)) => {
+                    match super::methods::call(recv, f, &[]) {
+                        Some(r) => {
+                            r.map_err(|m| self.err(pos, format!("error calling {f}: {m}")))?
+                        }
+                        None => {
+                            return Err(self.err(
+                                pos,
+                                format!("can't evaluate field {f} in type {}", recv.type_name()),
+                            ))
+                        }
+                    }
                 }
                 other => {
                     return Err(self.err(

@@ -13,6 +13,7 @@ pub mod gotime;
 pub mod html;
 pub mod json;
 mod lexer;
+pub mod methods;
 mod parse;
 pub mod value;
 

@@ -365,3 +365,20 @@ fn html_contexts() {
         .message;
     assert!(e.contains("branches end in different contexts"), "{e}");
 }
+
+#[test]
+fn time_and_duration_methods() {
+    assert_eq!(run("{{ .Time.Unix }}"), "1451606400");
+    assert_eq!(
+        run("{{ .Time.Format \"2006-01-02 15:04\" }}"),
+        "2016-01-01 00:00"
+    );
+    assert_eq!(run("{{ .Time.Year }}-{{ .Time.Month }}"), "2016-January");
+    assert_eq!(
+        run("{{ .Duration.Seconds }} {{ .Duration.Minutes }}"),
+        "90 1.5"
+    );
+    assert_eq!(run("{{ printf \"%.0f\" .Duration.Seconds }}"), "90");
+    assert!(exec_err("{{ .Time.Nope }}").contains("can't evaluate field Nope in type time.Time"));
+    assert!(exec_err("{{ .Time.Format 1 }}").contains("expected string"));
+}
