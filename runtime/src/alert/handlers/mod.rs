@@ -166,8 +166,40 @@ pub fn hargs(h: &ir::Handler) -> Vec<String> {
     out
 }
 
+/// A handler whose config section is not enabled: Kapacitor's services
+/// refuse every event with "service is not enabled".
+struct NotEnabled(HandlerKind);
+
+impl Handler for NotEnabled {
+    fn handle(&mut self, _ev: &Event, _json: &str) -> Result<(), String> {
+        Err(format!("{}: service is not enabled", self.0.kind()))
+    }
+}
+
+/// Whether the config section behind a vendor handler is enabled (`None`
+/// for handlers without a section: log, post, tcp, exec).
+fn section_enabled(h: &ir::Handler, cfg: &crate::config::HandlerConfigs) -> Option<bool> {
+    Some(match h.kind {
+        HandlerKind::Slack => cfg.slack(hstr(h, "workspace").unwrap_or("")).enabled,
+        HandlerKind::PagerDuty => cfg.pagerduty.enabled,
+        HandlerKind::PagerDuty2 => cfg.pagerduty2.enabled,
+        HandlerKind::VictorOps => cfg.victorops.enabled,
+        HandlerKind::OpsGenie => cfg.opsgenie.enabled,
+        HandlerKind::OpsGenie2 => cfg.opsgenie2.enabled,
+        HandlerKind::Telegram => cfg.telegram.enabled,
+        HandlerKind::Alerta => cfg.alerta.enabled,
+        HandlerKind::Sensu => cfg.sensu.enabled,
+        HandlerKind::Pushover => cfg.pushover.enabled,
+        HandlerKind::Email => cfg.smtp.enabled,
+        _ => return None,
+    })
+}
+
 fn build_one(h: &ir::Handler, env: &BuildEnv<'_>) -> Result<Box<dyn Handler>, BuildFail> {
     let cfg = &env.config.handler_configs;
+    if section_enabled(h, cfg) == Some(false) {
+        return Ok(Box::new(NotEnabled(h.kind)));
+    }
     Ok(match h.kind {
         HandlerKind::Log => Box::new(log::LogHandler::new(h)?),
         HandlerKind::Post => Box::new(post::PostHandler::new(h, cfg)?),

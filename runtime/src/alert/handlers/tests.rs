@@ -667,3 +667,19 @@ fn config_sections_parse_with_defaults() {
     assert_eq!(c.smtp.port, 25);
     assert!(HandlerConfigs::from_toml("[smtp]\nport = \"x\"").is_err());
 }
+
+#[test]
+fn disabled_sections_refuse_events() {
+    let cfg =
+        crate::config::Config::from_toml("[slack]\nurl = \"http://127.0.0.1:1/x\"\n").unwrap();
+    let env = BuildEnv {
+        task_name: "t",
+        task_type: compiler::ir::TaskType::Stream,
+        config: &cfg,
+    };
+    let mut h = build_one(&handler(HandlerKind::Slack, vec![], vec![]), &env)
+        .ok()
+        .unwrap();
+    let err = h.handle(&event(Level::Critical), "").unwrap_err();
+    assert_eq!(err, "slack: service is not enabled");
+}
