@@ -382,3 +382,11 @@ fn time_and_duration_methods() {
     assert!(exec_err("{{ .Time.Nope }}").contains("can't evaluate field Nope in type time.Time"));
     assert!(exec_err("{{ .Time.Format 1 }}").contains("expected string"));
 }
+
+#[test]
+fn deadman_default_message() {
+    // The message the front end puts on a deadman's alert node.
+    let src = "{{ .ID }} is {{ if eq .Level \"OK\" }}alive{{ else }}dead{{ end }}: \
+               {{ index .Fields \"value\" | printf \"%0.3f\" }} points/10s.";
+    assert_eq!(run(src), "cpu:nil is dead: 81.500 points/10s.");
+}
