@@ -183,9 +183,8 @@ impl<'t> Exec<'t> {
         match first {
             Operand::Func(f, _) => self.call(*f, c, dot, fin),
             Operand::Field(fields) => {
-                if has_args && !fields.is_empty() {
+                if let Some((last, init)) = fields.split_last().filter(|_| has_args) {
                     // `.Time.Format "15:04"`: a method call with arguments.
-                    let (last, init) = fields.split_last().expect("non-empty");
                     let recv = self.fields(dot.clone(), init, c.pos)?;
                     let mut args = Vec::with_capacity(c.args.len());
                     for a in &c.args[1..] {

@@ -141,7 +141,8 @@ impl Handler for PostHandler {
         let url = match (self.url.is_constant(), &data) {
             (Some(u), _) => u.to_string(),
             (None, Some(d)) => self.url.render(d).map_err(|e| e.to_string())?,
-            (None, None) => unreachable!("data is built when the URL is a template"),
+            // Not reached: data is built whenever the URL is a template.
+            (None, None) => self.url.source().to_string(),
         };
         let mut headers: Vec<(&str, String)> = Vec::new();
         let body = match (&self.body_template, &data) {
