@@ -46,6 +46,21 @@ pub struct Barrier {
     pub time: i64,
 }
 
+impl Batch {
+    /// The same batch (name, group, tags, time) with other points, without
+    /// cloning this batch's points.
+    pub fn with_points(&self, points: Vec<BatchPoint>) -> Batch {
+        Batch {
+            name: self.name.clone(),
+            group: self.group.clone(),
+            tags: self.tags.clone(),
+            by_name: self.by_name,
+            tmax: self.tmax,
+            points,
+        }
+    }
+}
+
 impl Message {
     /// The group the message belongs to.
     pub fn group(&self) -> &Group {

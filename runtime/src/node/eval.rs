@@ -8,7 +8,7 @@
 
 use super::lambda::{compile, to_field, upsert};
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
-use crate::message::{Batch, BatchPoint, FieldValue, Fields, Message, Str, Tags};
+use crate::message::{BatchPoint, FieldValue, Fields, Message, Str, Tags};
 use compiler::ir::{self, Arg};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -192,10 +192,7 @@ impl NodeImpl for Eval {
                         Err(e) => cx.error(format!("error evaluating expression: {e}")),
                     }
                 }
-                cx.emit(Message::Batch(Arc::new(Batch {
-                    points,
-                    ..Batch::clone(&b)
-                })));
+                cx.emit(Message::Batch(Arc::new(b.with_points(points))));
             }
             Message::DeleteGroup(g) => {
                 self.states.remove(&g.id);

@@ -5,7 +5,7 @@
 
 use super::lambda::compile;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
-use crate::message::{Batch, Message, Str};
+use crate::message::{Message, Str};
 use compiler::ir;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -68,10 +68,7 @@ impl NodeImpl for Where {
                 if keep.len() == b.points.len() {
                     cx.emit(Message::Batch(b));
                 } else {
-                    let out = Batch {
-                        points: keep.iter().map(|&i| b.points[i].clone()).collect(),
-                        ..Batch::clone(&b)
-                    };
+                    let out = b.with_points(keep.iter().map(|&i| b.points[i].clone()).collect());
                     cx.emit(Message::Batch(Arc::new(out)));
                 }
             }
