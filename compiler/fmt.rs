@@ -28,6 +28,14 @@ use crate::parser::parse;
 const INDENT: &str = "    ";
 
 /// Formats a script; on a lexical or syntax error returns the diagnostics.
+///
+/// ```
+/// let out = compiler::fmt::format("stream|from().measurement('cpu')|alert().crit(lambda: (\"v\"<70))");
+/// assert_eq!(
+///     out.unwrap(),
+///     "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .crit(lambda: \"v\" < 70)\n"
+/// );
+/// ```
 pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
     match parse(source) {
         (Some(program), _) => Ok(format_program(&program, source)),

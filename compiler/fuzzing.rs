@@ -31,31 +31,33 @@ pub fn script(data: &[u8]) {
     let (program, diags) = parse(source);
     let _ = render_text("fuzz.tick", source, &diags, false);
     let _ = render_json("fuzz.tick", source, &diags);
-    if let Some(program) = &program {
-        let once = format_program(program, source);
-        let (again, d) = parse(&once);
-        let again = again.unwrap_or_else(|| {
-            panic!("formatted output does not parse: {d:?}\ninput: {source:?}\noutput: {once:?}")
-        });
-        assert_eq!(
-            normalize_program(program),
-            normalize_program(&again),
-            "formatting changed the meaning\ninput: {source:?}\noutput: {once:?}"
-        );
-        assert_eq!(
-            format_program(&again, &once),
-            once,
-            "formatting is not idempotent: {source:?}"
-        );
-    } else {
+    let Some(program) = &program else {
         assert!(
             diags.iter().any(|d| d.is_error()),
             "no program and no error for {source:?}"
         );
-    }
+        // `check` would stop at the same syntax errors.
+        return;
+    };
+    let once = format_program(program, source);
+    let (again, d) = parse(&once);
+    let again = again.unwrap_or_else(|| {
+        panic!("formatted output does not parse: {d:?}\ninput: {source:?}\noutput: {once:?}")
+    });
+    assert_eq!(
+        normalize_program(program),
+        normalize_program(&again),
+        "formatting changed the meaning\ninput: {source:?}\noutput: {once:?}"
+    );
+    assert_eq!(
+        format_program(&again, &once),
+        once,
+        "formatting is not idempotent: {source:?}"
+    );
 
     let (_, diags) = crate::check(source);
     let _ = render_text("fuzz.tick", source, &diags, false);
+    let _ = render_json("fuzz.tick", source, &diags);
 }
 
 /// Lambda-body parsing, formatting and checking (the `tickc eval` path).

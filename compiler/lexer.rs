@@ -221,6 +221,10 @@ impl LexError {
         let span = self.span;
         use LexErrorKind as K;
         match &self.kind {
+            K::UnexpectedChar if text.chars().nth(1).is_some() => {
+                Diagnostic::error(Code::UnexpectedChar, "unexpected characters")
+                    .with_primary(span, "no token starts with these characters")
+            }
             K::UnexpectedChar => {
                 let c = text.chars().next().unwrap_or(' ');
                 Diagnostic::error(Code::UnexpectedChar, format!("unexpected character `{c}`"))
@@ -786,13 +790,33 @@ fn raw_to_token<'a>(raw: Raw<'a>, slice: &'a str) -> Option<Token<'a>> {
 }
 
 /// Lexes a whole script, continuing past errors.
+/// More lexical errors than this are not reported: past a few dozen, the
+/// input is not a script (and a diagnostic per byte of a binary file helps
+/// nobody).
+pub const MAX_LEX_ERRORS: usize = 50;
+
+/// Lexes a whole script, continuing past errors. A run of adjacent
+/// unexpected characters is one error.
 pub fn lex(source: &str) -> Lexed<'_> {
     let mut lexer = Lexer::new(source);
     let mut out = Lexed::default();
     for item in lexer.by_ref() {
         match item {
             Ok(t) => out.tokens.push(t),
-            Err(e) => out.errors.push(e),
+            Err(e) => {
+                let full = out.errors.len() >= MAX_LEX_ERRORS;
+                match out.errors.last_mut() {
+                    Some(prev)
+                        if prev.kind == LexErrorKind::UnexpectedChar
+                            && e.kind == LexErrorKind::UnexpectedChar
+                            && prev.span.end == e.span.start =>
+                    {
+                        prev.span.end = e.span.end;
+                    }
+                    _ if full => {}
+                    _ => out.errors.push(e),
+                }
+            }
         }
     }
     out.comments = lexer.comments;
@@ -1070,6 +1094,15 @@ mod tests {
         assert_eq!(err("(= 1"), LexErrorKind::OperatorInOperandPosition("="));
         assert_eq!(err("x = = 1"), LexErrorKind::OperatorInOperandPosition("="));
         assert_eq!(err("(< 1"), LexErrorKind::OperatorInOperandPosition("<"));
+    }
+
+    #[test]
+    fn error_runs_are_merged_and_capped() {
+        let l = lex("a ### b");
+        assert_eq!(l.errors.len(), 1);
+        assert_eq!((l.errors[0].span.start, l.errors[0].span.end), (2, 5));
+        let junk = "# ".repeat(1000);
+        assert_eq!(lex(&junk).errors.len(), MAX_LEX_ERRORS);
     }
 
     #[test]

@@ -20,6 +20,16 @@ const MAX_SYNTAX_ERRORS: usize = 20;
 
 /// Parses a whole script. On any lexical or syntax error, returns `None` and
 /// every diagnostic found.
+///
+/// ```
+/// let (program, diags) = compiler::parser::parse("var a = stream|from()\na|window()");
+/// assert!(diags.is_empty());
+/// assert_eq!(program.unwrap().statements.len(), 2);
+///
+/// let (program, diags) = compiler::parser::parse("stream|from(\n|window()");
+/// assert!(program.is_none());
+/// assert_eq!(diags[0].message, "expected `)` to close the call to `from`, found `|`");
+/// ```
 pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
     let lexed = lexer::lex(source);
     let mut diags: Vec<Diagnostic> = lexed
@@ -92,6 +102,13 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
 
 /// Parses one lambda body (with or without the `lambda:` prefix), as used by
 /// `tickc eval`.
+///
+/// ```
+/// use compiler::parser::parse_expression;
+/// let (a, _) = parse_expression("lambda: \"x\" > 3 AND \"y\" < 2");
+/// let (b, _) = parse_expression("\"x\" > 3 AND \"y\" < 2");
+/// assert_eq!(compiler::fmt::inline(&a.unwrap()), compiler::fmt::inline(&b.unwrap()));
+/// ```
 pub fn parse_expression(source: &str) -> (Option<Expr>, Vec<Diagnostic>) {
     let lexed = lexer::lex(source);
     let mut diags: Vec<Diagnostic> = lexed

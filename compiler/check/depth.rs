@@ -9,21 +9,25 @@ use crate::ast::{Expr, ExprKind, Program, Statement};
 /// (a long pipeline is a few dozen chain links).
 pub(crate) const MAX_DEPTH: usize = 256;
 
-fn children(e: &Expr) -> Vec<&Expr> {
+/// Pushes the direct subexpressions of `e` (at depth `d`) onto `stack`.
+fn push_children<'a>(e: &'a Expr, d: usize, stack: &mut Vec<(&'a Expr, usize)>) {
     match &e.kind {
-        ExprKind::Lambda(x) | ExprKind::Paren(x) => vec![x],
-        ExprKind::Unary { operand, .. } => vec![operand],
-        ExprKind::Binary { left, right, .. } => vec![left, right],
-        ExprKind::List(items) => items.iter().collect(),
-        ExprKind::Call { args, .. } => args.iter().collect(),
-        ExprKind::Chain { target, args, .. } => {
-            let mut v: Vec<&Expr> = vec![target];
-            if let Some(a) = args {
-                v.extend(a.iter());
-            }
-            v
+        ExprKind::Lambda(x) | ExprKind::Paren(x) => stack.push((x, d)),
+        ExprKind::Unary { operand, .. } => stack.push((operand, d)),
+        ExprKind::Binary { left, right, .. } => {
+            stack.push((left, d));
+            stack.push((right, d));
         }
-        _ => Vec::new(),
+        ExprKind::List(items) | ExprKind::Call { args: items, .. } => {
+            stack.extend(items.iter().map(|c| (c, d)));
+        }
+        ExprKind::Chain { target, args, .. } => {
+            stack.push((target, d));
+            if let Some(a) = args {
+                stack.extend(a.iter().map(|c| (c, d)));
+            }
+        }
+        _ => {}
     }
 }
 
@@ -41,7 +45,7 @@ pub(crate) fn too_deep(program: &Program) -> Option<&Expr> {
         if d > MAX_DEPTH {
             return Some(e);
         }
-        stack.extend(children(e).into_iter().map(|c| (c, d + 1)));
+        push_children(e, d + 1, &mut stack);
     }
     None
 }
@@ -53,7 +57,7 @@ pub(crate) fn expr_too_deep(e: &Expr) -> bool {
         if d > MAX_DEPTH {
             return true;
         }
-        stack.extend(children(e).into_iter().map(|c| (c, d + 1)));
+        push_children(e, d + 1, &mut stack);
     }
     false
 }
@@ -75,17 +79,6 @@ pub(crate) fn drop_expr(e: Expr) {
                 stack.push(*target);
                 stack.extend(args.into_iter().flatten());
             }
-            _ => {}
-        }
-    }
-}
-
-/// Drops a program without recursion.
-pub(crate) fn drop_program(p: Program) {
-    for st in p.statements {
-        match st {
-            Statement::Var { value, .. } => drop_expr(value),
-            Statement::Expr(e) => drop_expr(e),
             _ => {}
         }
     }

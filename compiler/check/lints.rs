@@ -1,6 +1,17 @@
 //! Lints: warnings that never fail a check (exit 0). Each has a W01xx code and
 //! is silenced for a whole file by a comment `// tickc:allow(W0101)` (several
-//! codes may be listed, comma-separated).
+//! codes may be listed, comma-separated). Lints run only on scripts without
+//! errors.
+//!
+//! | code | finds |
+//! |---|---|
+//! | W0101 | `"host" == "server1"`: both sides are field references (the quotes pitfall) |
+//! | W0102 | a scalar, list or lambda `var` never used (node vars and template vars are exempt) |
+//! | W0103 | an alert with no handler, no topic and no children |
+//! | W0104 | a window or query whose `every` exceeds its `period` (gaps) |
+//! | W0105 | `stateChangesOnly` on an alert with no info/warn/crit |
+//! | W0106 | `|groupBy` directly after `|window` in a stream task |
+//! | W0107 | a `lambda:` predicate literal that folds to TRUE or FALSE (checked in `calls.rs`) |
 
 use super::scope::Value;
 use super::Checker;

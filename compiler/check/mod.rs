@@ -57,13 +57,9 @@ fn check_source(
     let Some(program) = program.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
         return (None, diags);
     };
-    if let Some(deep) = depth::too_deep(&program) {
-        diags.push(nesting_error(deep.span));
-        depth::drop_program(program);
-        return (None, diags);
-    }
-    let (pipeline, more) = check_program(source, &program, vars);
-    depth::drop_program(program);
+    // The parser bounds the nesting depth (E0106), so the recursive checker
+    // and the AST's own drop are safe here.
+    let (pipeline, more) = check_parsed(source, &program, vars);
     diags.extend(more);
     if diags.iter().any(Diagnostic::is_error) {
         (None, diags)
@@ -79,6 +75,7 @@ pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
     let Some(expr) = expr else {
         return (None, diags);
     };
+    // Defence in depth: the parser bounds nesting too.
     if depth::expr_too_deep(&expr) {
         diags.push(nesting_error(expr.span));
         depth::drop_expr(expr);
@@ -128,6 +125,19 @@ fn nesting_error(span: Span) -> Diagnostic {
 /// Checks an already parsed program (no parse diagnostics included);
 /// `vars` as for `check_with_vars`, `None` for template semantics.
 pub fn check_program(
+    source: &str,
+    program: &ast::Program,
+    vars: Option<&HashMap<String, Arg>>,
+) -> (Option<Pipeline>, Vec<Diagnostic>) {
+    // An AST not from the parser may be nested deeper than the checker's
+    // recursion allows.
+    if let Some(deep) = depth::too_deep(program) {
+        return (None, vec![nesting_error(deep.span)]);
+    }
+    check_parsed(source, program, vars)
+}
+
+fn check_parsed(
     source: &str,
     program: &ast::Program,
     vars: Option<&HashMap<String, Arg>>,

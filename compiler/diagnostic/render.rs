@@ -14,6 +14,14 @@ use serde::Serialize;
 
 /// Renders every diagnostic as text, in the order given, each followed by a
 /// blank line. `color` adds ANSI colours (for terminals).
+///
+/// ```
+/// let src = "var x = 09\n";
+/// let (_, diags) = compiler::parser::parse(src);
+/// let text = compiler::diagnostic::render_text("x.tick", src, &diags, false);
+/// assert!(text.starts_with("error[E0003]: invalid number `09`"));
+/// assert!(text.contains("--> x.tick:1:9"));
+/// ```
 pub fn render_text(
     file_name: &str,
     source: &str,

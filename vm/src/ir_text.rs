@@ -98,3 +98,56 @@ fn write_const(out: &mut String, c: &Const) {
 pub fn op_symbol(op: BinaryOp) -> &'static str {
     op.symbol()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use compiler::span::Span;
+    use compiler::types::Type;
+
+    fn e(kind: ExprKind) -> Expr {
+        Expr {
+            kind,
+            ty: Type::Dynamic,
+            span: Span::default(),
+        }
+    }
+
+    fn bin(op: BinaryOp, l: Expr, r: Expr) -> Expr {
+        e(ExprKind::Binary {
+            op,
+            left: Box::new(l),
+            right: Box::new(r),
+        })
+    }
+
+    #[test]
+    fn minimal_parentheses_and_literals() {
+        let a = || e(ExprKind::Reference("a".into()));
+        let one = || e(ExprKind::Const(Const::Int(1)));
+        // (a - 1) - a needs none, a - (1 - a) needs them.
+        let left = bin(BinaryOp::Sub, bin(BinaryOp::Sub, a(), one()), a());
+        assert_eq!(expr_text(&left), "\"a\" - 1 - \"a\"");
+        let right = bin(BinaryOp::Sub, a(), bin(BinaryOp::Sub, one(), a()));
+        assert_eq!(expr_text(&right), "\"a\" - (1 - \"a\")");
+        let mul = bin(BinaryOp::Mul, bin(BinaryOp::Add, a(), one()), a());
+        assert_eq!(expr_text(&mul), "(\"a\" + 1) * \"a\"");
+        let neg = e(ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand: Box::new(bin(BinaryOp::Add, a(), one())),
+        });
+        assert_eq!(expr_text(&neg), "-(\"a\" + 1)");
+        for (c, text) in [
+            (Const::Float(1.0), "1.0"),
+            (Const::Float(0.25), "0.25"),
+            (Const::String("it's".into()), "'it\\'s'"),
+            (Const::Bool(false), "FALSE"),
+            (Const::Duration(90_000_000_000), "90s"),
+            (Const::Regex("a/b".into()), "/a\\/b/"),
+        ] {
+            assert_eq!(expr_text(&e(ExprKind::Const(c))), text);
+        }
+        let q = e(ExprKind::Reference("say \"hi\"".into()));
+        assert_eq!(expr_text(&q), "\"say \\\"hi\\\"\"");
+    }
+}

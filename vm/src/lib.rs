@@ -23,25 +23,35 @@
 //!    `Failed to handle N argument: …` for each enclosing call.
 //!
 //! # Known differences from Kapacitor
-//! * Type errors are found for the whole tree before evaluating; Kapacitor
-//!   types a call's arguments one at a time, so a stateful call in an earlier
-//!   argument can advance before a later argument's type error.
-//! * The top-level-operator rule for `left reference value "x" is missing
-//!   value` (versus `invalid comparison operator > for type missing` under
-//!   another operator) is applied the same for `eval` and `eval_bool`;
-//!   Kapacitor's `eval` node probes the root type first and so reports the
-//!   nested form even at the root.
+//! * **Type errors are found for the whole expression before evaluating.**
+//!   Kapacitor checks a comparison or logical operator only when it
+//!   evaluates it, so with `"host" == 'a' AND "value" > 10` a point without
+//!   `value` and with another host is simply `false` there, but an error
+//!   here; and a stateful call evaluated before the failing operator (the
+//!   left side of `AND`, an earlier call argument) advances there but not
+//!   here. Fixing this needs the check split into per-operator sites that
+//!   both engines run lazily (the JIT relies on the upfront check today).
+//! * Messages follow Kapacitor's split: operators it checks when evaluating
+//!   (the root and every comparison/logical operator) name a missing
+//!   reference (`left reference value "x" is missing value`); math operators
+//!   under another operator report the probe's `invalid math operator + for
+//!   type missing`. Kapacitor's `eval` node probes the root first and so uses
+//!   the second form even at the root; this engine does not.
 //! * A unary operator on the wrong run-time type reports `invalid unary
 //!   operator - for type string`; Kapacitor reports assorted TypeGuard
 //!   messages depending on the parent.
 //! * A builtin's run-time signature mismatch is always `Cannot call function
-//!   …` (Kapacitor reports the function's own `cannot pass …` at the root).
-//!   Signatures are listed in catalog order (Go: map order, random).
+//!   …` (Kapacitor reports the function's own `cannot pass …` when the call
+//!   is evaluated rather than probed). Signatures are listed in catalog order
+//!   (Go: map order, random).
 //! * Transcendental math comes from `libm` (musl): results may differ from
 //!   Go's `math` in the last ulp. `jn`/`yn` refuse orders above 100000.
 //! * `strSubstring` slicing inside a UTF-8 sequence yields U+FFFD (Rust
 //!   strings are UTF-8); `float(s)` does not take hexadecimal floats or
 //!   underscores.
+//! * Regex literals are translated to the `regex` crate with Go RE2 meaning
+//!   (`builtins::regex::compile_go`: ASCII `\d \s \w \b`, literal `[`/`&&`
+//!   in classes); `\D \S \W` *inside* a bracket class stay Unicode-aware.
 
 pub mod builtins;
 pub mod bytecode;

@@ -84,10 +84,12 @@ impl Lowerer {
                     Const::Bool(b) => Value::Bool(*b),
                     Const::Duration(d) => Value::Duration(*d),
                     Const::Regex(r) => {
-                        let re = regex::Regex::new(r).map_err(|err| CompileError::BadRegex {
-                            pattern: r.clone(),
-                            reason: err.to_string(),
-                            span: e.span,
+                        let re = crate::builtins::regex::compile_go(r).map_err(|err| {
+                            CompileError::BadRegex {
+                                pattern: r.clone(),
+                                reason: err.to_string(),
+                                span: e.span,
+                            }
                         })?;
                         Value::Regex(Arc::new(re))
                     }

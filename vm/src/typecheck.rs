@@ -47,9 +47,10 @@ pub fn participates(op: BinaryOp, t: VType) -> bool {
 }
 
 /// The error for a rejected operand combination. `top` is true for an
-/// operator evaluated directly (the root, possibly under unary operators),
-/// which names missing references; operators whose type was probed by a
-/// parent report `invalid ... for type missing` instead, as Kapacitor does.
+/// operator Kapacitor checks when evaluating it (the root, possibly under
+/// unary operators, and every comparison or logical operator), which names
+/// missing references; math operators whose type a parent probed report
+/// `invalid ... for type missing` instead.
 pub fn binary_error(
     op: BinaryOp,
     l: VType,
@@ -84,6 +85,15 @@ pub fn binary_error(
         op,
         right: r.name(),
     }
+}
+
+/// Comparison and logical operators: their result type is bool whatever
+/// their operands.
+pub fn is_bool_operator(op: BinaryOp) -> bool {
+    !matches!(
+        op,
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
+    )
 }
 
 fn is_reference_to(e: &Expr, name: &str) -> bool {
@@ -166,7 +176,13 @@ pub fn check(expr: &Expr, refs: &RefTypes<'_>, top: bool) -> Result<VType, EvalE
         ExprKind::Binary { op, left, right } => {
             let l = check(left, refs, false)?;
             let r = check(right, refs, false)?;
-            binary_result(*op, l, r).ok_or_else(|| binary_error(*op, l, r, left, right, top))
+            // Kapacitor checks a comparison or logical operator when it is
+            // evaluated (its type is a constant bool when a parent asks), so
+            // it always names missing references; a math operator below
+            // another operator is checked by the parent's type probe, which
+            // reports `invalid math operator + for type missing` instead.
+            let evaluated = top || is_bool_operator(*op);
+            binary_result(*op, l, r).ok_or_else(|| binary_error(*op, l, r, left, right, evaluated))
         }
         ExprKind::Call { func, args } => {
             let mut types = [VType::Missing; 8];

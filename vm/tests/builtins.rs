@@ -213,6 +213,10 @@ fn cases() -> Vec<(&'static str, Want)> {
         ("\"s\" > 'hz'", b(true)), // bytes: 0xC3 (é) > 'z'
         ("\"s\" =~ /^h.l/", b(true)),
         ("\"s\" !~ /^h.l/", b(false)),
+        // Go RE2 classes are ASCII-only.
+        ("\"s\" =~ /^\\w+$/", b(false)),
+        ("\"s\" =~ /^h\\W/", b(true)),
+        ("regexReplace(/\\s+/, 'a \u{a0}b', '_')", s("a_\u{a0}b")),
         ("-1h / 2", d(-1800 * S)),
         ("1h / 1m", i(60)),
         ("1m * 1.5", d(90 * S)),

@@ -14,8 +14,8 @@ pub fn call(func: Builtin, args: &[Value]) -> CallResult {
     use Builtin::*;
     match (func, args) {
         (StrLength, [Value::String(s)]) => Ok(Value::Int(s.len() as i64)),
-        (StrToLower, [Value::String(s)]) => Ok(string(to_lower(s))),
-        (StrToUpper, [Value::String(s)]) => Ok(string(to_upper(s))),
+        (StrToLower, [Value::String(s)]) => Ok(case_map(s, false)),
+        (StrToUpper, [Value::String(s)]) => Ok(case_map(s, true)),
         (StrTrimSpace, [Value::String(s)]) => {
             Ok(keep_or_new(s, s.trim_matches(char::is_whitespace)))
         }
@@ -30,6 +30,33 @@ pub fn call(func: Builtin, args: &[Value]) -> CallResult {
         }
         _ => Err(bad_args(func.name(), args)),
     }
+}
+
+/// `strToLower`/`strToUpper` with one allocation: the original `Arc` when
+/// nothing changes, an ASCII fast path, and the rune-by-rune Go mapping
+/// otherwise.
+fn case_map(s: &Arc<str>, upper: bool) -> Value {
+    let unchanged = if upper {
+        !s.chars().any(|c| c.is_lowercase())
+    } else {
+        !s.chars().any(|c| c.is_uppercase())
+    };
+    if unchanged && s.is_ascii() {
+        return Value::String(s.clone());
+    }
+    if s.is_ascii() {
+        // One allocation: copy into a fresh `Arc` and map it in place.
+        let mut out: Arc<str> = Arc::from(s.as_ref());
+        if let Some(m) = Arc::get_mut(&mut out) {
+            if upper {
+                m.make_ascii_uppercase();
+            } else {
+                m.make_ascii_lowercase();
+            }
+            return Value::String(out);
+        }
+    }
+    string(if upper { to_upper(s) } else { to_lower(s) })
 }
 
 /// Return the original `Arc` when a trim removed nothing (no allocation).

@@ -95,14 +95,21 @@ pub unsafe extern "C" fn jit_call(
         guarded(ctx, || {
             let site = &*site;
             let argc = site.argc as usize;
-            let mut vals: [Value; 8] = std::array::from_fn(|_| Value::Missing);
-            if argc > vals.len() {
-                return Err(crate::EvalError::Internal(format!("{argc} call arguments")));
-            }
-            for (i, v) in vals.iter_mut().enumerate().take(argc) {
+            // Arguments as `Value`s in an array sized for the call, so a
+            // one-argument call initialises and drops a single value.
+            let mut one: [Value; 1] = [Value::Missing];
+            let mut many: [Value; 8];
+            let vals: &mut [Value] = if argc <= 1 {
+                &mut one[..argc]
+            } else {
+                many = std::array::from_fn(|_| Value::Missing);
+                many.get_mut(..argc)
+                    .ok_or_else(|| crate::EvalError::Internal(format!("{argc} call arguments")))?
+            };
+            for (i, v) in vals.iter_mut().enumerate() {
                 *v = (*args.add(i)).to_value()?;
             }
-            let args = &vals[..argc];
+            let args = &*vals;
             let c = &*ctx;
             let r = match site.state {
                 None => crate::builtins::call(site.func, args),

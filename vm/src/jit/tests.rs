@@ -809,3 +809,30 @@ fn malformed_bytecode_is_a_typed_error_and_a_counted_fallback() {
     assert!(super::fallback_count() > before);
     assert!(super::last_fallback().is_some());
 }
+
+#[test]
+fn nested_state_is_shared_between_threads() {
+    // Every evaluation advances the one shared nested `count()`, whichever
+    // group (thread) runs it: the largest value seen is the total number of
+    // evaluations.
+    let l = lambda(nested(call(Builtin::Count, vec![])));
+    let c = std::sync::Arc::new(CompiledLambda::compile(&l, Engine::Jit).unwrap());
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let c = c.clone();
+            std::thread::spawn(move || {
+                let p = sample();
+                let mut st = c.new_state();
+                (0..500)
+                    .map(|_| match c.eval(&p.scope(), &mut st) {
+                        Ok(Value::Int(n)) => n,
+                        other => panic!("{other:?}"),
+                    })
+                    .max()
+                    .unwrap_or(0)
+            })
+        })
+        .collect();
+    let max = handles.into_iter().map(|h| h.join().unwrap()).max();
+    assert_eq!(max, Some(2000));
+}

@@ -9,8 +9,10 @@
 //! operator table (`typecheck::binary_result`) accepts; the per-point type
 //! check has already run, so one of them matches and the last one needs no
 //! test. Numeric, boolean and duration add/sub/compare combinations are
-//! inline; strings and regexes call small helpers; the rest (concatenation,
-//! duration scaling) calls the interpreter's own `binary`.
+//! inline; string comparison and regex match call small helpers; the other
+//! combinations of an operator (concatenation, duration scaling and
+//! division) share one catch-all branch calling the interpreter's own
+//! `binary`, so code size stays proportional to the inline cases.
 
 use super::abi::{self, status, BinSite, CallSite, RawVal, RAW_BITS, RAW_SIZE, RAW_TAG};
 use super::helpers;

@@ -90,7 +90,7 @@ const FLOATS: &[f64] = &[
     f64::NAN,
 ];
 const STRINGS: &[&str] = &[
-    "", "a", "abc", "héllo", "ab ab", " x ", "A", "10", "true", "1h30m", "é",
+    "", "a", "abc", "héllo", "ab ab", " x ", "A", "10", "true", "1h30m", "é", "٣", "a_b",
 ];
 const DURS: &[i64] = &[
     0,
@@ -111,6 +111,9 @@ const REGEXES: &[&str] = &[
     "é",
     ".*",
     "\\d",
+    "\\w+",
+    "[\\s\\d]",
+    "\\bab",
 ];
 
 pub fn time_key(k: &str) -> Str {
@@ -149,6 +152,15 @@ pub fn point(rng: &mut Rng, keys: &Keys) -> TestPoint {
     put(rng, &keys.s, s);
     let b = FieldValue::Bool(rng.chance(50));
     put(rng, &keys.b, b);
+    // "x": any type at all, or a null (join.fill('null')), or absent.
+    if rng.chance(75) {
+        let v = if rng.chance(5) {
+            FieldValue::Null
+        } else {
+            any_value(rng)
+        };
+        fields.push((keys.x.clone(), v));
+    }
     if rng.chance(92) {
         tags.push((keys.t.clone(), Str::from(*rng.pick(STRINGS))));
     }
@@ -175,6 +187,7 @@ pub struct Keys {
     pub s: Str,
     pub b: Str,
     pub t: Str,
+    pub x: Str,
 }
 
 impl Keys {
@@ -186,6 +199,7 @@ impl Keys {
             s: "s".into(),
             b: "b".into(),
             t: "t".into(),
+            x: "x".into(),
         }
     }
 }

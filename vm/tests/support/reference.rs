@@ -202,6 +202,13 @@ fn ty(cx: &Ctx<'_>, e: &Expr, top: bool) -> Result<VType, EvalError> {
             if let Some(res) = lookup_op(*op, l, r) {
                 return Ok(res);
             }
+            // Comparison/logical operators are checked when evaluated (named
+            // missing references); nested math operators by a parent's probe.
+            let top = top
+                || !matches!(
+                    op,
+                    BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
+                );
             if top && l == VType::Missing && ref_name(left).is_some() {
                 return Err(EvalError::MissingReference {
                     side: Side::Left,
@@ -310,7 +317,8 @@ fn value(cx: &mut Ctx<'_>, e: &Expr, nest: Option<usize>) -> Result<Value, EvalE
             Const::Bool(b) => V::Bool(*b),
             Const::Duration(d) => V::Duration(*d),
             Const::Regex(r) => V::Regex(Arc::new(
-                regex::Regex::new(r).map_err(|e| EvalError::Internal(e.to_string()))?,
+                vm::builtins::regex::compile_go(r)
+                    .map_err(|e| EvalError::Internal(e.to_string()))?,
             )),
         },
         ExprKind::Reference(n) => cx.vals[n].clone(),
