@@ -17,7 +17,7 @@ pub mod parser;
 pub mod span;
 pub mod types;
 
-pub use check::{check, check_lambda, check_with_vars};
+pub use check::{check, check_lambda, check_lambda_with_vars, check_with_vars};
 
 lalrpop_util::lalrpop_mod!(
     #[allow(clippy::all, clippy::pedantic, unused)]

@@ -32,12 +32,45 @@ const MAX_SYNTAX_ERRORS: usize = 20;
 /// ```
 pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
     let lexed = lexer::lex(source);
+    let tokens = lexed.tokens.len();
+    with_stack_for(tokens, move || parse_lexed(source, lexed))
+}
+
+/// Token streams longer than this are parsed on a thread with a larger stack.
+const BIG_INPUT_TOKENS: usize = 1_000;
+
+/// Runs `f` on a thread whose stack fits `tokens` levels of recursion when
+/// the input is big. Why: when LALRPOP fails, it drops the partial trees on
+/// its stack with the default recursive `Drop`, and a tree can be as deep as
+/// the token count (`((((...))))`, `1+1+...`) before the nesting limit is
+/// checked. Small inputs (nearly all) run on the caller's thread.
+fn with_stack_for<T: Send>(tokens: usize, f: impl FnOnce() -> T + Send) -> T {
+    if tokens <= BIG_INPUT_TOKENS {
+        return f();
+    }
+    let stack = (8 << 20) + tokens.saturating_mul(1024);
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("tickscript-parse".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, f);
+        match handle {
+            Ok(h) => h
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(e) => panic!("cannot start the parser thread ({stack} bytes of stack): {e}"),
+        }
+    })
+}
+
+fn parse_lexed<'a>(source: &'a str, lexed: lexer::Lexed<'a>) -> (Option<Program>, Vec<Diagnostic>) {
     let mut diags: Vec<Diagnostic> = lexed
         .errors
         .iter()
         .map(|e| e.to_diagnostic(source))
         .collect();
     let tokens = &lexed.tokens;
+    let mut comments = lexed.comments;
     let parser = ProgramParser::new();
     let mut start = 0;
     let mut program = None;
@@ -49,13 +82,13 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
                 if start == 0 {
                     program = Some(Program {
                         statements,
-                        comments: lexed.comments.clone(),
+                        comments: std::mem::take(&mut comments),
                     });
                 }
                 break;
             }
             Err(err) => {
-                let (at, diag) = syntax_error(source, tokens, start, err);
+                let (at, diag) = syntax_error(source, tokens, err);
                 // A syntax error right after a lexical error in the same
                 // statement is usually caused by the dropped token: skip it.
                 let stmt_start = statement_start(source, tokens, at);
@@ -76,9 +109,16 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
         }
     }
     if let Some(p) = &program {
+        // Every nesting level takes at least one token, so only a statement
+        // of more than MAX_NESTING tokens can be too deep: count them by
+        // binary search instead of walking every tree.
+        let token_count = |span: Span| {
+            token_index(tokens, span.end as usize) - token_index(tokens, span.start as usize)
+        };
         if let Some(span) = p
             .statements
             .iter()
+            .filter(|s| token_count(s.span()) > MAX_NESTING)
             .find_map(|s| too_deep(statement_expr(s)?))
         {
             diags.push(too_deep_error(span));
@@ -111,6 +151,14 @@ pub fn parse(source: &str) -> (Option<Program>, Vec<Diagnostic>) {
 /// ```
 pub fn parse_expression(source: &str) -> (Option<Expr>, Vec<Diagnostic>) {
     let lexed = lexer::lex(source);
+    let tokens = lexed.tokens.len();
+    with_stack_for(tokens, move || parse_expression_lexed(source, lexed))
+}
+
+fn parse_expression_lexed<'a>(
+    source: &'a str,
+    lexed: lexer::Lexed<'a>,
+) -> (Option<Expr>, Vec<Diagnostic>) {
     let mut diags: Vec<Diagnostic> = lexed
         .errors
         .iter()
@@ -126,7 +174,7 @@ pub fn parse_expression(source: &str) -> (Option<Expr>, Vec<Diagnostic>) {
         }
         Err(err) => {
             if diags.is_empty() {
-                diags.push(syntax_error(source, &lexed.tokens, 0, err).1);
+                diags.push(syntax_error(source, &lexed.tokens, err).1);
             }
             None
         }
@@ -284,13 +332,11 @@ fn token_index(tokens: &[Tok<'_>], pos: usize) -> usize {
 fn syntax_error(
     source: &str,
     tokens: &[Tok<'_>],
-    offset: usize,
     err: ParseError<usize, Token<'_>, LexError>,
 ) -> (usize, Diagnostic) {
     match err {
         ParseError::UnrecognizedToken { token, expected } => {
             let at = token_index(tokens, token.0);
-            let _ = offset;
             (at, unexpected(source, tokens, at, Some(&token), &expected))
         }
         ParseError::ExtraToken { token } => {
@@ -473,6 +519,20 @@ fn unexpected(
             ),
         )
         .with_primary(span, "unmatched");
+    }
+
+    // Between statements: the previous one is complete and this token cannot
+    // start another.
+    if found.is_some() && expects("var") && expects("dbrp") {
+        return Diagnostic::error(
+            code,
+            format!("unexpected {found_text}: a statement cannot start here"),
+        )
+        .with_primary(span, "unexpected token")
+        .with_note(
+            "hint: a statement is `var name = value`, `dbrp \"db\".\"rp\"`, or a chain \
+             starting from a name such as `stream`",
+        );
     }
 
     let message = if expected_names.is_empty() {
@@ -812,6 +872,17 @@ mod tests {
             let d = errs(src);
             assert_eq!(d[0].code, Code::TooDeep, "{:?}", &src[..30]);
         }
+        // Deep trees followed by a syntax error: the parser drops its partial
+        // trees itself, which must not overflow the stack either.
+        for src in [
+            format!("var x = {}1{} )", "(".repeat(n), ")".repeat(n)),
+            format!("var x = 1{} )", " + 1".repeat(n)),
+            format!("var x = stream{} )", "|log()".repeat(n)),
+        ] {
+            errs(&src);
+        }
+        let (e, d) = parse_expression(&format!("{}1 )", "-".repeat(n)));
+        assert!(e.is_none() && !d.is_empty());
         let (e, d) = parse_expression(&format!("{}1", "-".repeat(n)));
         assert!(e.is_none() && d[0].code == Code::TooDeep);
         // Just under the limit is fine.

@@ -21,6 +21,8 @@ pub(crate) struct CallArg {
     pub reference: Option<String>,
     /// The argument was written as a `lambda:` literal (not a var).
     pub literal_lambda: bool,
+    /// The argument is an unset template var's zero value.
+    pub template: bool,
 }
 
 /// What is being called, for messages: `.period`, `|window()`, `@myUdf()`.
@@ -82,18 +84,34 @@ impl Checker<'_> {
         let span = Span::new(
             (name.span.start as usize)
                 .saturating_sub(1)
-                .max(target_ast.span.end as usize),
+                .max(target_ast.span.end as usize)
+                .min(span.end as usize),
             span.end as usize,
         );
         self.current_node = (op == ChainOp::Dot).then_some(node);
-        match op {
+        let templated = call_args.iter().any(|a| a.template);
+        let result = match op {
             ChainOp::Pipe => self.chain_call(node, name, call_args, span),
             ChainOp::Dot => match args {
                 None => self.property_read(node, handler, name),
                 Some(_) => self.property_call(node, handler, name, call_args, span),
             },
             ChainOp::At => self.udf_call(node, name, call_args, span),
+        };
+        // A node configured from an unset template var holds a zero value
+        // until the task supplies it: its catalog rules run then
+        // (`check_with_vars`), not on the template.
+        if templated {
+            let target = match (op, &result) {
+                (ChainOp::Dot, _) => Some(node),
+                (_, Value::Node(id)) => Some(*id),
+                _ => None,
+            };
+            if let Some(id) = target {
+                self.templated.insert(id);
+            }
         }
+        result
     }
 
     fn eval_args(&mut self, args: &[ast::Expr]) -> Vec<CallArg> {
@@ -115,13 +133,22 @@ impl Checker<'_> {
                     span: a.span,
                     reference,
                     literal_lambda: matches!(a.kind, ast::ExprKind::Lambda(_)),
+                    template: false,
                 }
             })
             .collect();
+        // A template var without a value stands for its type's zero value.
+        for a in &mut out {
+            if let Value::Template(t) = a.value {
+                a.value = Value::Arg(super::zero_value(t));
+                a.template = true;
+            }
+        }
         // A lone list argument is spread into the call (§2.2).
         if out.len() == 1 {
             if let Value::Arg(Arg::List(items)) = &out[0].value {
                 let span = out[0].span;
+                let template = out[0].template;
                 out = items
                     .iter()
                     .map(|a| CallArg {
@@ -129,6 +156,7 @@ impl Checker<'_> {
                         span,
                         reference: None,
                         literal_lambda: false,
+                        template,
                     })
                     .collect();
             }

@@ -7,6 +7,21 @@
 //! order), each property call recorded on its node or alert handler. It then
 //! validates the graph (edge types, per-node rules from the catalog) and runs
 //! the lints. Knowledge of nodes and properties lives in `catalog/`, not here.
+//!
+//! Kapacitor's define-time facts it reproduces (reference §2.2, pipeline/*.go):
+//! * node names use Kapacitor's id counter, which advances once per parent
+//!   link, so a join/union with k parents uses k numbers (`join4` after
+//!   `from2`); `ir::Node::id` stays the dense index;
+//! * `|stats(d)` creates a new root, and a `noop` child right away when its
+//!   source has no children yet; `|deadman` expands to stats (+noop),
+//!   derivative and alert, in that order;
+//! * method names match with the first letter case-folded (`.Period`);
+//! * a lone list argument is spread; ints never become floats;
+//! * `Pipeline::walk_order` is Kapacitor's topological walk (DOT order).
+//!
+//! Entry points: `check` (template semantics: typed vars get zero values),
+//! `check_with_vars` (task semantics), `check_lambda` (one lambda, empty scope)
+//! and `check_program` (an AST built elsewhere).
 
 mod calls;
 mod deadman;
@@ -71,6 +86,15 @@ fn check_source(
 /// Checks one lambda body (with or without the `lambda:` prefix) in an empty
 /// scope, as `tickc eval` needs.
 pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
+    check_lambda_with_vars(source, &HashMap::new())
+}
+
+/// Like `check_lambda`, with identifiers resolved from `vars` as in a script
+/// (a lambda value is inlined as a nested lambda, a list or star is an error).
+pub fn check_lambda_with_vars(
+    source: &str,
+    vars: &HashMap<String, Arg>,
+) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
     let (expr, mut diags) = crate::parser::parse_expression(source);
     let Some(expr) = expr else {
         return (None, diags);
@@ -85,13 +109,40 @@ pub fn check_lambda(source: &str) -> (Option<ir::Lambda>, Vec<Diagnostic>) {
         ast::ExprKind::Lambda(body) => *body,
         _ => expr,
     };
-    let mut resolve = |name: &str, span: Span, d: &mut Vec<Diagnostic>| {
-        d.push(
-            Diagnostic::error(Code::UndefinedName, format!("name \"{name}\" is undefined"))
-                .with_primary(span, "not in scope")
-                .with_note("a standalone lambda has no variables in scope"),
-        );
-        lambda::Resolved::Poison
+    let mut resolve = |name: &str, span: Span, d: &mut Vec<Diagnostic>| match vars.get(name) {
+        Some(Arg::Lambda(l)) => lambda::Resolved::Nested(l.expr.clone()),
+        Some(a) => match eval::arg_const(a) {
+            Some(c) => lambda::Resolved::Const(c),
+            None => {
+                d.push(
+                    Diagnostic::error(
+                        Code::BadLambdaOperand,
+                        format!(
+                            "\"{name}\" is a {}, which cannot be used inside a lambda",
+                            a.ty()
+                        ),
+                    )
+                    .with_primary(span, ""),
+                );
+                lambda::Resolved::Poison
+            }
+        },
+        None => {
+            let mut names: Vec<&str> = vars.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            let mut diag =
+                Diagnostic::error(Code::UndefinedName, format!("name \"{name}\" is undefined"))
+                    .with_primary(span, "not in scope");
+            diag = match suggest::did_you_mean(name, names.iter().copied()) {
+                Some(s) => diag.with_note(format!("did you mean `{s}`?")),
+                None if names.is_empty() => {
+                    diag.with_note("a standalone lambda has no variables in scope")
+                }
+                None => diag.with_note(format!("vars in scope: {}", names.join(", "))),
+            };
+            d.push(diag);
+            lambda::Resolved::Poison
+        }
     };
     let typed = lambda::LambdaChecker {
         resolve: &mut resolve,
@@ -176,6 +227,9 @@ pub(crate) struct Checker<'a> {
     /// Nodes with an invalid argument somewhere: their catalog rules are not
     /// run, so one mistake is not reported twice.
     pub poisoned: std::collections::HashSet<ir::NodeId>,
+    /// Nodes configured from unset template vars: catalog rules wait for
+    /// the task's values.
+    pub templated: std::collections::HashSet<ir::NodeId>,
 }
 
 impl<'a> Checker<'a> {
@@ -202,6 +256,7 @@ impl<'a> Checker<'a> {
             kapacitor_ids: 0,
             current_node: None,
             poisoned: Default::default(),
+            templated: Default::default(),
         };
         let id = cx.new_node(kind, None, Vec::new(), Span::default(), None);
         cx.scope.push(Binding::builtin(root, Value::Node(id)));
@@ -224,11 +279,12 @@ impl<'a> Checker<'a> {
     fn statement(&mut self, st: &ast::Statement) {
         match st {
             ast::Statement::Var { name, value, span } => {
-                let mut v = self.eval(value);
-                if let Some(over) = self.task_vars.and_then(|v| v.get(&name.node)) {
-                    v = self.override_var(name, &v, over);
-                }
-                self.declare(name, v, *span);
+                let declared = self.eval(value);
+                let v = match self.task_vars.and_then(|v| v.get(&name.node)) {
+                    Some(over) => self.override_var(name, &declared, over),
+                    None => declared.clone(),
+                };
+                self.declare(name, v, &declared, *span);
             }
             ast::Statement::TypedVar { name, ty, span } => {
                 let Some(t) = parse_type_name(&ty.node) else {
@@ -242,7 +298,7 @@ impl<'a> Checker<'a> {
                         d = d.with_note("write `bool`, not `boolean`");
                     }
                     self.diags.push(d);
-                    self.declare(name, Value::Poison, *span);
+                    self.declare(name, Value::Poison, &Value::Poison, *span);
                     return;
                 };
                 let v = match self.task_vars.map(|v| v.get(&name.node)) {
@@ -260,7 +316,7 @@ impl<'a> Checker<'a> {
                     }
                     None => Value::Template(t),
                 };
-                self.declare(name, v, *span);
+                self.declare(name, v, &Value::Template(t), *span);
             }
             ast::Statement::Dbrp { db, rp, .. } => self.pipeline.dbrps.push(Dbrp {
                 db: db.node.clone(),
@@ -300,7 +356,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn declare(&mut self, name: &ast::Ident, value: Value, span: Span) {
+    /// Binds `value` (the task's value, if it supplied one) and records the
+    /// script's own `declared` default in the pipeline's vars, as Kapacitor's
+    /// template vars show it.
+    fn declare(&mut self, name: &ast::Ident, value: Value, declared: &Value, span: Span) {
         if let Some(prev) = self.scope.get(&name.node) {
             let mut d = Diagnostic::error(
                 Code::RedefinedVar,
@@ -315,7 +374,7 @@ impl<'a> Checker<'a> {
             self.diags.push(d);
             return;
         }
-        let ty = match &value {
+        let ty = match declared {
             Value::Arg(a) => Some((a.ty(), Some(a.clone()))),
             Value::Template(t) => Some((*t, None)),
             _ => None,
@@ -351,7 +410,9 @@ impl<'a> Checker<'a> {
         n.source = Some(source);
         n.args = args;
         let src = &self.pipeline.nodes[source as usize];
-        if src.children.is_empty() && src.provides != crate::catalog::EdgeType::None {
+        // Also under a terminal node (Kapacitor does it too; that noop wants
+        // no edge, and it takes an id either way).
+        if src.children.is_empty() {
             self.new_node(
                 crate::catalog::NodeKind::NoOp,
                 Some(source),

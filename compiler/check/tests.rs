@@ -209,6 +209,9 @@ fn task_vars_override_and_fill() {
     assert!(d.is_empty(), "{d:?}");
     let p = p.unwrap();
     assert_eq!(p.nodes[1].string("measurement"), Some("cpu"));
+    // The pipeline's vars keep the script's declarations (template defaults).
+    assert_eq!(p.vars[0].value, None);
+    assert_eq!(p.vars[1].value, Some(Arg::Float(5.0)));
 
     let mut partial = HashMap::new();
     partial.insert("t".to_string(), Arg::Float(1.0));
@@ -331,4 +334,54 @@ fn dot_follows_kapacitor_walk_order() {
          }"
     );
     assert_eq!(p.walk_order(), [0, 1, 5, 2, 3, 4, 6, 7]);
+}
+
+#[test]
+fn stats_of_a_terminal_node() {
+    let p = ok("stream|from()|influxDBOut().database('x')|stats(10s)|httpOut('s')");
+    assert_eq!(
+        names(&p),
+        [
+            "stream0",
+            "from1",
+            "influxdb_out2",
+            "stats3",
+            "noop4",
+            "http_out5"
+        ]
+    );
+    assert_eq!(p.nodes[4].wants, crate::catalog::EdgeType::None);
+}
+
+#[test]
+fn check_lambda_with_vars_resolves_names() {
+    let mut vars = HashMap::new();
+    vars.insert("t".to_string(), Arg::Float(2.5));
+    let (f, _) = crate::check_lambda("\"x\" > 1");
+    vars.insert("f".to_string(), Arg::Lambda(f.unwrap()));
+    let (l, d) = crate::check_lambda_with_vars("lambda: \"y\" < t AND f", &vars);
+    assert!(d.is_empty(), "{d:?}");
+    let l = l.unwrap();
+    let ExprKind::Binary { left, right, .. } = &l.expr.kind else {
+        panic!()
+    };
+    assert!(matches!(right.kind, ExprKind::Nested(_)));
+    let ExprKind::Binary { right: t, .. } = &left.kind else {
+        panic!()
+    };
+    assert_eq!(t.kind, ExprKind::Const(Const::Float(2.5)));
+    let (l, d) = crate::check_lambda_with_vars("tt > 1", &vars);
+    assert!(l.is_none());
+    assert!(d[0].notes[0].contains("did you mean `t`?"), "{d:?}");
+}
+
+#[test]
+fn template_values_are_validated_with_the_task() {
+    let src = "var p duration\nstream|from()|window().period(p).every(p)|httpOut('x')";
+    assert!(crate::check(src).0.is_some(), "a template checks");
+    let mut vars = HashMap::new();
+    vars.insert("p".to_string(), Arg::Duration(0));
+    let (p, d) = crate::check_with_vars(src, &vars);
+    assert!(p.is_none());
+    assert_eq!(d[0].code, Code::MissingRequired, "{d:?}");
 }

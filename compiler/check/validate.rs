@@ -11,7 +11,7 @@ pub(crate) fn validate(cx: &mut Checker<'_>) {
     for n in nodes {
         for &p in &n.parents {
             let parent = &nodes[p as usize];
-            if parent.provides == EdgeType::None {
+            if parent.provides == EdgeType::None && n.wants != EdgeType::None {
                 cx.diags.push(
                     Diagnostic::error(Code::NoEdge, "cannot add child no edge expected")
                         .with_primary(n.span, format!("{} cannot have children", parent.name))
@@ -44,7 +44,7 @@ pub(crate) fn validate(cx: &mut Checker<'_>) {
                 cx.diags.push(d);
             }
         }
-        if cx.poisoned.contains(&n.id) {
+        if cx.poisoned.contains(&n.id) || cx.templated.contains(&n.id) {
             continue;
         }
         if let Some(rule) = nodes::spec(n.kind).validate {

@@ -77,7 +77,6 @@ codes! {
     BadLambdaOperand = "E0406": "a value that cannot appear inside a lambda (list, star, node)";
     DivideByZero = "E0407": "an integer division or modulo by a literal zero";
     InvalidRegex = "E0408": "a regex literal that does not compile";
-    ConstOverflow = "E0409": "a constant expression that overflows int64";
     NestingTooDeep = "E0410": "an expression or chain nested too deeply to check";
     // Pipeline validation
     EdgeMismatch = "E0501": "a child whose wanted edge type differs from its parent's";

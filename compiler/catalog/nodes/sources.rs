@@ -123,7 +123,13 @@ pub(crate) fn check_dims(args: &[Arg], span: Span, out: &mut Vec<Diagnostic>) {
 
 fn validate_query(node: &Node, pipeline: &Pipeline, out: &mut Vec<Diagnostic>) {
     validate_query_schedule(node, pipeline, out);
-    if let Some(q) = node.args.first().and_then(Arg::as_str) {
+    // An empty query is a template's zero value (`var q string`): filled later.
+    if let Some(q) = node
+        .args
+        .first()
+        .and_then(Arg::as_str)
+        .filter(|q| !q.is_empty())
+    {
         let head = q.trim_start();
         if !head
             .get(..6)
