@@ -101,3 +101,99 @@ mod tests {
         assert_eq!(group_tags(&tags, &named), vec![(s("host"), s("a"))]);
     }
 }
+
+/// Remembers group IDs by the identity of the strings they are made of, so a
+/// node that regroups every point (from().groupBy, groupBy) builds each ID
+/// once instead of once per point.
+///
+/// The key is the addresses of the measurement (when by name) and of the
+/// dimension tag values, which the line-protocol parser interns, plus the
+/// address of the `Dimensions`; the cache keeps all those `Arc`s alive, so an
+/// address cannot be reused by another value while its entry exists. Up to `MAX_DIMS` dimensions are cached; the table
+/// is cleared when it reaches `MAX_ENTRIES` (bounded memory).
+#[derive(Debug, Default)]
+pub struct GroupIdCache {
+    map: std::collections::HashMap<[usize; MAX_DIMS + 2], CacheEntry>,
+}
+
+/// What keeps a key's addresses valid, and the ID.
+#[derive(Debug)]
+struct CacheEntry {
+    _alive: (Vec<Str>, Arc<Dimensions>),
+    id: Str,
+}
+
+const MAX_DIMS: usize = 4;
+const MAX_ENTRIES: usize = 1 << 16;
+
+impl GroupIdCache {
+    /// The group of a point with `name` and `tags` under `dims` (same result
+    /// as `group_of`).
+    pub fn group(&mut self, name: &Str, tags: &[(Str, Str)], dims: &Arc<Dimensions>) -> Group {
+        if dims.tag_names.is_empty() || dims.tag_names.len() > MAX_DIMS {
+            return group_of(name, tags, dims);
+        }
+        let mut key = [0usize; MAX_DIMS + 2];
+        key[0] = Arc::as_ptr(dims) as *const u8 as usize;
+        key[1] = if dims.by_name {
+            Arc::as_ptr(name) as *const u8 as usize
+        } else {
+            0
+        };
+        for (i, k) in dims.tag_names.iter().enumerate() {
+            key[i + 2] = match lookup(tags, k) {
+                Some(v) => Arc::as_ptr(v) as *const u8 as usize,
+                None => 1,
+            };
+        }
+        if let Some(e) = self.map.get(&key) {
+            return Group {
+                id: e.id.clone(),
+                dims: dims.clone(),
+            };
+        }
+        if self.map.len() >= MAX_ENTRIES {
+            self.map.clear();
+        }
+        let g = group_of(name, tags, dims);
+        let mut alive: Vec<Str> = dims
+            .tag_names
+            .iter()
+            .filter_map(|k| lookup(tags, k).cloned())
+            .collect();
+        alive.push(name.clone());
+        self.map.insert(
+            key,
+            CacheEntry {
+                _alive: (alive, dims.clone()),
+                id: g.id.clone(),
+            },
+        );
+        g
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    #[test]
+    fn cached_ids_equal_computed_ones() {
+        let dims = Arc::new(Dimensions {
+            by_name: true,
+            tag_names: vec![Str::from("host")],
+        });
+        let name = Str::from("cpu");
+        let a = Str::from("a");
+        let tags = vec![(Str::from("host"), a.clone())];
+        let mut c = GroupIdCache::default();
+        let g1 = c.group(&name, &tags, &dims);
+        let g2 = c.group(&name, &tags, &dims);
+        assert_eq!(&*g1.id, "cpu\nhost=a");
+        assert!(Arc::ptr_eq(&g1.id, &g2.id), "second lookup is cached");
+        let other = vec![(Str::from("host"), Str::from("b"))];
+        assert_eq!(&*c.group(&name, &other, &dims).id, "cpu\nhost=b");
+        let missing: Vec<(Str, Str)> = vec![];
+        assert_eq!(&*c.group(&name, &missing, &dims).id, "cpu\nhost=");
+    }
+}

@@ -4,7 +4,7 @@
 
 use super::lambda::compile;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
-use crate::group::group_of;
+use crate::group::GroupIdCache;
 use crate::message::{Dimensions, Message, Str};
 use crate::time::{go_round, go_truncate};
 use compiler::ir::{self, Arg};
@@ -24,6 +24,7 @@ pub struct From {
     /// Cache for `groupBy(*)`: the dimensions of the last tag-key set seen, so
     /// points of one series share one `Arc<Dimensions>` and allocate nothing.
     star_cache: Option<Arc<Dimensions>>,
+    ids: GroupIdCache,
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
@@ -71,6 +72,7 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         star,
         dims: Arc::new(Dimensions { by_name, tag_names }),
         star_cache: None,
+        ids: GroupIdCache::default(),
     }))
 }
 
@@ -142,7 +144,7 @@ impl NodeImpl for From {
         if !same_group {
             let pm = Arc::make_mut(&mut p);
             pm.time = time;
-            pm.group = group_of(&pm.name, &pm.tags, &dims);
+            pm.group = self.ids.group(&pm.name, &pm.tags, &dims);
         }
         cx.emit(Message::Point(p));
         Ok(())

@@ -9,7 +9,7 @@
 //! Kapacitor); like Kapacitor, nothing is flushed when the input ends.
 
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
-use crate::group::{group_of, group_tags};
+use crate::group::{group_of, group_tags, GroupIdCache};
 use crate::message::{Batch, BatchPoint, Dimensions, Group, Message, Point, Str, Tags};
 use compiler::ir::{self, Arg};
 use std::collections::HashMap;
@@ -26,6 +26,7 @@ pub struct GroupBy {
     /// Batch mode: the time of the batches being accumulated and the groups.
     last_time: Option<i64>,
     pending: HashMap<Str, Batch>,
+    ids: GroupIdCache,
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
@@ -73,6 +74,7 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         dims_cache: None,
         last_time: None,
         pending: HashMap::new(),
+        ids: GroupIdCache::default(),
     }))
 }
 
@@ -110,7 +112,7 @@ impl GroupBy {
         let dims = self.dims(&p.tags, p.group.dims.by_name);
         if p.group.dims != dims {
             let pm = Arc::make_mut(&mut p);
-            pm.group = group_of(&pm.name, &pm.tags, &dims);
+            pm.group = self.ids.group(&pm.name, &pm.tags, &dims);
         }
         cx.emit(Message::Point(p));
     }
