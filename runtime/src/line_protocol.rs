@@ -177,7 +177,10 @@ impl Parser {
                 // nom error; InfluxDB says "missing fields".
                 let r = if !trimmed.trim_end().contains(' ') {
                     "missing fields"
-                } else if matches!(e, lp::Error::FieldSetMissing | lp::Error::GenericParsingError { .. }) {
+                } else if matches!(
+                    e,
+                    lp::Error::FieldSetMissing | lp::Error::GenericParsingError { .. }
+                ) {
                     field_value_reason(trimmed)
                 } else {
                     reason(&e)

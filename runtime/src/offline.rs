@@ -7,16 +7,16 @@
 //! `strict` is set (then the run stops there).
 
 use crate::config::Config;
+use crate::line_protocol::Precision;
 use crate::message::Point;
 use crate::node::BuildError;
+use crate::output::JsonLinesSink;
 use crate::output::Sink;
+use crate::recording;
 use crate::recording::Data;
 use crate::task::{Task, TaskError};
-use compiler::ir::{Pipeline, TaskType};
 use compiler::diagnostic::render::render_text;
-use crate::line_protocol::Precision;
-use crate::output::JsonLinesSink;
-use crate::recording;
+use compiler::ir::{Pipeline, TaskType};
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
@@ -173,10 +173,7 @@ pub struct Failure {
 }
 
 fn usage(message: String) -> Failure {
-    Failure {
-        code: 2,
-        message,
-    }
+    Failure { code: 2, message }
 }
 
 /// Run and write outputs to `out`, diagnostics to `err`.
@@ -186,11 +183,7 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let input_name = args.script.clone();
     let (pipeline, diags) = compiler::check(&source);
     if !diags.is_empty() {
-        let _ = write!(
-            err,
-            "{}",
-            render_text(&input_name, &source, &diags, false)
-        );
+        let _ = write!(err, "{}", render_text(&input_name, &source, &diags, false));
     }
     let Some(pipeline) = pipeline else {
         return Err(Failure {

@@ -12,10 +12,10 @@
 //! `collected`/`emitted` (points on stream edges, batches on batch edges).
 
 use crate::config::Config;
+use crate::group::group_tags;
 use crate::message::{Batch, Message, Point};
 use crate::node::{self, BuildEnv, BuildError, NodeCx, NodeError, NodeImpl, Target};
 use crate::output::Sink;
-use crate::group::group_tags;
 use crate::stats::{EdgeStats, GroupCounts, NodeStats};
 use compiler::catalog::{EdgeType, NodeKind};
 use compiler::ir::{self, NodeId, TaskType};

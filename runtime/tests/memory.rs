@@ -39,7 +39,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-
 fn task(barrier: bool) -> Task {
     let script = format!(
         "stream\n    |from()\n        .measurement('m')\n        .groupBy('host')\n{}    |window()\n        .period(10s)\n        .every(10s)\n    |mean('value')\n    |alert()\n        .crit(lambda: \"mean\" > 100.0)\n",

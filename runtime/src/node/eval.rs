@@ -48,7 +48,10 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
             "must specify same number of expressions and .as() names",
         ));
     }
-    let tags: Vec<&str> = node.props_named("tags").flat_map(|p| p.args.iter().filter_map(Arg::as_str)).collect();
+    let tags: Vec<&str> = node
+        .props_named("tags")
+        .flat_map(|p| p.args.iter().filter_map(Arg::as_str))
+        .collect();
     for t in &tags {
         if !names.iter().any(|n| &**n == *t) {
             return Err(BuildError::new(
@@ -61,7 +64,13 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
     let keep = match node.prop("keep") {
         None => Keep::None,
         Some(p) if p.args.is_empty() => Keep::All,
-        Some(p) => Keep::List(p.args.iter().filter_map(Arg::as_str).map(Str::from).collect()),
+        Some(p) => Keep::List(
+            p.args
+                .iter()
+                .filter_map(Arg::as_str)
+                .map(Str::from)
+                .collect(),
+        ),
     };
     Ok(Box::new(Eval {
         lambdas,
@@ -120,7 +129,10 @@ impl Eval {
         }
         let field_of = |name: &Str, v: &Value| {
             to_field(v).ok_or_else(|| {
-                format!("cannot store {} value of {name:?} in a field", v.type_name())
+                format!(
+                    "cannot store {} value of {name:?} in a field",
+                    v.type_name()
+                )
             })
         };
         let out = match &self.keep {
@@ -159,7 +171,12 @@ impl Eval {
 }
 
 impl NodeImpl for Eval {
-    fn process(&mut self, _input: usize, msg: Message, cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
+    fn process(
+        &mut self,
+        _input: usize,
+        msg: Message,
+        cx: &mut NodeCx<'_>,
+    ) -> Result<(), NodeError> {
         match msg {
             Message::Point(mut p) => {
                 let r = self

@@ -4,13 +4,16 @@
 use super::BuildError;
 use crate::message::{FieldValue, Str};
 use compiler::ir;
-use vm::{CompiledLambda, Engine};
 use vm::value::Value;
+use vm::{CompiledLambda, Engine};
 
 /// Compile `lambda` for the JIT (the VM takes over what the JIT cannot do).
 pub fn compile(node: &ir::Node, lambda: &ir::Lambda) -> Result<CompiledLambda, BuildError> {
     CompiledLambda::compile(lambda, Engine::Jit).map_err(|e| {
-        BuildError::new(node, format!("cannot compile lambda {}: {e}", lambda.source))
+        BuildError::new(
+            node,
+            format!("cannot compile lambda {}: {e}", lambda.source),
+        )
     })
 }
 

@@ -20,8 +20,8 @@ pub mod default;
 pub mod delete;
 pub mod derivative;
 pub mod edit;
-pub mod flatten;
 pub mod eval;
+pub mod flatten;
 pub mod from;
 pub mod group_by;
 #[cfg(test)]

@@ -76,7 +76,12 @@ impl Stats {
 }
 
 impl NodeImpl for Stats {
-    fn process(&mut self, _input: usize, _msg: Message, _cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
+    fn process(
+        &mut self,
+        _input: usize,
+        _msg: Message,
+        _cx: &mut NodeCx<'_>,
+    ) -> Result<(), NodeError> {
         // A root: nothing is delivered to it.
         Ok(())
     }

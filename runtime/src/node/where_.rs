@@ -39,7 +39,12 @@ impl Where {
 }
 
 impl NodeImpl for Where {
-    fn process(&mut self, _input: usize, msg: Message, cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
+    fn process(
+        &mut self,
+        _input: usize,
+        msg: Message,
+        cx: &mut NodeCx<'_>,
+    ) -> Result<(), NodeError> {
         match msg {
             Message::Point(p) => {
                 self.state(&p.group.id, cx);
