@@ -178,9 +178,16 @@ fn usage(message: String) -> Failure {
 
 /// Run and write outputs to `out`, diagnostics to `err`.
 pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let source = std::fs::read_to_string(&args.script)
-        .map_err(|e| usage(format!("{}: {e}", args.script)))?;
-    let input_name = args.script.clone();
+    let (source, input_name) = if args.script == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| usage(format!("<stdin>: {e}")))?;
+        (s, "<stdin>".to_string())
+    } else {
+        let s = std::fs::read_to_string(&args.script)
+            .map_err(|e| usage(format!("{}: {e}", args.script)))?;
+        (s, args.script.clone())
+    };
     let (pipeline, diags) = compiler::check(&source);
     if !diags.is_empty() {
         let _ = write!(err, "{}", render_text(&input_name, &source, &diags, false));
