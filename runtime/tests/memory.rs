@@ -98,6 +98,8 @@ fn bytes_per_group_and_bounded_idle_state() {
 
     // With barrier idle + delete, once the data time passes the idle limit
     // every group gets a Barrier and a DeleteGroup and its state goes away.
+    // What remains is bounded independently of the number of groups: from()'s
+    // group-ID cache (at most 4096 entries, cleared when full).
     let n = 5_000;
     let (held, mut t) = bytes_for(n, true);
     let mut parser = Parser::new("db", "rp", Precision::Seconds);
@@ -110,7 +112,7 @@ fn bytes_per_group_and_bounded_idle_state() {
         held
     );
     assert!(
-        released > held / 2,
+        released >= held * 3 / 4,
         "idle groups' state must be released (held {held}, released {released})"
     );
     for id in 0..6 {

@@ -79,6 +79,7 @@ impl NodeImpl for Where {
             }
             Message::DeleteGroup(g) => {
                 self.states.remove(&g.id);
+                crate::group::shrink_if_sparse(&mut self.states);
                 cx.stats.working_cardinality = self.states.len() as i64;
                 cx.emit(Message::DeleteGroup(g));
             }

@@ -317,6 +317,7 @@ impl NodeImpl for Window {
             }
             Message::DeleteGroup(g) => {
                 self.groups.remove(&g.id);
+                crate::group::shrink_if_sparse(&mut self.groups);
                 cx.stats.working_cardinality = self.groups.len() as i64;
                 cx.emit(Message::DeleteGroup(g));
             }
