@@ -6,6 +6,10 @@
 //! the next one. Node ids are creation order, which is a topological order,
 //! so `tick` and `finish` walk the nodes by id.
 //!
+//! Time is data time: before a point or batch newer than anything seen is
+//! delivered, every node whose `wants_ticks()` is true gets `tick(now)` (in
+//! id order), so time-driven nodes (barrier, stats) act on what precedes it.
+//!
 //! Stats are plain integers: per node `errors`, `working_cardinality`,
 //! node-specific counters and a sampled execution time (one call in
 //! `TIMING_SAMPLE` is timed, the rest cost nothing); per edge
