@@ -44,6 +44,23 @@ fn run_reports_bad_lines_and_is_deterministic() {
     );
     let b = tickc(&["run", &script, "--data", &data, "--precision", "s"]);
     assert_eq!(a.stdout, b.stdout, "same input, same output");
+    let c = tickc(&[
+        "run",
+        &script,
+        "--data",
+        &data,
+        "--precision",
+        "s",
+        "--stats",
+    ]);
+    assert_eq!(a.stdout, c.stdout, "--stats writes to stderr only");
+    let err = String::from_utf8_lossy(&c.stderr);
+    assert!(err.contains("stream0 -> from1 [processed=\"4\"];"), "{err}");
+    assert!(
+        err.contains("window2 -> http_out3 [processed=\"2\"];"),
+        "{err}"
+    );
+    assert!(err.contains("window2 [avg_exec_time_ns="), "{err}");
 }
 
 #[test]

@@ -164,6 +164,9 @@ pub struct RunArgs {
     pub handlers: bool,
     /// A Kapacitor config file (handler sections).
     pub config: Option<String>,
+    /// After the run, write the executing DOT (node and edge stats, api.md
+    /// §5.5) to the diagnostic stream.
+    pub stats: bool,
 }
 
 /// Why a run failed, with the exit code to use (1: script or task error, 2: usage/I/O).
@@ -227,13 +230,20 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         strict: args.strict,
         config,
     };
+    let started = std::time::Instant::now();
     let mut sink = JsonLinesSink::new(out, err);
     let result = run(&name, &pipeline, data, &opts, &mut sink);
     if let Some(e) = sink.io_error.take() {
         return Err(usage(format!("writing the output: {e}")));
     }
     match result {
-        Ok(_) => Ok(()),
+        Ok((task, _)) => {
+            if args.stats {
+                let secs = started.elapsed().as_secs_f64();
+                let _ = writeln!(sink.err, "{}", task.dot_with_stats(secs));
+            }
+            Ok(())
+        }
         Err(e) => Err(Failure {
             code: 1,
             message: e.to_string(),

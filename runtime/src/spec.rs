@@ -81,6 +81,7 @@ pub fn case_args(dir: &Path) -> Result<RunArgs, String> {
             }
             "--strict" => args.strict = true,
             "--handlers" => args.handlers = true,
+            "--stats" => args.stats = true,
             other => return Err(format!("{}: args: unknown flag {other}", dir.display())),
         }
     }

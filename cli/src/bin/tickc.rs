@@ -98,6 +98,9 @@ enum Command {
         /// A Kapacitor configuration file (handler sections).
         #[arg(long)]
         config: Option<String>,
+        /// Print the executing DOT (per-node and per-edge stats) on stderr.
+        #[arg(long)]
+        stats: bool,
     },
     /// Run spec cases (task.tick + input + expected.jsonl) and diff the output.
     Test {
@@ -139,6 +142,7 @@ fn main() -> ExitCode {
             strict,
             handlers,
             config,
+            stats,
         } => tickc::run::run(&tickc::run::RunArgs {
             script,
             data,
@@ -147,6 +151,7 @@ fn main() -> ExitCode {
             strict,
             handlers,
             config,
+            stats,
         }),
         Command::Test { dirs } => tickc::test::run(&dirs),
         Command::Eval {
