@@ -9,14 +9,18 @@
 //! any of those. The stack is simulated at compile time, so the native code
 //! is register-allocated SSA without a value stack (`translate.rs`).
 //!
-//! **One evaluation.** `NativeLambda::run` shares the VM's prologue
-//! (`interp::prepare`: resolve every reference through the state's slot
-//! caches, then the per-point type check, skipped while the references' types
-//! are unchanged), so resolution and type errors are the VM's by
-//! construction. It then converts the resolved values to `RawVal`s and calls
-//! the native function with a `#[repr(C)]` context (`abi.rs`). Because the
-//! type check passed, native code only branches on run-time tags among
-//! combinations known to be valid; the only errors left are integer `/0`
+//! **One evaluation.** `NativeLambda::run` resolves references like the VM
+//! (`interp::resolve_ref`, same slot caches and errors, borrowing instead of
+//! cloning) and shares its per-state check-site table
+//! (`interp::check_types`, recomputed only when the references' types
+//! change), so type errors are the VM's by construction. Each lambda is
+//! compiled twice, from `Program::code` and from `Program::checked`: when no
+//! site fails for the current types the unchecked function runs, with no
+//! check at all; otherwise the checked one, where each `Op::Check` is a byte
+//! load from `JitCtx::fails` and a branch leaving with `status::CHECK + i`,
+//! which `run` turns into site `i`'s error. Either way native code reaches
+//! an operator only with a valid operand combination, so it branches on
+//! run-time tags among those only; the other errors are integer `/0`
 //! (inline, a status code) and builtin failures (reported by the helpers
 //! with the same `EvalError` the VM builds).
 //!
@@ -38,11 +42,13 @@
 //! `NativeLambda`), so its code pages are freed exactly when the last user,
 //! the `CompiledLambda`, is dropped. The module sits behind a `Mutex` only
 //! to make `NativeLambda` `Sync` (`JITModule` is `Send` but not `Sync`); the
-//! lock is taken only in `Drop`, never per point. Measured: about 7.5 KB of
-//! resident memory per live native lambda (code, constants, bookkeeping),
-//! returned when it is dropped; compiling one costs about 0.5 ms for a small
-//! predicate and 2.5 ms for a 10-operation expression over three
-//! dynamically typed fields (once per task, at define/enable).
+//! lock is taken only in `Drop`, never per point. Measured before the
+//! checked variant was added: about 7.5 KB of resident memory per live
+//! native lambda (code, constants, bookkeeping), returned when it is
+//! dropped; compiling one cost about 0.5 ms for a small predicate and 2.5 ms
+//! for a 10-operation expression over three dynamically typed fields (once
+//! per task, at define/enable). The second (checked) function roughly
+//! doubles both.
 
 mod abi;
 mod helpers;
