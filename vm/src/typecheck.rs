@@ -358,4 +358,60 @@ mod tests {
         assert!(!participates(Mod, Float));
         assert!(participates(RegexMatch, Regex));
     }
+
+    #[test]
+    fn sites_fail_independently_and_probes_stop_at_comparisons() {
+        use compiler::span::Span;
+        use compiler::types::Type;
+        let e = |kind| Expr {
+            kind,
+            ty: Type::Dynamic,
+            span: Span::default(),
+        };
+        let r = |n: &str| Box::new(e(ExprKind::Reference(n.to_string())));
+        let k = || Box::new(e(ExprKind::Const(Const::Int(10))));
+        // "a" AND "v" > 10
+        let cmp = e(ExprKind::Binary {
+            op: BinaryOp::Gt,
+            left: r("v"),
+            right: k(),
+        });
+        let and = e(ExprKind::Binary {
+            op: BinaryOp::And,
+            left: r("a"),
+            right: Box::new(cmp.clone()),
+        });
+        let p = crate::lower::lower(&and).unwrap();
+        assert_eq!(p.sites.len(), 2);
+        // `a` bool, `v` missing: only the comparison's site fails.
+        let errs = site_errors(&p, &[VType::Bool, VType::Missing]);
+        assert!(errs[0].is_none());
+        assert_eq!(
+            errs[1],
+            Some(EvalError::MissingReference {
+                side: Side::Left,
+                name: "v".to_string()
+            })
+        );
+        assert!(site_errors(&p, &[VType::Bool, VType::Int])
+            .iter()
+            .all(Option::is_none));
+        let refs = RefTypes {
+            names: &p.refs,
+            types: &[VType::Bool, VType::Missing],
+        };
+        assert_eq!(probe(&cmp, &refs), Ok(VType::Bool));
+        // The unchecked code has no check instructions.
+        assert!(!p
+            .code
+            .iter()
+            .any(|op| matches!(op, crate::bytecode::Op::Check(_))));
+        assert_eq!(
+            p.checked
+                .iter()
+                .filter(|op| matches!(op, crate::bytecode::Op::Check(_)))
+                .count(),
+            2
+        );
+    }
 }
