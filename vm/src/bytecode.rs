@@ -1,8 +1,13 @@
 //! The compact instruction set the interpreter runs (built by `lower.rs`).
 //!
-//! A stack machine over `Value`s. Operands' types were already checked for
-//! the whole expression (`typecheck.rs`) before any instruction runs, so an
-//! instruction only dispatches on the value variants it is given.
+//! A stack machine over `Value`s. Every lambda is lowered twice: `code`
+//! without type checks and `checked` with a `Check` before each operator's
+//! operands, call argument and call (the places Kapacitor checks types while
+//! evaluating). The per-point analysis (`typecheck::site_errors`, cached per
+//! reference-type vector) decides which: when no site can fail for the
+//! current types, `code` runs and every instruction may assume valid
+//! operands; otherwise `checked` runs and the failing `Check` raises its
+//! error only if evaluation actually reaches it (short-circuit, §5.2).
 
 use crate::state::FuncState;
 use crate::value::Value;
@@ -50,12 +55,45 @@ pub enum Op {
         shared: bool,
         ctx: u16,
     },
+    /// Raise `Program::sites[i]`'s error if the current reference types make
+    /// it fail (only in `Program::checked`).
+    Check(u16),
+}
+
+/// What a check site verifies, just before the code it guards runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckKind {
+    /// A binary operator, before its operands: both operands' probed types
+    /// and the operator table (reference §5.2).
+    Binary,
+    /// A unary operator, before its operand.
+    Unary,
+    /// A call's argument `i`, before evaluating it: the argument's probed type.
+    Arg(u8),
+    /// A call, after its arguments: the signature (or missing arguments).
+    Call,
+}
+
+/// One place where a type error may be raised.
+#[derive(Debug, Clone)]
+pub struct CheckSite {
+    pub kind: CheckKind,
+    /// The operator or call node the site belongs to.
+    pub expr: Expr,
+    /// Index into `Program::arg_paths`: the calls enclosing the node, whose
+    /// `Failed to handle N argument:` wrappers the error gets.
+    pub ctx: u16,
 }
 
 /// A lowered lambda.
 #[derive(Debug, Clone)]
 pub struct Program {
+    /// The code run when no check site fails for the current types.
     pub code: Vec<Op>,
+    /// The same program with `Check` instructions (same slots and constants).
+    pub checked: Vec<Op>,
+    /// The check sites `Op::Check` refers to.
+    pub sites: Vec<CheckSite>,
     pub consts: Vec<Value>,
     /// Distinct reference names, in first-occurrence order (the order
     /// Kapacitor resolves them in, which decides which conflict error wins).
@@ -67,7 +105,7 @@ pub struct Program {
     /// For each call site, the enclosing argument indexes, outermost first.
     pub arg_paths: Vec<Vec<u8>>,
     pub max_stack: usize,
-    /// The typed IR, walked by the type check (`typecheck.rs`).
+    /// The typed IR.
     pub expr: Expr,
 }
 

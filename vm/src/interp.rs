@@ -1,8 +1,10 @@
 //! The bytecode interpreter.
 //!
-//! One evaluation = resolve every reference (slot caches), type-check the
-//! expression if the references' types changed since the last accepted point
-//! (`typecheck.rs`), then run the instructions on the preallocated stack.
+//! One evaluation = resolve every reference (slot caches), recompute the
+//! check sites' errors if the references' types changed since the last point
+//! (`typecheck.rs`), then run the instructions on the preallocated stack:
+//! the unchecked code when no site fails for these types, else the checked
+//! code, which raises a site's error only when it reaches the site.
 //! Numeric and boolean expressions allocate nothing.
 
 use crate::bytecode::{Op, Program};
@@ -10,7 +12,7 @@ use crate::error::EvalError;
 use crate::lambda::LambdaState;
 use crate::point::Scope;
 use crate::state::{FuncState, RefSlot};
-use crate::typecheck::{self, RefTypes};
+use crate::typecheck;
 use crate::value::Value;
 use std::sync::Arc;
 
@@ -64,30 +66,31 @@ pub fn resolve(name: &str, slot: &mut RefSlot, scope: &Scope<'_>) -> Result<Valu
     })
 }
 
-/// Resolve all references and run the type check if needed.
+/// Recompute the check sites' errors for `st.types` unless they are the
+/// types of the current table (shared with the JIT, which fills `st.types`
+/// itself). Nothing is raised here: `Op::Check` raises when reached.
 #[inline]
-pub fn prepare(p: &Program, scope: &Scope<'_>, st: &mut LambdaState) -> Result<(), EvalError> {
-    for (i, name) in p.refs.iter().enumerate() {
-        let v = resolve(name, &mut st.refs[i], scope)?;
-        st.types[i] = v.vtype();
-        st.vals[i] = v;
+pub fn check_types(p: &Program, st: &mut LambdaState) {
+    // (A state made for another lambda may have a table of another size.)
+    if st.checked.as_deref() != Some(&st.types[..]) || st.site_errs.len() != p.sites.len() {
+        analyze(p, st);
     }
-    check_types(p, st)
 }
 
-/// Run the type check on `st.types` unless they are the types it last
-/// accepted (shared with the JIT, which fills `st.types` itself).
-#[inline]
-pub fn check_types(p: &Program, st: &mut LambdaState) -> Result<(), EvalError> {
-    if st.checked.as_deref() != Some(&st.types[..]) {
-        let refs = RefTypes {
-            names: &p.refs,
-            types: &st.types,
-        };
-        typecheck::check(&p.expr, &refs, true)?;
-        st.checked = Some(st.types.clone());
+#[cold]
+fn analyze(p: &Program, st: &mut LambdaState) {
+    st.site_errs = typecheck::site_errors(p, &st.types);
+    st.site_fail.clear();
+    st.site_fail
+        .extend(st.site_errs.iter().map(|e| e.is_some() as u8));
+    st.any_fail = st.site_errs.iter().any(Option::is_some);
+    match &mut st.checked {
+        Some(v) => {
+            v.clear();
+            v.extend_from_slice(&st.types);
+        }
+        None => st.checked = Some(st.types.clone()),
     }
-    Ok(())
 }
 
 /// Evaluate the program on one point.
@@ -134,8 +137,9 @@ fn run_in<'a>(
         st.types[i] = resolved_type(&r);
         refs[i] = r;
     }
-    check_types(p, st)?;
-    exec(p, st, refs, stack)
+    check_types(p, st);
+    let code = if st.any_fail { &p.checked } else { &p.code };
+    exec(p, code, st, refs, stack)
 }
 
 fn resolved_type(r: &Resolved<'_>) -> crate::value::VType {
@@ -251,11 +255,11 @@ impl<'a> Slot<'a> {
 
 fn exec<'a>(
     p: &'a Program,
+    code: &[Op],
     st: &mut LambdaState,
     refs: &[Resolved<'a>],
     stack: &mut [Slot<'a>],
 ) -> Result<Value, EvalError> {
-    let code = &p.code[..];
     let mut sp = 0usize;
     let mut pc = 0;
     let underflow = || internal("stack underflow");
@@ -301,6 +305,11 @@ fn exec<'a>(
                     (Op::Not, Slot::Bool(b)) => Slot::Bool(!b),
                     (_, v) => return Err(internal(&format!("{op:?} on {v:?}"))),
                 };
+            }
+            Op::Check(i) => {
+                if let Some(Some(e)) = st.site_errs.get(i as usize) {
+                    return Err(e.clone());
+                }
             }
             Op::AndJump(t) | Op::OrJump(t) => {
                 let decide = matches!(op, Op::OrJump(_));

@@ -52,12 +52,16 @@ pub struct CompiledLambda {
 pub struct LambdaState {
     /// One cache per distinct reference name (index in the program's reference table).
     pub(crate) refs: Vec<RefSlot>,
-    /// The references' values for the current point.
-    pub(crate) vals: Vec<Value>,
     /// Their run-time types.
     pub(crate) types: Vec<VType>,
-    /// The reference types the type check last accepted (`None`: not yet).
+    /// The reference types `site_errs` was computed for (`None`: not yet).
     pub(crate) checked: Option<Vec<VType>>,
+    /// For those types, the error of each check site (`typecheck::site_errors`).
+    pub(crate) site_errs: Vec<Option<EvalError>>,
+    /// The same as one byte per site (1: fails), read by native code.
+    pub(crate) site_fail: Vec<u8>,
+    /// Whether any site fails: then the checked code runs.
+    pub(crate) any_fail: bool,
     /// One state per stateful/volatile function name of the top-level expression.
     pub(crate) funcs: Vec<FuncState>,
     /// The `Nested` lambdas' function state, shared with every other group.
@@ -99,9 +103,11 @@ impl CompiledLambda {
     pub fn new_state(&self) -> LambdaState {
         LambdaState {
             refs: vec![RefSlot::default(); self.program.refs.len()],
-            vals: vec![Value::Missing; self.program.refs.len()],
             types: vec![VType::Missing; self.program.refs.len()],
             checked: None,
+            site_errs: Vec::new(),
+            site_fail: Vec::new(),
+            any_fail: false,
             funcs: self.program.new_funcs(),
             shared: self.shared.clone(),
             jit: self

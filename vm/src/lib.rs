@@ -2,7 +2,7 @@
 //!
 //! `lambda.rs` is the public API (`CompiledLambda`, `LambdaState`, `Engine`);
 //! `lower.rs` turns IR into `bytecode.rs` instructions that `interp.rs` runs;
-//! `typecheck.rs` is the per-point type check both engines share;
+//! `typecheck.rs` is the per-point type analysis both engines share;
 //! `builtins/` is the function library (one file per family) that both
 //! engines call; `jit/` compiles the bytecode to native code.
 //!
@@ -12,34 +12,38 @@
 //!    point time, a field its value, a tag its string, both an error, neither
 //!    `missing` (then `Scope::extra`). A conflict anywhere is reported even if
 //!    the reference would not be evaluated (Kapacitor fills its scope first).
-//! 2. **Type-check** the whole expression against the references' run-time
-//!    types, as Kapacitor does by asking every dynamic operand for its type
-//!    before evaluating (`typecheck.rs`): so a type error anywhere wins over
-//!    evaluation errors and keeps stateful functions from advancing. The
-//!    result depends only on the type vector, so it is cached per state.
-//! 3. **Run**: values on a stack of borrowed slots; `AND`/`OR` short-circuit;
+//! 2. **Analyse types**: for the references' run-time types, compute the
+//!    error (if any) of every *check site* (`typecheck.rs`): where Kapacitor
+//!    checks types while evaluating, i.e. a binary operator just before its
+//!    operands (probing both), a unary operator before its operand, a call's
+//!    argument before it is evaluated, and a call's signature after its
+//!    arguments. The table depends only on the type vector, so it is cached
+//!    per state and recomputed only when the point schema changes.
+//! 3. **Run**: if no site fails for these types, the unchecked code (no
+//!    check instructions at all, the common case); otherwise the checked
+//!    code, which raises a site's error only when evaluation reaches it. So
+//!    with `"host" == 'a' AND "value" > 10` a point of another host without
+//!    `value` is `false`, and a stateful call evaluated before the failing
+//!    operator (the left side of `AND`, an earlier call argument) advances,
+//!    as in Kapacitor. Both engines run the same sites (the JIT compiles
+//!    both variants; a failing site leaves native code with its index).
+//!    Values live on a stack of borrowed slots; `AND`/`OR` short-circuit;
 //!    ints wrap like Go; integer `/ 0` and `% 0` are errors, float division
 //!    follows IEEE; builtin failures become `error calling "f": …`, wrapped in
 //!    `Failed to handle N argument: …` for each enclosing call.
 //!
 //! # Known differences from Kapacitor
-//! * **Type errors are found for the whole expression before evaluating.**
-//!   Kapacitor checks a comparison or logical operator only when it
-//!   evaluates it, so with `"host" == 'a' AND "value" > 10` a point without
-//!   `value` and with another host is simply `false` there, but an error
-//!   here; and a stateful call evaluated before the failing operator (the
-//!   left side of `AND`, an earlier call argument) advances there but not
-//!   here. Fixing this needs the check split into per-operator sites that
-//!   both engines run lazily (the JIT relies on the upfront check today).
 //! * Messages follow Kapacitor's split: operators it checks when evaluating
 //!   (the root and every comparison/logical operator) name a missing
 //!   reference (`left reference value "x" is missing value`); math operators
 //!   under another operator report the probe's `invalid math operator + for
-//!   type missing`. Kapacitor's `eval` node probes the root first and so uses
-//!   the second form even at the root; this engine does not.
+//!   type missing`. Kapacitor's `eval` node probes the root first, so there
+//!   a root math operator uses the second form, and a root call checks its
+//!   signature before evaluating its arguments; this engine follows the
+//!   predicate nodes (where, alert, ...), which evaluate the root directly.
 //! * A unary operator on the wrong run-time type reports `invalid unary
-//!   operator - for type string`; Kapacitor reports assorted TypeGuard
-//!   messages depending on the parent.
+//!   operator - for type string` before its operand is evaluated; Kapacitor
+//!   reports assorted TypeGuard messages depending on the parent.
 //! * A builtin's run-time signature mismatch is always `Cannot call function
 //!   …` (Kapacitor reports the function's own `cannot pass …` when the call
 //!   is evaluated rather than probed). Signatures are listed in catalog order

@@ -5,8 +5,13 @@
 //! state slot per function *name* per compiled expression, so
 //! `sigma("a") > 3 OR sigma("b") > 3` shares one sigma; a `Nested` lambda
 //! has its own slots, shared across groups.
+//!
+//! Lowered twice (see `bytecode.rs`): once without checks (`Program::code`)
+//! and once with a `Check` at every place Kapacitor checks types while
+//! evaluating (`Program::checked`); both passes assign the same reference
+//! indexes, state slots and argument paths.
 
-use crate::bytecode::{Op, Program};
+use crate::bytecode::{CheckKind, CheckSite, Op, Program};
 use crate::error::CompileError;
 use crate::value::Value;
 use compiler::catalog::builtins::{Builtin, Statefulness};
@@ -18,6 +23,8 @@ pub fn lower(expr: &Expr) -> Result<Program, CompileError> {
     let mut l = Lowerer {
         p: Program {
             code: Vec::new(),
+            checked: Vec::new(),
+            sites: Vec::new(),
             consts: Vec::new(),
             refs: Vec::new(),
             funcs: Vec::new(),
@@ -31,14 +38,14 @@ pub fn lower(expr: &Expr) -> Result<Program, CompileError> {
         nest: Vec::new(),
         next_nest: 0,
         slots: Vec::new(),
+        checks: false,
     };
-    l.expr(expr)?;
-    if l.depth != 1 {
-        return Err(CompileError::TooComplex {
-            reason: format!("stack depth {} after lowering", l.depth),
-            span: expr.span,
-        });
-    }
+    l.pass(expr)?;
+    let plain = std::mem::take(&mut l.p.code);
+    l.checks = true;
+    l.next_nest = 0;
+    l.pass(expr)?;
+    l.p.checked = std::mem::replace(&mut l.p.code, plain);
     Ok(l.p)
 }
 
@@ -52,9 +59,42 @@ struct Lowerer {
     next_nest: usize,
     /// Slot assignment: (nested lambda id or None for the top level, builtin) -> slot.
     slots: Vec<(Option<usize>, Builtin, u16)>,
+    /// Emitting `Program::checked` (with `Check` instructions).
+    checks: bool,
 }
 
 impl Lowerer {
+    fn pass(&mut self, expr: &Expr) -> Result<(), CompileError> {
+        self.depth = 0;
+        self.expr(expr)?;
+        if self.depth != 1 {
+            return Err(CompileError::TooComplex {
+                reason: format!("stack depth {} after lowering", self.depth),
+                span: expr.span,
+            });
+        }
+        Ok(())
+    }
+
+    /// In the checked pass, a check site for node `e` here.
+    fn check(&mut self, kind: CheckKind, e: &Expr) -> Result<(), CompileError> {
+        if !self.checks {
+            return Ok(());
+        }
+        let i = u16::try_from(self.p.sites.len()).map_err(|_| CompileError::TooComplex {
+            reason: "too many type check sites".to_string(),
+            span: e.span,
+        })?;
+        let ctx = self.arg_path();
+        self.p.sites.push(CheckSite {
+            kind,
+            expr: e.clone(),
+            ctx,
+        });
+        self.emit(Op::Check(i));
+        Ok(())
+    }
+
     fn push(&mut self, n: usize) {
         self.depth += n;
         self.p.max_stack = self.p.max_stack.max(self.depth);
@@ -110,47 +150,17 @@ impl Lowerer {
                 self.push(1);
             }
             ExprKind::Unary { op, operand } => {
+                self.check(CheckKind::Unary, e)?;
                 self.expr(operand)?;
                 self.emit(match op {
                     UnaryOp::Neg => Op::Neg,
                     UnaryOp::Not => Op::Not,
                 });
             }
-            ExprKind::Binary { op, left, right } => match op {
-                BinaryOp::And | BinaryOp::Or => {
-                    self.expr(left)?;
-                    let jump = self.emit(Op::AndJump(0));
-                    self.pop(1);
-                    self.expr(right)?;
-                    let end = self.p.code.len() as u32;
-                    self.p.code[jump] = if *op == BinaryOp::And {
-                        Op::AndJump(end)
-                    } else {
-                        Op::OrJump(end)
-                    };
-                }
-                _ => {
-                    self.expr(left)?;
-                    self.expr(right)?;
-                    self.emit(match op {
-                        BinaryOp::Add => Op::Add,
-                        BinaryOp::Sub => Op::Sub,
-                        BinaryOp::Mul => Op::Mul,
-                        BinaryOp::Div => Op::Div,
-                        BinaryOp::Mod => Op::Mod,
-                        BinaryOp::Eq => Op::Eq,
-                        BinaryOp::Ne => Op::Ne,
-                        BinaryOp::Lt => Op::Lt,
-                        BinaryOp::Le => Op::Le,
-                        BinaryOp::Gt => Op::Gt,
-                        BinaryOp::Ge => Op::Ge,
-                        BinaryOp::RegexMatch => Op::Match,
-                        BinaryOp::RegexNotMatch => Op::NotMatch,
-                        BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
-                    });
-                    self.pop(1);
-                }
-            },
+            ExprKind::Binary { op, left, right } => {
+                self.check(CheckKind::Binary, e)?;
+                self.binary(*op, left, right)?;
+            }
             ExprKind::Call { func, args } => {
                 if args.len() > 8 {
                     return Err(CompileError::TooComplex {
@@ -159,10 +169,15 @@ impl Lowerer {
                     });
                 }
                 for (i, a) in args.iter().enumerate() {
+                    // A constant or reference argument has a type, always.
+                    if !is_leaf(a) {
+                        self.check(CheckKind::Arg(i as u8), e)?;
+                    }
                     self.path.push(i as u8);
                     self.expr(a)?;
                     self.path.pop();
                 }
+                self.check(CheckKind::Call, e)?;
                 let ctx = self.arg_path();
                 let argc = args.len() as u8;
                 if func.spec().state == Statefulness::Pure {
@@ -190,6 +205,45 @@ impl Lowerer {
                 let r = self.expr(inner);
                 self.nest.pop();
                 r?;
+            }
+        }
+        Ok(())
+    }
+
+    fn binary(&mut self, op: BinaryOp, left: &Expr, right: &Expr) -> Result<(), CompileError> {
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                self.expr(left)?;
+                let jump = self.emit(Op::AndJump(0));
+                self.pop(1);
+                self.expr(right)?;
+                let end = self.p.code.len() as u32;
+                self.p.code[jump] = if op == BinaryOp::And {
+                    Op::AndJump(end)
+                } else {
+                    Op::OrJump(end)
+                };
+            }
+            _ => {
+                self.expr(left)?;
+                self.expr(right)?;
+                self.emit(match op {
+                    BinaryOp::Add => Op::Add,
+                    BinaryOp::Sub => Op::Sub,
+                    BinaryOp::Mul => Op::Mul,
+                    BinaryOp::Div => Op::Div,
+                    BinaryOp::Mod => Op::Mod,
+                    BinaryOp::Eq => Op::Eq,
+                    BinaryOp::Ne => Op::Ne,
+                    BinaryOp::Lt => Op::Lt,
+                    BinaryOp::Le => Op::Le,
+                    BinaryOp::Gt => Op::Gt,
+                    BinaryOp::Ge => Op::Ge,
+                    BinaryOp::RegexMatch => Op::Match,
+                    BinaryOp::RegexNotMatch => Op::NotMatch,
+                    BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
+                });
+                self.pop(1);
             }
         }
         Ok(())
@@ -227,5 +281,13 @@ impl Lowerer {
         } as u16;
         self.slots.push((scope, func, s));
         (s, scope.is_some())
+    }
+}
+
+fn is_leaf(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Const(_) | ExprKind::Reference(_) => true,
+        ExprKind::Nested(inner) => is_leaf(inner),
+        _ => false,
     }
 }

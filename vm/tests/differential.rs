@@ -81,7 +81,13 @@ fn random_expressions_agree() {
     // Every lambda asked of the JIT must have run natively, or the JIT
     // column above compared the VM with itself.
     assert_eq!(vm::jit::fallback_count(), 0, "the JIT fell back to the VM");
-    eprintln!("{pairs} expression-point pairs agreed: {seen:#?}");
+    let skipped = support::reference::SKIPPED_FAILING.load(std::sync::atomic::Ordering::Relaxed);
+    let advanced =
+        support::reference::ADVANCED_THEN_FAILED.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!(
+        "{pairs} expression-point pairs agreed ({skipped} short-circuits past a failing \
+         operand, {advanced} type errors after a stateful call advanced): {seen:#?}"
+    );
     // The generator must reach every kind of outcome, or agreeing means little.
     if cases >= 5_000 {
         for kind in [
@@ -106,5 +112,9 @@ fn random_expressions_agree() {
                 "no {kind} outcome generated: {seen:?}"
             );
         }
+        // Lazy type checks must be exercised: skipped failing operands and
+        // stateful calls that advance before a later type error.
+        assert!(skipped >= 1_000, "only {skipped} skipped failing operands");
+        assert!(advanced >= 100, "only {advanced} errors after an advance");
     }
 }

@@ -1,7 +1,8 @@
 //! The `#[repr(C)]` calling convention between native lambda code and Rust.
 //!
 //! A compiled lambda is `extern "C" fn(*mut JitCtx) -> u32`. Native code reads
-//! the resolved references from `JitCtx::slots` and writes its result to
+//! the resolved references from `JitCtx::slots` (and, in the checked
+//! function, the failing check sites from `JitCtx::fails`) and writes its result to
 //! `JitCtx::out`, both `RawVal`s (a type tag and 64 payload bits) at offsets
 //! taken from `offset_of!`, so the layout is never guessed. Everything else in
 //! the context is only touched by the `extern "C"` helpers in `helpers.rs`.
@@ -43,9 +44,11 @@ pub mod status {
     pub const ERROR: u32 = 1;
     /// Inline integer `/ 0` or `% 0`.
     pub const DIVIDE_BY_ZERO: u32 = 2;
-    /// An operand combination the per-point type check should have rejected
+    /// An operand combination the check sites should have rejected
     /// (an engine bug, reported as `EvalError::Internal`).
     pub const IMPOSSIBLE: u32 = 3;
+    /// `CHECK + i`: check site `i` failed (its error is in the state's table).
+    pub const CHECK: u32 = 1 << 16;
 }
 
 impl RawVal {
@@ -156,6 +159,9 @@ pub fn vtype_of(tag: u64) -> Result<VType, EvalError> {
 pub struct JitCtx {
     /// The resolved references, by reference index.
     pub slots: *const RawVal,
+    /// One byte per check site, non-zero when it fails for the current
+    /// reference types (read by the checked function only).
+    pub fails: *const u8,
     /// The result.
     pub out: RawVal,
     /// Scratch values for helper results (strings, regexes), one per site.
@@ -174,6 +180,8 @@ pub struct JitCtx {
 
 /// Offset of `JitCtx::slots`.
 pub const CTX_SLOTS: i32 = std::mem::offset_of!(JitCtx, slots) as i32;
+/// Offset of `JitCtx::fails`.
+pub const CTX_FAILS: i32 = std::mem::offset_of!(JitCtx, fails) as i32;
 /// Offset of `JitCtx::out`.
 pub const CTX_OUT: i32 = std::mem::offset_of!(JitCtx, out) as i32;
 

@@ -9,14 +9,18 @@
 //! any of those. The stack is simulated at compile time, so the native code
 //! is register-allocated SSA without a value stack (`translate.rs`).
 //!
-//! **One evaluation.** `NativeLambda::run` shares the VM's prologue
-//! (`interp::prepare`: resolve every reference through the state's slot
-//! caches, then the per-point type check, skipped while the references' types
-//! are unchanged), so resolution and type errors are the VM's by
-//! construction. It then converts the resolved values to `RawVal`s and calls
-//! the native function with a `#[repr(C)]` context (`abi.rs`). Because the
-//! type check passed, native code only branches on run-time tags among
-//! combinations known to be valid; the only errors left are integer `/0`
+//! **One evaluation.** `NativeLambda::run` resolves references like the VM
+//! (`interp::resolve_ref`, same slot caches and errors, borrowing instead of
+//! cloning) and shares its per-state check-site table
+//! (`interp::check_types`, recomputed only when the references' types
+//! change), so type errors are the VM's by construction. Each lambda is
+//! compiled twice, from `Program::code` and from `Program::checked`: when no
+//! site fails for the current types the unchecked function runs, with no
+//! check at all; otherwise the checked one, where each `Op::Check` is a byte
+//! load from `JitCtx::fails` and a branch leaving with `status::CHECK + i`,
+//! which `run` turns into site `i`'s error. Either way native code reaches
+//! an operator only with a valid operand combination, so it branches on
+//! run-time tags among those only; the other errors are integer `/0`
 //! (inline, a status code) and builtin failures (reported by the helpers
 //! with the same `EvalError` the VM builds).
 //!
@@ -38,11 +42,13 @@
 //! `NativeLambda`), so its code pages are freed exactly when the last user,
 //! the `CompiledLambda`, is dropped. The module sits behind a `Mutex` only
 //! to make `NativeLambda` `Sync` (`JITModule` is `Send` but not `Sync`); the
-//! lock is taken only in `Drop`, never per point. Measured: about 7.5 KB of
-//! resident memory per live native lambda (code, constants, bookkeeping),
-//! returned when it is dropped; compiling one costs about 0.5 ms for a small
-//! predicate and 2.5 ms for a 10-operation expression over three
-//! dynamically typed fields (once per task, at define/enable).
+//! lock is taken only in `Drop`, never per point. Measured before the
+//! checked variant was added: about 7.5 KB of resident memory per live
+//! native lambda (code, constants, bookkeeping), returned when it is
+//! dropped; compiling one cost about 0.5 ms for a small predicate and 2.5 ms
+//! for a 10-operation expression over three dynamically typed fields (once
+//! per task, at define/enable). The second (checked) function roughly
+//! doubles both.
 
 mod abi;
 mod helpers;
@@ -53,7 +59,7 @@ mod tests;
 
 pub use abi::RawVal;
 
-use crate::bytecode::Program;
+use crate::bytecode::{Op, Program};
 use crate::error::EvalError;
 use crate::interp::{self, Resolved};
 use crate::lambda::LambdaState;
@@ -65,7 +71,7 @@ use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::Module;
+use cranelift_module::{FuncId, Module};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -164,12 +170,17 @@ impl Jit {
         })
     }
 
-    /// Compile `program` to a native lambda.
-    pub(crate) fn compile(mut self, program: &Arc<Program>) -> Result<NativeLambda, JitError> {
-        let sites = translate::Sites::new(program);
+    /// Declare and define one function translating `code`.
+    fn define(
+        &mut self,
+        program: &Program,
+        code: &[Op],
+        sites: &translate::Sites,
+    ) -> Result<FuncId, JitError> {
         let frontend = self.module.target_config();
         let ptr = frontend.pointer_type();
         let call_conv = self.module.isa().default_call_conv();
+        self.module.clear_context(&mut self.ctx);
         self.ctx.func.signature.call_conv = call_conv;
         self.ctx.func.signature.params.push(AbiParam::new(ptr));
         self.ctx
@@ -179,7 +190,7 @@ impl Jit {
             .push(AbiParam::new(types::I32));
         let builder =
             cranelift_frontend::FunctionBuilder::new(&mut self.ctx.func, &mut self.builder_ctx);
-        translate::FunctionTranslator::new(builder, frontend, call_conv, program, &sites)
+        translate::FunctionTranslator::new(builder, frontend, call_conv, program, code, sites)
             .translate()?;
         let codegen = |e: &dyn fmt::Display| JitError::Codegen(e.to_string());
         let id = self
@@ -190,19 +201,38 @@ impl Jit {
             .define_function(id, &mut self.ctx)
             .map_err(|e| codegen(&format!("{e:?}")))?;
         self.module.clear_context(&mut self.ctx);
+        Ok(id)
+    }
+
+    /// Compile `program` to a native lambda: its unchecked and its checked code.
+    pub(crate) fn compile(mut self, program: &Arc<Program>) -> Result<NativeLambda, JitError> {
+        let sites = translate::Sites::new(&program.code);
+        let sites_checked = translate::Sites::new(&program.checked);
+        let plain = self.define(program, &program.code, &sites)?;
+        let checked = self.define(program, &program.checked, &sites_checked)?;
         self.module
             .finalize_definitions()
-            .map_err(|e| codegen(&e))?;
-        let code = self.module.get_finalized_function(id);
-        // SAFETY: `code` is the finalized function just defined with the
+            .map_err(|e| JitError::Codegen(e.to_string()))?;
+        // SAFETY: both are finalized functions just defined with the
         // signature `fn(ptr) -> i32` in the ISA's default (C) calling
-        // convention, which is `EntryFn`'s ABI; it stays mapped as long as
-        // `module` lives, and `NativeLambda` keeps both together.
-        let entry = unsafe { std::mem::transmute::<*const u8, EntryFn>(code) };
+        // convention, which is `EntryFn`'s ABI; they stay mapped as long as
+        // `module` lives, and `NativeLambda` keeps them together.
+        let (entry, entry_checked) = unsafe {
+            (
+                std::mem::transmute::<*const u8, EntryFn>(
+                    self.module.get_finalized_function(plain),
+                ),
+                std::mem::transmute::<*const u8, EntryFn>(
+                    self.module.get_finalized_function(checked),
+                ),
+            )
+        };
         Ok(NativeLambda {
             entry,
+            entry_checked,
             module: Mutex::new(Some(self.module)),
             sites,
+            sites_checked,
             program: program.clone(),
         })
     }
@@ -210,11 +240,16 @@ impl Jit {
 
 /// A lambda compiled to native code.
 pub(crate) struct NativeLambda {
+    /// `Program::code`: runs when no check site fails for the current types.
     entry: EntryFn,
+    /// `Program::checked`: runs otherwise.
+    entry_checked: EntryFn,
     /// Owns the code `entry` points into; freed in `Drop`.
     module: Mutex<Option<JITModule>>,
-    /// Call and operator sites, addressed by pointer from the native code.
+    /// Call and operator sites, addressed by pointer from the native code
+    /// (one set per function).
     sites: translate::Sites,
+    sites_checked: translate::Sites,
     /// Its constants are addressed by pointer from the native code.
     program: Arc<Program>,
 }
@@ -245,8 +280,12 @@ impl NativeLambda {
     pub(crate) fn new_scratch(&self) -> JitScratch {
         JitScratch {
             slots: vec![RawVal::default(); self.program.refs.len()],
-            scratch: vec![Value::Missing; self.sites.scratch_len],
+            scratch: vec![Value::Missing; self.scratch_len()],
         }
+    }
+
+    fn scratch_len(&self) -> usize {
+        self.sites.scratch_len.max(self.sites_checked.scratch_len)
     }
 
     /// Evaluate on one point.
@@ -260,10 +299,8 @@ impl NativeLambda {
             st.refs.resize(n, Default::default());
             st.types.resize(n, crate::value::VType::Missing);
         }
-        if st.jit.scratch.len() < self.sites.scratch_len {
-            st.jit
-                .scratch
-                .resize(self.sites.scratch_len, Value::Missing);
+        if st.jit.scratch.len() < self.scratch_len() {
+            st.jit.scratch.resize(self.scratch_len(), Value::Missing);
         }
         // The VM's resolution (same slot caches, same errors in the same
         // order), but borrowing from the point instead of cloning values.
@@ -278,12 +315,24 @@ impl NativeLambda {
             st.types[i] = raw.vtype();
             st.jit.slots[i] = raw;
         }
-        interp::check_types(p, st)?;
+        interp::check_types(p, st);
         let LambdaState {
-            funcs, shared, jit, ..
+            funcs,
+            shared,
+            jit,
+            site_errs,
+            site_fail,
+            any_fail,
+            ..
         } = st;
+        let entry = if *any_fail {
+            self.entry_checked
+        } else {
+            self.entry
+        };
         let mut ctx = JitCtx {
             slots: jit.slots.as_ptr(),
+            fails: site_fail.as_ptr(),
             out: RawVal::default(),
             scratch: jit.scratch.as_mut_ptr(),
             scratch_len: jit.scratch.len(),
@@ -298,9 +347,11 @@ impl NativeLambda {
         // while `self` is. The context's pointers describe disjoint parts of
         // the state that stay borrowed (and unmoved) for the whole call:
         // native code reads `slots` (whose string pointers point into the
-        // point behind `scope`, borrowed for the whole call) and the helpers
-        // write only `scratch`, `funcs`, `shared` and `err`.
-        let code = unsafe { (self.entry)(&mut ctx) };
+        // point behind `scope`, borrowed for the whole call) and `fails`
+        // (one byte per check site of this program: `check_types` sized the
+        // table for it above), and the helpers write only `scratch`, `funcs`,
+        // `shared` and `err`.
+        let code = unsafe { entry(&mut ctx) };
         match code {
             status::OK => {
                 // SAFETY: `out` was produced in this call, so a string or
@@ -312,8 +363,15 @@ impl NativeLambda {
                 EvalError::Internal("native lambda failed without an error".to_string())
             })),
             status::DIVIDE_BY_ZERO => Err(EvalError::DivideByZero),
+            c if c >= status::CHECK => Err(site_errs
+                .get((c - status::CHECK) as usize)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| {
+                    EvalError::Internal(format!("native lambda failed check site {}", c - status::CHECK))
+                })),
             other => Err(EvalError::Internal(format!(
-                "native lambda returned status {other} (an operand combination the type check rejects)"
+                "native lambda returned status {other} (an operand combination the check sites reject)"
             ))),
         }
     }

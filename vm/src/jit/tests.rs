@@ -836,3 +836,91 @@ fn nested_state_is_shared_between_threads() {
     let max = handles.into_iter().map(|h| h.join().unwrap()).max();
     assert_eq!(max, Some(2000));
 }
+
+// ---- lazy type checks (the checked function) ------------------------------
+
+#[test]
+fn check_sites_fail_only_when_reached() {
+    let pts = [
+        Pt::new(&[("ok", b(true)), ("msg", s("m"))], &[]),
+        Pt::new(&[("ok", b(false)), ("msg", s("m"))], &[]),
+        Pt::new(&[("ok", b(false)), ("msg", f(-2.0))], &[]),
+        Pt::new(&[("ok", b(false))], &[]),
+    ];
+    // Binary site under OR: `"msg" + 1.0` probed by `>`.
+    let e = bin(Or, r("ok"), bin(Gt, bin(Add, r("msg"), fl(1.0)), fl(0.0)));
+    let got = run_seq(e, &pts);
+    assert_eq!(got[0], Ok(Value::Bool(true)));
+    assert_eq!(
+        got[1],
+        Err(EvalError::MismatchedTypes {
+            left: "string",
+            op: Add,
+            right: "float"
+        })
+    );
+    assert_eq!(got[2], Ok(Value::Bool(false)));
+    assert_eq!(
+        got[3],
+        Err(EvalError::InvalidOperator {
+            op: Add,
+            ty: "missing"
+        })
+    );
+    // Call argument site: `abs(-"msg")`, the unary probed by the call.
+    let e = bin(
+        Or,
+        r("ok"),
+        bin(
+            Gt,
+            call(Builtin::Abs, vec![un(UnaryOp::Neg, r("msg"))]),
+            fl(1.0),
+        ),
+    );
+    let got = run_seq(e, &pts);
+    assert_eq!(got[0], Ok(Value::Bool(true)));
+    assert_eq!(
+        got[1],
+        Err(EvalError::InvalidUnary {
+            op: "-",
+            ty: "string"
+        }
+        .in_argument(0))
+    );
+    assert_eq!(got[2], Ok(Value::Bool(true)));
+}
+
+#[test]
+fn a_stateful_left_operand_advances_before_a_failing_right_one() {
+    let pts = [
+        Pt::new(&[("msg", s("m"))], &[]),
+        Pt::new(&[("msg", s("m"))], &[]),
+        Pt::new(&[("msg", f(3.0))], &[]),
+    ];
+    // count() != 2 AND "msg" > 1.0
+    let e = bin(
+        And,
+        bin(Ne, call(Builtin::Count, vec![]), int(2)),
+        bin(Gt, r("msg"), fl(1.0)),
+    );
+    let got = run_seq(e, &pts);
+    assert_eq!(
+        got[0],
+        Err(EvalError::MismatchedTypes {
+            left: "string",
+            op: Gt,
+            right: "float"
+        })
+    );
+    assert_eq!(got[1], Ok(Value::Bool(false)));
+    assert_eq!(got[2], Ok(Value::Bool(true)));
+    // A missing left operand of the root is named.
+    let e = bin(And, r("nothing"), bo(true));
+    assert_eq!(
+        run(e),
+        Err(EvalError::MissingReference {
+            side: Side::Left,
+            name: "nothing".to_string()
+        })
+    );
+}

@@ -6,9 +6,11 @@
 //! bool, pointer), or `Dyn` (a reference or what depends on one) as a tag
 //! and 64 payload bits plus the set of types it may have. An operator on a
 //! `Dyn` operand branches on the tag over exactly the combinations the
-//! operator table (`typecheck::binary_result`) accepts; the per-point type
-//! check has already run, so one of them matches and the last one needs no
-//! test. Numeric, boolean and duration add/sub/compare combinations are
+//! operator table (`typecheck::binary_result`) accepts: either no check site
+//! fails for the current types (the unchecked function runs) or the checked
+//! function passed the operator's `Check` (a load and a branch to the exit
+//! with `status::CHECK + site`), so one of them matches and the last one
+//! needs no test. Numeric, boolean and duration add/sub/compare combinations are
 //! inline; string comparison and regex match call small helpers; the other
 //! combinations of an operator (concatenation, duration scaling and
 //! division) share one catch-all branch calling the interpreter's own
@@ -76,12 +78,13 @@ pub(crate) struct Sites {
 }
 
 impl Sites {
-    pub(crate) fn new(p: &Program) -> Sites {
+    /// The sites of `code` (`Program::code` or `Program::checked`).
+    pub(crate) fn new(code: &[Op]) -> Sites {
         let mut calls = Vec::new();
         let mut bins = Vec::new();
-        let mut index = Vec::with_capacity(p.code.len());
+        let mut index = Vec::with_capacity(code.len());
         let mut scratch = 0u32;
-        for op in &p.code {
+        for op in code {
             let i = match *op {
                 Op::Call { func, argc, ctx } => {
                     calls.push(CallSite {
@@ -162,7 +165,10 @@ pub(crate) struct FunctionTranslator<'a> {
     ptr: Type,
     ctx: CValue,
     slots: CValue,
+    /// `JitCtx::fails`, loaded on entry when the code has checks.
+    fails: Option<CValue>,
     program: &'a Program,
+    code: &'a [Op],
     sites: &'a Sites,
     sigs: HelperSigs,
     stack: Vec<JVal>,
@@ -184,6 +190,7 @@ impl<'a> FunctionTranslator<'a> {
         frontend: TargetFrontendConfig,
         call_conv: CallConv,
         program: &'a Program,
+        code: &'a [Op],
         sites: &'a Sites,
     ) -> Self {
         let ptr = frontend.pointer_type();
@@ -205,6 +212,10 @@ impl<'a> FunctionTranslator<'a> {
         b.seal_block(entry);
         let ctx = b.block_params(entry)[0];
         let slots = b.ins().load(ptr, flags(), ctx, abi::CTX_SLOTS);
+        let fails = code
+            .iter()
+            .any(|op| matches!(op, Op::Check(_)))
+            .then(|| b.ins().load(ptr, flags(), ctx, abi::CTX_FAILS));
         let exit = b.create_block();
         b.append_block_param(exit, types::I32);
         FunctionTranslator {
@@ -212,7 +223,9 @@ impl<'a> FunctionTranslator<'a> {
             ptr,
             ctx,
             slots,
+            fails,
             program,
+            code,
             sites,
             sigs,
             stack: Vec::new(),
@@ -224,7 +237,7 @@ impl<'a> FunctionTranslator<'a> {
 
     /// Translate the whole program and finish the function.
     pub(crate) fn translate(mut self) -> Result<(), JitError> {
-        let code = &self.program.code;
+        let code = self.code;
         for (pc, op) in code.iter().enumerate() {
             self.translate_target(pc)?;
             match *op {
@@ -239,6 +252,7 @@ impl<'a> FunctionTranslator<'a> {
                 Op::AndJump(t) => self.translate_jump(false, t as usize)?,
                 Op::OrJump(t) => self.translate_jump(true, t as usize)?,
                 Op::Call { .. } | Op::CallState { .. } => self.translate_call(pc)?,
+                Op::Check(i) => self.translate_check(i)?,
                 op => self.translate_binary(pc, op)?,
             }
         }
@@ -264,6 +278,25 @@ impl<'a> FunctionTranslator<'a> {
             let p = self.b.block_params(block)[0];
             self.stack.push(JVal::Known(VType::Bool, p));
         }
+        Ok(())
+    }
+
+    /// Leave with `status::CHECK + i` if check site `i` fails for the
+    /// current reference types.
+    fn translate_check(&mut self, i: u16) -> Result<(), JitError> {
+        let fails = self
+            .fails
+            .ok_or(JitError::Unsupported("check without fails"))?;
+        let flag = self.b.ins().load(types::I8, flags(), fails, i32::from(i));
+        let code = self
+            .b
+            .ins()
+            .iconst(types::I32, (status::CHECK + u32::from(i)) as i64);
+        let cont = self.b.create_block();
+        self.b
+            .ins()
+            .brif(flag, self.exit, &[BlockArg::Value(code)], cont, &[]);
+        self.b.switch_to_block(cont);
         Ok(())
     }
 

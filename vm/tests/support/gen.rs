@@ -324,10 +324,28 @@ impl Gen<'_> {
                 let (a, b) = (self.expr(T::String, d), self.expr(T::String, d));
                 bin(Add, a, b, T::String)
             }
-            T::Bool => match self.rng.below(5) {
+            T::Bool => match self.rng.below(7) {
                 0 => {
                     let op = *self.rng.pick(&[And, Or]);
                     let (a, b) = (self.expr(T::Bool, d), self.expr(T::Bool, d));
+                    bin(op, a, b, T::Bool)
+                }
+                5 | 6 => {
+                    // Short-circuit past an operand that is often ill-typed
+                    // or missing, with a stateful call deciding on the left
+                    // half of the time (it must advance even when the right
+                    // side then fails, and the skipped side must not fail).
+                    let op = *self.rng.pick(&[And, Or]);
+                    let a = if self.rng.chance(50) {
+                        self.stateful_bool()
+                    } else {
+                        self.expr(T::Bool, d)
+                    };
+                    let b = if self.rng.chance(70) {
+                        self.risky_bool(d)
+                    } else {
+                        self.expr(T::Bool, d)
+                    };
                     bin(op, a, b, T::Bool)
                 }
                 1 => {
@@ -397,6 +415,69 @@ impl Gen<'_> {
                 _ => self.leaf(T::Duration),
             },
             _ => self.leaf(ty),
+        }
+    }
+
+    /// A predicate over a stateful call that flips between points:
+    /// `count() % k == r`, `sigma("f") > c`, `spread("f") < c`.
+    fn stateful_bool(&mut self) -> Expr {
+        use BinaryOp::*;
+        match self.rng.below(3) {
+            0 => {
+                let k = 2 + self.rng.below(3) as i64;
+                let rem = self.rng.below(k as usize) as i64;
+                let count = call(Builtin::Count, vec![], Type::Int);
+                let m = bin(Mod, count, c(Const::Int(k)), Type::Int);
+                bin(Eq, m, c(Const::Int(rem)), Type::Bool)
+            }
+            1 => {
+                let s = call(Builtin::Sigma, vec![r("f")], Type::Float);
+                bin(Gt, s, c(Const::Float(0.5)), Type::Bool)
+            }
+            _ => {
+                let s = call(Builtin::Spread, vec![r("f")], Type::Float);
+                bin(Lt, s, c(Const::Float(30.0)), Type::Bool)
+            }
+        }
+    }
+
+    /// A predicate that is ill-typed or refers to a missing value on many
+    /// points: `"x"` has any type or none, `"m"` never exists.
+    fn risky_bool(&mut self, d: u32) -> Expr {
+        use BinaryOp::*;
+        use Type as T;
+        let name = *self.rng.pick(&["x", "x", "m", "i", "s"]);
+        let (k, kt) = match self.rng.below(4) {
+            0 => (Const::Float(1.5), T::Float),
+            1 => (Const::Int(1), T::Int),
+            2 => (Const::String("a".into()), T::String),
+            _ => (Const::Bool(true), T::Bool),
+        };
+        match self.rng.below(5) {
+            // `"x" > 1`, `"x" == 'a'`, ...
+            0 | 1 => {
+                let op = if kt == T::Bool {
+                    *self.rng.pick(&[Eq, Ne])
+                } else {
+                    *self.rng.pick(&[Eq, Ne, Lt, Gt])
+                };
+                bin(op, r(name), c(k), T::Bool)
+            }
+            // `"x" + 1 > 0`: the math operator fails in the comparison's probe.
+            2 if kt != T::Bool => {
+                let sum = bin(Add, r(name), c(k.clone()), kt);
+                bin(Gt, sum, c(k), T::Bool)
+            }
+            // A bare reference as a logical operand.
+            3 => {
+                let other = self.expr(T::Bool, d.min(1));
+                bin(*self.rng.pick(&[And, Or]), r(name), other, T::Bool)
+            }
+            // A call whose argument may be missing or ill-typed.
+            _ => {
+                let arg = call(Builtin::Abs, vec![r(name)], T::Float);
+                bin(Gt, arg, c(Const::Float(1.0)), T::Bool)
+            }
         }
     }
 

@@ -1,13 +1,27 @@
 //! A deliberately simple tree-walking evaluator over the lambda IR, written
 //! apart from the bytecode path (its own reference resolution, operator
 //! table, type check and arithmetic), to test the engines against.
+//!
+//! Types are checked lazily, as Kapacitor does while evaluating: a binary
+//! operator probes both operands' types just before evaluating them (a probe
+//! of a comparison or logical operator is simply `boolean`), a call probes
+//! each argument just before evaluating it and checks its signature after
+//! all of them, and a branch `AND`/`OR` skips is never checked.
 //! Only the builtin function bodies are shared (they have their own golden
 //! tests).
 
 use compiler::catalog::builtins::Builtin;
 use compiler::ir::{BinaryOp, Const, Expr, ExprKind, UnaryOp};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+
+/// How often `AND`/`OR` skipped an operand that would have raised a type
+/// error (the differential test requires it to happen).
+pub static SKIPPED_FAILING: AtomicUsize = AtomicUsize::new(0);
+/// How often a type error was raised after a stateful call advanced in the
+/// same evaluation.
+pub static ADVANCED_THEN_FAILED: AtomicUsize = AtomicUsize::new(0);
 use vm::error::{EvalError, Side};
 use vm::point::{FieldValue, Scope};
 use vm::state::FuncState;
@@ -131,6 +145,8 @@ struct Ctx<'a> {
     names: Vec<String>,
     state: &'a mut RefState,
     nest_counter: usize,
+    /// A stateful call advanced during this evaluation.
+    advanced: bool,
 }
 
 /// Evaluate `expr` on one point.
@@ -146,10 +162,44 @@ pub fn eval(expr: &Expr, scope: &Scope<'_>, state: &mut RefState) -> Result<Valu
         names,
         state,
         nest_counter: 0,
+        advanced: false,
     };
-    ty(&cx, expr, true)?;
-    cx.nest_counter = 0;
-    value(&mut cx, expr, None)
+    let r = value(&mut cx, expr, None);
+    if let Err(e) = &r {
+        if cx.advanced && is_type_error(e) {
+            ADVANCED_THEN_FAILED.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    r
+}
+
+fn is_type_error(e: &EvalError) -> bool {
+    match e {
+        EvalError::Argument { inner, .. } => is_type_error(inner),
+        EvalError::MissingReference { .. }
+        | EvalError::InvalidOperator { .. }
+        | EvalError::MismatchedTypes { .. }
+        | EvalError::InvalidUnary { .. }
+        | EvalError::MissingArgument { .. }
+        | EvalError::WrongSignature { .. } => true,
+        _ => false,
+    }
+}
+
+/// Whether evaluating `e` could reach a failing type check (for the
+/// statistics only).
+fn would_fail(cx: &Ctx<'_>, e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Const(_) | ExprKind::Reference(_) => false,
+        ExprKind::Nested(i) => would_fail(cx, i),
+        ExprKind::Unary { operand, .. } => ty(cx, e, false).is_err() || would_fail(cx, operand),
+        ExprKind::Binary { left, right, .. } => {
+            ty(cx, e, true).is_err() || would_fail(cx, left) || would_fail(cx, right)
+        }
+        ExprKind::Call { args, .. } => {
+            ty(cx, e, false).is_err() || args.iter().any(|a| would_fail(cx, a))
+        }
+    }
 }
 
 /// `eval` and require a boolean.
@@ -179,13 +229,23 @@ fn const_ty(c: &Const) -> VType {
     }
 }
 
+fn is_math(op: BinaryOp) -> bool {
+    matches!(
+        op,
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
+    )
+}
+
+/// `top` false: the type a parent's probe sees. `top` true (binary
+/// operators only): the check of an operator about to be evaluated.
 fn ty(cx: &Ctx<'_>, e: &Expr, top: bool) -> Result<VType, EvalError> {
     Ok(match &e.kind {
         ExprKind::Const(c) => const_ty(c),
         ExprKind::Reference(n) => cx.vals[n].vtype(),
         ExprKind::Nested(i) => ty(cx, i, top)?,
+        ExprKind::Binary { op, .. } if !top && !is_math(*op) => VType::Bool,
         ExprKind::Unary { op, operand } => {
-            let t = ty(cx, operand, top)?;
+            let t = ty(cx, operand, false)?;
             let ok = match op {
                 UnaryOp::Neg => matches!(t, VType::Int | VType::Float | VType::Duration),
                 UnaryOp::Not => t == VType::Bool,
@@ -202,13 +262,8 @@ fn ty(cx: &Ctx<'_>, e: &Expr, top: bool) -> Result<VType, EvalError> {
             if let Some(res) = lookup_op(*op, l, r) {
                 return Ok(res);
             }
-            // Comparison/logical operators are checked when evaluated (named
-            // missing references); nested math operators by a parent's probe.
-            let top = top
-                || !matches!(
-                    op,
-                    BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
-                );
+            // Evaluated operators name missing references; math operators
+            // probed by a parent do not.
             if top && l == VType::Missing && ref_name(left).is_some() {
                 return Err(EvalError::MissingReference {
                     side: Side::Left,
@@ -241,59 +296,65 @@ fn ty(cx: &Ctx<'_>, e: &Expr, top: bool) -> Result<VType, EvalError> {
                     inner: Box::new(e),
                 })?);
             }
-            if *func == Builtin::IsPresent && ts.len() == 1 && ts[0] == VType::Missing {
-                return Ok(VType::Bool);
-            }
-            for sig in func.spec().signatures {
-                let matches = sig.params.len() == ts.len()
-                    && sig
-                        .params
-                        .iter()
-                        .zip(&ts)
-                        .all(|(p, t)| VType::of_type(*p) == Some(*t));
-                if matches {
-                    return Ok(if *func == Builtin::If {
-                        ts[1]
-                    } else {
-                        VType::of_type(sig.ret).expect("lambda return type")
-                    });
-                }
-            }
-            let missing: Vec<String> = args
+            call_sig(cx, *func, args, &ts)?
+        }
+    })
+}
+
+/// A call's signature check on its arguments' types.
+fn call_sig(cx: &Ctx<'_>, func: Builtin, args: &[Expr], ts: &[VType]) -> Result<VType, EvalError> {
+    let func = &func;
+    if *func == Builtin::IsPresent && ts.len() == 1 && ts[0] == VType::Missing {
+        return Ok(VType::Bool);
+    }
+    for sig in func.spec().signatures {
+        let matches = sig.params.len() == ts.len()
+            && sig
+                .params
                 .iter()
-                .zip(&ts)
-                .filter(|(_, t)| **t == VType::Missing)
-                .map(|(a, _)| vm::ir_text::expr_text(a))
-                .collect();
-            if !missing.is_empty() {
-                let missing_names: Vec<&str> = args
-                    .iter()
-                    .zip(&ts)
-                    .filter(|(_, t)| **t == VType::Missing)
-                    .filter_map(|(a, _)| ref_name(a))
-                    .collect();
-                let mut scope: Vec<String> = cx
-                    .names
-                    .iter()
-                    .filter(|n| !missing_names.contains(&n.as_str()))
-                    .cloned()
-                    .collect();
-                scope.sort();
-                return Err(EvalError::MissingArgument {
-                    func: *func,
-                    args: missing,
-                    scope,
-                });
-            }
-            return Err(EvalError::WrongSignature {
-                func: *func,
-                args: args
-                    .iter()
-                    .zip(&ts)
-                    .map(|(a, t)| (vm::ir_text::expr_text(a), t.name()))
-                    .collect(),
+                .zip(ts)
+                .all(|(p, t)| VType::of_type(*p) == Some(*t));
+        if matches {
+            return Ok(if *func == Builtin::If {
+                ts[1]
+            } else {
+                VType::of_type(sig.ret).expect("lambda return type")
             });
         }
+    }
+    let missing: Vec<String> = args
+        .iter()
+        .zip(ts)
+        .filter(|(_, t)| **t == VType::Missing)
+        .map(|(a, _)| vm::ir_text::expr_text(a))
+        .collect();
+    if !missing.is_empty() {
+        let missing_names: Vec<&str> = args
+            .iter()
+            .zip(ts)
+            .filter(|(_, t)| **t == VType::Missing)
+            .filter_map(|(a, _)| ref_name(a))
+            .collect();
+        let mut scope: Vec<String> = cx
+            .names
+            .iter()
+            .filter(|n| !missing_names.contains(&n.as_str()))
+            .cloned()
+            .collect();
+        scope.sort();
+        return Err(EvalError::MissingArgument {
+            func: *func,
+            args: missing,
+            scope,
+        });
+    }
+    Err(EvalError::WrongSignature {
+        func: *func,
+        args: args
+            .iter()
+            .zip(ts)
+            .map(|(a, t)| (vm::ir_text::expr_text(a), t.name()))
+            .collect(),
     })
 }
 
@@ -327,7 +388,20 @@ fn value(cx: &mut Ctx<'_>, e: &Expr, nest: Option<usize>) -> Result<Value, EvalE
             cx.nest_counter += 1;
             value(cx, i, Some(id))?
         }
-        ExprKind::Unary { op, operand } => match (op, value(cx, operand, nest)?) {
+        ExprKind::Unary { op, operand } => match (op, {
+            // The operand's own sites report a failing probe.
+            if let Ok(t) = ty(cx, operand, false) {
+                let ok = match op {
+                    UnaryOp::Neg => matches!(t, VType::Int | VType::Float | VType::Duration),
+                    UnaryOp::Not => t == VType::Bool,
+                };
+                if !ok {
+                    let op = if *op == UnaryOp::Neg { "-" } else { "!" };
+                    return Err(EvalError::InvalidUnary { op, ty: t.name() });
+                }
+            }
+            value(cx, operand, nest)?
+        }) {
             (UnaryOp::Neg, V::Int(i)) => V::Int(0i64.wrapping_sub(i)),
             (UnaryOp::Neg, V::Float(f)) => V::Float(-f),
             (UnaryOp::Neg, V::Duration(d)) => V::Duration(0i64.wrapping_sub(d)),
@@ -335,13 +409,20 @@ fn value(cx: &mut Ctx<'_>, e: &Expr, nest: Option<usize>) -> Result<Value, EvalE
             (_, v) => return Err(EvalError::Internal(format!("unary on {}", v.type_name()))),
         },
         ExprKind::Binary { op, left, right } => {
+            ty(cx, e, true)?;
             let l = value(cx, left, nest)?;
             match (op, &l) {
                 (BinaryOp::And, V::Bool(false)) => {
+                    if would_fail(cx, right) {
+                        SKIPPED_FAILING.fetch_add(1, Ordering::Relaxed);
+                    }
                     skip_nested(cx, right);
                     return Ok(V::Bool(false));
                 }
                 (BinaryOp::Or, V::Bool(true)) => {
+                    if would_fail(cx, right) {
+                        SKIPPED_FAILING.fetch_add(1, Ordering::Relaxed);
+                    }
                     skip_nested(cx, right);
                     return Ok(V::Bool(true));
                 }
@@ -353,6 +434,10 @@ fn value(cx: &mut Ctx<'_>, e: &Expr, nest: Option<usize>) -> Result<Value, EvalE
         ExprKind::Call { func, args } => {
             let mut vs = Vec::new();
             for (i, a) in args.iter().enumerate() {
+                ty(cx, a, false).map_err(|e| EvalError::Argument {
+                    index: i,
+                    inner: Box::new(e),
+                })?;
                 // Kapacitor wraps an argument's error; an integer division
                 // by zero is a Go panic and passes through unwrapped.
                 vs.push(value(cx, a, nest).map_err(|e| match e {
@@ -363,6 +448,8 @@ fn value(cx: &mut Ctx<'_>, e: &Expr, nest: Option<usize>) -> Result<Value, EvalE
                     },
                 })?);
             }
+            let ts: Vec<VType> = vs.iter().map(Value::vtype).collect();
+            call_sig(cx, *func, args, &ts)?;
             let spec = func.spec();
             let r = if spec.state == compiler::catalog::builtins::Statefulness::Pure {
                 vm::builtins::call(*func, &vs)
@@ -372,6 +459,7 @@ fn value(cx: &mut Ctx<'_>, e: &Expr, nest: Option<usize>) -> Result<Value, EvalE
                     .funcs
                     .entry((nest, *func))
                     .or_insert_with(|| FuncState::new(*func));
+                cx.advanced = true;
                 vm::builtins::call_stateful(*func, &vs, st)
             };
             r.map_err(|reason| EvalError::Call {
