@@ -1,1 +1,23 @@
-pub fn _x() {}
+//! The task runtime: executes a checked `ir::Pipeline` over points and batches.
+//!
+//! Map: `message` (what flows on edges), `group` (group IDs), `node` (the node
+//! contract + one file per node), `task` (the single-threaded graph executor
+//! and its stats/DOT), `line_protocol` and `recording` (inputs), `result`
+//! (Result/Row JSON), `output` (where outputs go), `time` (Go time rules).
+
+pub mod alert;
+pub mod config;
+pub mod group;
+pub mod line_protocol;
+pub mod message;
+pub mod node;
+pub mod offline;
+pub mod output;
+pub mod recording;
+pub mod result;
+pub mod spec;
+pub mod stats;
+pub mod task;
+pub mod template;
+pub mod testing;
+pub mod time;

@@ -76,6 +76,38 @@ enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Run a task offline over a data file; outputs as JSON lines on stdout.
+    Run {
+        /// The TICKscript (`-` = stdin).
+        script: String,
+        /// Line protocol, a stream recording (.srpl), a batch recording (.brpl) or JSON batches.
+        #[arg(long)]
+        data: String,
+        /// db.rp of plain line protocol points (default: the script's first dbrp).
+        #[arg(long)]
+        dbrp: Option<String>,
+        /// Timestamp precision of plain line protocol: ns (default), u, ms, s, m, h.
+        #[arg(long)]
+        precision: Option<String>,
+        /// Stop at the first bad input line.
+        #[arg(long)]
+        strict: bool,
+        /// Call the alert handlers (otherwise events are only printed).
+        #[arg(long)]
+        handlers: bool,
+        /// A Kapacitor configuration file (handler sections).
+        #[arg(long)]
+        config: Option<String>,
+        /// Print the executing DOT (per-node and per-edge stats) on stderr.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Run spec cases (task.tick + input + expected.jsonl) and diff the output.
+    Test {
+        /// Case directories, searched recursively.
+        #[arg(required = true)]
+        dirs: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -102,6 +134,26 @@ fn main() -> ExitCode {
         Command::Ir { file } => tickc::ir::run(&file),
         Command::Dot { file } => tickc::dot::run(&file),
         Command::Fmt { check, files } => tickc::fmt::run(&files, check),
+        Command::Run {
+            script,
+            data,
+            dbrp,
+            precision,
+            strict,
+            handlers,
+            config,
+            stats,
+        } => tickc::run::run(&tickc::run::RunArgs {
+            script,
+            data,
+            dbrp,
+            precision,
+            strict,
+            handlers,
+            config,
+            stats,
+        }),
+        Command::Test { dirs } => tickc::test::run(&dirs),
         Command::Eval {
             expr,
             points,

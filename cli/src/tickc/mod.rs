@@ -9,6 +9,8 @@ pub mod dot;
 pub mod eval;
 pub mod fmt;
 pub mod ir;
+pub mod run;
+pub mod test;
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;

@@ -1,0 +1,79 @@
+//! An alert event and its JSON (api.md §5.3, key order as Kapacitor's
+//! `alert.Data`): id, message, details, time, duration, level, data,
+//! previousLevel, recoverable.
+
+use super::level::Level;
+use crate::message::{Str, Tags};
+use crate::result::{write_row, write_str, Row};
+use crate::template::gotime::rfc3339_nano;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: String,
+    pub message: String,
+    pub details: String,
+    /// ns since the epoch.
+    pub time: i64,
+    /// ns since the alert left OK.
+    pub duration: i64,
+    pub level: Level,
+    pub previous_level: Level,
+    pub recoverable: bool,
+    /// The triggering point/batch as one Row.
+    pub data: Row,
+    /// Context handlers use (not part of the JSON).
+    pub task: Str,
+    pub name: Str,
+    /// The group ID (`""` for the nil group).
+    pub group: Str,
+    /// The tags the templates saw (point tags for streams, group tags for batches).
+    pub tags: Tags,
+}
+
+impl Event {
+    /// The event JSON without trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(256);
+        out.push_str("{\"id\":");
+        write_str(&mut out, &self.id);
+        out.push_str(",\"message\":");
+        write_str(&mut out, &self.message);
+        out.push_str(",\"details\":");
+        write_str(&mut out, &self.details);
+        out.push_str(",\"time\":\"");
+        rfc3339_nano(self.time, &mut out);
+        let _ = write!(
+            out,
+            "\",\"duration\":{},\"level\":\"{}\"",
+            self.duration,
+            self.level.as_str()
+        );
+        out.push_str(",\"data\":");
+        self.write_result(&mut out);
+        let _ = write!(
+            out,
+            ",\"previousLevel\":\"{}\",\"recoverable\":{}}}",
+            self.previous_level.as_str(),
+            self.recoverable
+        );
+        out
+    }
+
+    /// `{"series":[row]}`.
+    pub fn write_result(&self, out: &mut String) {
+        out.push_str("{\"series\":[");
+        write_row(out, &self.data);
+        out.push_str("]}");
+    }
+
+    pub fn result_json(&self) -> String {
+        let mut s = String::new();
+        self.write_result(&mut s);
+        s
+    }
+
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        vm::point::lookup(&self.tags, key).map(|s| s.as_ref())
+    }
+}

@@ -1,0 +1,373 @@
+//! Handler configuration sections, mirroring Kapacitor's config file
+//! (api.md §3.1): `[smtp]`, `[[slack]]`, `[pagerduty]`, `[pagerduty2]`,
+//! `[victorops]`, `[opsgenie]`, `[opsgenie2]`, `[telegram]`, `[sensu]`,
+//! `[alerta]`, `[pushover]`, `[[httppost]]`. Field names are the TOML keys
+//! (kebab-case); defaults are Kapacitor's struct defaults.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct SmtpConfig {
+    pub enabled: bool,
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+    pub no_verify: bool,
+    pub from: String,
+    pub to: Vec<String>,
+    pub global: bool,
+    pub state_changes_only: bool,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            enabled: false,
+            host: "localhost".into(),
+            port: 25,
+            username: String::new(),
+            password: String::new(),
+            no_verify: false,
+            from: String::new(),
+            to: Vec::new(),
+            global: false,
+            state_changes_only: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct SlackConfig {
+    pub enabled: bool,
+    pub default: bool,
+    pub workspace: String,
+    pub url: String,
+    pub token: String,
+    pub channel: String,
+    pub username: String,
+    pub icon_emoji: String,
+    pub global: bool,
+    pub state_changes_only: bool,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        SlackConfig {
+            enabled: false,
+            default: true,
+            workspace: String::new(),
+            url: String::new(),
+            token: String::new(),
+            channel: String::new(),
+            username: "kapacitor".into(),
+            icon_emoji: String::new(),
+            global: false,
+            state_changes_only: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct PagerDutyConfig {
+    pub enabled: bool,
+    pub service_key: String,
+    pub url: String,
+    pub global: bool,
+}
+
+impl Default for PagerDutyConfig {
+    fn default() -> Self {
+        PagerDutyConfig {
+            enabled: false,
+            service_key: String::new(),
+            url: "https://events.pagerduty.com/generic/2010-04-15/create_event.json".into(),
+            global: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct PagerDuty2Config {
+    pub enabled: bool,
+    pub routing_key: String,
+    pub url: String,
+    pub global: bool,
+}
+
+impl Default for PagerDuty2Config {
+    fn default() -> Self {
+        PagerDuty2Config {
+            enabled: false,
+            routing_key: String::new(),
+            url: "https://events.pagerduty.com/v2/enqueue".into(),
+            global: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct VictorOpsConfig {
+    pub enabled: bool,
+    pub api_key: String,
+    pub routing_key: String,
+    pub url: String,
+    pub global: bool,
+    pub json_data: bool,
+}
+
+impl Default for VictorOpsConfig {
+    fn default() -> Self {
+        VictorOpsConfig {
+            enabled: false,
+            api_key: String::new(),
+            routing_key: String::new(),
+            url: "https://alert.victorops.com/integrations/generic/20131114/alert".into(),
+            global: false,
+            json_data: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct OpsGenieConfig {
+    pub enabled: bool,
+    pub api_key: String,
+    pub teams: Vec<String>,
+    pub recipients: Vec<String>,
+    pub url: String,
+    #[serde(rename = "recovery_url", alias = "recovery-url")]
+    pub recovery_url: String,
+    pub global: bool,
+}
+
+impl Default for OpsGenieConfig {
+    fn default() -> Self {
+        OpsGenieConfig {
+            enabled: false,
+            api_key: String::new(),
+            teams: Vec::new(),
+            recipients: Vec::new(),
+            url: "https://api.opsgenie.com/v1/json/alert".into(),
+            recovery_url: "https://api.opsgenie.com/v1/json/alert/note".into(),
+            global: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct OpsGenie2Config {
+    pub enabled: bool,
+    pub api_key: String,
+    pub teams: Vec<String>,
+    pub recipients: Vec<String>,
+    pub url: String,
+    #[serde(rename = "recovery_action", alias = "recovery-action")]
+    pub recovery_action: String,
+    pub details: bool,
+    pub global: bool,
+}
+
+impl Default for OpsGenie2Config {
+    fn default() -> Self {
+        OpsGenie2Config {
+            enabled: false,
+            api_key: String::new(),
+            teams: Vec::new(),
+            recipients: Vec::new(),
+            url: "https://api.opsgenie.com/v2/alerts".into(),
+            recovery_action: "notes".into(),
+            details: false,
+            global: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct TelegramConfig {
+    pub enabled: bool,
+    pub url: String,
+    pub token: String,
+    pub chat_id: String,
+    pub parse_mode: String,
+    pub disable_web_page_preview: bool,
+    pub disable_notification: bool,
+    pub global: bool,
+    pub state_changes_only: bool,
+}
+
+impl Default for TelegramConfig {
+    fn default() -> Self {
+        TelegramConfig {
+            enabled: false,
+            url: "https://api.telegram.org/bot".into(),
+            token: String::new(),
+            chat_id: String::new(),
+            parse_mode: String::new(),
+            disable_web_page_preview: false,
+            disable_notification: false,
+            global: false,
+            state_changes_only: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct SensuConfig {
+    pub enabled: bool,
+    pub addr: String,
+    pub source: String,
+    pub handlers: Vec<String>,
+}
+
+impl Default for SensuConfig {
+    fn default() -> Self {
+        SensuConfig {
+            enabled: false,
+            addr: String::new(),
+            source: "Kapacitor".into(),
+            handlers: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct AlertaConfig {
+    pub enabled: bool,
+    pub url: String,
+    pub token: String,
+    pub token_prefix: String,
+    pub environment: String,
+    pub origin: String,
+    pub insecure_skip_verify: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct PushoverConfig {
+    pub enabled: bool,
+    pub token: String,
+    pub user_key: String,
+    pub url: String,
+}
+
+impl Default for PushoverConfig {
+    fn default() -> Self {
+        PushoverConfig {
+            enabled: false,
+            token: String::new(),
+            user_key: String::new(),
+            url: "https://api.pushover.net/1/messages.json".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct BasicAuth {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct HttpPostConfig {
+    pub endpoint: String,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+    pub basic_auth: Option<BasicAuth>,
+    pub alert_template: String,
+    pub alert_template_file: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct HttpConfig {
+    pub bind_address: String,
+    pub https_enabled: bool,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            bind_address: ":9092".into(),
+            https_enabled: false,
+        }
+    }
+}
+
+/// The handler-related sections of a Kapacitor config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct HandlerConfigs {
+    pub hostname: Option<String>,
+    pub http: HttpConfig,
+    pub smtp: SmtpConfig,
+    pub slack: Vec<SlackConfig>,
+    pub pagerduty: PagerDutyConfig,
+    pub pagerduty2: PagerDuty2Config,
+    pub victorops: VictorOpsConfig,
+    pub opsgenie: OpsGenieConfig,
+    pub opsgenie2: OpsGenie2Config,
+    pub telegram: TelegramConfig,
+    pub sensu: SensuConfig,
+    pub alerta: AlertaConfig,
+    pub pushover: PushoverConfig,
+    pub httppost: Vec<HttpPostConfig>,
+}
+
+impl HandlerConfigs {
+    /// Parses the handler sections of a Kapacitor TOML config; other sections
+    /// are ignored. `[slack]` may be a single table or an array of tables.
+    pub fn from_toml(src: &str) -> Result<HandlerConfigs, String> {
+        let mut v: toml::Table = src.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        for key in ["slack", "httppost"] {
+            if let Some(t @ toml::Value::Table(_)) = v.get(key).cloned() {
+                v.insert(key.into(), toml::Value::Array(vec![t]));
+            }
+        }
+        HandlerConfigs::deserialize(toml::Value::Table(v)).map_err(|e| e.to_string())
+    }
+
+    /// `http://<bind addr>/kapacitor/v1` (https when enabled); an empty host
+    /// is `localhost`.
+    pub fn client_url(&self) -> String {
+        let addr = &self.http.bind_address;
+        let addr = if addr.starts_with(':') {
+            format!("localhost{addr}")
+        } else {
+            addr.clone()
+        };
+        let scheme = if self.http.https_enabled {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{addr}/kapacitor/v1")
+    }
+
+    /// The slack section for `workspace` ("" = the default one).
+    pub fn slack(&self, workspace: &str) -> SlackConfig {
+        let found = if workspace.is_empty() {
+            self.slack.iter().find(|s| s.default).or(self.slack.first())
+        } else {
+            self.slack.iter().find(|s| s.workspace == workspace)
+        };
+        found.cloned().unwrap_or_default()
+    }
+
+    pub fn httppost(&self, endpoint: &str) -> Option<&HttpPostConfig> {
+        self.httppost.iter().find(|h| h.endpoint == endpoint)
+    }
+}

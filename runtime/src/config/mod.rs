@@ -1,0 +1,45 @@
+//! Runtime configuration read by nodes at build time.
+//!
+//! Owned by RT-alert for the handler sections (Kapacitor's `[slack]`,
+//! `[pagerduty]`, ... config sections, see `handlers.rs`); RT-core only
+//! threads it through `BuildEnv`. Extend additively.
+
+pub mod handlers;
+
+use crate::alert::inhibit::InhibitRegistry;
+use std::sync::Arc;
+
+pub use handlers::HandlerConfigs;
+
+/// The configuration a task is built with.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Call alert handlers (`tickc run --handlers`); otherwise only events are output.
+    pub handlers_enabled: bool,
+    /// Handler sections (from `--config kapacitor.conf`).
+    pub handler_configs: HandlerConfigs,
+    /// `.ServerInfo.ClusterID` / `.ServerID` of alert templates (empty offline).
+    pub cluster_id: String,
+    pub server_id: String,
+    /// Alert categories seen by inhibitors, shared by every alert node of a run.
+    pub inhibit_registry: Arc<InhibitRegistry>,
+}
+
+impl Config {
+    /// Reads a Kapacitor config file's handler sections.
+    pub fn from_toml(src: &str) -> Result<Config, String> {
+        Ok(Config {
+            handler_configs: HandlerConfigs::from_toml(src)?,
+            ..Config::default()
+        })
+    }
+
+    /// `.ServerInfo.Hostname`: the config's `hostname`, default `localhost`.
+    pub fn hostname(&self) -> &str {
+        self.handler_configs
+            .hostname
+            .as_deref()
+            .filter(|h| !h.is_empty())
+            .unwrap_or("localhost")
+    }
+}

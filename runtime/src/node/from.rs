@@ -1,0 +1,152 @@
+//! `from()` (reference §4.1): selects stream points by db/rp/measurement,
+//! filters with `where`, truncates then rounds the time, and sets the grouping
+//! (`from` always resets it).
+
+use super::lambda::compile;
+use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
+use crate::group::GroupIdCache;
+use crate::message::{Dimensions, Message, Str};
+use crate::time::{go_round, go_truncate};
+use compiler::ir::{self, Arg};
+use std::sync::Arc;
+use vm::{CompiledLambda, LambdaState};
+
+pub struct From {
+    wheres: Vec<(CompiledLambda, LambdaState)>,
+    database: Option<Str>,
+    retention_policy: Option<Str>,
+    measurement: Option<Str>,
+    truncate: i64,
+    round: i64,
+    /// `groupBy(*)`.
+    star: bool,
+    dims: Arc<Dimensions>,
+    /// Cache for `groupBy(*)`: the dimensions of the last tag-key set seen, so
+    /// points of one series share one `Arc<Dimensions>` and allocate nothing.
+    star_cache: Option<Arc<Dimensions>>,
+    ids: GroupIdCache,
+}
+
+pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
+    // Repeated where calls are ANDed (evaluated in order, stopping at the
+    // first false, as Go's AND short-circuits). One state shared by all
+    // groups (§5.5).
+    let mut wheres = Vec::new();
+    for p in node.props_named("where") {
+        let l = p
+            .args
+            .first()
+            .and_then(|a| a.as_lambda())
+            .ok_or_else(|| BuildError::new(node, "where needs a lambda"))?;
+        let c = compile(node, l)?;
+        let st = c.new_state();
+        wheres.push((c, st));
+    }
+    let nonempty = |name: &str| node.string(name).filter(|s| !s.is_empty()).map(Str::from);
+    let mut star = false;
+    let mut tag_names: Vec<Str> = Vec::new();
+    if let Some(p) = node.prop("groupBy") {
+        for a in &p.args {
+            match a {
+                Arg::Star => star = true,
+                Arg::String(s) => tag_names.push(Str::from(s.as_str())),
+                other => {
+                    return Err(BuildError::new(
+                        node,
+                        format!("invalid groupBy dimension {other:?}"),
+                    ))
+                }
+            }
+        }
+    }
+    tag_names.sort();
+    tag_names.dedup();
+    let by_name = node.flag("groupByMeasurement");
+    Ok(Box::new(From {
+        wheres,
+        database: nonempty("database"),
+        retention_policy: nonempty("retentionPolicy"),
+        measurement: nonempty("measurement"),
+        truncate: node.duration("truncate").unwrap_or(0),
+        round: node.duration("round").unwrap_or(0),
+        star,
+        dims: Arc::new(Dimensions { by_name, tag_names }),
+        star_cache: None,
+        ids: GroupIdCache::default(),
+    }))
+}
+
+impl From {
+    fn matches(&self, p: &crate::message::Point) -> bool {
+        fn ok(want: &Option<Str>, got: &Str) -> bool {
+            want.as_ref().is_none_or(|w| **w == **got)
+        }
+        ok(&self.database, &p.database)
+            && ok(&self.retention_policy, &p.retention_policy)
+            && ok(&self.measurement, &p.name)
+    }
+
+    fn star_dims(&mut self, tags: &[(Str, Str)]) -> Arc<Dimensions> {
+        if let Some(d) = &self.star_cache {
+            let same = d.tag_names.len() == tags.len()
+                && d.tag_names.iter().zip(tags).all(|(a, (b, _))| a == b);
+            if same {
+                return d.clone();
+            }
+        }
+        let d = Arc::new(Dimensions {
+            by_name: self.dims.by_name,
+            tag_names: tags.iter().map(|(k, _)| k.clone()).collect(),
+        });
+        self.star_cache = Some(d.clone());
+        d
+    }
+}
+
+impl NodeImpl for From {
+    fn process(
+        &mut self,
+        _input: usize,
+        msg: Message,
+        cx: &mut NodeCx<'_>,
+    ) -> Result<(), NodeError> {
+        let Message::Point(mut p) = msg else {
+            // Barriers and deletes are not regrouped by from; pass them on.
+            cx.emit(msg);
+            return Ok(());
+        };
+        if !self.matches(&p) {
+            return Ok(());
+        }
+        for (l, st) in &mut self.wheres {
+            match l.eval_bool(&p.scope(), st) {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(e) => {
+                    cx.error(format!("error while evaluating WHERE expression: {e}"));
+                    return Ok(());
+                }
+            }
+        }
+        let dims = if self.star {
+            self.star_dims(&p.tags)
+        } else {
+            self.dims.clone()
+        };
+        let mut time = p.time;
+        if self.truncate > 0 {
+            time = go_truncate(time, self.truncate);
+        }
+        if self.round > 0 {
+            time = go_round(time, self.round);
+        }
+        let same_group = p.group.dims == dims && time == p.time;
+        if !same_group {
+            let pm = Arc::make_mut(&mut p);
+            pm.time = time;
+            pm.group = self.ids.group(&pm.name, &pm.tags, &dims);
+        }
+        cx.emit(Message::Point(p));
+        Ok(())
+    }
+}

@@ -1,0 +1,114 @@
+//! `sample(n | d)` (reference §4.2): with a count n, keep the 1st, (n+1)th,
+//! ... point of each group; with a duration d, keep points whose time is an
+//! exact multiple of d (Go `Truncate`, so weeks fall on Mondays). For batches
+//! this applies to the points **inside** each batch (the count restarts per
+//! batch).
+
+use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
+use crate::message::{Message, Str};
+use crate::time::go_truncate;
+use compiler::ir::{self, Arg};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+enum Rule {
+    Count(i64),
+    Every(i64),
+}
+
+pub struct Sample {
+    rule: Rule,
+    counts: HashMap<Str, i64>,
+}
+
+pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
+    let rule = match node.args.first() {
+        Some(Arg::Int(n)) if *n > 0 => Rule::Count(*n),
+        Some(Arg::Duration(d)) if *d > 0 => Rule::Every(*d),
+        _ => {
+            return Err(BuildError::new(
+                node,
+                "sample needs a positive int count or duration",
+            ))
+        }
+    };
+    Ok(Box::new(Sample {
+        rule,
+        counts: HashMap::new(),
+    }))
+}
+
+impl Rule {
+    fn keep(&self, count: &mut i64, t: i64) -> bool {
+        match *self {
+            Rule::Count(n) => {
+                let keep = *count % n == 0;
+                *count += 1;
+                keep
+            }
+            Rule::Every(d) => go_truncate(t, d) == t,
+        }
+    }
+}
+
+impl NodeImpl for Sample {
+    fn process(
+        &mut self,
+        _input: usize,
+        msg: Message,
+        cx: &mut NodeCx<'_>,
+    ) -> Result<(), NodeError> {
+        match msg {
+            Message::Point(p) => {
+                let count = self.counts.entry(p.group.id.clone()).or_insert(0);
+                let keep = self.rule.keep(count, p.time);
+                cx.stats.working_cardinality = self.counts.len() as i64;
+                if keep {
+                    cx.emit(Message::Point(p));
+                }
+            }
+            Message::Batch(mut b) => {
+                let mut count = 0;
+                let bm = Arc::make_mut(&mut b);
+                bm.points.retain(|p| self.rule.keep(&mut count, p.time));
+                cx.emit(Message::Batch(b));
+            }
+            Message::DeleteGroup(g) => {
+                self.counts.remove(&g.id);
+                cx.stats.working_cardinality = self.counts.len() as i64;
+                cx.emit(Message::DeleteGroup(g));
+            }
+            other => cx.emit(other),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::node::harness::{f, Harness};
+    use crate::testing::{point, secs};
+    use compiler::catalog::NodeKind;
+    use compiler::ir::Arg;
+
+    #[test]
+    fn count_and_duration() {
+        let mut h = Harness::new(false, NodeKind::Sample, vec![Arg::Int(2)], vec![]);
+        for t in 0..5 {
+            h.point(point("m", &[], &[("v", f(0.0))], secs(t)));
+        }
+        let times: Vec<_> = h.take_points().iter().map(|p| p.time).collect();
+        assert_eq!(times, vec![0, secs(2), secs(4)]);
+        let mut h = Harness::new(
+            false,
+            NodeKind::Sample,
+            vec![Arg::Duration(secs(10))],
+            vec![],
+        );
+        for t in [5, 10, 15, 20] {
+            h.point(point("m", &[], &[("v", f(0.0))], secs(t)));
+        }
+        let times: Vec<_> = h.take_points().iter().map(|p| p.time).collect();
+        assert_eq!(times, vec![secs(10), secs(20)]);
+    }
+}

@@ -1,0 +1,483 @@
+//! A runnable task: one `NodeImpl` per IR node, edges from parents/children,
+//! executed single-threaded.
+//!
+//! Messages are pushed depth-first: after a node's `process` returns, each
+//! message it emitted is delivered to its children (in creation order) before
+//! the next one. Node ids are creation order, which is a topological order,
+//! so `tick` and `finish` walk the nodes by id.
+//!
+//! Time is data time: before a point or batch newer than anything seen is
+//! delivered, every node whose `wants_ticks()` is true gets `tick(now)` (in
+//! id order), so time-driven nodes (barrier, stats) act on what precedes it.
+//!
+//! Stats are plain integers: per node `errors`, `working_cardinality`,
+//! node-specific counters and a sampled execution time (one call in
+//! `TIMING_SAMPLE` is timed, the rest cost nothing); per edge
+//! `collected`/`emitted` (points on stream edges, batches on batch edges).
+
+use crate::config::Config;
+use crate::group::group_tags;
+use crate::message::{Batch, Message, Point};
+use crate::node::{self, BuildEnv, BuildError, NodeCx, NodeError, NodeImpl, Target};
+use crate::output::Sink;
+use crate::stats::{EdgeStats, GroupCounts, NodeStats};
+use compiler::catalog::{EdgeType, NodeKind};
+use compiler::ir::{self, NodeId, TaskType};
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// One call in this many has its execution time measured (Kapacitor samples 10%).
+const TIMING_SAMPLE: u32 = 16;
+
+struct Slot {
+    imp: Box<dyn NodeImpl>,
+    name: String,
+    kind: NodeKind,
+    provides: EdgeType,
+    /// (child id, the parent index this node has in the child).
+    children: Vec<(NodeId, usize)>,
+    /// One per child, same order.
+    edges: Vec<EdgeStats>,
+    stats: NodeStats,
+    quiet: bool,
+    /// Reused emit buffer (taken while the node runs, put back empty).
+    out: Vec<(Target, Message)>,
+    calls: u32,
+}
+
+/// A task ready to run.
+pub struct Task {
+    name: String,
+    task_type: TaskType,
+    slots: Vec<Slot>,
+    /// Nodes whose `tick` does something, in id order.
+    tick_nodes: Vec<usize>,
+    /// Per node: per-group counts of its first out-edge, kept only for the
+    /// sources of `stats` nodes.
+    group_counts: Vec<Option<GroupCounts>>,
+    /// Per node: the node a `stats` node reports on.
+    stats_source: Vec<Option<usize>>,
+    /// Query nodes in id order (batch tasks: recording entry i feeds query i).
+    queries: Vec<NodeId>,
+    config: Config,
+    now: i64,
+    started: bool,
+    /// Messages fed to the root (points or batches), for the throughput line.
+    pub fed: u64,
+}
+
+/// A task that failed while running (a fatal node error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskError {
+    pub node: String,
+    pub error: NodeError,
+}
+
+impl std::fmt::Display for TaskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.node, self.error)
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+impl Task {
+    /// Build every node of `pipeline`.
+    pub fn build(name: &str, pipeline: &ir::Pipeline, config: Config) -> Result<Task, BuildError> {
+        let env = BuildEnv {
+            task_name: name,
+            task_type: pipeline.task_type,
+            config: &config,
+        };
+        let mut slots = Vec::with_capacity(pipeline.nodes.len());
+        for (i, n) in pipeline.nodes.iter().enumerate() {
+            if n.id as usize != i {
+                return Err(BuildError::new(n, "node ids must equal their index"));
+            }
+            let imp = node::build(n, pipeline, &env)?;
+            let mut children = Vec::with_capacity(n.children.len());
+            for &c in &n.children {
+                let child = pipeline
+                    .nodes
+                    .get(c as usize)
+                    .ok_or_else(|| BuildError::new(n, format!("unknown child node {c}")))?;
+                let input = child
+                    .parents
+                    .iter()
+                    .position(|&p| p == n.id)
+                    .ok_or_else(|| BuildError::new(child, format!("{} is not a parent", n.name)))?;
+                children.push((c, input));
+            }
+            slots.push(Slot {
+                name: n.name.clone(),
+                kind: n.kind,
+                provides: n.provides,
+                edges: vec![EdgeStats::default(); children.len()],
+                children,
+                stats: NodeStats::default(),
+                quiet: n.flag("quiet"),
+                out: Vec::new(),
+                calls: 0,
+                imp,
+            });
+        }
+        let tick_nodes = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.imp.wants_ticks())
+            .map(|(i, _)| i)
+            .collect();
+        let queries = pipeline
+            .nodes
+            .iter()
+            .filter(|n| n.kind == NodeKind::Query)
+            .map(|n| n.id)
+            .collect();
+        let stats_source: Vec<Option<usize>> = pipeline
+            .nodes
+            .iter()
+            .map(|n| {
+                (n.kind == NodeKind::Stats)
+                    .then_some(n.source)
+                    .flatten()
+                    .map(|s| s as usize)
+                    .filter(|&s| s < pipeline.nodes.len())
+            })
+            .collect();
+        let mut group_counts: Vec<Option<GroupCounts>> = vec![None; pipeline.nodes.len()];
+        for s in stats_source.iter().flatten() {
+            group_counts[*s] = Some(GroupCounts::default());
+        }
+        Ok(Task {
+            name: name.to_string(),
+            group_counts,
+            stats_source,
+            task_type: pipeline.task_type,
+            slots,
+            tick_nodes,
+            queries,
+            config,
+            now: i64::MIN,
+            started: false,
+            fed: 0,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn task_type(&self) -> TaskType {
+        self.task_type
+    }
+
+    /// Current stream time (ns); `i64::MIN` before any data.
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// Feed one stream point to the root.
+    pub fn push_point(&mut self, p: Arc<Point>, sink: &mut dyn Sink) -> Result<(), TaskError> {
+        self.advance(p.time, sink)?;
+        self.fed += 1;
+        self.deliver(0, 0, Message::Point(p), sink)
+    }
+
+    /// Feed one batch to the query node number `query_index` (id order), as a
+    /// replay of recording entry `query_index` does.
+    pub fn push_batch(
+        &mut self,
+        query_index: usize,
+        b: Arc<Batch>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), TaskError> {
+        let Some(&q) = self.queries.get(query_index) else {
+            return Err(TaskError {
+                node: self
+                    .slots
+                    .first()
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                error: NodeError::new(format!(
+                    "no query node number {query_index} (the task has {})",
+                    self.queries.len()
+                )),
+            });
+        };
+        self.advance(b.tmax, sink)?;
+        self.fed += 1;
+        self.deliver(q as usize, 0, Message::Batch(b), sink)
+    }
+
+    /// Advance stream time to `now`, ticking the nodes that want it.
+    pub fn advance(&mut self, now: i64, sink: &mut dyn Sink) -> Result<(), TaskError> {
+        if now <= self.now && self.started {
+            return Ok(());
+        }
+        self.started = true;
+        self.now = now;
+        for k in 0..self.tick_nodes.len() {
+            let id = self.tick_nodes[k];
+            self.run(id, sink, |imp, cx| imp.tick(now, cx))?;
+        }
+        Ok(())
+    }
+
+    /// End of input: every node flushes, in topological order.
+    pub fn finish(&mut self, sink: &mut dyn Sink) -> Result<(), TaskError> {
+        for id in 0..self.slots.len() {
+            self.run(id, sink, |imp, cx| imp.finish(cx))?;
+        }
+        Ok(())
+    }
+
+    /// Deliver `msg` to node `id` as its parent number `input`.
+    fn deliver(
+        &mut self,
+        id: usize,
+        input: usize,
+        msg: Message,
+        sink: &mut dyn Sink,
+    ) -> Result<(), TaskError> {
+        self.run(id, sink, move |imp, cx| imp.process(input, msg, cx))
+    }
+
+    /// Run one call on node `id`, then deliver what it emitted.
+    fn run(
+        &mut self,
+        id: usize,
+        sink: &mut dyn Sink,
+        call: impl FnOnce(&mut dyn NodeImpl, &mut NodeCx<'_>) -> Result<(), NodeError>,
+    ) -> Result<(), TaskError> {
+        let now = self.now;
+        let source_counts = self.stats_source[id].and_then(|s| self.group_counts[s].as_ref());
+        let slot = &mut self.slots[id];
+        let mut out = std::mem::take(&mut slot.out);
+        slot.calls = slot.calls.wrapping_add(1);
+        let timed = slot.calls % TIMING_SAMPLE == 1;
+        let start = timed.then(Instant::now);
+        let result = {
+            let mut cx = NodeCx::new(
+                &self.name,
+                &slot.name,
+                id as NodeId,
+                now,
+                &mut slot.stats,
+                sink,
+                &self.config,
+                slot.quiet,
+                &mut out,
+            );
+            cx.source_counts = source_counts;
+            call(slot.imp.as_mut(), &mut cx)
+        };
+        if let Some(start) = start {
+            let ns = start.elapsed().as_nanos() as i64;
+            if ns > slot.stats.avg_exec_time_ns {
+                slot.stats.avg_exec_time_ns = ns;
+            }
+        }
+        if let Err(error) = result {
+            slot.stats.errors += 1;
+            out.clear();
+            self.slots[id].out = out;
+            return Err(TaskError {
+                node: self.slots[id].name.clone(),
+                error,
+            });
+        }
+        let mut outcome = Ok(());
+        for (target, msg) in out.drain(..) {
+            if outcome.is_err() {
+                continue;
+            }
+            outcome = self.fan_out(id, target, msg, sink);
+        }
+        self.slots[id].out = out;
+        outcome
+    }
+
+    fn fan_out(
+        &mut self,
+        id: usize,
+        target: Target,
+        msg: Message,
+        sink: &mut dyn Sink,
+    ) -> Result<(), TaskError> {
+        let counts = matches!(msg, Message::Point(_) | Message::Batch(_));
+        let n = self.slots[id].children.len();
+        let (lo, hi) = match target {
+            Target::All => (0, n),
+            Target::Child(c) => {
+                let c = c as usize;
+                if c >= n {
+                    return Ok(());
+                }
+                (c, c + 1)
+            }
+        };
+        if lo == hi {
+            return Ok(());
+        }
+        if lo == 0 {
+            if let Some(gc) = self.group_counts[id].as_mut() {
+                match &msg {
+                    Message::Point(p) => gc.add(&p.group, 1, || group_tags(&p.tags, &p.group.dims)),
+                    Message::Batch(b) => gc.add(&b.group, b.points.len() as i64, || b.tags.clone()),
+                    _ => {}
+                }
+            }
+        }
+        for k in lo..hi {
+            let (child, input) = self.slots[id].children[k];
+            if counts {
+                let e = &mut self.slots[id].edges[k];
+                e.emitted += 1;
+                e.collected += 1;
+            }
+            let m = if k + 1 == hi { None } else { Some(msg.clone()) };
+            match m {
+                Some(m) => self.deliver(child as usize, input, m, sink)?,
+                None => return self.deliver(child as usize, input, msg, sink),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn node_stats(&self, id: NodeId) -> Option<&NodeStats> {
+        self.slots.get(id as usize).map(|s| &s.stats)
+    }
+
+    /// Stats of the edge from node `id` to its child number `k`.
+    pub fn edge_stats(&self, id: NodeId, k: usize) -> Option<&EdgeStats> {
+        self.slots.get(id as usize)?.edges.get(k)
+    }
+
+    /// The executing DOT of api.md §5.5 (`dot-view=attributes`), given the
+    /// elapsed (wall or data) seconds for the throughput figure.
+    pub fn dot_with_stats(&self, elapsed_secs: f64) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "digraph {} {{", self.name);
+        let (unit, skip_root) = match self.task_type {
+            TaskType::Stream => ("points/s", false),
+            TaskType::Batch => ("batches/s", true),
+        };
+        let throughput = if elapsed_secs > 0.0 {
+            self.fed as f64 / elapsed_secs
+        } else {
+            0.0
+        };
+        let _ = writeln!(s, "graph [throughput=\"{throughput:.2} {unit}\"];");
+        for (id, slot) in self.slots.iter().enumerate() {
+            if skip_root && id == 0 {
+                continue;
+            }
+            let mut kv: Vec<(&str, String)> = vec![
+                (
+                    "avg_exec_time_ns",
+                    crate::time::go_duration(slot.stats.avg_exec_time_ns),
+                ),
+                ("errors", slot.stats.errors.to_string()),
+                (
+                    "working_cardinality",
+                    slot.stats.working_cardinality.to_string(),
+                ),
+            ];
+            for (k, v) in &slot.stats.counters {
+                kv.push((k, v.to_string()));
+            }
+            kv.sort_by(|a, b| a.0.cmp(b.0));
+            s.push('\n');
+            let _ = write!(s, "{} [", slot.name);
+            for (k, v) in &kv {
+                let _ = write!(s, "{k}=\"{v}\" ");
+            }
+            s.push_str("];\n");
+            if slot.provides == EdgeType::None {
+                continue;
+            }
+            for (k, (child, _)) in slot.children.iter().enumerate() {
+                let _ = writeln!(
+                    s,
+                    "{} -> {} [processed=\"{}\"];",
+                    slot.name, self.slots[*child as usize].name, slot.edges[k].collected
+                );
+            }
+        }
+        s.push('}');
+        s
+    }
+
+    /// The kind of node `id`.
+    pub fn node_kind(&self, id: NodeId) -> Option<NodeKind> {
+        self.slots.get(id as usize).map(|s| s.kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::FieldValue;
+    use crate::output::VecSink;
+    use crate::testing::{apoint, secs, PipelineBuilder};
+    use compiler::ir::Arg;
+
+    #[test]
+    fn counts_edges_and_prints_dot() {
+        let mut b = PipelineBuilder::stream();
+        let from = b.add(
+            NodeKind::From,
+            &[0],
+            vec![],
+            vec![
+                ("measurement", vec![Arg::String("cpu".into())]),
+                ("groupBy", vec![Arg::String("host".into())]),
+            ],
+        );
+        b.add(NodeKind::NoOp, &[from], vec![], vec![]);
+        let p = b.build();
+        let mut task = Task::build("t", &p, Config::default()).unwrap();
+        let mut sink = VecSink::default();
+        for (i, (m, h)) in [("cpu", "a"), ("mem", "a"), ("cpu", "b")]
+            .iter()
+            .enumerate()
+        {
+            let pt = apoint(
+                m,
+                &[("host", h)],
+                &[("v", FieldValue::Float(1.0))],
+                secs(i as i64),
+            );
+            task.push_point(pt, &mut sink).unwrap();
+        }
+        task.finish(&mut sink).unwrap();
+        assert_eq!(task.edge_stats(0, 0).unwrap().collected, 3);
+        assert_eq!(task.edge_stats(1, 0).unwrap().collected, 2);
+        let dot = task.dot_with_stats(0.0);
+        assert!(dot.starts_with("digraph t {\ngraph [throughput=\"0.00 points/s\"];\n\nstream0 ["));
+        assert!(dot.contains("stream0 -> from1 [processed=\"3\"];\n"));
+        assert!(dot.contains("from1 -> noop2 [processed=\"2\"];\n"));
+        assert!(dot.contains("noop2 [avg_exec_time_ns=\""));
+        assert!(dot.ends_with("working_cardinality=\"0\" ];\n}"));
+    }
+
+    #[test]
+    fn batch_tasks_feed_query_nodes_and_reject_unknown_indexes() {
+        let mut b = PipelineBuilder::batch();
+        b.add(NodeKind::NoOp, &[0], vec![], vec![]);
+        let p = b.build();
+        let mut task = Task::build("t", &p, Config::default()).unwrap();
+        let mut sink = VecSink::default();
+        let batch = Arc::new(Batch {
+            name: "cpu".into(),
+            group: crate::group::nil_group(),
+            tags: vec![],
+            by_name: false,
+            tmax: 0,
+            points: vec![],
+        });
+        let err = task.push_batch(0, batch, &mut sink).unwrap_err();
+        assert!(err.error.message.contains("no query node number 0"));
+    }
+}
