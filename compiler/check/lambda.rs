@@ -369,16 +369,14 @@ pub(crate) fn binary_type(op: BinaryOp, l: Type, r: Type) -> Option<Type> {
                 vec![t]
             }
         };
-        let valid = cands(l)
-            .iter()
-            .any(|a| cands(r).iter().any(|b| binary_type(op, *a, *b).is_some()));
-        if !valid {
-            return None;
-        }
-        return Some(match op {
-            And | Or | Eq | Ne | Lt | Le | Gt | Ge | RegexMatch | RegexNotMatch => Bool,
-            _ => Dynamic,
-        });
+        // Every result type some valid combination gives. When they agree
+        // (`"x" + 1.0` can only be a float, or an error), the expression has
+        // that type, so `"x" + 1.0 > 'a'` is caught before the task runs.
+        let mut results = cands(l)
+            .into_iter()
+            .flat_map(|a| cands(r).into_iter().filter_map(move |b| binary_type(op, a, b)));
+        let first = results.next()?;
+        return Some(if results.all(|t| t == first) { first } else { Dynamic });
     }
     let num = |t: Type| matches!(t, Int | Float);
     match op {
@@ -507,9 +505,12 @@ mod tests {
         // A field is never a duration, regex or time.
         assert_eq!(binary_type(RegexMatch, Dynamic, Dynamic), None);
         assert_eq!(binary_type(Add, Dynamic, Duration), None);
-        assert_eq!(binary_type(Mul, Dynamic, Duration), Some(Dynamic));
+        assert_eq!(binary_type(Mul, Dynamic, Duration), Some(Duration));
         assert_eq!(binary_type(Lt, Dynamic, Duration), None);
-        assert_eq!(binary_type(Mod, Dynamic, Int), Some(Dynamic));
+        assert_eq!(binary_type(Mod, Dynamic, Int), Some(Int));
+        assert_eq!(binary_type(Add, Dynamic, Float), Some(Float));
+        assert_eq!(binary_type(Add, Dynamic, Dynamic), Some(Dynamic));
+        assert_eq!(binary_type(Gt, binary_type(Add, Dynamic, Float).unwrap(), String), None);
     }
 
     #[test]

@@ -57,8 +57,14 @@ fn check_lambda_types_and_folds() {
 
     let (l, _) = crate::check_lambda("if(\"x\" > 1, 'a', 'b')");
     assert_eq!(l.unwrap().expr.ty, Type::String);
+    // `%` takes ints only, so `"a" % 2` is an int (or an error per point).
     let (l, _) = crate::check_lambda("\"a\" % 2");
+    assert_eq!(l.unwrap().expr.ty, Type::Int);
+    let (l, _) = crate::check_lambda("\"a\" + \"b\"");
     assert_eq!(l.unwrap().expr.ty, Type::Dynamic);
+    let (l, d) = crate::check_lambda("\"mean\" + 1.0 > 'a'");
+    assert!(l.is_none());
+    assert_eq!(d[0].code, Code::BinaryTypeMismatch);
     // A reference is never a time, duration or regex.
     let (l, d) = crate::check_lambda("hour(\"x\")");
     assert!(l.is_none());
