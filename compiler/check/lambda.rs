@@ -372,11 +372,17 @@ pub(crate) fn binary_type(op: BinaryOp, l: Type, r: Type) -> Option<Type> {
         // Every result type some valid combination gives. When they agree
         // (`"x" + 1.0` can only be a float, or an error), the expression has
         // that type, so `"x" + 1.0 > 'a'` is caught before the task runs.
-        let mut results = cands(l)
-            .into_iter()
-            .flat_map(|a| cands(r).into_iter().filter_map(move |b| binary_type(op, a, b)));
+        let mut results = cands(l).into_iter().flat_map(|a| {
+            cands(r)
+                .into_iter()
+                .filter_map(move |b| binary_type(op, a, b))
+        });
         let first = results.next()?;
-        return Some(if results.all(|t| t == first) { first } else { Dynamic });
+        return Some(if results.all(|t| t == first) {
+            first
+        } else {
+            Dynamic
+        });
     }
     let num = |t: Type| matches!(t, Int | Float);
     match op {
@@ -510,7 +516,10 @@ mod tests {
         assert_eq!(binary_type(Mod, Dynamic, Int), Some(Int));
         assert_eq!(binary_type(Add, Dynamic, Float), Some(Float));
         assert_eq!(binary_type(Add, Dynamic, Dynamic), Some(Dynamic));
-        assert_eq!(binary_type(Gt, binary_type(Add, Dynamic, Float).unwrap(), String), None);
+        assert_eq!(
+            binary_type(Gt, binary_type(Add, Dynamic, Float).unwrap(), String),
+            None
+        );
     }
 
     #[test]

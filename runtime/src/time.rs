@@ -39,25 +39,9 @@ pub fn go_round(t: i64, d: i64) -> i64 {
 
 /// RFC3339 with nanoseconds, UTC, trailing zeros trimmed (Go `RFC3339Nano`).
 pub fn rfc3339_nano(t: i64) -> String {
-    let dt = time::OffsetDateTime::from_unix_timestamp_nanos(t as i128)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let mut s = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    );
-    let ns = dt.nanosecond();
-    if ns != 0 {
-        let frac = format!("{ns:09}");
-        s.push('.');
-        s.push_str(frac.trim_end_matches('0'));
-    }
-    s.push('Z');
-    s
+    let mut out = String::with_capacity(30);
+    crate::template::gotime::rfc3339_nano(t, &mut out);
+    out
 }
 
 #[cfg(test)]
@@ -92,55 +76,8 @@ mod tests {
 }
 
 /// Go's `time.Duration.String()`: `0s`, `1.234µs`, `1.5s`, `1m0s`, `1h2m3s`.
-pub fn go_duration(d: i64) -> String {
-    if d == 0 {
-        return "0s".to_string();
-    }
-    let neg = d < 0;
-    let u = d.unsigned_abs();
-    let mut s = String::new();
-    if neg {
-        s.push('-');
-    }
-    if u < 1_000_000_000 {
-        // Sub-second: the largest of ns, µs, ms that keeps the value >= 1.
-        let (unit, div) = if u < 1_000 {
-            ("ns", 1)
-        } else if u < 1_000_000 {
-            ("µs", 1_000)
-        } else {
-            ("ms", 1_000_000)
-        };
-        s.push_str(&frac(u, div));
-        s.push_str(unit);
-        return s;
-    }
-    let h = u / 3_600_000_000_000;
-    let rem = u % 3_600_000_000_000;
-    let m = rem / 60_000_000_000;
-    let sec_ns = rem % 60_000_000_000;
-    if h > 0 {
-        s.push_str(&format!("{h}h"));
-    }
-    if h > 0 || m > 0 {
-        s.push_str(&format!("{m}m"));
-    }
-    s.push_str(&frac(sec_ns, 1_000_000_000));
-    s.push('s');
-    s
-}
-
-/// `v / div` printed with the fraction's trailing zeros removed.
-fn frac(v: u64, div: u64) -> String {
-    let whole = v / div;
-    let f = v % div;
-    if f == 0 {
-        return whole.to_string();
-    }
-    let width = div.ilog10() as usize;
-    let digits = format!("{f:0width$}");
-    format!("{whole}.{}", digits.trim_end_matches('0'))
-}
+/// One implementation, shared with the checker (deadman messages).
+pub use compiler::check::golang::duration_string as go_duration;
 
 #[cfg(test)]
 mod duration_tests {

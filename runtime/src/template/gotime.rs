@@ -55,80 +55,10 @@ pub fn rfc3339_fixed9(ns: i64, out: &mut String) {
     let _ = write!(out, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{n:09}Z");
 }
 
-/// `time.Duration.String()`: `1m30s`, `1.5ms`, `0s`, `1h0m0s`.
+/// `time.Duration.String()`: `1m30s`, `1.5ms`, `0s`, `1h0m0s` (the checker's
+/// implementation, so deadman messages and templates print durations alike).
 pub fn duration_string(d: i64, out: &mut String) {
-    let neg = d < 0;
-    let mut u = d.unsigned_abs();
-    if u == 0 {
-        out.push_str("0s");
-        return;
-    }
-    // Build backwards like Go does.
-    let mut buf: Vec<u8> = Vec::with_capacity(32);
-    let rev_int = |buf: &mut Vec<u8>, mut v: u64| {
-        if v == 0 {
-            buf.push(b'0');
-        }
-        while v > 0 {
-            buf.push(b'0' + (v % 10) as u8);
-            v /= 10;
-        }
-    };
-    // fmtFrac: fraction digits of v with `prec` digits, trailing zeros omitted.
-    let frac = |buf: &mut Vec<u8>, v: u64, prec: u32| -> u64 {
-        let mut v = v;
-        let mut print = false;
-        for _ in 0..prec {
-            let digit = v % 10;
-            print = print || digit != 0;
-            if print {
-                buf.push(b'0' + digit as u8);
-            }
-            v /= 10;
-        }
-        if print {
-            buf.push(b'.');
-        }
-        v
-    };
-    if u < 1_000_000_000 {
-        let (prec, unit): (u32, &[u8]) = if u < 1_000 {
-            (0, b"sn")
-        } else if u < 1_000_000 {
-            (3, "sµ".as_bytes())
-        } else {
-            (6, b"sm")
-        };
-        // unit bytes are pushed reversed; "µ" is two bytes that must stay in order.
-        if unit.len() == 3 {
-            buf.push(b's');
-            buf.push(0xB5);
-            buf.push(0xC2);
-        } else {
-            buf.extend_from_slice(unit);
-        }
-        u = frac(&mut buf, u, prec);
-        rev_int(&mut buf, u);
-    } else {
-        buf.push(b's');
-        u = frac(&mut buf, u, 9);
-        rev_int(&mut buf, u % 60);
-        u /= 60;
-        if u > 0 {
-            buf.push(b'm');
-            rev_int(&mut buf, u % 60);
-            u /= 60;
-            if u > 0 {
-                buf.push(b'h');
-                rev_int(&mut buf, u);
-            }
-        }
-    }
-    if neg {
-        buf.push(b'-');
-    }
-    buf.reverse();
-    out.push_str(std::str::from_utf8(&buf).unwrap_or("?"));
+    out.push_str(&compiler::check::golang::duration_string(d));
 }
 
 #[cfg(test)]
