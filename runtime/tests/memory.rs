@@ -100,7 +100,7 @@ fn bytes_per_group_and_bounded_idle_state() {
     // every group gets a Barrier and a DeleteGroup and its state goes away.
     // What remains is bounded independently of the number of groups: from()'s
     // group-ID cache (at most 4096 entries, cleared when full).
-    let n = 5_000;
+    let n = 100_000;
     let (held, mut t) = bytes_for(n, true);
     let mut parser = Parser::new("db", "rp", Precision::Seconds);
     let late = points(1, 100, &mut parser);

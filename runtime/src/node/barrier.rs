@@ -15,10 +15,15 @@ use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 const MAX_CATCH_UP: i64 = 10_000;
 use crate::message::{Barrier as BarrierMsg, Group, Message, Str};
 use compiler::ir;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 struct GroupState {
     group: Group,
+    /// Creation sequence number: the group's first-seen rank (barriers due
+    /// at one tick go out in this order), and the tag that tells a live
+    /// schedule entry from a stale one left by a deleted incarnation.
+    seq: u64,
     /// Last data time of the group.
     last: i64,
     /// Period: the next barrier time.
@@ -27,13 +32,24 @@ struct GroupState {
     barrier: Option<i64>,
 }
 
+/// A schedule entry: (earliest time the group can be due, group's seq, id).
+/// Ordered by time then seq, so ties pop in first-seen order.
+type Entry = Reverse<(i64, u64, Str)>;
+
 pub struct Barrier {
     idle: i64,
     period: i64,
     delete: bool,
     groups: HashMap<Str, GroupState>,
-    /// Group IDs in first-seen order (deterministic emission order).
-    order: Vec<Str>,
+    /// Min-heap of when each group may next be due. Every live group has
+    /// exactly one entry whose time is <= its real due time (points only
+    /// push the due time later, so entries are refreshed lazily when popped
+    /// instead of on every point). Entries of deleted groups are dropped
+    /// when popped (seq mismatch) or by `compact` when they pile up.
+    schedule: BinaryHeap<Entry>,
+    next_seq: u64,
+    /// Reused per tick: the groups popped as due, sorted by seq.
+    due: Vec<(u64, Str)>,
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
@@ -60,7 +76,9 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         period,
         delete,
         groups: HashMap::new(),
-        order: Vec::new(),
+        schedule: BinaryHeap::new(),
+        next_seq: 0,
+        due: Vec::new(),
     }))
 }
 
@@ -73,6 +91,88 @@ impl Barrier {
         if self.delete {
             cx.emit(Message::DeleteGroup(group.clone()));
         }
+    }
+
+    /// The data time at which the group's next barrier is due.
+    fn due_at(&self, g: &GroupState) -> i64 {
+        if self.idle > 0 {
+            g.last.saturating_add(self.idle)
+        } else {
+            g.next
+        }
+    }
+
+    /// Stale entries (from deleted groups) are normally dropped as their
+    /// time passes; when groups are deleted faster than that, rebuild the
+    /// heap from the live groups so memory stays proportional to them.
+    /// Amortised O(1) per deletion.
+    fn compact(&mut self) {
+        if self.schedule.len() <= 2 * self.groups.len() + 64 {
+            return;
+        }
+        let entries: Vec<Entry> = self
+            .groups
+            .iter()
+            .map(|(id, g)| Reverse((self.due_at(g), g.seq, id.clone())))
+            .collect();
+        self.schedule = BinaryHeap::from(entries);
+    }
+
+    /// Sends the barriers due for one group at `now`; returns whether the
+    /// group is to be dropped (delete mode and at least one barrier sent).
+    fn fire(&mut self, id: &Str, now: i64, cx: &mut NodeCx<'_>) -> bool {
+        let (idle, period, delete) = (self.idle, self.period, self.delete);
+        let Some(g) = self.groups.get_mut(id) else {
+            return false;
+        };
+        let mut first = None;
+        let mut count = 0i64;
+        // Barriers are evenly spaced by `step` from `first`: no per-tick
+        // buffer is needed to send them after releasing the borrow of `g`.
+        let step = if idle > 0 { idle } else { period };
+        if idle > 0 {
+            // Kapacitor's idle timer fires every `idle` without data, each
+            // barrier `idle` after the previous one (or the last point).
+            // A long silence in data time would mean a flood of barriers:
+            // only the latest MAX_CATCH_UP are sent.
+            let due = (now - g.last) / idle;
+            if due > MAX_CATCH_UP {
+                g.last += (due - MAX_CATCH_UP) * idle;
+            }
+            while now - g.last >= idle {
+                let bt = g.last + idle;
+                g.last = bt;
+                g.barrier = Some(bt);
+                first.get_or_insert(bt);
+                count += 1;
+                if delete {
+                    break;
+                }
+            }
+        } else {
+            let due = (now - g.next) / period;
+            if due > MAX_CATCH_UP {
+                g.next += (due - MAX_CATCH_UP) * period;
+            }
+            while now >= g.next {
+                let bt = g.next;
+                g.barrier = Some(bt);
+                g.next += period;
+                first.get_or_insert(bt);
+                count += 1;
+                if delete {
+                    break;
+                }
+            }
+        }
+        let Some(first) = first else {
+            return false;
+        };
+        let group = g.group.clone();
+        for i in 0..count {
+            self.send(&group, first + i * step, cx);
+        }
+        delete
     }
 }
 
@@ -98,15 +198,16 @@ impl NodeImpl for Barrier {
         }
         let (Some(t), Message::Point(_) | Message::Batch(_)) = (msg.time(), &msg) else {
             if let Message::DeleteGroup(g) = &msg {
-                self.groups.remove(&g.id);
-                self.order.retain(|id| id != &g.id);
+                if self.groups.remove(&g.id).is_some() {
+                    self.compact();
+                }
                 cx.stats.working_cardinality = self.groups.len() as i64;
             }
             cx.emit(msg);
             return Ok(());
         };
-        let gid = msg.group().id.clone();
-        match self.groups.get_mut(&gid) {
+        let gid = &msg.group().id;
+        match self.groups.get_mut(gid) {
             Some(g) => {
                 if g.barrier.is_some_and(|b| t < b) {
                     return Ok(());
@@ -114,16 +215,19 @@ impl NodeImpl for Barrier {
                 g.last = g.last.max(t);
             }
             None => {
-                self.order.push(gid.clone());
-                self.groups.insert(
-                    gid,
-                    GroupState {
-                        group: msg.group().clone(),
-                        last: t,
-                        next: t + self.period,
-                        barrier: None,
-                    },
-                );
+                let gid = gid.clone();
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                let g = GroupState {
+                    group: msg.group().clone(),
+                    seq,
+                    last: t,
+                    next: t + self.period,
+                    barrier: None,
+                };
+                self.schedule
+                    .push(Reverse((self.due_at(&g), seq, gid.clone())));
+                self.groups.insert(gid, g);
                 cx.stats.working_cardinality = self.groups.len() as i64;
             }
         }
@@ -136,57 +240,42 @@ impl NodeImpl for Barrier {
     }
 
     fn tick(&mut self, now: i64, cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
-        let mut dropped = Vec::new();
-        for id in &self.order {
-            let Some(g) = self.groups.get_mut(id) else {
+        // Pop only the entries whose time has come; each is either stale
+        // (group deleted or re-created: dropped), early (the group saw data
+        // since: re-scheduled at its real due time) or due.
+        let mut due = std::mem::take(&mut self.due);
+        while let Some(Reverse((at, _, _))) = self.schedule.peek() {
+            if *at > now {
+                break;
+            }
+            let Some(Reverse((_, seq, id))) = self.schedule.pop() else {
+                break;
+            };
+            let Some(g) = self.groups.get(&id) else {
                 continue;
             };
-            let mut sent = Vec::new();
-            if self.idle > 0 {
-                // Kapacitor's idle timer fires every `idle` without data, each
-                // barrier `idle` after the previous one (or the last point).
-                // A long silence in data time would mean a flood of barriers:
-                // only the latest MAX_CATCH_UP are sent.
-                let due = (now - g.last) / self.idle;
-                if due > MAX_CATCH_UP {
-                    g.last += (due - MAX_CATCH_UP) * self.idle;
-                }
-                while now - g.last >= self.idle {
-                    let bt = g.last + self.idle;
-                    g.last = bt;
-                    g.barrier = Some(bt);
-                    sent.push(bt);
-                    if self.delete {
-                        break;
-                    }
-                }
+            if g.seq != seq {
+                continue;
+            }
+            let real = self.due_at(g);
+            if real > now {
+                self.schedule.push(Reverse((real, seq, id)));
             } else {
-                let due = (now - g.next) / self.period;
-                if due > MAX_CATCH_UP {
-                    g.next += (due - MAX_CATCH_UP) * self.period;
-                }
-                while now >= g.next {
-                    let bt = g.next;
-                    g.barrier = Some(bt);
-                    g.next += self.period;
-                    sent.push(bt);
-                    if self.delete {
-                        break;
-                    }
-                }
-            }
-            let group = g.group.clone();
-            for bt in sent.iter().copied() {
-                self.send(&group, bt, cx);
-            }
-            if self.delete && !sent.is_empty() {
-                dropped.push(id.clone());
+                due.push((seq, id));
             }
         }
-        for id in dropped {
-            self.groups.remove(&id);
-            self.order.retain(|x| x != &id);
+        // Groups due at one tick are served in first-seen order, each with
+        // all of its barriers, as a walk over the groups in that order would.
+        due.sort_unstable_by_key(|(seq, _)| *seq);
+        for (seq, id) in due.drain(..) {
+            if self.fire(&id, now, cx) {
+                self.groups.remove(&id);
+            } else if let Some(g) = self.groups.get(&id) {
+                let at = self.due_at(g);
+                self.schedule.push(Reverse((at, seq, id)));
+            }
         }
+        self.due = due;
         cx.stats.working_cardinality = self.groups.len() as i64;
         Ok(())
     }
@@ -269,5 +358,125 @@ mod catch_up_tests {
         let out = h.take();
         assert_eq!(out.len(), super::MAX_CATCH_UP as usize);
         assert!(matches!(out.last(), Some(Message::Barrier(b)) if b.time == secs(3600)));
+    }
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use crate::message::{Message, Point, Str};
+    use crate::node::harness::{f, Harness};
+    use crate::testing::{point, secs};
+    use compiler::catalog::NodeKind;
+    use compiler::ir::Arg;
+
+    /// A point in group `id` (only the group ID matters to barrier()).
+    fn in_group(id: &str, t: i64) -> Point {
+        let mut p = point("m", &[], &[("v", f(1.0))], t);
+        p.group.id = Str::from(id);
+        p
+    }
+
+    fn barriers(out: &[Message]) -> Vec<(String, i64)> {
+        out.iter()
+            .filter_map(|m| match m {
+                Message::Barrier(b) => Some((b.group.id.to_string(), b.time / secs(1))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn idle(secs_: i64, delete: bool) -> Harness {
+        Harness::new(
+            false,
+            NodeKind::Barrier,
+            vec![],
+            vec![
+                ("idle", vec![Arg::Duration(secs(secs_))]),
+                ("delete", vec![Arg::Bool(delete)]),
+            ],
+        )
+    }
+
+    #[test]
+    fn groups_due_at_one_tick_go_out_in_first_seen_order() {
+        // "a" is seen first but is due later (9s) than "b" (7s): the order
+        // is first-seen, not due time.
+        let mut h = idle(5, false);
+        h.point(in_group("a", secs(1)));
+        h.point(in_group("b", secs(2)));
+        h.point(in_group("a", secs(4)));
+        h.take();
+        h.tick(secs(10));
+        assert_eq!(
+            barriers(&h.take()),
+            vec![("a".to_string(), 9), ("b".to_string(), 7)]
+        );
+        // Without delete the groups stay scheduled: next ones at 14 and 12.
+        h.tick(secs(14));
+        assert_eq!(
+            barriers(&h.take()),
+            vec![("a".to_string(), 14), ("b".to_string(), 12)]
+        );
+    }
+
+    #[test]
+    fn many_groups_only_the_due_few_get_barriers() {
+        let mut h = idle(10, true);
+        for g in 0..5 {
+            h.point(in_group(&format!("old{g}"), 0));
+        }
+        for g in 0..20_000 {
+            h.point(in_group(&format!("new{g}"), secs(5)));
+        }
+        // One old group stays active, so it is not due.
+        h.point(in_group("old2", secs(6)));
+        h.take();
+        assert_eq!(h.stats.working_cardinality, 20_005);
+        h.tick(secs(11));
+        let out = h.take();
+        let want: Vec<_> = [0, 1, 3, 4]
+            .iter()
+            .map(|g| (format!("old{g}"), 10))
+            .collect();
+        assert_eq!(barriers(&out), want);
+        assert_eq!(
+            out.iter()
+                .filter(|m| matches!(m, Message::DeleteGroup(_)))
+                .count(),
+            4
+        );
+        assert_eq!(h.stats.working_cardinality, 20_001);
+        // Then everything else expires together, still in first-seen order.
+        h.tick(secs(16));
+        let out = barriers(&h.take());
+        assert_eq!(out.len(), 20_001);
+        assert_eq!(out[0], ("old2".to_string(), 16));
+        assert_eq!(out[1], ("new0".to_string(), 15));
+        assert_eq!(out[20_000], ("new19999".to_string(), 15));
+        assert_eq!(h.stats.working_cardinality, 0);
+    }
+
+    #[test]
+    fn a_deleted_then_recreated_group_is_scheduled_afresh() {
+        let mut h = idle(5, true);
+        h.point(in_group("a", secs(0)));
+        h.point(in_group("b", secs(1)));
+        // Upstream deletion of "a"; it comes back later and is now last in
+        // first-seen order, due from its new data only.
+        h.send(0, Message::DeleteGroup(h_group("a")));
+        h.point(in_group("a", secs(3)));
+        h.take();
+        h.tick(secs(5));
+        assert!(barriers(&h.take()).is_empty());
+        h.tick(secs(9));
+        assert_eq!(
+            barriers(&h.take()),
+            vec![("b".to_string(), 6), ("a".to_string(), 8)]
+        );
+        assert_eq!(h.stats.working_cardinality, 0);
+    }
+
+    fn h_group(id: &str) -> crate::message::Group {
+        in_group(id, 0).group
     }
 }
