@@ -63,7 +63,8 @@ pub fn nil_group() -> Group {
     }
 }
 
-fn empty_str() -> Str {
+/// The empty string, shared per thread (`Str::from("")` allocates an `Arc`).
+pub fn empty_str() -> Str {
     thread_local! {
         static EMPTY: Str = Str::from("");
     }

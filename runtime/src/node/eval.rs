@@ -113,7 +113,16 @@ impl Eval {
     }
 
     /// New fields and tags from the results (`self.results`).
-    fn output(&self, fields: &Fields, tags: &Tags) -> Result<(Fields, Option<Tags>), String> {
+    ///
+    /// `own` is the input point's field vector when the point is not shared
+    /// (then `fields` is empty): it is reused for the output instead of
+    /// allocating a new one.
+    fn output(
+        &self,
+        own: Option<Fields>,
+        fields: &Fields,
+        tags: &Tags,
+    ) -> Result<(Fields, Option<Tags>), String> {
         let mut new_tags: Option<Tags> = None;
         for (i, (name, v)) in self.results.iter().enumerate() {
             if self.is_tag[i] {
@@ -137,7 +146,13 @@ impl Eval {
         };
         let out = match &self.keep {
             Keep::None => {
-                let mut out: Fields = Vec::with_capacity(self.results.len());
+                let mut out: Fields = match own {
+                    Some(mut v) => {
+                        v.clear();
+                        v
+                    }
+                    None => Vec::with_capacity(self.results.len()),
+                };
                 for (i, (name, v)) in self.results.iter().enumerate() {
                     if !self.is_tag[i] {
                         upsert(&mut out, name, field_of(name, v)?);
@@ -146,13 +161,14 @@ impl Eval {
                 out
             }
             Keep::All => {
-                let mut out = fields.clone();
+                let mut out = own.unwrap_or_else(|| fields.clone());
                 for (name, v) in &self.results {
                     upsert(&mut out, name, field_of(name, v)?);
                 }
                 out
             }
             Keep::List(list) => {
+                let fields = own.as_ref().unwrap_or(fields);
                 let mut out: Fields = Vec::with_capacity(list.len());
                 for k in list {
                     let v = match self.results.iter().rev().find(|(n, _)| n == k) {
@@ -179,9 +195,12 @@ impl NodeImpl for Eval {
     ) -> Result<(), NodeError> {
         match msg {
             Message::Point(mut p) => {
+                // An unshared point gives up its field vector for reuse.
+                let own = Arc::get_mut(&mut p).map(|pm| std::mem::take(&mut pm.fields));
+                let fields = own.as_ref().unwrap_or(&p.fields);
                 let r = self
-                    .eval(&p.group.id, p.time, &p.fields, &p.tags, cx)
-                    .and_then(|()| self.output(&p.fields, &p.tags));
+                    .eval(&p.group.id, p.time, fields, &p.tags, cx)
+                    .and_then(|()| self.output(own, &p.fields, &p.tags));
                 match r {
                     Ok((fields, tags)) => {
                         let pm = Arc::make_mut(&mut p);
@@ -199,7 +218,7 @@ impl NodeImpl for Eval {
                 for bp in &b.points {
                     let r = self
                         .eval(&b.group.id, bp.time, &bp.fields, &bp.tags, cx)
-                        .and_then(|()| self.output(&bp.fields, &bp.tags));
+                        .and_then(|()| self.output(None, &bp.fields, &bp.tags));
                     match r {
                         Ok((fields, tags)) => points.push(BatchPoint {
                             tags: tags.unwrap_or_else(|| bp.tags.clone()),
@@ -220,5 +239,67 @@ impl NodeImpl for Eval {
             Message::Barrier(b) => cx.emit(Message::Barrier(b)),
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::message::{FieldValue, Message};
+    use crate::node::harness::{cmp_lambda, f, s, Harness};
+    use crate::testing::apoint;
+    use compiler::catalog::NodeKind;
+    use compiler::ir::{Arg, BinaryOp, Const};
+    use std::sync::Arc;
+
+    fn eval(keep: Option<Vec<Arg>>) -> Harness {
+        let mut props = vec![("as", vec![s("big")])];
+        if let Some(k) = keep {
+            props.push(("keep", k));
+        }
+        Harness::new(
+            false,
+            NodeKind::Eval,
+            vec![cmp_lambda("v", BinaryOp::Gt, Const::Float(1.0))],
+            props,
+        )
+    }
+
+    /// The output fields for a unique point and for a shared one (whose
+    /// fields must be left alone for the other holder).
+    fn outputs(h: &mut Harness) -> Vec<Vec<(String, FieldValue)>> {
+        let mut got = Vec::new();
+        for shared in [false, true] {
+            let p = apoint("m", &[], &[("v", f(2.0)), ("w", f(3.0))], 0);
+            let other = shared.then(|| Arc::clone(&p));
+            h.send(0, Message::Point(p));
+            if let Some(o) = other {
+                assert_eq!(o.fields.len(), 2, "a shared input point is not modified");
+            }
+            for q in h.take_points() {
+                got.push(
+                    q.fields
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.clone()))
+                        .collect(),
+                );
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn unique_and_shared_points_give_the_same_fields_in_every_keep_mode() {
+        let big = ("big".to_string(), FieldValue::Bool(true));
+        let v = ("v".to_string(), f(2.0));
+        let w = ("w".to_string(), f(3.0));
+        let only = vec![big.clone()];
+        assert_eq!(outputs(&mut eval(None)), vec![only.clone(), only]);
+        let all = vec![big.clone(), v.clone(), w];
+        assert_eq!(outputs(&mut eval(Some(vec![]))), vec![all.clone(), all]);
+        let list = vec![big, v];
+        assert_eq!(
+            outputs(&mut eval(Some(vec![s("v"), s("big")]))),
+            vec![list.clone(), list]
+        );
     }
 }

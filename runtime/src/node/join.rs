@@ -341,8 +341,9 @@ impl Join {
                 fields.dedup_by(|a, b| a.0 == b.0);
                 cx.emit(Message::Point(Arc::new(Point {
                     name,
-                    database: Str::from(""),
-                    retention_policy: Str::from(""),
+                    // Shared empty strings: `Str::from("")` allocates.
+                    database: crate::group::empty_str(),
+                    retention_policy: crate::group::empty_str(),
                     tags,
                     fields,
                     time: set.time,
