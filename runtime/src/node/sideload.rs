@@ -9,10 +9,9 @@
 //!
 //! Sources: `file://<dir>` only — every `.json`, `.yml` and `.yaml` file
 //! under the directory is loaded at build time, keyed by its path relative
-//! to the directory. JSON files are objects of scalars. **Partial:** YAML
-//! files are read as flat `key: value` maps of scalars (no nesting, lists or
-//! multi-line values); http(s) sources and `[[httppost]]` endpoints are
-//! refused at build time.
+//! to the directory. JSON files are objects of scalars; YAML files are
+//! mappings of scalars parsed as YAML (see `parse_yaml`). **Partial:**
+//! http(s) sources and `[[httppost]]` endpoints are refused at build time.
 
 use super::edit::set;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
@@ -115,7 +114,7 @@ fn load_dir(root: &Path, dir: &Path, out: &mut HashMap<String, FileValues>) -> R
         let values = if ext == "json" {
             parse_json(&text)
         } else {
-            parse_flat_yaml(&text)
+            parse_yaml(&text)
         }
         .map_err(|e| format!("{}: {e}", path.display()))?;
         let rel = path
@@ -148,53 +147,42 @@ fn parse_json(text: &str) -> Result<FileValues, String> {
     Ok(out)
 }
 
-/// `key: value` lines of scalars; `#` comments and blank lines skipped.
-fn parse_flat_yaml(text: &str) -> Result<FileValues, String> {
+/// A YAML document whose top level is a mapping (an empty document is an
+/// empty mapping); only the first document of a stream is read. Scalars
+/// follow YAML (yaml-rust2, YAML 1.2 core schema: quoting, comments, `true`
+/// /`false`, ints incl. `0x`/`0o`, floats incl. `.inf`/`.nan`): an int is an
+/// int, a float a float, quoted or plain text a string. Null, list and map
+/// values are skipped, as non-scalars are in JSON files.
+fn parse_yaml(text: &str) -> Result<FileValues, String> {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let docs = YamlLoader::load_from_str(text).map_err(|e| e.to_string())?;
+    let map = match docs.into_iter().next() {
+        None | Some(Yaml::Null) => return Ok(HashMap::new()),
+        Some(Yaml::Hash(m)) => m,
+        Some(_) => return Err("expected a YAML mapping at the top level".into()),
+    };
     let mut out = HashMap::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim_end();
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed == "---" {
-            continue;
-        }
-        if line.starts_with([' ', '\t']) || trimmed.starts_with("- ") {
-            return Err(format!(
-                "line {}: only flat `key: value` YAML is supported",
-                n + 1
-            ));
-        }
-        let Some((k, v)) = trimmed.split_once(':') else {
-            return Err(format!("line {}: expected `key: value`", n + 1));
+    for (k, v) in map {
+        // Keys are read as strings, as the decoder into a string-keyed map does.
+        let key = match k {
+            Yaml::String(s) | Yaml::Real(s) => s,
+            Yaml::Integer(i) => i.to_string(),
+            Yaml::Boolean(b) => b.to_string(),
+            _ => continue,
         };
-        let k = k.trim().trim_matches(|c| c == '"' || c == '\'');
-        let v = v.trim();
-        let v = match v.find(" #") {
-            Some(i) => v[..i].trim_end(),
-            None => v,
+        let fv = match v {
+            Yaml::Boolean(b) => FieldValue::Bool(b),
+            Yaml::Integer(i) => FieldValue::Int(i),
+            Yaml::Real(_) => match v.as_f64() {
+                Some(f) => FieldValue::Float(f),
+                None => continue,
+            },
+            Yaml::String(s) => FieldValue::String(Str::from(s)),
+            _ => continue,
         };
-        out.insert(k.to_string(), yaml_scalar(v));
+        out.insert(key, fv);
     }
     Ok(out)
-}
-
-fn yaml_scalar(v: &str) -> FieldValue {
-    if v.len() >= 2
-        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
-    {
-        return FieldValue::String(Str::from(&v[1..v.len() - 1]));
-    }
-    match v {
-        "true" | "True" | "TRUE" => return FieldValue::Bool(true),
-        "false" | "False" | "FALSE" => return FieldValue::Bool(false),
-        _ => {}
-    }
-    if let Ok(i) = v.parse::<i64>() {
-        return FieldValue::Int(i);
-    }
-    if let Ok(f) = v.parse::<f64>() {
-        return FieldValue::Float(f);
-    }
-    FieldValue::String(Str::from(v))
 }
 
 /// Go `strconv.ParseBool`.
@@ -340,6 +328,41 @@ mod tests {
         assert_eq!(coerce(&F::Float(0.5), &s("")), Some(s("0.5")));
         assert_eq!(coerce(&F::Int(7), &s("")), Some(s("7")));
         assert_eq!(coerce(&F::Bool(true), &F::Float(0.0)), None);
+    }
+
+    #[test]
+    fn yaml_files_follow_yaml_scalars_quoting_and_comments() {
+        use super::parse_yaml;
+        use FieldValue as F;
+        let text = "---\n# a comment line\nint: 42 # trailing comment\nhex: 0x1f\nfloat: 1.5e3\ninf: .inf\n\
+                    yes_bool: true\nno_bool: false\nquoted_int: '42'\ndq: \"a # not a comment\"\n\
+                    sq: 'it''s'\nplain: hello world\nnull_v: ~\nlist: [1, 2]\nnested:\n  a: 1\n\
+                    \"quoted key\": x\n7: seven\n...\n---\nsecond: ignored\n";
+        let m = parse_yaml(text).expect("valid YAML");
+        let get = |k: &str| m.get(k).cloned();
+        let st = |x: &str| Some(F::String(x.into()));
+        assert_eq!(get("int"), Some(F::Int(42)));
+        assert_eq!(get("hex"), Some(F::Int(31)));
+        assert_eq!(get("float"), Some(F::Float(1500.0)));
+        assert_eq!(get("inf"), Some(F::Float(f64::INFINITY)));
+        assert_eq!(get("yes_bool"), Some(F::Bool(true)));
+        assert_eq!(get("no_bool"), Some(F::Bool(false)));
+        assert_eq!(get("quoted_int"), st("42"));
+        assert_eq!(get("dq"), st("a # not a comment"));
+        assert_eq!(get("sq"), st("it's"));
+        assert_eq!(get("plain"), st("hello world"));
+        assert_eq!(get("quoted key"), st("x"));
+        assert_eq!(get("7"), st("seven"));
+        // Null, list and map values are skipped; later documents are not read.
+        for k in ["null_v", "list", "nested", "second"] {
+            assert_eq!(get(k), None, "{k}");
+        }
+        assert_eq!(m.len(), 12);
+        assert!(parse_yaml("").expect("empty").is_empty());
+        assert!(parse_yaml("# only a comment\n").expect("empty").is_empty());
+        assert!(parse_yaml("- a\n- b\n").is_err(), "top level must be a map");
+        assert!(parse_yaml("a: 'unterminated\n").is_err());
+        assert!(parse_yaml("a: [1, 2\n").is_err());
     }
 
     #[test]
