@@ -182,29 +182,9 @@ pub fn result_json(rows: &[Option<Row>]) -> String {
 }
 
 /// A JSON string with Go's escaping (`<`, `>`, `&` as \u003c etc., as
-/// `encoding/json` does by default).
-pub fn write_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+/// `encoding/json` does by default): the template engine's encoder, so event
+/// data and `json` in templates escape alike.
+pub use crate::template::json::json_string as write_str;
 
 /// A field value as Go marshals it.
 pub fn write_field(out: &mut String, v: &FieldValue) {
@@ -223,22 +203,10 @@ pub fn write_field(out: &mut String, v: &FieldValue) {
 /// |f| < 1e-6 or |f| >= 1e21 (then `1e+21`, `1e-7`). NaN/Inf (which Go
 /// refuses to marshal) are written as `null`.
 pub fn write_float(out: &mut String, f: f64) {
-    if !f.is_finite() {
-        out.push_str("null");
-        return;
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let e = format!("{f:e}");
-        // Rust: `1e21`, `1.5e-7`; Go: `1e+21`, `1.5e-07` cleaned to `1.5e-7`.
-        match e.split_once('e') {
-            Some((m, exp)) if !exp.starts_with('-') => {
-                let _ = write!(out, "{m}e+{exp}");
-            }
-            _ => out.push_str(&e),
-        }
+    if f.is_finite() {
+        crate::template::gofmt::json_float(out, f);
     } else {
-        let _ = write!(out, "{f}");
+        out.push_str("null");
     }
 }
 
