@@ -1,8 +1,14 @@
 //! Input data for offline runs (api.md §5.2): plain line protocol, Kapacitor
 //! stream recordings (`.srpl`: gzip text, db/rp/line triples, ns timestamps),
-//! batch recordings (`.brpl`: zip, entry `i` feeds query node `i`, one JSON
-//! batch per line) and the same JSON batches in a plain file. The format is
-//! chosen by extension, else sniffed from the content.
+//! batch recordings (`.brpl`: zip, entry `i` feeds the batch node's `i`-th
+//! query child in Kapacitor's numbering, `task::replay_order`; one JSON batch
+//! per line) and the same JSON batches in a plain file. The format is chosen
+//! by extension, else sniffed from the content.
+//!
+//! As Kapacitor's recording decoder, a batch with no points is skipped but
+//! every point of a batch is kept, even one whose fields are empty or all
+//! null (a null field is absent: the point then has no fields), so nodes
+//! such as `default` see it.
 
 use crate::group::group_id;
 use crate::line_protocol::{LineError, Parser, Precision};
@@ -61,8 +67,8 @@ impl std::error::Error for DataError {}
 pub enum Data {
     /// Points or per-line errors, in file order.
     Stream(Vec<Result<Point, LineError>>),
-    /// (query node index, batch), ordered by batch time (ties: entry order),
-    /// or per-line errors.
+    /// (query index in `task::replay_order`, batch), ordered by batch time
+    /// (ties: entry order), or per-line errors.
     Batches(Vec<Result<(usize, Batch), LineError>>),
 }
 
@@ -255,7 +261,7 @@ fn tags_of(v: Option<&Value>) -> Result<Tags, String> {
 }
 
 /// One batch; `None` when it has no points (skipped, as Kapacitor does).
-/// Every number becomes a float (reference §3).
+/// Points without fields are kept. Every number becomes a float (reference §3).
 fn batch_from_json(v: &Value) -> Result<Option<Batch>, String> {
     let obj = v.as_object().ok_or("a batch must be a JSON object")?;
     let name = Str::from(obj.get("name").and_then(Value::as_str).unwrap_or(""));
@@ -282,9 +288,6 @@ fn batch_from_json(v: &Value) -> Result<Option<Batch>, String> {
                     };
                     fields.push((Str::from(k.as_str()), fv));
                 }
-            }
-            if fields.is_empty() {
-                continue;
             }
             fields.sort_by(|a, b| a.0.cmp(&b.0));
             points.push(BatchPoint {
@@ -337,6 +340,21 @@ mod tests {
         assert_eq!(&*b.group.id, "host=b");
         assert_eq!(b.points[0].tag("host").map(|s| &**s), Some("b"));
         assert_eq!(b.points[0].time % 1_000_000_000, 500_000_000);
+    }
+
+    #[test]
+    fn field_less_points_are_kept_and_empty_batches_skipped() {
+        let text = concat!(
+            r#"{"name":"cpu","tmax":"2020-01-01T00:00:10Z","points":[{"fields":{},"time":"2020-01-01T00:00:01Z"},{"fields":{"v":null},"time":"2020-01-01T00:00:02Z"},{"time":"2020-01-01T00:00:03Z"}]}"#,
+            "\n",
+            r#"{"name":"cpu","tmax":"2020-01-01T00:00:20Z","points":[]}"#,
+            "\n"
+        );
+        let v = parse_json_batches(text, 0);
+        assert_eq!(v.len(), 1, "only the batch without points is skipped");
+        let (_, b) = v[0].as_ref().unwrap();
+        assert_eq!(b.points.len(), 3);
+        assert!(b.points.iter().all(|p| p.fields.is_empty()));
     }
 
     #[test]

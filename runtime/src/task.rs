@@ -58,7 +58,9 @@ pub struct Task {
     group_counts: Vec<Option<GroupCounts>>,
     /// Per node: the node a `stats` node reports on.
     stats_source: Vec<Option<usize>>,
-    /// Query nodes in id order (batch tasks: recording entry i feeds query i).
+    /// The batch node's query children (`query` and `queryFlux`) in the order
+    /// Kapacitor links them (see `replay_order`): recording entry i feeds
+    /// `queries[i]`.
     queries: Vec<NodeId>,
     config: Config,
     now: i64,
@@ -81,6 +83,26 @@ impl std::fmt::Display for TaskError {
 }
 
 impl std::error::Error for TaskError {}
+
+/// The query nodes (`query`, `queryFlux`) in the order Kapacitor numbers
+/// them for batch recordings and replays: the executing task links each node
+/// to its parents while walking the pipeline in `Pipeline::walk_order`, so the
+/// batch node's children are numbered in walk order, and a recording's entry
+/// `i` is written from, and replayed into, child `i`. The walk places the
+/// last-created branch first, so independent queries count from the last one
+/// in the script.
+pub fn replay_order(pipeline: &ir::Pipeline) -> Vec<NodeId> {
+    pipeline
+        .walk_order()
+        .into_iter()
+        .filter(|&id| {
+            matches!(
+                pipeline.nodes[id as usize].kind,
+                NodeKind::Query | NodeKind::QueryFlux
+            )
+        })
+        .collect()
+}
 
 impl Task {
     /// Build every node of `pipeline`.
@@ -128,12 +150,7 @@ impl Task {
             .filter(|(_, s)| s.imp.wants_ticks())
             .map(|(i, _)| i)
             .collect();
-        let queries = pipeline
-            .nodes
-            .iter()
-            .filter(|n| n.kind == NodeKind::Query)
-            .map(|n| n.id)
-            .collect();
+        let queries = replay_order(pipeline);
         let stats_source: Vec<Option<usize>> = pipeline
             .nodes
             .iter()
@@ -184,8 +201,9 @@ impl Task {
         self.deliver(0, 0, Message::Point(p), sink)
     }
 
-    /// Feed one batch to the query node number `query_index` (id order), as a
-    /// replay of recording entry `query_index` does.
+    /// Feed one batch to the query node number `query_index` in Kapacitor's
+    /// numbering (`replay_order`), as a replay of recording entry
+    /// `query_index` does.
     pub fn push_batch(
         &mut self,
         query_index: usize,
@@ -479,5 +497,37 @@ mod tests {
         });
         let err = task.push_batch(0, batch, &mut sink).unwrap_err();
         assert!(err.error.message.contains("no query node number 0"));
+    }
+
+    #[test]
+    fn replay_numbers_queries_in_kapacitors_link_order() {
+        // batch0 -> query1 -> log2, batch0 -> queryFlux3 -> log4,
+        // batch0 -> query5 -> join with query1's branch. Kapacitor's walk
+        // visits the batch node's children last-created first, so the
+        // recording entries 0, 1, 2 belong to query5, queryFlux3, query1.
+        let mut b = PipelineBuilder::batch();
+        let q1 = b.add(
+            NodeKind::Query,
+            &[0],
+            vec![Arg::String("q1".into())],
+            vec![],
+        );
+        let l2 = b.add(NodeKind::Log, &[q1], vec![], vec![]);
+        let q3 = b.add(
+            NodeKind::QueryFlux,
+            &[0],
+            vec![Arg::String("q3".into())],
+            vec![],
+        );
+        b.add(NodeKind::Log, &[q3], vec![], vec![]);
+        let q5 = b.add(
+            NodeKind::Query,
+            &[0],
+            vec![Arg::String("q5".into())],
+            vec![],
+        );
+        b.add(NodeKind::Join, &[l2, q5], vec![], vec![]);
+        let p = b.build();
+        assert_eq!(replay_order(&p), vec![q5, q3, q1]);
     }
 }

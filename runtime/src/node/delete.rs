@@ -1,7 +1,10 @@
 //! `delete()` (reference §4.2): `.field(name)` / `.tag(name)` (repeatable)
 //! remove fields and tags. On a stream, deleted tags also leave the
-//! dimensions (the group is recomputed); on a batch they leave the group tags
-//! and every point (the batch's group is kept). Stats `fields_deleted`,
+//! dimensions (the group is recomputed). On a batch they leave every point and
+//! the batch's group tags, and the batch is regrouped as Kapacitor's
+//! `BeginBatchMessage.SetTags` does: the dimensions become the remaining group
+//! tag names (by-name kept) and the group ID is recomputed, so deleting the
+//! only group tag moves the batch into the nil group. Stats `fields_deleted`,
 //! `tags_deleted` (deletions of names actually present).
 
 use super::edit::{remove, string_args};
@@ -80,8 +83,8 @@ impl NodeImpl for Delete {
             }
             Message::Batch(mut b) => {
                 // As Kapacitor: the begin (group) tags and every point lose
-                // the names (the begin's deletions count too); the batch's
-                // group and dimensions are left as they are.
+                // the names (the begin's deletions count too), then the
+                // dimensions are the remaining group tags.
                 let bm = Arc::make_mut(&mut b);
                 let (mut nf, mut nt) = (0, 0);
                 for t in &self.tags {
@@ -94,6 +97,20 @@ impl NodeImpl for Delete {
                     for t in &self.tags {
                         nt += remove(&mut p.tags, t) as i64;
                     }
+                }
+                let regroup = bm.tags.len() != bm.group.dims.tag_names.len()
+                    || bm
+                        .tags
+                        .iter()
+                        .zip(&bm.group.dims.tag_names)
+                        .any(|((k, _), d)| k != d);
+                if regroup {
+                    let dims = Arc::new(Dimensions {
+                        by_name: bm.group.dims.by_name,
+                        tag_names: bm.tags.iter().map(|(k, _)| k.clone()).collect(),
+                    });
+                    bm.group = group_of(&bm.name, &bm.tags, &dims);
+                    bm.by_name = dims.by_name;
                 }
                 cx.stats.add("fields_deleted", nf);
                 cx.stats.add("tags_deleted", nt);
@@ -144,5 +161,60 @@ mod tests {
         assert_eq!(&*out[0].group.id, "dc=e");
         assert_eq!(h.stats.get("fields_deleted"), Some(1));
         assert_eq!(h.stats.get("tags_deleted"), Some(1));
+    }
+
+    #[test]
+    fn batches_regroup_on_the_remaining_group_tags() {
+        use crate::message::{Batch, BatchPoint, Message};
+        let mut h = Harness::new(
+            true,
+            NodeKind::Delete,
+            vec![],
+            vec![("tag", vec![s("host")])],
+        );
+        let two = |by_name| {
+            Arc::new(Dimensions {
+                by_name,
+                tag_names: vec![Str::from("dc"), Str::from("host")],
+            })
+        };
+        let tags = vec![
+            (Str::from("dc"), Str::from("e")),
+            (Str::from("host"), Str::from("x")),
+        ];
+        let batch = |dims: Arc<Dimensions>| Batch {
+            name: Str::from("m"),
+            group: group_of("m", &tags, &dims),
+            tags: crate::group::group_tags(&tags, &dims),
+            by_name: dims.by_name,
+            tmax: secs(1),
+            points: vec![BatchPoint {
+                tags: tags.clone(),
+                fields: vec![(Str::from("v"), f(1.0))],
+                time: secs(1),
+            }],
+        };
+        h.send(0, Message::Batch(Arc::new(batch(two(true)))));
+        let only_host = Arc::new(Dimensions {
+            by_name: false,
+            tag_names: vec![Str::from("host")],
+        });
+        h.send(0, Message::Batch(Arc::new(batch(only_host))));
+        let out: Vec<_> = h
+            .take()
+            .into_iter()
+            .filter_map(|m| match m {
+                Message::Batch(b) => Some(b),
+                _ => None,
+            })
+            .collect();
+        // Group ID "m\ndc=e" by hand: by name, then the one remaining tag.
+        assert_eq!(&*out[0].group.id, "m\ndc=e");
+        assert_eq!(out[0].group.dims.tag_names, vec![Str::from("dc")]);
+        assert_eq!(out[0].points[0].tags.len(), 1);
+        // Only the group tag deleted: the nil group.
+        assert_eq!(&*out[1].group.id, "");
+        assert!(out[1].group.dims.tag_names.is_empty());
+        assert!(out[1].tags.is_empty());
     }
 }

@@ -229,7 +229,7 @@ pub fn build(
     let _ = pipeline;
     match node.kind {
         NodeKind::Stream | NodeKind::Batch => stream::build(node, env),
-        NodeKind::Query => query::build(node, env),
+        NodeKind::Query | NodeKind::QueryFlux => query::build(node, env),
         NodeKind::From => from::build(node, env),
         NodeKind::NoOp => noop::build(node, env),
         NodeKind::Alert => crate::alert::build(node, env),
@@ -278,8 +278,7 @@ pub fn build(
         | NodeKind::Elapsed
         | NodeKind::HoltWinters
         | NodeKind::HoltWintersWithFit => influxql::build(node, env),
-        NodeKind::QueryFlux
-        | NodeKind::Udf
+        NodeKind::Udf
         | NodeKind::K8sAutoscale
         | NodeKind::SwarmAutoscale
         | NodeKind::Ec2Autoscale => Err(BuildError::new(

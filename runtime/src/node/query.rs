@@ -1,7 +1,10 @@
-//! `query(q)` in replay form: the recorded batches of this query node (entry
-//! i of a `.brpl` feeds query node i) pass through unchanged, counted in the
-//! `batches_queried`/`points_queried` stats. Querying a real InfluxDB on a
-//! schedule comes with the server.
+//! `query(q)` and `queryFlux(q)` in replay form: the recorded batches of this
+//! query node (entry i of a `.brpl` feeds the batch node's i-th child in
+//! Kapacitor's link order, `task::replay_order`) pass through unchanged,
+//! counted in the `batches_queried`/`points_queried` stats, as Kapacitor's
+//! `QueryNode` and `FluxQueryNode` both count what they collect. Running the
+//! InfluxQL or Flux query against a real InfluxDB on a schedule comes with
+//! the server.
 
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::Message;

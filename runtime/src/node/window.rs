@@ -6,18 +6,100 @@
 //! points older than E-period, emits the buffered window stamped **E**, sets
 //! E = t+every (aligned: truncated), and only then is the point buffered. So
 //! gaps produce no empty windows, but a window whose points all aged out is
-//! still emitted, empty. every = 0: buffer first, then emit (t-period, t]
-//! stamped t. Count windows keep the last periodCount points and emit when the
-//! count of points seen reaches `next` (everyCount, or periodCount with
-//! fillPeriod, growing by everyCount), stamped with the last point's time.
+//! still emitted, empty.
+//!
+//! every = 0 (Kapacitor's `windowByTime` with `every == 0`): the group's
+//! first emit time is t0+period with fillPeriod, else t0. Each point is
+//! buffered first; when its time t reaches the emit time, the window
+//! (t-period, t] is emitted stamped t and the emit time becomes t (so every
+//! later point emits). A barrier at time t >= the emit time does the same
+//! with the points buffered so far.
+//!
+//! Count windows keep the last periodCount points and emit when the count of
+//! points seen reaches `next` (everyCount, or periodCount with fillPeriod,
+//! growing by everyCount), stamped with the last point's time.
+//!
+//! Time arithmetic on the user's durations is checked: a point whose emit
+//! time would leave the timestamp range (year 1677..2262) is reported as a
+//! node error and dropped, never wrapped.
 
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::group::group_tags;
 use crate::message::{Batch, BatchPoint, Group, Message, Point, Str, Tags};
-use crate::time::go_truncate;
+use crate::time::{go_truncate, rfc3339_nano};
 use compiler::ir;
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
 use std::sync::Arc;
+
+/// A window time that leaves the `i64` nanosecond range: `time` plus the
+/// window's `every` or `period` (`what`) of `by` ns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeOverflow {
+    pub time: i64,
+    pub what: &'static str,
+    pub by: i64,
+}
+
+impl fmt::Display for TimeOverflow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = String::new();
+        crate::template::gotime::duration_string(self.by, &mut d);
+        write!(
+            f,
+            "{} plus {} {d} is outside the time range (1677 to 2262)",
+            rfc3339_nano(self.time),
+            self.what
+        )
+    }
+}
+
+fn add(time: i64, what: &'static str, by: i64) -> Result<i64, TimeOverflow> {
+    time.checked_add(by).ok_or(TimeOverflow { time, what, by })
+}
+
+/// The first emit time of a group whose first point is at `t`.
+fn first_emit(
+    t: i64,
+    period: i64,
+    every: i64,
+    align: bool,
+    fill_period: bool,
+) -> Result<i64, TimeOverflow> {
+    if every == 0 {
+        // Truncating to 0 and adding 0 leave the time as it is, so align
+        // has no effect here.
+        return if fill_period {
+            add(t, "period", period)
+        } else {
+            Ok(t)
+        };
+    }
+    if fill_period {
+        let first = add(t, "period", period)?;
+        if align {
+            // Truncate(first) is never after first, so Kapacitor always adds
+            // one more `every`.
+            add(go_truncate(first, every), "every", every)
+        } else {
+            Ok(first)
+        }
+    } else {
+        let e = add(t, "every", every)?;
+        Ok(if align { go_truncate(e, every) } else { e })
+    }
+}
+
+/// Whether a point at `time` is older than `e - period` (none is when that
+/// bound is below the timestamp range).
+fn before(time: i64, e: i64, period: i64) -> bool {
+    e.checked_sub(period).is_some_and(|oldest| time < oldest)
+}
+
+/// Whether a point at `time` is at or before `t - period`.
+fn at_or_before(time: i64, t: i64, period: i64) -> bool {
+    t.checked_sub(period).is_some_and(|oldest| time <= oldest)
+}
 
 #[derive(Debug, Clone, Copy)]
 enum Mode {
@@ -39,8 +121,8 @@ struct GroupState {
     group: Group,
     tags: Tags,
     buf: VecDeque<Arc<Point>>,
-    /// Time mode: next emit time (`None` until the first point).
-    next_emit: Option<i64>,
+    /// Time mode: next emit time.
+    next_emit: i64,
     /// Count mode: points seen and the count at which to emit next.
     seen: usize,
     next_count: usize,
@@ -131,13 +213,13 @@ fn into_batch_point(p: Arc<Point>) -> BatchPoint {
 }
 
 impl GroupState {
-    fn new(p: &Point) -> GroupState {
+    fn new(p: &Point, next_emit: i64) -> GroupState {
         GroupState {
             name: p.name.clone(),
             group: p.group.clone(),
             tags: group_tags(&p.tags, &p.group.dims),
             buf: VecDeque::new(),
-            next_emit: None,
+            next_emit,
             seen: 0,
             next_count: 0,
         }
@@ -154,14 +236,25 @@ impl GroupState {
         }))
     }
 
-    /// Time mode: emit the window ending at E if `t >= E` (a point or barrier).
-    fn advance_time(&mut self, t: i64, period: i64, every: i64, align: bool, cx: &mut NodeCx<'_>) {
-        let Some(e) = self.next_emit else { return };
+    /// Time mode: emit the window ending at E if `t >= E` (a point or
+    /// barrier). Nothing changes when the next emit time overflows.
+    fn advance_time(
+        &mut self,
+        t: i64,
+        period: i64,
+        every: i64,
+        align: bool,
+        cx: &mut NodeCx<'_>,
+    ) -> Result<(), TimeOverflow> {
+        let e = self.next_emit;
         if t < e {
-            return;
+            return Ok(());
         }
-        let oldest = e - period;
-        while self.buf.front().is_some_and(|p| p.time < oldest) {
+        let mut next = add(t, "every", every)?;
+        if align {
+            next = go_truncate(next, every);
+        }
+        while self.buf.front().is_some_and(|p| before(p.time, e, period)) {
             self.buf.pop_front();
         }
         // Buffered points can be out of order; keep only [E-period, E).
@@ -176,7 +269,7 @@ impl GroupState {
                 let Some(p) = self.buf.pop_front() else { break };
                 if p.time >= e {
                     self.buf.push_back(p);
-                } else if p.time >= oldest {
+                } else if !before(p.time, e, period) {
                     points.push(into_batch_point(p));
                 }
             }
@@ -184,33 +277,38 @@ impl GroupState {
         } else {
             self.buf
                 .iter()
-                .filter(|p| p.time >= oldest && p.time < e)
+                .filter(|p| !before(p.time, e, period) && p.time < e)
                 .map(|p| to_batch_point(p))
                 .collect()
         };
         let msg = self.batch(e, points);
         cx.emit(msg);
-        let mut next = t + every;
-        if align {
-            next = go_truncate(next, every);
-        }
-        self.next_emit = Some(next);
+        self.next_emit = next;
+        Ok(())
     }
 
-    /// every = 0: emit (t-period, t] stamped t.
+    /// every = 0: once `t` reaches the emit time, emit (t-period, t]
+    /// stamped t; the emit time becomes t.
     fn emit_trailing(&mut self, t: i64, period: i64, cx: &mut NodeCx<'_>) {
-        let oldest = t - period;
-        while self.buf.front().is_some_and(|p| p.time <= oldest) {
+        if t < self.next_emit {
+            return;
+        }
+        while self
+            .buf
+            .front()
+            .is_some_and(|p| at_or_before(p.time, t, period))
+        {
             self.buf.pop_front();
         }
         let points = self
             .buf
             .iter()
-            .filter(|p| p.time > oldest && p.time <= t)
+            .filter(|p| !at_or_before(p.time, t, period) && p.time <= t)
             .map(|p| to_batch_point(p))
             .collect();
         let msg = self.batch(t, points);
         cx.emit(msg);
+        self.next_emit = t;
     }
 }
 
@@ -220,7 +318,22 @@ impl Window {
         let st = match self.groups.get_mut(&p.group.id) {
             Some(st) => st,
             None => {
-                let st = GroupState::new(&p);
+                let next_emit = match mode {
+                    Mode::Time {
+                        period,
+                        every,
+                        align,
+                        fill_period,
+                    } => match first_emit(p.time, period, every, align, fill_period) {
+                        Ok(e) => e,
+                        Err(e) => {
+                            cx.error(format_args!("point dropped: {e}"));
+                            return;
+                        }
+                    },
+                    Mode::Count { .. } => 0,
+                };
+                let st = GroupState::new(&p, next_emit);
                 self.groups.insert(p.group.id.clone(), st);
                 cx.stats.working_cardinality = self.groups.len() as i64;
                 self.groups.get_mut(&p.group.id).expect("just inserted")
@@ -238,25 +351,13 @@ impl Window {
                 period,
                 every,
                 align,
-                fill_period,
+                ..
             } => {
                 let t = p.time;
-                if st.next_emit.is_none() {
-                    let e = if fill_period {
-                        let first = t + period;
-                        if align {
-                            go_truncate(first, every) + every
-                        } else {
-                            first
-                        }
-                    } else if align {
-                        go_truncate(t + every, every)
-                    } else {
-                        t + every
-                    };
-                    st.next_emit = Some(e);
+                if let Err(e) = st.advance_time(t, period, every, align, cx) {
+                    cx.error(format_args!("point dropped: {e}"));
+                    return;
                 }
-                st.advance_time(t, period, every, align, cx);
                 st.buf.push_back(p);
             }
             Mode::Count {
@@ -309,7 +410,11 @@ impl NodeImpl for Window {
                             every,
                             align,
                             ..
-                        } => st.advance_time(b.time, period, every, align, cx),
+                        } => {
+                            if let Err(e) = st.advance_time(b.time, period, every, align, cx) {
+                                cx.error(format_args!("barrier ignored: {e}"));
+                            }
+                        }
                         Mode::Count { .. } => {}
                     }
                 }
@@ -418,6 +523,82 @@ mod tests {
         assert_eq!(
             batches(&mut h),
             [(10, vec![0, 2, 4, 6, 8]), (12, vec![2, 4, 6, 8, 10])]
+        );
+    }
+
+    fn barrier(h: &mut Harness, t: i64) {
+        h.send(
+            0,
+            Message::Barrier(Barrier {
+                group: crate::group::nil_group(),
+                time: t,
+            }),
+        );
+    }
+
+    #[test]
+    fn every_zero_with_fill_period_waits_a_period_then_emits_each_point() {
+        let mut h = window(vec![
+            ("period", vec![Arg::Duration(secs(10))]),
+            ("fillPeriod", vec![]),
+        ]);
+        // First point at 3: next emit at 3 + 10 = 13. Points 5 and 9 are only
+        // buffered; 13 reaches it and emits (3, 13]; 14 then emits (4, 14].
+        for t in [3, 5, 9, 13, 14] {
+            h.point(point("m", &[], &[("v", f(1.0))], secs(t)));
+        }
+        assert_eq!(
+            batches(&mut h),
+            [(13, vec![5, 9, 13]), (14, vec![5, 9, 13, 14])]
+        );
+    }
+
+    #[test]
+    fn every_zero_barriers_follow_the_emit_time() {
+        let mut h = window(vec![
+            ("period", vec![Arg::Duration(secs(10))]),
+            ("fillPeriod", vec![]),
+        ]);
+        h.point(point("m", &[], &[("v", f(1.0))], secs(0)));
+        // Before the emit time (10): nothing.
+        barrier(&mut h, secs(6));
+        assert_eq!(batches(&mut h), []);
+        // At 12 >= 10: (2, 12] holds no point, emitted empty; emit time 12.
+        barrier(&mut h, secs(12));
+        assert_eq!(batches(&mut h), [(12, vec![])]);
+        // Without fillPeriod the first point emits at once.
+        let mut h = window(vec![("period", vec![Arg::Duration(secs(10))])]);
+        h.point(point("m", &[], &[("v", f(1.0))], secs(0)));
+        barrier(&mut h, secs(4));
+        assert_eq!(batches(&mut h), [(0, vec![0]), (4, vec![0])]);
+    }
+
+    #[test]
+    fn emit_times_past_the_time_range_are_errors() {
+        let mut h = window(vec![
+            ("period", vec![Arg::Duration(secs(3600))]),
+            ("every", vec![Arg::Duration(secs(60))]),
+        ]);
+        h.point(point("m", &[], &[("v", f(1.0))], i64::MAX - secs(1)));
+        assert_eq!(batches(&mut h), []);
+        assert_eq!(h.stats.errors, 1);
+        assert_eq!(
+            h.sink.diagnostics,
+            ["window1: point dropped: 2262-04-11T23:47:15.854775807Z plus every 1m0s is outside the time range (1677 to 2262)"]
+        );
+        // every = 0 with fillPeriod: t0 + period overflows the same way.
+        let mut h = window(vec![
+            ("period", vec![Arg::Duration(secs(3600))]),
+            ("fillPeriod", vec![]),
+        ]);
+        h.point(point("m", &[], &[("v", f(1.0))], i64::MAX - secs(1)));
+        assert_eq!(h.stats.errors, 1);
+        // Windows reaching back before the range keep every point.
+        let mut h = window(vec![("period", vec![Arg::Duration(secs(3600))])]);
+        h.point(point("m", &[], &[("v", f(1.0))], i64::MIN + 1));
+        assert_eq!(
+            batches(&mut h),
+            [((i64::MIN + 1) / secs(1), vec![(i64::MIN + 1) / secs(1)])]
         );
     }
 }

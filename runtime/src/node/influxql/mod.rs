@@ -276,6 +276,28 @@ enum Reduced {
     Produce(Vec<Produced>),
 }
 
+/// What was being aggregated when a point was refused: Kapacitor logs the
+/// error under a different context on each path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Aggregating {
+    /// Stream points (equal-time runs, stream transforms).
+    Point,
+    /// A batch's points, reduced together.
+    Batch,
+    /// A batch's points, transformed one by one (difference, elapsed, …).
+    BatchTransform,
+}
+
+impl Aggregating {
+    fn context(self) -> &'static str {
+        match self {
+            Aggregating::Point => "failed to aggregate point",
+            Aggregating::Batch => "failed to aggregate point in batch",
+            Aggregating::BatchTransform => "failed to aggregate batch point",
+        }
+    }
+}
+
 /// The envelope of the output: name, group, group tags, db/rp.
 struct Envelope<'a> {
     name: &'a Str,
@@ -308,30 +330,38 @@ impl InfluxQl {
     }
 
     /// A point the chosen reducer cannot take: missing field.
-    fn missing(&self) -> String {
+    fn missing(&self, at: Aggregating) -> String {
         format!(
-            "failed to aggregate point: field {} missing from point cannot aggregate",
+            "{}: field {} missing from point cannot aggregate",
+            at.context(),
             self.field
         )
     }
 
     /// A point the chosen reducer cannot take: another type.
-    fn wrong_type(&self, got: &str, want: FieldType) -> String {
+    fn wrong_type(&self, at: Aggregating, got: &str, want: FieldType) -> String {
         format!(
-            "failed to aggregate point: field {} has wrong type: got {got} exp {}",
+            "{}: field {} has wrong type: got {got} exp {}",
+            at.context(),
             self.field,
             want.go_name()
         )
     }
 
     /// Gather the field's values, typed by the first point that has it; points
-    /// missing it or of another type are reported and skipped.
-    fn gather<R: Rows + ?Sized>(&self, rows: &R, cx: &mut NodeCx<'_>) -> Option<Column> {
+    /// missing it (a field-less point too) or of another type are reported and
+    /// skipped, as Kapacitor's reduce context skips them.
+    fn gather<R: Rows + ?Sized>(
+        &self,
+        rows: &R,
+        at: Aggregating,
+        cx: &mut NodeCx<'_>,
+    ) -> Option<Column> {
         let mut col: Option<Column> = None;
         for i in 0..rows.len() {
             let Some(v) = vm::point::lookup(rows.fields(i), &self.field) else {
                 cx.error(if col.is_some() {
-                    self.missing()
+                    self.missing(at)
                 } else {
                     self.realize_missing()
                 });
@@ -348,14 +378,14 @@ impl InfluxQl {
                 }
             };
             if !col.push(rows.time(i), v, i) {
-                cx.error(self.wrong_type(go_type_name(v), col.field_type()));
+                cx.error(self.wrong_type(at, go_type_name(v), col.field_type()));
             }
         }
         col
     }
 
-    fn reduce<R: Rows + ?Sized>(&self, rows: &R, cx: &mut NodeCx<'_>) -> Reduced {
-        let Some(col) = self.gather(rows, cx) else {
+    fn reduce<R: Rows + ?Sized>(&self, rows: &R, at: Aggregating, cx: &mut NodeCx<'_>) -> Reduced {
+        let Some(col) = self.gather(rows, at, cx) else {
             // Nothing usable: only count and sum report an empty set (as 0).
             return match self.method {
                 Method::Count => Reduced::Value(FieldValue::Int(0)),
@@ -528,7 +558,7 @@ impl InfluxQl {
             .is_some_and(|g| g.transform.is_some());
         let Some(v) = p.field(&self.field) else {
             cx.error(if known {
-                self.missing()
+                self.missing(Aggregating::Point)
             } else {
                 self.realize_missing()
             });
@@ -555,7 +585,7 @@ impl InfluxQl {
                 group: p.group.clone(),
             }))),
             Ok(None) => {}
-            Err((got, want)) => cx.error(self.wrong_type(got.go_name(), want)),
+            Err((got, want)) => cx.error(self.wrong_type(Aggregating::Point, got.go_name(), want)),
         }
     }
 
@@ -566,7 +596,7 @@ impl InfluxQl {
         for bp in &b.points {
             let Some(v) = bp.field(&self.field) else {
                 cx.error(if state.transform.is_some() {
-                    self.missing()
+                    self.missing(Aggregating::BatchTransform)
                 } else {
                     self.realize_missing()
                 });
@@ -582,7 +612,9 @@ impl InfluxQl {
                     time: bp.time,
                 }),
                 Ok(None) => {}
-                Err((got, want)) => cx.error(self.wrong_type(got.go_name(), want)),
+                Err((got, want)) => {
+                    cx.error(self.wrong_type(Aggregating::BatchTransform, got.go_name(), want))
+                }
             }
         }
         cx.emit(Message::Batch(Arc::new(Batch {
@@ -600,7 +632,7 @@ impl InfluxQl {
         let Some(first) = pending.first() else {
             return;
         };
-        let r = self.reduce(pending, cx);
+        let r = self.reduce(pending, Aggregating::Point, cx);
         let env = Envelope {
             name: &first.name,
             group: &first.group,
@@ -659,7 +691,7 @@ impl NodeImpl for InfluxQl {
                     self.batch_transform(kind, &b, cx);
                     return Ok(());
                 }
-                let r = self.reduce(b.points.as_slice(), cx);
+                let r = self.reduce(b.points.as_slice(), Aggregating::Batch, cx);
                 let env = Envelope {
                     name: &b.name,
                     group: &b.group,

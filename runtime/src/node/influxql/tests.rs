@@ -253,8 +253,59 @@ fn the_reducer_type_follows_the_first_point_of_each_batch() {
     assert_eq!(
         h.sink.diagnostics,
         vec![
-            "sum1: failed to aggregate point: field v has wrong type: got float64 exp int64",
+            "sum1: failed to aggregate point in batch: field v has wrong type: got float64 exp int64",
             "sum1: failed to realize reduce context from fields: field \"v\" missing from point",
         ]
+    );
+}
+
+#[test]
+fn field_less_batch_points_are_skipped_with_kapacitors_errors() {
+    // Mean over [no fields, v=2, no fields, v=4]: the first point cannot
+    // pick the reducer ("realize"), the third cannot be aggregated; the mean
+    // of the rest is (2 + 4) / 2 = 3, stamped with the batch's tmax.
+    let mut h = Harness::new(true, NodeKind::Mean, vec![s("v")], vec![]);
+    h.send(
+        0,
+        batch(
+            vec![
+                bp(&[], &[], secs(1)),
+                bp(&[], &[("v", f(2.0))], secs(2)),
+                bp(&[], &[], secs(3)),
+                bp(&[], &[("v", f(4.0))], secs(4)),
+            ],
+            secs(10),
+        ),
+    );
+    let out = h.take_points();
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        (out[0].time, field(&out[0], "mean")),
+        (secs(10), Some(f(3.0)))
+    );
+    assert_eq!(h.stats.errors, 2);
+    assert_eq!(
+        h.sink.diagnostics,
+        vec![
+            "mean1: failed to realize reduce context from fields: field \"v\" missing from point",
+            "mean1: failed to aggregate point in batch: field v missing from point cannot aggregate",
+        ]
+    );
+    // A transform over a batch logs under "failed to aggregate batch point".
+    let mut h = Harness::new(true, NodeKind::Difference, vec![s("v")], vec![]);
+    h.send(
+        0,
+        batch(
+            vec![
+                bp(&[], &[("v", f(1.0))], secs(1)),
+                bp(&[], &[], secs(2)),
+                bp(&[], &[("v", f(4.0))], secs(3)),
+            ],
+            secs(10),
+        ),
+    );
+    assert_eq!(
+        h.sink.diagnostics,
+        vec!["difference1: failed to aggregate batch point: field v missing from point cannot aggregate"]
     );
 }
