@@ -262,10 +262,15 @@ fn tags_of(v: Option<&Value>) -> Result<Tags, String> {
 
 /// One batch; `None` when it has no points (skipped, as Kapacitor does).
 /// Points without fields are kept. Every number becomes a float (reference §3).
+/// As Kapacitor's decoder and replay: the group comes from name, tags and
+/// byname, and tmax is at least the last point's time.
 fn batch_from_json(v: &Value) -> Result<Option<Batch>, String> {
     let obj = v.as_object().ok_or("a batch must be a JSON object")?;
     let name = Str::from(obj.get("name").and_then(Value::as_str).unwrap_or(""));
-    let tmax = parse_time(obj.get("tmax"), "tmax")?;
+    let tmax = match obj.get("tmax") {
+        Some(v) => Some(parse_time(Some(v), "tmax")?),
+        None => None,
+    };
     let by_name = obj.get("byname").and_then(Value::as_bool).unwrap_or(false);
     let tags = tags_of(obj.get("tags"))?;
     let mut points = Vec::new();
@@ -297,17 +302,19 @@ fn batch_from_json(v: &Value) -> Result<Option<Batch>, String> {
             });
         }
     }
-    if points.is_empty() {
+    let Some(last) = points.last().map(|p| p.time) else {
         return Ok(None);
-    }
+    };
+    // Kapacitor's replay raises a batch's time to its last point's time when
+    // the recorded tmax is earlier (or absent: Go's zero time).
+    let tmax = tmax.map_or(last, |t| t.max(last));
     let dims = Arc::new(Dimensions {
         by_name,
         tag_names: tags.iter().map(|(k, _)| k.clone()).collect(),
     });
-    let id = match obj.get("group").and_then(Value::as_str) {
-        Some(g) => Str::from(g),
-        None => group_id(&name, &tags, &dims),
-    };
+    // The recorded "group" is not read back: Kapacitor's decoder derives the
+    // group from the name, the tags and byname.
+    let id = group_id(&name, &tags, &dims);
     Ok(Some(Batch {
         name,
         group: Group { id, dims },
@@ -359,11 +366,36 @@ mod tests {
 
     #[test]
     fn json_errors_name_the_line() {
-        let text = format!("{BATCH}\n{{\"name\":\"x\"}}\n");
+        let text = format!("{BATCH}\n{{\"name\":\"x\",\"tmax\":\"soon\"}}\n");
         let v = parse_json_batches(&text, 0);
         let e = v[1].as_ref().unwrap_err();
         assert_eq!(e.line, 2);
-        assert_eq!(e.reason, "missing tmax");
+        assert!(e.reason.starts_with("bad tmax \"soon\""), "{}", e.reason);
+    }
+
+    #[test]
+    fn tmax_is_at_least_the_last_point_time_and_groups_are_derived() {
+        let text = concat!(
+            // No tmax: the last point's time (2s). A recorded group that
+            // disagrees with the tags is not used.
+            r#"{"name":"cpu","group":"bogus","tags":{"host":"a"},"points":[{"fields":{"v":1},"time":"1970-01-01T00:00:01Z"},{"fields":{"v":2},"time":"1970-01-01T00:00:02Z"}]}"#,
+            "\n",
+            // tmax 1s before the last point (3s): raised to 3s.
+            r#"{"name":"cpu","tmax":"1970-01-01T00:00:01Z","points":[{"fields":{"v":1},"time":"1970-01-01T00:00:03Z"}]}"#,
+            "\n",
+            // tmax after the points: kept.
+            r#"{"name":"cpu","tmax":"1970-01-01T00:00:09Z","byname":true,"points":[{"fields":{"v":1},"time":"1970-01-01T00:00:04Z"}]}"#,
+            "\n"
+        );
+        let parsed = parse_json_batches(text, 0);
+        let v: Vec<&Batch> = parsed.iter().map(|r| &r.as_ref().unwrap().1).collect();
+        let s = 1_000_000_000;
+        assert_eq!(
+            v.iter().map(|b| b.tmax).collect::<Vec<_>>(),
+            [2 * s, 3 * s, 9 * s]
+        );
+        assert_eq!(&*v[0].group.id, "host=a");
+        assert_eq!(&*v[2].group.id, "cpu");
     }
 
     #[test]
