@@ -28,6 +28,9 @@ struct GroupState {
     last: i64,
     /// Period: the next barrier time.
     next: i64,
+    /// Period: the next barrier time would be past the end of the time
+    /// range (year 2262), so no further barrier can come due.
+    exhausted: bool,
     /// The time of the last barrier sent (data before it is dropped).
     barrier: Option<i64>,
 }
@@ -97,6 +100,8 @@ impl Barrier {
     fn due_at(&self, g: &GroupState) -> i64 {
         if self.idle > 0 {
             g.last.saturating_add(self.idle)
+        } else if g.exhausted {
+            i64::MAX
         } else {
             g.next
         }
@@ -135,11 +140,13 @@ impl Barrier {
             // barrier `idle` after the previous one (or the last point).
             // A long silence in data time would mean a flood of barriers:
             // only the latest MAX_CATCH_UP are sent.
-            let due = (now - g.last) / idle;
-            if due > MAX_CATCH_UP {
-                g.last += (due - MAX_CATCH_UP) * idle;
+            // Differences of two times can exceed i64 (1677 to 2262):
+            // compute them in i128; every time stored stays <= now.
+            let due = (now as i128 - g.last as i128) / idle as i128;
+            if due > MAX_CATCH_UP as i128 {
+                g.last = (g.last as i128 + (due - MAX_CATCH_UP as i128) * idle as i128) as i64;
             }
-            while now - g.last >= idle {
+            while now as i128 - g.last as i128 >= idle as i128 {
                 let bt = g.last + idle;
                 g.last = bt;
                 g.barrier = Some(bt);
@@ -150,14 +157,19 @@ impl Barrier {
                 }
             }
         } else {
-            let due = (now - g.next) / period;
-            if due > MAX_CATCH_UP {
-                g.next += (due - MAX_CATCH_UP) * period;
+            // Barriers at next, next + period, …, <= now: due + 1 of them.
+            let due = (now as i128 - g.next as i128) / period as i128;
+            if !g.exhausted && due + 1 > MAX_CATCH_UP as i128 {
+                let skip = due + 1 - MAX_CATCH_UP as i128;
+                g.next = (g.next as i128 + skip * period as i128) as i64;
             }
-            while now >= g.next {
+            while !g.exhausted && now >= g.next {
                 let bt = g.next;
                 g.barrier = Some(bt);
-                g.next += period;
+                match g.next.checked_add(period) {
+                    Some(n) => g.next = n,
+                    None => g.exhausted = true,
+                }
                 first.get_or_insert(bt);
                 count += 1;
                 if delete {
@@ -222,7 +234,8 @@ impl NodeImpl for Barrier {
                     group: msg.group().clone(),
                     seq,
                     last: t,
-                    next: t + self.period,
+                    next: t.checked_add(self.period).unwrap_or(i64::MAX),
+                    exhausted: t.checked_add(self.period).is_none(),
                     barrier: None,
                 };
                 self.schedule
@@ -358,6 +371,50 @@ mod catch_up_tests {
         let out = h.take();
         assert_eq!(out.len(), super::MAX_CATCH_UP as usize);
         assert!(matches!(out.last(), Some(Message::Barrier(b)) if b.time == secs(3600)));
+    }
+
+    #[test]
+    fn times_at_the_ends_of_the_range_neither_wrap_nor_panic() {
+        // Period 10s from a point 5s before the end of the range: the first
+        // barrier would be past it, so none comes, even at the last instant.
+        let mut h = Harness::new(
+            false,
+            NodeKind::Barrier,
+            vec![],
+            vec![("period", vec![Arg::Duration(secs(10))])],
+        );
+        h.point(point("m", &[], &[("v", f(1.0))], i64::MAX - secs(5)));
+        h.take();
+        h.tick(i64::MAX);
+        assert!(h.take().is_empty());
+        // Period 10s from the start of the range: a gap to the end is more
+        // than i64 nanoseconds wide; the catch-up still sends the latest
+        // barriers, the last one at start + k * 10s <= end.
+        let mut h = Harness::new(
+            false,
+            NodeKind::Barrier,
+            vec![],
+            vec![("period", vec![Arg::Duration(secs(10))])],
+        );
+        h.point(point("m", &[], &[("v", f(1.0))], i64::MIN));
+        h.take();
+        h.tick(i64::MAX);
+        let out = h.take();
+        assert_eq!(out.len(), super::MAX_CATCH_UP as usize);
+        let span = i64::MAX as i128 - i64::MIN as i128;
+        let last = i64::MIN as i128 + span / secs(10) as i128 * secs(10) as i128;
+        assert!(matches!(out.last(), Some(Message::Barrier(b)) if b.time as i128 == last));
+        // Idle 1s across the whole range: bounded too.
+        let mut h = Harness::new(
+            false,
+            NodeKind::Barrier,
+            vec![],
+            vec![("idle", vec![Arg::Duration(secs(1))])],
+        );
+        h.point(point("m", &[], &[("v", f(1.0))], i64::MIN));
+        h.take();
+        h.tick(i64::MAX);
+        assert_eq!(h.take().len(), super::MAX_CATCH_UP as usize);
     }
 }
 
