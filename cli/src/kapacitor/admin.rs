@@ -128,7 +128,12 @@ pub fn run_stats(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
                         .and_then(|v| v.as_f64())
                         .map(|f| f as i64)
                         .unwrap_or(0);
-                    (tag("database"), tag("retention_policy"), tag("measurement"), n)
+                    (
+                        tag("database"),
+                        tag("retention_policy"),
+                        tag("measurement"),
+                        n,
+                    )
                 })
                 .collect();
             let wd = rows.iter().map(|r| r.0.len()).fold(8, usize::max) + 1;
@@ -175,7 +180,11 @@ pub fn run_version(ctx: &mut Ctx, _args: &[String]) -> Result<(), CliError> {
 
 /// `vars`: the raw body of `<url>/kapacitor/v1/debug/vars`, whatever its status.
 pub fn run_vars(ctx: &mut Ctx, _args: &[String]) -> Result<(), CliError> {
-    let url = format!("{}{}/debug/vars", ctx.client.url(), crate::kapacitor::client::BASE_PATH);
+    let url = format!(
+        "{}{}/debug/vars",
+        ctx.client.url(),
+        crate::kapacitor::client::BASE_PATH
+    );
     let mut resp = ctx.client.send_url(Method::Get, &url, None)?;
     let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
     let mut buf = [0u8; 16 * 1024];
@@ -191,7 +200,9 @@ pub fn run_vars(ctx: &mut Ctx, _args: &[String]) -> Result<(), CliError> {
 
 pub fn run_service_tests(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
     if args.is_empty() {
-        return Err(CliError::Required("must provide at least one service name or pattern."));
+        return Err(CliError::Required(
+            "must provide at least one service name or pattern.",
+        ));
     }
     let mut services = Vec::new();
     for pattern in args {
@@ -211,7 +222,8 @@ pub fn run_service_tests(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError>
     let row = |a: &str, b: &str, c: &str| format!("{}{}{c}", left(a, 20), left(b, 10));
     ctx.out.line(&row("Service", "Success", "Message"));
     for (s, r) in services.iter().zip(&results) {
-        ctx.out.line(&row(&s.name, &r.success.to_string(), &r.message));
+        ctx.out
+            .line(&row(&s.name, &r.success.to_string(), &r.message));
     }
     Ok(())
 }
@@ -220,9 +232,8 @@ pub fn run_backup(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
     let [path] = args else {
         return Err(CliError::Required("must provide file path for backup."));
     };
-    let mut file = std::fs::File::create(path).map_err(|e| {
-        CliError::file(FileOp::Open, path, e).wrap("failed to create backup file")
-    })?;
+    let mut file = std::fs::File::create(path)
+        .map_err(|e| CliError::file(FileOp::Open, path, e).wrap("failed to create backup file"))?;
     let resp = ctx
         .client
         .call(
@@ -233,9 +244,8 @@ pub fn run_backup(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
             &[200],
         )
         .map_err(|e| CliError::from(e).wrap("failed to perform backup"))?;
-    std::io::Write::write_all(&mut file, &resp.body).map_err(|e| {
-        CliError::file(FileOp::Write, path, e).wrap("failed to save backup")
-    })?;
+    std::io::Write::write_all(&mut file, &resp.body)
+        .map_err(|e| CliError::file(FileOp::Write, path, e).wrap("failed to save backup"))?;
     let wrote = resp.body.len() as u64;
     // Go reports an unknown length as -1.
     let total = resp.content_length.map(|n| n as i64).unwrap_or(-1);

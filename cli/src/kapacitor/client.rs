@@ -130,7 +130,10 @@ impl Client {
         let basic_auth = userinfo.map(|u| {
             use base64::Engine;
             let decoded = percent_decode(u);
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(decoded))
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(decoded)
+            )
         });
         let default_port = if scheme == "https" { "443" } else { "80" };
         let (host, has_port) = split_host(hostport);
@@ -139,7 +142,9 @@ impl Client {
         } else {
             format!("{hostport}:{default_port}")
         };
-        let tls = ureq::tls::TlsConfig::builder().disable_verification(skip_verify).build();
+        let tls = ureq::tls::TlsConfig::builder()
+            .disable_verification(skip_verify)
+            .build();
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .tls_config(tls)
@@ -232,6 +237,9 @@ impl Client {
                 format!("dial tcp {}: connect: connection refused", self.host_port)
             }
             ureq::Error::HostNotFound => format!("dial tcp: lookup {}: no such host", self.host),
+            ureq::Error::Io(io) if io.to_string().contains("lookup address") => {
+                format!("dial tcp: lookup {}: no such host", self.host)
+            }
             ureq::Error::Timeout(_) => format!("dial tcp {}: i/o timeout", self.host_port),
             ureq::Error::Io(io) if io.kind() == ErrorKind::UnexpectedEof => "EOF".to_string(),
             ureq::Error::Io(io) if io.kind() == ErrorKind::ConnectionReset => format!(
@@ -414,7 +422,10 @@ mod tests {
     #[test]
     fn error_bodies() {
         assert_eq!(
-            error_from_body(400, br#"{"error":"task x already exists","message":"task x already exists"}"#),
+            error_from_body(
+                400,
+                br#"{"error":"task x already exists","message":"task x already exists"}"#
+            ),
             ClientError::Server("task x already exists".into())
         );
         assert_eq!(
@@ -430,7 +441,10 @@ mod tests {
     #[test]
     fn paths() {
         assert_eq!(api_path(&["tasks", "cpu"]), "/kapacitor/v1/tasks/cpu");
-        assert_eq!(api_path(&["alerts/topics", "t", "handlers", "h"]), "/kapacitor/v1/alerts/topics/t/handlers/h");
+        assert_eq!(
+            api_path(&["alerts/topics", "t", "handlers", "h"]),
+            "/kapacitor/v1/alerts/topics/t/handlers/h"
+        );
         assert_eq!(percent_decode("a%20b"), b"a b");
     }
 }

@@ -17,7 +17,10 @@ pub struct Dbrp {
 impl Dbrp {
     /// `{"db":"…","rp":"…"}` as Go's client encodes it.
     pub fn to_json(&self) -> String {
-        gojson::Object::new().str("db", &self.db).str("rp", &self.rp).finish()
+        gojson::Object::new()
+            .str("db", &self.db)
+            .str("rp", &self.rp)
+            .finish()
     }
 }
 
@@ -124,8 +127,14 @@ mod tests {
     #[test]
     fn flag_syntax() {
         assert_eq!(parse("telegraf.autogen"), Ok(d("telegraf", "autogen")));
-        assert_eq!(parse("\"telegraf\".\"autogen\""), Ok(d("telegraf", "autogen")));
-        assert_eq!(parse("\"tele.graf\".autogen"), Ok(d("tele.graf", "autogen")));
+        assert_eq!(
+            parse("\"telegraf\".\"autogen\""),
+            Ok(d("telegraf", "autogen"))
+        );
+        assert_eq!(
+            parse("\"tele.graf\".autogen"),
+            Ok(d("tele.graf", "autogen"))
+        );
         assert_eq!(parse("db.rp.x"), Ok(d("db", "rp.x")));
         assert_eq!(parse("\"a\\\"b\".\"rp\""), Ok(d("a\"b", "rp")));
         assert_eq!(parse(""), Err(DbrpError::Empty));
@@ -137,8 +146,14 @@ mod tests {
 
     #[test]
     fn printed_like_go() {
-        assert_eq!(list_string(&[d("telegraf", "autogen")]), "[\"telegraf\".\"autogen\"]");
-        assert_eq!(list_string(&[d("a", "b"), d("c", "d")]), "[\"a\".\"b\" \"c\".\"d\"]");
+        assert_eq!(
+            list_string(&[d("telegraf", "autogen")]),
+            "[\"telegraf\".\"autogen\"]"
+        );
+        assert_eq!(
+            list_string(&[d("a", "b"), d("c", "d")]),
+            "[\"a\".\"b\" \"c\".\"d\"]"
+        );
         assert_eq!(list_string(&[]), "[]");
     }
 }

@@ -61,6 +61,7 @@ For example:
 \tNOTE: you must specify all 'dbrp' flags you desire if you wish to modify them.
 
 Options:
+
 ";
 
 pub fn define_usage() -> String {
@@ -98,13 +99,15 @@ For example:
 \t\t$ kapacitor define-template my_template -type batch
 
 Options:
+
 ";
 
 pub fn template_usage() -> String {
     page(TEMPLATE_USAGE, Some(TEMPLATE_FLAGS))
 }
 
-const TOPIC_HANDLER_USAGE: &str = "Usage: kapacitor define-topic-handler <path to handler spec file>
+const TOPIC_HANDLER_USAGE: &str =
+    "Usage: kapacitor define-topic-handler <path to handler spec file>
 
 \tCreate or update a handler.
 
@@ -235,9 +238,13 @@ fn read_task_file(path: &str) -> Result<(TaskFile, Vars), CliError> {
         ".json" => (false, "json"),
         _ => return Err(CliError::BadFileExtension),
     };
-    let context = format!("failed to unmarshal {kind} task vars file {}", crate::kapacitor::output::go_quote(path));
+    let context = format!(
+        "failed to unmarshal {kind} task vars file {}",
+        crate::kapacitor::output::go_quote(path)
+    );
     let doc = parse_document(&text, yaml_file).map_err(|e| e.wrap(context.clone()))?;
-    let file: TaskFile = serde_json::from_value(doc).map_err(|e| CliError::Json(e).wrap(context.clone()))?;
+    let file: TaskFile =
+        serde_json::from_value(doc).map_err(|e| CliError::Json(e).wrap(context.clone()))?;
     let vars = vars::decode(&file.vars).map_err(|e| CliError::Vars(e).wrap(context))?;
     Ok((file, vars))
 }
@@ -265,7 +272,9 @@ impl TaskBody<'_> {
             let items: Vec<String> = self.dbrps.iter().map(Dbrp::to_json).collect();
             o = o.raw("dbrps", &format!("[{}]", items.join(",")));
         }
-        o = o.str_opt("script", self.script).str_opt("status", self.status);
+        o = o
+            .str_opt("script", self.script)
+            .str_opt("status", self.status);
         if let Some(v) = self.vars.filter(|v| !v.is_empty()) {
             o = o.raw("vars", &vars::encode(v)?);
         }
@@ -282,8 +291,9 @@ fn task_type(flag: &str) -> &'static str {
 }
 
 pub fn run_define(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
-    // Kapacitor expects one task ID plus flag/value pairs, so it rejects an even count
-    // (which also rejects a lone `-no-reload`; `-no-reload=true` passes).
+    // Kapacitor expects one task ID plus flag/value pairs, so it rejects an even count. A
+    // bool flag is one argument, so `-no-reload` needs one more (`-no-reload true`; flag
+    // parsing stops at the `true`).
     if args.len() % 2 == 0 {
         return Err(usage_exit("Must provide a task ID.", define_usage));
     }
@@ -468,7 +478,10 @@ impl HandlerFile {
 
 pub fn run_define_topic_handler(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
     let [path] = args else {
-        return Err(usage_exit("Must provide a path to a handler file.", topic_handler_usage));
+        return Err(usage_exit(
+            "Must provide a path to a handler file.",
+            topic_handler_usage,
+        ));
     };
     let quoted = crate::kapacitor::output::go_quote(path);
     let text = read_text(path)

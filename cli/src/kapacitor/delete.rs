@@ -86,28 +86,40 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
         "tasks" => {
             for p in patterns {
                 delete_pages(ctx, |c| {
-                    Ok(list_tasks(c, p, &link, 0, LIMIT)?.into_iter().map(|t| t.link.href).collect())
+                    Ok(list_tasks(c, p, &link, 0, LIMIT)?
+                        .into_iter()
+                        .map(|t| t.link.href)
+                        .collect())
                 })?;
             }
         }
         "templates" => {
             for p in patterns {
                 delete_pages(ctx, |c| {
-                    Ok(list_templates(c, p, &link, 0, LIMIT)?.into_iter().map(|t| t.link.href).collect())
+                    Ok(list_templates(c, p, &link, 0, LIMIT)?
+                        .into_iter()
+                        .map(|t| t.link.href)
+                        .collect())
                 })?;
             }
         }
         "recordings" => {
             for p in patterns {
                 delete_pages(ctx, |c| {
-                    Ok(list_recordings(c, p, &link, 0, LIMIT)?.into_iter().map(|r| r.link.href).collect())
+                    Ok(list_recordings(c, p, &link, 0, LIMIT)?
+                        .into_iter()
+                        .map(|r| r.link.href)
+                        .collect())
                 })?;
             }
         }
         "replays" => {
             for p in patterns {
                 delete_pages(ctx, |c| {
-                    Ok(list_replays(c, p, &link, 0, LIMIT)?.into_iter().map(|r| r.link.href).collect())
+                    Ok(list_replays(c, p, &link, 0, LIMIT)?
+                        .into_iter()
+                        .map(|r| r.link.href)
+                        .collect())
                 })?;
             }
         }

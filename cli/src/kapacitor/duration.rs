@@ -25,7 +25,10 @@ impl fmt::Display for DurationError {
         match self {
             DurationError::Invalid => f.write_str("invalid duration"),
             DurationError::Overflow(s) => {
-                write!(f, "overflowed duration {s}: choose a smaller duration or INF")
+                write!(
+                    f,
+                    "overflowed duration {s}: choose a smaller duration or INF"
+                )
             }
         }
     }
@@ -148,7 +151,10 @@ mod tests {
         for bad in ["", "m", "1", "10", "1x", "5n", "1.5s", "m5"] {
             assert_eq!(parse_influxql(bad), Err(DurationError::Invalid), "{bad}");
         }
-        assert!(matches!(parse_influxql("9999999999999w"), Err(DurationError::Overflow(_))));
+        assert!(matches!(
+            parse_influxql("9999999999999w"),
+            Err(DurationError::Overflow(_))
+        ));
     }
 
     #[test]

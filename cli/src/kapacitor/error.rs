@@ -187,11 +187,7 @@ mod tests {
 
     #[test]
     fn go_path_errors() {
-        let e = CliError::file(
-            FileOp::Open,
-            "x.tick",
-            io::Error::from_raw_os_error(2),
-        );
+        let e = CliError::file(FileOp::Open, "x.tick", io::Error::from_raw_os_error(2));
         assert_eq!(e.to_string(), "open x.tick: no such file or directory");
         let wrapped = e.wrap("failed to open file x.tick");
         assert_eq!(

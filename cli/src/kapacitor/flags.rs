@@ -36,8 +36,14 @@ pub enum FlagError {
     Undefined(String),
     BadSyntax(String),
     NeedsArgument(String),
-    InvalidBool { value: String, name: String },
-    InvalidDbrp { value: String, err: DbrpError },
+    InvalidBool {
+        value: String,
+        name: String,
+    },
+    InvalidDbrp {
+        value: String,
+        err: DbrpError,
+    },
 }
 
 impl fmt::Display for FlagError {
@@ -152,8 +158,10 @@ pub fn parse(table: &[Flag], args: &[String]) -> Result<Parsed, FlagError> {
                     }
                 };
                 if def.kind == Kind::Dbrp {
-                    let d = dbrp::parse(&value)
-                        .map_err(|err| FlagError::InvalidDbrp { value: value.clone(), err })?;
+                    let d = dbrp::parse(&value).map_err(|err| FlagError::InvalidDbrp {
+                        value: value.clone(),
+                        err,
+                    })?;
                     parsed.dbrps.push(d);
                 } else {
                     parsed.strings.insert(def.name, value);
@@ -206,12 +214,20 @@ mod tests {
 
     #[test]
     fn go_flag_forms() {
-        let p = parse(TABLE, &args(&["-task", "a", "--no-wait", "rest", "-task", "b"])).unwrap();
+        let p = parse(
+            TABLE,
+            &args(&["-task", "a", "--no-wait", "rest", "-task", "b"]),
+        )
+        .unwrap();
         assert_eq!(p.str("task"), "a");
         assert!(p.bool("no-wait"));
         assert_eq!(p.args, args(&["rest", "-task", "b"]));
 
-        let p = parse(TABLE, &args(&["--task=x=y", "-no-wait=false", "--", "-task"])).unwrap();
+        let p = parse(
+            TABLE,
+            &args(&["--task=x=y", "-no-wait=false", "--", "-task"]),
+        )
+        .unwrap();
         assert_eq!(p.str("task"), "x=y");
         assert!(!p.bool("no-wait"));
         assert_eq!(p.args, args(&["-task"]));
@@ -238,10 +254,19 @@ mod tests {
         assert_eq!(e(&["---task"]), "bad flag syntax: ---task");
         assert_eq!(e(&["-=x"]), "bad flag syntax: -=x");
         assert_eq!(e(&["-task"]), "flag needs an argument: -task");
-        assert_eq!(e(&["-no-wait=maybe"]), "invalid boolean value \"maybe\" for -no-wait: parse error");
-        assert_eq!(e(&["-dbrp", ""]), "invalid value \"\" for flag -dbrp: dbrp cannot be empty");
+        assert_eq!(
+            e(&["-no-wait=maybe"]),
+            "invalid boolean value \"maybe\" for -no-wait: parse error"
+        );
+        assert_eq!(
+            e(&["-dbrp", ""]),
+            "invalid value \"\" for flag -dbrp: dbrp cannot be empty"
+        );
         assert_eq!(parse(TABLE, &args(&["-h"])).unwrap_err(), FlagError::Help);
-        assert_eq!(parse(TABLE, &args(&["--help"])).unwrap_err(), FlagError::Help);
+        assert_eq!(
+            parse(TABLE, &args(&["--help"])).unwrap_err(),
+            FlagError::Help
+        );
     }
 
     #[test]

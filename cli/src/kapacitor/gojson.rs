@@ -184,7 +184,10 @@ mod tests {
 
     #[test]
     fn strings_are_html_safe_like_go() {
-        assert_eq!(string("a < b && c > \"d\"\n"), r#""a \u003c b \u0026\u0026 c \u003e \"d\"\n""#);
+        assert_eq!(
+            string("a < b && c > \"d\"\n"),
+            r#""a \u003c b \u0026\u0026 c \u003e \"d\"\n""#
+        );
         assert_eq!(string("\u{1}\u{8}\u{2028}é"), r#""\u0001\b\u2028é""#);
     }
 

@@ -40,9 +40,12 @@ pub struct TimeParseError {
 
 impl fmt::Display for TimeParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "parsing time {} as \"{RFC3339_NANO}\": cannot parse {} as RFC3339",
+        write!(
+            f,
+            "parsing time {} as \"{RFC3339_NANO}\": cannot parse {} as RFC3339",
             crate::kapacitor::output::go_quote(&self.input),
-            crate::kapacitor::output::go_quote(&self.input))
+            crate::kapacitor::output::go_quote(&self.input)
+        )
     }
 }
 
@@ -87,7 +90,10 @@ impl GoTime {
             (total_ns % 1_000_000_000) as i32,
         )
         .unwrap_or(self.ts);
-        GoTime { ts, zone: self.zone }
+        GoTime {
+            ts,
+            zone: self.zone,
+        }
     }
 
     pub fn unix_nanos(self) -> i128 {
@@ -96,7 +102,9 @@ impl GoTime {
 
     /// `time.Parse(time.RFC3339Nano, s)` (fractional seconds optional, `Z` or `±hh:mm`).
     pub fn parse_rfc3339(s: &str) -> Result<GoTime, TimeParseError> {
-        parse(s).ok_or_else(|| TimeParseError { input: s.to_string() })
+        parse(s).ok_or_else(|| TimeParseError {
+            input: s.to_string(),
+        })
     }
 
     /// The offset this time prints with when formatted in its own zone.
@@ -111,7 +119,9 @@ impl GoTime {
     /// `MarshalJSON`/`Format(RFC3339Nano)` without the quotes.
     pub fn rfc3339_nano(self) -> String {
         let off = self.own_offset();
-        let dt = Offset::from_seconds(off).unwrap_or(Offset::UTC).to_datetime(self.ts);
+        let dt = Offset::from_seconds(off)
+            .unwrap_or(Offset::UTC)
+            .to_datetime(self.ts);
         let mut s = format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
             dt.year(),
@@ -175,7 +185,9 @@ fn numeric_zone(off: i32) -> String {
 }
 
 fn format_rfc822(ts: Timestamp, off: i32, zone: &str) -> String {
-    let dt = Offset::from_seconds(off).unwrap_or(Offset::UTC).to_datetime(ts);
+    let dt = Offset::from_seconds(off)
+        .unwrap_or(Offset::UTC)
+        .to_datetime(ts);
     format!(
         "{:02} {} {:02} {:02}:{:02} {zone}",
         dt.day(),
@@ -195,7 +207,12 @@ fn digits(s: &[u8], n: usize) -> Option<i64> {
 
 fn parse(s: &str) -> Option<GoTime> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':'
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
     {
         return None;
     }
@@ -273,7 +290,12 @@ mod tests {
             assert_eq!(GoTime::parse_rfc3339(s).unwrap().rfc3339_nano(), s);
         }
         assert_eq!(GoTime::default().rfc3339_nano(), "0001-01-01T00:00:00Z");
-        for bad in ["2016-05-04", "2016-13-01T00:00:00Z", "2016-05-04T11:44:41", "x"] {
+        for bad in [
+            "2016-05-04",
+            "2016-13-01T00:00:00Z",
+            "2016-05-04T11:44:41",
+            "x",
+        ] {
             assert!(GoTime::parse_rfc3339(bad).is_err(), "{bad}");
         }
     }
@@ -295,6 +317,9 @@ mod tests {
     #[test]
     fn add_keeps_zone() {
         let t = GoTime::parse_rfc3339("2016-05-04T17:44:00Z").unwrap();
-        assert_eq!(t.add_nanos(-3_600_000_000_001).rfc3339_nano(), "2016-05-04T16:43:59.999999999Z");
+        assert_eq!(
+            t.add_nanos(-3_600_000_000_001).rfc3339_nano(),
+            "2016-05-04T16:43:59.999999999Z"
+        );
     }
 }

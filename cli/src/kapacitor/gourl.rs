@@ -80,7 +80,11 @@ pub fn query_escape(s: &str) -> String {
 pub fn path_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for &b in s.as_bytes() {
-        if is_unreserved(b) || matches!(b, b'$' | b'&' | b'+' | b',' | b'/' | b':' | b';' | b'=' | b'@')
+        if is_unreserved(b)
+            || matches!(
+                b,
+                b'$' | b'&' | b'+' | b',' | b'/' | b':' | b';' | b'=' | b'@'
+            )
         {
             out.push(b as char);
         } else {
@@ -135,7 +139,9 @@ mod tests {
     fn values_encode_sorts_keys_and_keeps_value_order() {
         // The query `kapacitor list tasks` sends (seen in Kapacitor issue #1213's error text).
         let mut q = Query::new();
-        q.set("dot-view", "attributes").set("script-format", "formatted").set("replay-id", "");
+        q.set("dot-view", "attributes")
+            .set("script-format", "formatted")
+            .set("replay-id", "");
         q.set("pattern", "");
         for f in ["type", "status", "executing", "dbrps"] {
             q.add("fields", f);
@@ -151,13 +157,22 @@ mod tests {
     #[test]
     fn escapes_like_go() {
         assert_eq!(query_escape("a b*c/d:é"), "a+b%2Ac%2Fd%3A%C3%A9");
-        assert_eq!(path_escape("/kapacitor/v1/alerts/topics/main:t:a 2*"), "/kapacitor/v1/alerts/topics/main:t:a%202%2A");
+        assert_eq!(
+            path_escape("/kapacitor/v1/alerts/topics/main:t:a 2*"),
+            "/kapacitor/v1/alerts/topics/main:t:a%202%2A"
+        );
     }
 
     #[test]
     fn join_cleans() {
-        assert_eq!(path_join(&["/kapacitor/v1/tasks", "x"]), "/kapacitor/v1/tasks/x");
-        assert_eq!(path_join(&["/kapacitor/v1/alerts/topics", "", "handlers", ""]), "/kapacitor/v1/alerts/topics/handlers");
+        assert_eq!(
+            path_join(&["/kapacitor/v1/tasks", "x"]),
+            "/kapacitor/v1/tasks/x"
+        );
+        assert_eq!(
+            path_join(&["/kapacitor/v1/alerts/topics", "", "handlers", ""]),
+            "/kapacitor/v1/alerts/topics/handlers"
+        );
         assert_eq!(path_join(&["/kapacitor/v1/tasks", ".."]), "/kapacitor/v1");
         assert_eq!(path_clean("/../a//b/./c/.."), "/a/b");
     }

@@ -127,7 +127,8 @@ pub fn list_topic_handlers(
 ) -> Result<TopicHandlers, ClientError> {
     let mut q = Query::new();
     q.set("pattern", pattern);
-    ctx.client.json(Method::Get, handlers_link, &q, None, &[200])
+    ctx.client
+        .json(Method::Get, handlers_link, &q, None, &[200])
 }
 
 /// `GET /service-tests?pattern=…` (an empty pattern means `*`).
@@ -183,9 +184,21 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
             let w = width(2, tasks.iter().map(|t| t.id.as_str()));
             tasks.sort_by(|a, b| a.id.cmp(&b.id));
             let row = |id: &str, typ: &str, status: &str, exec: &str, dbrps: &str| {
-                format!("{}{}{}{}{dbrps}", left(id, w), left(typ, 10), left(status, 10), left(exec, 10))
+                format!(
+                    "{}{}{}{}{dbrps}",
+                    left(id, w),
+                    left(typ, 10),
+                    left(status, 10),
+                    left(exec, 10)
+                )
             };
-            ctx.out.line(&row("ID", "Type", "Status", "Executing", "Databases and Retention Policies"));
+            ctx.out.line(&row(
+                "ID",
+                "Type",
+                "Status",
+                "Executing",
+                "Databases and Retention Policies",
+            ));
             for t in &tasks {
                 let line = row(
                     &t.id,
@@ -200,11 +213,18 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
         "templates" => {
             let mut templates = Vec::new();
             for p in &patterns {
-                templates.extend(all_pages(|o| list_templates(ctx, p, &["type", "vars"], o, LIMIT))?);
+                templates.extend(all_pages(|o| {
+                    list_templates(ctx, p, &["type", "vars"], o, LIMIT)
+                })?);
             }
             let w = width(2, templates.iter().map(|t| t.id.as_str()));
             templates.sort_by(|a, b| a.id.cmp(&b.id));
-            ctx.out.line(&format!("{}{}{}", left("ID", w), left("Type", 10), left("Vars", 40)));
+            ctx.out.line(&format!(
+                "{}{}{}",
+                left("ID", w),
+                left("Type", 10),
+                left("Vars", 40)
+            ));
             for t in &templates {
                 let names: Vec<&str> = t.vars.keys().map(String::as_str).collect();
                 let line = format!(
@@ -224,7 +244,14 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
             }
             let w = width(2, recs.iter().map(|r| r.id.as_str()));
             let row = |id: &str, typ: &str, status: &str, size: &str, date: &str| {
-                format!("{}{}{}{}{}", left(id, w), left(typ, 8), left(status, 10), left(size, 10), left(date, 23))
+                format!(
+                    "{}{}{}{}{}",
+                    left(id, w),
+                    left(typ, 8),
+                    left(status, 10),
+                    left(size, 10),
+                    left(date, 23)
+                )
             };
             ctx.out.line(&row("ID", "Type", "Status", "Size", "Date"));
             for r in &recs {
@@ -258,7 +285,8 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
                     left(date, 23)
                 )
             };
-            ctx.out.line(&row("ID", "Task", "Recording", "Status", "Clock", "Date"));
+            ctx.out
+                .line(&row("ID", "Task", "Recording", "Status", "Clock", "Date"));
             for r in &replays {
                 let line = row(
                     &r.id,
@@ -299,7 +327,9 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
             let wt = width(10, rows.iter().map(|r| r.0.as_str()));
             let wi = width(10, rows.iter().map(|r| r.1.as_str()));
             let wk = width(10, rows.iter().map(|r| r.2.as_str()));
-            let row = |t: &str, i: &str, k: &str| format!("{}{}{}", left(t, wt), left(i, wi), left(k, wk));
+            let row = |t: &str, i: &str, k: &str| {
+                format!("{}{}{}", left(t, wt), left(i, wi), left(k, wk))
+            };
             ctx.out.line(&row("Topic", "ID", "Kind"));
             for (t, i, k) in &rows {
                 ctx.out.line(&row(t, i, k));
@@ -313,11 +343,17 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
             let wi = width(2, topics.iter().map(|t| t.id.as_str()));
             let wl = width(8, topics.iter().map(|t| t.level.as_str()));
             let row = |id: &str, level: &str, collected: &str| {
-                format!("{}{}{}", left(id, wi), left(level, wl), right(collected, 10))
+                format!(
+                    "{}{}{}",
+                    left(id, wi),
+                    left(level, wl),
+                    right(collected, 10)
+                )
             };
             ctx.out.line(&row("ID", "Level", "Collected"));
             for t in &topics {
-                ctx.out.line(&row(&t.id, &t.level, &t.collected.to_string()));
+                ctx.out
+                    .line(&row(&t.id, &t.level, &t.collected.to_string()));
             }
         }
         other => return Err(CliError::CannotList(other.to_string())),

@@ -2,7 +2,7 @@
 //! the given tags (`watch` adds `task=<id>`) to stdout until the server closes the stream or
 //! the user interrupts it (which, as in Kapacitor, ends the command successfully).
 
-use crate::kapacitor::client::{Method, ClientError};
+use crate::kapacitor::client::{ClientError, Method};
 use crate::kapacitor::error::CliError;
 use crate::kapacitor::gourl::Query;
 use crate::kapacitor::{page, Ctx};

@@ -98,29 +98,121 @@ struct Command {
 }
 
 const COMMANDS: &[Command] = &[
-    Command { name: "record", run: record::run, help: record::usage },
-    Command { name: "define", run: define::run_define, help: define::define_usage },
-    Command { name: "define-template", run: define::run_define_template, help: define::template_usage },
-    Command { name: "define-topic-handler", run: define::run_define_topic_handler, help: define::topic_handler_usage },
-    Command { name: "replay", run: replay::run_replay, help: replay::replay_usage },
-    Command { name: "replay-live", run: replay::run_replay_live, help: replay::live_usage },
-    Command { name: "watch", run: logs::run_watch, help: logs::watch_usage },
-    Command { name: "logs", run: logs::run_logs, help: logs::logs_usage },
-    Command { name: "enable", run: status::run_enable, help: status::enable_usage },
-    Command { name: "disable", run: status::run_disable, help: status::disable_usage },
-    Command { name: "reload", run: status::run_reload, help: status::reload_usage },
-    Command { name: "delete", run: delete::run, help: delete::usage },
-    Command { name: "list", run: list::run, help: list::usage },
-    Command { name: "show", run: show::run_show, help: show::show_usage },
-    Command { name: "show-template", run: show::run_show_template, help: show::template_usage },
-    Command { name: "show-topic-handler", run: show::run_show_topic_handler, help: show::topic_handler_usage },
-    Command { name: "show-topic", run: show::run_show_topic, help: show::topic_usage },
-    Command { name: "backup", run: admin::run_backup, help: admin::backup_usage },
-    Command { name: "level", run: admin::run_level, help: admin::level_usage },
-    Command { name: "stats", run: admin::run_stats, help: admin::stats_usage },
-    Command { name: "version", run: admin::run_version, help: admin::version_usage },
-    Command { name: "vars", run: admin::run_vars, help: admin::vars_usage },
-    Command { name: "service-tests", run: admin::run_service_tests, help: admin::service_tests_usage },
+    Command {
+        name: "record",
+        run: record::run,
+        help: record::usage,
+    },
+    Command {
+        name: "define",
+        run: define::run_define,
+        help: define::define_usage,
+    },
+    Command {
+        name: "define-template",
+        run: define::run_define_template,
+        help: define::template_usage,
+    },
+    Command {
+        name: "define-topic-handler",
+        run: define::run_define_topic_handler,
+        help: define::topic_handler_usage,
+    },
+    Command {
+        name: "replay",
+        run: replay::run_replay,
+        help: replay::replay_usage,
+    },
+    Command {
+        name: "replay-live",
+        run: replay::run_replay_live,
+        help: replay::live_usage,
+    },
+    Command {
+        name: "watch",
+        run: logs::run_watch,
+        help: logs::watch_usage,
+    },
+    Command {
+        name: "logs",
+        run: logs::run_logs,
+        help: logs::logs_usage,
+    },
+    Command {
+        name: "enable",
+        run: status::run_enable,
+        help: status::enable_usage,
+    },
+    Command {
+        name: "disable",
+        run: status::run_disable,
+        help: status::disable_usage,
+    },
+    Command {
+        name: "reload",
+        run: status::run_reload,
+        help: status::reload_usage,
+    },
+    Command {
+        name: "delete",
+        run: delete::run,
+        help: delete::usage,
+    },
+    Command {
+        name: "list",
+        run: list::run,
+        help: list::usage,
+    },
+    Command {
+        name: "show",
+        run: show::run_show,
+        help: show::show_usage,
+    },
+    Command {
+        name: "show-template",
+        run: show::run_show_template,
+        help: show::template_usage,
+    },
+    Command {
+        name: "show-topic-handler",
+        run: show::run_show_topic_handler,
+        help: show::topic_handler_usage,
+    },
+    Command {
+        name: "show-topic",
+        run: show::run_show_topic,
+        help: show::topic_usage,
+    },
+    Command {
+        name: "backup",
+        run: admin::run_backup,
+        help: admin::backup_usage,
+    },
+    Command {
+        name: "level",
+        run: admin::run_level,
+        help: admin::level_usage,
+    },
+    Command {
+        name: "stats",
+        run: admin::run_stats,
+        help: admin::stats_usage,
+    },
+    Command {
+        name: "version",
+        run: admin::run_version,
+        help: admin::version_usage,
+    },
+    Command {
+        name: "vars",
+        run: admin::run_vars,
+        help: admin::vars_usage,
+    },
+    Command {
+        name: "service-tests",
+        run: admin::run_service_tests,
+        help: admin::service_tests_usage,
+    },
 ];
 
 /// The main usage page (`usage()`), as printed before exiting 1.
@@ -146,16 +238,14 @@ pub(crate) fn parse_flags(
     args: &[String],
     usage: fn() -> String,
 ) -> Result<flags::Parsed, CliError> {
-    flags::parse(table, args).map_err(|e| {
-        match e {
-            FlagError::Help => {
-                err(&usage());
-                CliError::Exit(0)
-            }
-            e => {
-                err(&format!("{e}\n{}", usage()));
-                CliError::Exit(2)
-            }
+    flags::parse(table, args).map_err(|e| match e {
+        FlagError::Help => {
+            err(&usage());
+            CliError::Exit(0)
+        }
+        e => {
+            err(&format!("{e}\n{}", usage()));
+            CliError::Exit(2)
         }
     })
 }
@@ -179,7 +269,10 @@ pub fn run(args: &[String]) -> i32 {
             return 0;
         }
         Err(e) => {
-            err(&format!("{e}\nUsage of main:\n{}", flags::defaults(MAIN_FLAGS)));
+            err(&format!(
+                "{e}\nUsage of main:\n{}",
+                flags::defaults(MAIN_FLAGS)
+            ));
             return 2;
         }
     };

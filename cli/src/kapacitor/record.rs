@@ -16,9 +16,17 @@ use std::time::Duration;
 pub const POLL: Duration = Duration::from_millis(500);
 
 const STREAM_FLAGS: &[Flag] = &[
-    flag("task", Kind::Str, "The ID of a task. Uses the dbrp value for the task."),
+    flag(
+        "task",
+        Kind::Str,
+        "The ID of a task. Uses the dbrp value for the task.",
+    ),
     flag("duration", Kind::Str, "How long to record the data stream."),
-    flag("no-wait", Kind::Bool, "Do not wait for the recording to finish."),
+    flag(
+        "no-wait",
+        Kind::Bool,
+        "Do not wait for the recording to finish.",
+    ),
     flag(
         "recording-id",
         Kind::Str,
@@ -27,11 +35,23 @@ const STREAM_FLAGS: &[Flag] = &[
 ];
 
 const BATCH_FLAGS: &[Flag] = &[
-    flag("task", Kind::Str, "The ID of a task. Uses the queries contained in the task."),
+    flag(
+        "task",
+        Kind::Str,
+        "The ID of a task. Uses the queries contained in the task.",
+    ),
     flag("start", Kind::Str, "The start time for the set of queries."),
-    flag("stop", Kind::Str, "The stop time for the set of queries (default now)."),
+    flag(
+        "stop",
+        Kind::Str,
+        "The stop time for the set of queries (default now).",
+    ),
     flag("past", Kind::Str, "Set start time via 'now - past'."),
-    flag("no-wait", Kind::Bool, "Do not wait for the recording to finish."),
+    flag(
+        "no-wait",
+        Kind::Bool,
+        "Do not wait for the recording to finish.",
+    ),
     flag(
         "recording-id",
         Kind::Str,
@@ -41,9 +61,21 @@ const BATCH_FLAGS: &[Flag] = &[
 
 const QUERY_FLAGS: &[Flag] = &[
     flag("query", Kind::Str, "The query to record."),
-    flag("type", Kind::Str, "The type of the recording to save (stream|batch)."),
-    flag("cluster", Kind::Str, "Optional named InfluxDB cluster from configuration."),
-    flag("no-wait", Kind::Bool, "Do not wait for the recording to finish."),
+    flag(
+        "type",
+        Kind::Str,
+        "The type of the recording to save (stream|batch).",
+    ),
+    flag(
+        "cluster",
+        Kind::Str,
+        "Optional named InfluxDB cluster from configuration.",
+    ),
+    flag(
+        "no-wait",
+        Kind::Bool,
+        "Do not wait for the recording to finish.",
+    ),
     flag(
         "recording-id",
         Kind::Str,
@@ -145,10 +177,7 @@ pub fn missing(usage: fn() -> String, msg: &'static str) -> CliError {
 }
 
 /// `-start`/`-stop`/`-past` as `record batch` and `replay-live batch` read them.
-pub fn batch_window(
-    p: &Parsed,
-    usage: fn() -> String,
-) -> Result<(GoTime, GoTime), CliError> {
+pub fn batch_window(p: &Parsed, usage: fn() -> String) -> Result<(GoTime, GoTime), CliError> {
     let (start_s, stop_s, past_s) = (p.str("start"), p.str("stop"), p.str("past"));
     if start_s.is_empty() && past_s.is_empty() {
         return Err(missing(usage, "must set one of start or past flags."));
@@ -240,9 +269,13 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
     }
     while rec.status == Status::Running {
         std::thread::sleep(POLL);
-        rec = ctx
-            .client
-            .json(Method::Get, &rec.link.href, &Query::new(), None, &[200, 202])?;
+        rec = ctx.client.json(
+            Method::Get,
+            &rec.link.href,
+            &Query::new(),
+            None,
+            &[200, 202],
+        )?;
     }
     ctx.out.line(&rec.id);
     if rec.status == Status::Failed {

@@ -12,8 +12,7 @@ use crate::kapacitor::{output, page, parse_flags, Ctx};
 
 const REAL_CLOCK: &str =
     "If set, replay the data in real time. If not set replay data as fast as possible.";
-const REC_TIME: &str =
-    "If set, use the times saved in the recording instead of present times.";
+const REC_TIME: &str = "If set, use the times saved in the recording instead of present times.";
 const NO_WAIT: &str = "Do not wait for the replay to finish.";
 const REPLAY_ID: &str = "The ID to give to this replay. If not set a random ID is chosen.";
 
@@ -33,7 +32,11 @@ const LIVE_BATCH_FLAGS: &[Flag] = &[
     flag("no-wait", Kind::Bool, NO_WAIT),
     flag("replay-id", Kind::Str, REPLAY_ID),
     flag("start", Kind::Str, "The start time for the set of queries."),
-    flag("stop", Kind::Str, "The stop time for the set of queries (default now)."),
+    flag(
+        "stop",
+        Kind::Str,
+        "The stop time for the set of queries (default now).",
+    ),
     flag("past", Kind::Str, "Set start time via 'now - past'."),
 ];
 
@@ -44,7 +47,11 @@ const LIVE_QUERY_FLAGS: &[Flag] = &[
     flag("no-wait", Kind::Bool, NO_WAIT),
     flag("replay-id", Kind::Str, REPLAY_ID),
     flag("query", Kind::Str, "The query to replay."),
-    flag("cluster", Kind::Str, "Optional named InfluxDB cluster from configuration."),
+    flag(
+        "cluster",
+        Kind::Str,
+        "Optional named InfluxDB cluster from configuration.",
+    ),
 ];
 
 const REPLAY_USAGE: &str = "Usage: kapacitor replay [options]
@@ -177,7 +184,10 @@ pub fn run_replay_live(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
         "query" => {
             let p = parse_flags(LIVE_QUERY_FLAGS, rest, live_query_usage)?;
             if p.str("query").is_empty() || p.str("task").is_empty() {
-                return Err(missing(live_query_usage, "both query and task are required"));
+                return Err(missing(
+                    live_query_usage,
+                    "both query and task are required",
+                ));
             }
             let body = Object::new()
                 .str_opt("id", p.str("replay-id"))
@@ -209,9 +219,13 @@ fn start_and_wait(ctx: &mut Ctx, sub: &str, body: String, no_wait: bool) -> Resu
     }
     while replay.status == Status::Running {
         std::thread::sleep(POLL);
-        replay = ctx
-            .client
-            .json(Method::Get, &replay.link.href, &Query::new(), None, &[200, 202])?;
+        replay = ctx.client.json(
+            Method::Get,
+            &replay.link.href,
+            &Query::new(),
+            None,
+            &[200, 202],
+        )?;
     }
     ctx.out.line(&replay.id);
     if replay.status == Status::Failed {

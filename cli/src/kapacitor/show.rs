@@ -80,11 +80,19 @@ pub fn run_show(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
     out.line(&format!("Created: {}", t.created.rfc822()));
     out.line(&format!("Modified: {}", t.modified.rfc822()));
     out.line(&format!("LastEnabled: {}", t.last_enabled.rfc822()));
-    out.line(&format!("Databases Retention Policies: {}", dbrp::list_string(&t.dbrps)));
+    out.line(&format!(
+        "Databases Retention Policies: {}",
+        dbrp::list_string(&t.dbrps)
+    ));
     out.line(&format!("TICKscript:\n{}", t.script));
     if !t.vars.is_empty() {
         out.line("Vars:");
-        out.line(&format!("{}{}{}", left("Name", 30), left("Type", 10), left("Value", 40)));
+        out.line(&format!(
+            "{}{}{}",
+            left("Name", 30),
+            left("Type", 10),
+            left("Value", 40)
+        ));
         for (name, v) in &t.vars {
             let value = show_value(name, &v.value)?;
             out.line(&format!(
@@ -119,7 +127,13 @@ pub fn run_show_template(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError>
     out.line(&format!("TICKscript:\n{}", t.script));
     out.line("Vars:");
     let row = |a: &str, b: &str, c: &str, d: &str| {
-        format!("{}{}{}{}", left(a, 30), left(b, 10), left(c, 40), left(d, 40))
+        format!(
+            "{}{}{}{}",
+            left(a, 30),
+            left(b, 10),
+            left(c, 40),
+            left(d, 40)
+        )
     };
     out.line(&row("Name", "Type", "Default Value", "Description"));
     for (name, v) in &t.vars {
@@ -135,7 +149,10 @@ pub fn run_show_template(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError>
 
 pub fn run_show_topic_handler(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
     let [topic, handler] = args else {
-        return Err(usage_exit("Must specify both topic and handler IDs", topic_handler_usage));
+        return Err(usage_exit(
+            "Must specify both topic and handler IDs",
+            topic_handler_usage,
+        ));
     };
     let h: TopicHandler = ctx.client.json(
         Method::Get,
@@ -170,10 +187,13 @@ pub fn run_show_topic(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
         ctx.client
             .json(Method::Get, &topic.events_link.href, &q, None, &[200])?;
     let we = events.events.iter().map(|e| e.id.len()).fold(5, usize::max) + 1;
-    let wm = events.events.iter().map(|e| e.state.message.len()).fold(7, usize::max) + 1;
-    events
+    let wm = events
         .events
-        .sort_by_key(|e| e.state.time.unix_nanos());
+        .iter()
+        .map(|e| e.state.message.len())
+        .fold(7, usize::max)
+        + 1;
+    events.events.sort_by_key(|e| e.state.time.unix_nanos());
     let handlers = list_topic_handlers(ctx, &topic.handlers_link.href, "")?;
     let ids: Vec<&str> = handlers.handlers.iter().map(|h| h.id.as_str()).collect();
 
@@ -184,11 +204,22 @@ pub fn run_show_topic(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
     out.line(&format!("Handlers: [{}]", ids.join(", ")));
     out.line("Events:");
     let row = |e: &str, l: &str, m: &str, d: &str| {
-        format!("{}{}{}{}", left(e, we), left(l, 9), left(m, wm), left(d, 23))
+        format!(
+            "{}{}{}{}",
+            left(e, we),
+            left(l, 9),
+            left(m, wm),
+            left(d, 23)
+        )
     };
     out.line(&row("Event", "Level", "Message", "Date"));
     for e in &events.events {
-        out.line(&row(&e.id, &e.state.level, &e.state.message, &e.state.time.local_rfc822()));
+        out.line(&row(
+            &e.id,
+            &e.state.level,
+            &e.state.message,
+            &e.state.time.local_rfc822(),
+        ));
     }
     Ok(())
 }

@@ -65,7 +65,12 @@ pub fn reload_usage() -> String {
 
 const LIMIT: usize = 100;
 
-fn set_status(ctx: &mut Ctx, patterns: &[String], status: &str, verb: &str) -> Result<(), CliError> {
+fn set_status(
+    ctx: &mut Ctx,
+    patterns: &[String],
+    status: &str,
+    verb: &str,
+) -> Result<(), CliError> {
     for pattern in patterns {
         let mut offset = 0;
         loop {

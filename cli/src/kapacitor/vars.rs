@@ -96,13 +96,25 @@ pub enum VarsError {
     NotAnObject,
     VarNotAnObject(String),
     UnknownType(String),
-    Invalid { name: String, reason: &'static str },
-    BadInteger { name: String, literal: String },
-    BadDuration { name: String, err: DurationError },
+    Invalid {
+        name: String,
+        reason: &'static str,
+    },
+    BadInteger {
+        name: String,
+        literal: String,
+    },
+    BadDuration {
+        name: String,
+        err: DurationError,
+    },
     /// A var without a type cannot be encoded (Go's `MarshalText` error).
     CannotEncodeUnknownType,
     /// `show`: a list holding something other than strings and stars.
-    BadListItem { name: String, reason: String },
+    BadListItem {
+        name: String,
+        reason: String,
+    },
 }
 
 impl fmt::Display for VarsError {
@@ -112,7 +124,10 @@ impl fmt::Display for VarsError {
                 f.write_str("json: cannot unmarshal non-object into Go value of type client.Vars")
             }
             VarsError::VarNotAnObject(n) => {
-                write!(f, "json: cannot unmarshal var {n} into Go value of type client.Var")
+                write!(
+                    f,
+                    "json: cannot unmarshal var {n} into Go value of type client.Var"
+                )
             }
             VarsError::UnknownType(t) => write!(f, "unknown VarType {t}"),
             VarsError::Invalid { name, reason } => write!(f, "invalid var {name}: {reason}"),
@@ -173,12 +188,14 @@ fn decode_var(name: &str, raw: &Value) -> Result<Var, VarsError> {
         match typ {
             VarType::Duration => match raw_value {
                 Value::Number(n) => VarValue::Duration(int_of(name, n)?),
-                Value::String(s) => VarValue::Duration(duration::parse_influxql(s).map_err(
-                    |err| VarsError::BadDuration {
-                        name: name.to_string(),
-                        err,
-                    },
-                )?),
+                Value::String(s) => {
+                    VarValue::Duration(duration::parse_influxql(s).map_err(|err| {
+                        VarsError::BadDuration {
+                            name: name.to_string(),
+                            err,
+                        }
+                    })?)
+                }
                 _ => return Err(invalid("expected int or string value")),
             },
             VarType::Int => match raw_value {
@@ -323,8 +340,10 @@ fn go_value(v: &Value) -> String {
         Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
             keys.sort();
-            let parts: Vec<String> =
-                keys.iter().map(|k| format!("{k}:{}", go_value(&m[k.as_str()]))).collect();
+            let parts: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{k}:{}", go_value(&m[k.as_str()])))
+                .collect();
             format!("map[{}]", parts.join(" "))
         }
     }
@@ -351,10 +370,16 @@ mod tests {
         assert_eq!(v["every"].value, VarValue::Duration(60_000_000_000));
         assert_eq!(v["n"].value, VarValue::Int(3));
         assert_eq!(v["crit"].value, VarValue::Float(80.0));
-        assert_eq!(show_value("groups", &v["groups"].value).unwrap(), "[host, *]");
+        assert_eq!(
+            show_value("groups", &v["groups"].value).unwrap(),
+            "[host, *]"
+        );
         assert_eq!(show_value("window", &v["window"].value).unwrap(), "5m0s");
         assert_eq!(show_value("crit", &v["crit"].value).unwrap(), "80");
-        assert_eq!(show_value("required", &v["required"].value).unwrap(), "<nil>");
+        assert_eq!(
+            show_value("required", &v["required"].value).unwrap(),
+            "<nil>"
+        );
         assert_eq!(v["field"].description, "the field");
         // Sorted by name, every var as {"type","value","description"}, durations as ns.
         assert_eq!(
@@ -366,12 +391,30 @@ mod tests {
     #[test]
     fn decode_errors() {
         let e = |v: Value| decode(&v).unwrap_err().to_string();
-        assert_eq!(e(json!({"x": {"type": "int", "value": 1.5}})), "invalid var x: strconv.ParseInt: parsing \"1.5\": invalid syntax");
-        assert_eq!(e(json!({"x": {"type": "int", "value": "1"}})), "invalid var x: expected int value");
-        assert_eq!(e(json!({"x": {"type": "nope", "value": 1}})), "unknown VarType nope");
-        assert_eq!(e(json!({"x": {"type": "duration", "value": "5x"}})), "invalid duration string for var x: invalid duration");
-        assert_eq!(e(json!({"x": {"type": "list", "value": [{"value": "a"}]}})), "invalid var x: expected list type key in object");
+        assert_eq!(
+            e(json!({"x": {"type": "int", "value": 1.5}})),
+            "invalid var x: strconv.ParseInt: parsing \"1.5\": invalid syntax"
+        );
+        assert_eq!(
+            e(json!({"x": {"type": "int", "value": "1"}})),
+            "invalid var x: expected int value"
+        );
+        assert_eq!(
+            e(json!({"x": {"type": "nope", "value": 1}})),
+            "unknown VarType nope"
+        );
+        assert_eq!(
+            e(json!({"x": {"type": "duration", "value": "5x"}})),
+            "invalid duration string for var x: invalid duration"
+        );
+        assert_eq!(
+            e(json!({"x": {"type": "list", "value": [{"value": "a"}]}})),
+            "invalid var x: expected list type key in object"
+        );
         let untyped = decode(&json!({"x": {"value": 1}})).unwrap();
-        assert_eq!(encode(&untyped).unwrap_err(), VarsError::CannotEncodeUnknownType);
+        assert_eq!(
+            encode(&untyped).unwrap_err(),
+            VarsError::CannotEncodeUnknownType
+        );
     }
 }

@@ -23,7 +23,9 @@ impl fmt::Display for YamlError {
             YamlError::ComplexKey => {
                 f.write_str("error converting YAML to JSON: unsupported mapping key type")
             }
-            YamlError::Alias => f.write_str("error converting YAML to JSON: aliases are not supported"),
+            YamlError::Alias => {
+                f.write_str("error converting YAML to JSON: aliases are not supported")
+            }
         }
     }
 }
@@ -50,7 +52,9 @@ fn convert(y: Yaml) -> Result<Value, YamlError> {
             None => Value::String(s),
         },
         Yaml::String(s) => Value::String(s),
-        Yaml::Array(items) => Value::Array(items.into_iter().map(convert).collect::<Result<_, _>>()?),
+        Yaml::Array(items) => {
+            Value::Array(items.into_iter().map(convert).collect::<Result<_, _>>()?)
+        }
         Yaml::Hash(h) => {
             let mut m = Map::new();
             for (k, v) in h {
