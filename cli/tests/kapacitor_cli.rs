@@ -1082,7 +1082,7 @@ fn show_in_a_replay_and_argument_errors() {
     let mock = Mock::new(|_| reply(200, &task_json("cpu_alert", "enabled")));
     let r = kap(&mock, &["show", "-replay", "rp1", "cpu_alert"]);
     ok(&r);
-    assert!(r.stdout.contains("\nVars:") == false && r.stdout.starts_with("ID: cpu_alert\n"));
+    assert!(!r.stdout.contains("\nVars:") && r.stdout.starts_with("ID: cpu_alert\n"));
     assert_eq!(
         mock.lines(),
         ["GET /kapacitor/v1/tasks/cpu_alert?dot-view=attributes&replay-id=rp1&script-format=formatted"]

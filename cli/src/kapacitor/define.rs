@@ -294,7 +294,7 @@ pub fn run_define(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
     // Kapacitor expects one task ID plus flag/value pairs, so it rejects an even count. A
     // bool flag is one argument, so `-no-reload` needs one more (`-no-reload true`; flag
     // parsing stops at the `true`).
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(usage_exit("Must provide a task ID.", define_usage));
     }
     let p = parse_flags(DEFINE_FLAGS, &args[1..], define_usage)?;
