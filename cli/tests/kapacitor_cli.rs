@@ -296,8 +296,15 @@ fn bad_unsafe_ssl_env_exits_1() {
 #[test]
 fn url_from_env_and_flag_precedence() {
     let mock = Mock::new(|_| reply(200, r#"{"tasks":[]}"#));
-    let r = kapacitor_env(&["list", "tasks"], &[("KAPACITOR_URL", &mock.url())]);
+    let r = kapacitor_env(
+        &["-skipVerify", "list", "tasks"],
+        &[("KAPACITOR_URL", &mock.url())],
+    );
     ok(&r);
+    assert_eq!(
+        r.stdout,
+        "ID Type      Status    Executing Databases and Retention Policies\n"
+    );
     assert_eq!(mock.requests().len(), 1);
     // -url wins over the environment.
     let r = kapacitor_env(
@@ -1718,6 +1725,7 @@ fn backup_writes_the_database_file() {
     ok(&kap(&mock, &["backup", &p]));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "BOLTDB-BYTES");
     assert_eq!(mock.lines(), ["GET /kapacitor/v1/storage/backup"]);
+    assert_eq!(mock.requests()[0].headers["accept-encoding"], "identity");
     let r = kap(&mock, &["backup", "/nonexistent-dir/x.db"]);
     assert_eq!(r.code, 3);
     assert_eq!(

@@ -185,7 +185,7 @@ pub fn run_vars(ctx: &mut Ctx, _args: &[String]) -> Result<(), CliError> {
         ctx.client.url(),
         crate::kapacitor::client::BASE_PATH
     );
-    let mut resp = ctx.client.send_url(Method::Get, &url, None)?;
+    let mut resp = ctx.client.send_url(Method::Get, &url, None, &[])?;
     let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
     let mut buf = [0u8; 16 * 1024];
     loop {
@@ -234,14 +234,17 @@ pub fn run_backup(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
     };
     let mut file = std::fs::File::create(path)
         .map_err(|e| CliError::file(FileOp::Open, path, e).wrap("failed to create backup file"))?;
+    // The byte count is checked against Content-Length, so the body must not be compressed
+    // in transit (a transparently gunzipped body would never match).
     let resp = ctx
         .client
-        .call(
+        .call_with(
             Method::Get,
             &api_path(&["storage/backup"]),
             &Query::new(),
             None,
             &[200],
+            &[("Accept-Encoding", "identity")],
         )
         .map_err(|e| CliError::from(e).wrap("failed to perform backup"))?;
     std::io::Write::write_all(&mut file, &resp.body)

@@ -183,15 +183,16 @@ impl Client {
         body: Option<Vec<u8>>,
     ) -> Result<ureq::http::Response<ureq::Body>, ClientError> {
         let url = self.full_url(path, query);
-        self.send_url(method, &url, body)
+        self.send_url(method, &url, body, &[])
     }
 
-    /// Sends one request to an absolute URL.
+    /// Sends one request to an absolute URL, with any extra headers.
     pub fn send_url(
         &self,
         method: Method,
         url: &str,
         body: Option<Vec<u8>>,
+        extra: &[(&str, &str)],
     ) -> Result<ureq::http::Response<ureq::Body>, ClientError> {
         let transport = |detail: String| ClientError::Transport {
             op: method.op(),
@@ -206,6 +207,9 @@ impl Client {
                 let mut r = $req.header("User-Agent", USER_AGENT);
                 if let Some(auth) = &self.basic_auth {
                     r = r.header("Authorization", auth.as_str());
+                }
+                for (k, v) in extra {
+                    r = r.header(*k, *v);
                 }
                 r
             }};
@@ -259,8 +263,21 @@ impl Client {
         body: Option<Vec<u8>>,
         codes: &[u16],
     ) -> Result<Response, ClientError> {
+        self.call_with(method, path, query, body, codes, &[])
+    }
+
+    /// `call` with extra request headers.
+    pub fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        query: &Query,
+        body: Option<Vec<u8>>,
+        codes: &[u16],
+        extra: &[(&str, &str)],
+    ) -> Result<Response, ClientError> {
         let url = self.full_url(path, query);
-        let mut resp = self.send_url(method, &url, body)?;
+        let mut resp = self.send_url(method, &url, body, extra)?;
         let status = resp.status().as_u16();
         let content_length = resp
             .headers()
