@@ -1,3 +1,4 @@
-//! Command implementations shared by the binaries (`tickc`, later `kapacitor`).
+//! Command implementations behind the binaries: `tickc` (offline) and `kapacitor` (HTTP client).
 
+pub mod kapacitor;
 pub mod tickc;
