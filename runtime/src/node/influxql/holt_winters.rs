@@ -90,10 +90,10 @@ fn go_pow_int(x: f64, n: u32) -> f64 {
     }
     if x == 0.0 {
         // Go: ±0 to a positive integer power keeps the sign only for odd n.
-        return if n % 2 == 1 { x } else { 0.0 };
+        return if n.is_multiple_of(2) { 0.0 } else { x };
     }
     if x.is_infinite() {
-        return if x > 0.0 || n % 2 == 0 {
+        return if x > 0.0 || n.is_multiple_of(2) {
             f64::INFINITY
         } else {
             f64::NEG_INFINITY
@@ -164,15 +164,11 @@ struct Model {
 }
 
 impl Model {
-    /// Clamp α, β, γ, φ to [0, 1] in place (a NaN stays NaN, as in Go).
+    /// Clamp α, β, γ, φ to [0, 1] in place. `f64::clamp` keeps a NaN and a
+    /// −0.0 as they are, exactly like Go's two comparisons.
     fn constrain(p: &mut [f64]) {
         for v in p.iter_mut().take(4) {
-            if *v > 1.0 {
-                *v = 1.0;
-            }
-            if *v < 0.0 {
-                *v = 0.0;
-            }
+            *v = v.clamp(0.0, 1.0);
         }
     }
 
