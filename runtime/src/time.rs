@@ -96,6 +96,13 @@ pub fn checked_round(t: i64, d: i64) -> Result<i64, TimeOverflow> {
     narrow(v, t, d, TimeOp::Round)
 }
 
+/// The first of `times` whose [`checked_round`] to `d` leaves the range:
+/// nodes that round with a tolerance check a message once on entry, so
+/// every later rounding of its times is in range.
+pub fn unroundable(times: impl IntoIterator<Item = i64>, d: i64) -> Option<TimeOverflow> {
+    times.into_iter().find_map(|t| checked_round(t, d).err())
+}
+
 /// [`checked_truncate`] for callers whose times are already bounded away
 /// from i64::MIN (window/barrier boundaries derived from in-range points).
 /// Out of range it saturates at i64::MIN rather than wrapping to the future.
