@@ -74,11 +74,14 @@ def go_pow_int(x, n):
     if math.isnan(x):
         return x
     if x == 0.0:
-        return 0.0
+        return x if n % 2 == 1 else 0.0  # +-0 keeps its sign for odd n
     m, e = math.frexp(x)
     acc, acc_e = 1.0, 0
     i = n
     while i != 0:
+        if e < -(1 << 12) or (1 << 12) < e:
+            acc_e += e  # Go gives up squaring; the final scaling decides
+            break
         if i & 1:
             acc *= m
             acc_e += e
