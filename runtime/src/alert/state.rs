@@ -48,7 +48,10 @@ impl AlertState {
         self.changed = self.history[self.idx] != level;
         self.idx = (self.idx + 1) % self.history.len();
         self.history[self.idx] = level;
-        self.expired = !self.changed && max_interval > 0 && t - self.last_triggered >= max_interval;
+        // Time.Sub in Go saturates at the Duration range instead of wrapping.
+        self.expired = !self.changed
+            && max_interval > 0
+            && t.saturating_sub(self.last_triggered) >= max_interval;
     }
 
     /// Records a trigger at `t`; the first trigger resets after an OK.
@@ -59,8 +62,9 @@ impl AlertState {
         }
     }
 
+    /// Go's `last.Sub(first)`: saturating, never wrapping.
     pub fn duration(&self) -> i64 {
-        self.last_triggered - self.first_triggered
+        self.last_triggered.saturating_sub(self.first_triggered)
     }
 
     /// Weighted share of level changes over the ring. Walks the ring the way
@@ -89,5 +93,23 @@ impl AlertState {
         } else if !self.flapping && p > high {
             self.flapping = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod overflow_tests {
+    use super::*;
+
+    #[test]
+    fn durations_across_all_of_time_saturate_like_go() {
+        let mut s = AlertState::new(2);
+        s.first_triggered = i64::MIN;
+        s.last_triggered = i64::MAX;
+        // MAX - MIN would wrap to -1; Go's Time.Sub gives the largest Duration.
+        assert_eq!(s.duration(), i64::MAX);
+        // Same level again at MAX, last trigger at MIN: long past the max interval.
+        s.last_triggered = i64::MIN;
+        s.add_event(Level::Ok, i64::MAX, 1);
+        assert!(s.expired);
     }
 }

@@ -15,7 +15,7 @@
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::group::group_of;
 use crate::message::{FieldValue, Fields, Group, Message, Point, Str, Tags};
-use crate::time::go_round;
+use crate::time::{go_round, unroundable};
 use compiler::ir;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -235,6 +235,16 @@ impl NodeImpl for Combine {
         msg: Message,
         cx: &mut NodeCx<'_>,
     ) -> Result<(), NodeError> {
+        // Rounding to the tolerance must stay in the time range.
+        let overflow = match &msg {
+            Message::Point(p) => unroundable([p.time], self.tolerance),
+            Message::Batch(b) => unroundable(b.points.iter().map(|p| p.time), self.tolerance),
+            _ => None,
+        };
+        if let Some(e) = overflow {
+            cx.error(format_args!("cannot combine: {e}"));
+            return Ok(());
+        }
         match msg {
             Message::Point(p) => {
                 let mut g = self.state(&p.group.id, &p.name, &p.group);

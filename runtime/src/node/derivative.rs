@@ -74,7 +74,8 @@ impl Derivative {
         let Some((pt, pv)) = prev else {
             return (Step::Store(None), Some(v));
         };
-        let elapsed = (t - pt) as f64;
+        // Go's Time.Sub saturates at the Duration range instead of wrapping.
+        let elapsed = t.saturating_sub(pt) as f64;
         if elapsed == 0.0 {
             return (Step::ZeroElapsed, Some(v));
         }

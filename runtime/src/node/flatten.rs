@@ -12,7 +12,7 @@ use super::edit::set;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::group::group_tags;
 use crate::message::{BatchPoint, Fields, Message, Point, Str, Tags};
-use crate::time::go_round;
+use crate::time::{go_round, unroundable};
 use compiler::ir;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -103,6 +103,16 @@ impl NodeImpl for Flatten {
         msg: Message,
         cx: &mut NodeCx<'_>,
     ) -> Result<(), NodeError> {
+        // Rounding to the tolerance must stay in the time range.
+        let overflow = match &msg {
+            Message::Point(p) => unroundable([p.time], self.tolerance),
+            Message::Batch(b) => unroundable(b.points.iter().map(|p| p.time), self.tolerance),
+            _ => None,
+        };
+        if let Some(e) = overflow {
+            cx.error(format_args!("cannot flatten: {e}"));
+            return Ok(());
+        }
         match msg {
             Message::Point(p) => {
                 let t = go_round(p.time, self.tolerance);
@@ -201,5 +211,25 @@ mod tests {
             vec![(Str::from("a.0.v"), f(1.0)), (Str::from("b.1.v"), f(2.0))]
         );
         assert!(out[0].tags.is_empty());
+    }
+
+    #[test]
+    fn a_time_that_cannot_be_rounded_to_the_tolerance_is_a_logged_error() {
+        use compiler::ir::Arg;
+        let mut h = Harness::new(
+            false,
+            NodeKind::Flatten,
+            vec![],
+            vec![
+                ("on", vec![s("host")]),
+                ("tolerance", vec![Arg::Duration(secs(1))]),
+            ],
+        );
+        // i64::MAX is .854775807s past a whole second: rounding goes past the end.
+        h.point(point("m", &[("host", "a")], &[("v", f(1.0))], i64::MAX));
+        h.finish();
+        assert!(h.take_points().is_empty());
+        assert_eq!(h.stats.errors, 1);
+        assert!(h.sink.diagnostics[0].contains("cannot flatten: time out of range"));
     }
 }

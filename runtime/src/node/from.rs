@@ -6,7 +6,7 @@ use super::lambda::compile;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::group::GroupIdCache;
 use crate::message::{Dimensions, Message, Str};
-use crate::time::{go_round, go_truncate};
+use crate::time::{checked_round, checked_truncate};
 use compiler::ir::{self, Arg};
 use std::sync::Arc;
 use vm::{CompiledLambda, LambdaState};
@@ -133,13 +133,17 @@ impl NodeImpl for From {
         } else {
             self.dims.clone()
         };
-        let mut time = p.time;
-        if self.truncate > 0 {
-            time = go_truncate(time, self.truncate);
-        }
-        if self.round > 0 {
-            time = go_round(time, self.round);
-        }
+        // Truncate, then round; a result outside the i64 nanosecond range
+        // (a time within one unit of either end) is an error, not a wrap.
+        let time = match checked_truncate(p.time, self.truncate)
+            .and_then(|t| checked_round(t, self.round))
+        {
+            Ok(t) => t,
+            Err(e) => {
+                cx.error(format_args!("cannot truncate/round point time: {e}"));
+                return Ok(());
+            }
+        };
         let same_group = p.group.dims == dims && time == p.time;
         if !same_group {
             let pm = Arc::make_mut(&mut p);
@@ -148,5 +152,42 @@ impl NodeImpl for From {
         }
         cx.emit(Message::Point(p));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::node::harness::{f, Harness};
+    use crate::testing::{point, secs};
+    use compiler::catalog::NodeKind;
+    use compiler::ir::Arg;
+
+    #[test]
+    fn truncate_or_round_out_of_range_is_a_logged_error() {
+        let mut h = Harness::new(
+            false,
+            NodeKind::From,
+            vec![],
+            vec![("truncate", vec![Arg::Duration(secs(10))])],
+        );
+        // 10s-truncation of i64::MIN + 1 lies below i64::MIN (a wrap would
+        // put the point in the year 2262).
+        h.point(point("m", &[], &[("v", f(0.0))], i64::MIN + 1));
+        assert!(h.take_points().is_empty());
+        assert_eq!(h.stats.errors, 1);
+        assert!(h.sink.diagnostics[0].contains("time out of range"));
+        h.point(point("m", &[], &[("v", f(0.0))], secs(15)));
+        assert_eq!(h.take_points()[0].time, secs(10));
+
+        let mut h = Harness::new(
+            false,
+            NodeKind::From,
+            vec![],
+            vec![("round", vec![Arg::Duration(secs(1))])],
+        );
+        // i64::MAX is .854775807s past a whole second: rounds up, past the end.
+        h.point(point("m", &[], &[("v", f(0.0))], i64::MAX));
+        assert!(h.take_points().is_empty());
+        assert_eq!(h.stats.errors, 1);
     }
 }

@@ -213,7 +213,8 @@ impl Writer {
         let due: Vec<WriteKey> = self
             .pending
             .iter()
-            .filter(|(_, (since, _, _))| now - since >= self.flush_interval)
+            // Saturating: data times far apart are simply "long enough ago".
+            .filter(|(_, (since, _, _))| now.saturating_sub(*since) >= self.flush_interval)
             .map(|(k, _)| k.clone())
             .collect();
         let mut result = Ok(());

@@ -29,7 +29,7 @@ use crate::group::group_of;
 use crate::message::{
     Batch, BatchPoint, Dimensions, FieldValue, Fields, Group, Message, Point, Str,
 };
-use crate::time::go_round;
+use crate::time::{go_round, unroundable};
 use compiler::ir::{self, Arg};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -672,6 +672,19 @@ impl NodeImpl for Join {
                 "join: message from unknown parent {input}"
             )));
         }
+        // Rounding to the tolerance must stay in the time range; checked
+        // once here, so the roundings below never saturate.
+        let overflow = match &item {
+            Item::Point(p) => unroundable([p.time], self.tolerance),
+            Item::Batch(b) => unroundable(
+                std::iter::once(b.tmax).chain(b.points.iter().map(|p| p.time)),
+                self.tolerance,
+            ),
+        };
+        if let Some(e) = overflow {
+            cx.error(format_args!("cannot join: {e}"));
+            return Ok(());
+        }
         match self.on.clone() {
             Some(on) => self.process_on(on, input, item, cx),
             None => {
@@ -827,5 +840,20 @@ mod tests {
         h.finish();
         assert!(h.take().is_empty());
         assert!(Harness::try_new(false, NodeKind::Join, vec![], vec![]).is_err());
+    }
+
+    #[test]
+    fn a_time_that_cannot_be_rounded_to_the_tolerance_is_a_logged_error() {
+        let mut h = join(vec![
+            ("as", vec![s("a"), s("b")]),
+            ("tolerance", vec![compiler::ir::Arg::Duration(secs(1))]),
+        ]);
+        // i64::MAX rounds up past the end at 1s; both sides at that time.
+        h.send(0, grouped("m", &[], &[], 1.0, i64::MAX));
+        h.send(1, grouped("m", &[], &[], 2.0, i64::MAX));
+        h.finish();
+        assert!(h.take_points().is_empty());
+        assert_eq!(h.stats.errors, 2);
+        assert!(h.sink.diagnostics[0].contains("cannot join: time out of range"));
     }
 }

@@ -6,7 +6,7 @@
 
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{Message, Str};
-use crate::time::go_truncate;
+use crate::time::checked_truncate;
 use compiler::ir::{self, Arg};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -46,7 +46,9 @@ impl Rule {
                 *count += 1;
                 keep
             }
-            Rule::Every(d) => go_truncate(t, d) == t,
+            // A time that cannot be truncated (within d of i64::MIN) is not
+            // on the grid, so it is not kept.
+            Rule::Every(d) => checked_truncate(t, d) == Ok(t),
         }
     }
 }
@@ -110,5 +112,20 @@ mod tests {
         }
         let times: Vec<_> = h.take_points().iter().map(|p| p.time).collect();
         assert_eq!(times, vec![secs(10), secs(20)]);
+    }
+
+    #[test]
+    fn every_near_the_start_of_time_does_not_wrap() {
+        // i64::MIN is not on the 10s grid (since year 1) and truncating it
+        // leaves the range; a wrapped truncation could compare equal to
+        // nothing or, worse, panic in debug. It is simply not kept.
+        let mut h = Harness::new(
+            false,
+            NodeKind::Sample,
+            vec![Arg::Duration(secs(10))],
+            vec![],
+        );
+        h.point(point("m", &[], &[("v", f(0.0))], i64::MIN));
+        assert!(h.take_points().is_empty());
     }
 }

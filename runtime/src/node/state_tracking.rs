@@ -89,7 +89,8 @@ impl StateTracking {
         Some(match self.track {
             Track::Duration { unit } => {
                 let start = *g.run.get_or_insert(scope.time);
-                FieldValue::Float((scope.time - start) as f64 / unit as f64)
+                // Go's Time.Sub saturates at the Duration range instead of wrapping.
+                FieldValue::Float(scope.time.saturating_sub(start) as f64 / unit as f64)
             }
             Track::Count => {
                 let n = g.run.unwrap_or(0) + 1;

@@ -15,7 +15,7 @@
 
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{FieldValue, Message, Point, Str};
-use crate::time::go_truncate;
+use crate::time::truncate_wide;
 use compiler::ir::{self, Arg};
 use std::sync::Arc;
 
@@ -25,7 +25,9 @@ const MAX_CATCH_UP: i64 = 1000;
 pub struct Stats {
     interval: i64,
     align: bool,
-    next: Option<i64>,
+    /// The next tick, in i128: near the end of time it may lie beyond
+    /// i64::MAX, where data time can never reach it (no wrap, no panic).
+    next: Option<i128>,
     name: Str,
     emitted: Str,
 }
@@ -91,26 +93,64 @@ impl NodeImpl for Stats {
     }
 
     fn tick(&mut self, now: i64, cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
+        let interval = self.interval as i128;
         let next = *self.next.get_or_insert_with(|| {
             if self.align {
-                go_truncate(now, self.interval) + self.interval
+                // Go's truncation in i128: exact even within an interval of i64::MIN.
+                truncate_wide(now, self.interval) + interval
             } else {
-                now + self.interval
+                now as i128 + interval
             }
         });
-        if now < next {
+        let now_w = now as i128;
+        if now_w < next {
             return Ok(());
         }
-        let due = (now - next) / self.interval + 1;
+        let due = (now_w - next) / interval + 1;
         let mut t = next;
-        if due > MAX_CATCH_UP {
-            t = next + (due - MAX_CATCH_UP) * self.interval;
+        if due > MAX_CATCH_UP as i128 {
+            t = next + (due - MAX_CATCH_UP as i128) * interval;
         }
-        while t <= now {
-            self.emit_at(t, cx);
-            t += self.interval;
+        while t <= now_w {
+            // t ≤ now: in range.
+            self.emit_at(t as i64, cx);
+            t += interval;
         }
         self.next = Some(t);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::node::harness::Harness;
+    use crate::testing::secs;
+    use compiler::catalog::NodeKind;
+    use compiler::ir::Arg;
+
+    #[test]
+    fn ticks_at_the_ends_of_time_neither_wrap_nor_panic() {
+        // now + interval lies past i64::MAX: the first tick can never come.
+        // (The i64 arithmetic this replaces panicked here in debug builds and
+        // wrapped in release, making a tick due at once.)
+        let mut h = Harness::new(
+            false,
+            NodeKind::Stats,
+            vec![Arg::Duration(secs(10))],
+            vec![],
+        );
+        h.tick(i64::MAX - secs(1));
+        h.tick(i64::MAX);
+        assert_eq!(h.stats.errors, 0);
+        // Aligned: truncating a time just above i64::MIN to 10s goes below it.
+        let mut h = Harness::new(
+            false,
+            NodeKind::Stats,
+            vec![Arg::Duration(secs(10))],
+            vec![("align", vec![])],
+        );
+        h.tick(i64::MIN + 1);
+        h.tick(i64::MIN + secs(30));
+        assert_eq!(h.stats.errors, 0);
     }
 }

@@ -422,16 +422,13 @@ impl InfluxQl {
                     Column::Int(c) => c.iter().map(|i| (i.time, i.value as f64)).collect(),
                     _ => Vec::new(),
                 };
-                let span = pts.iter().map(|p| p.0).max().unwrap_or(0)
-                    - pts.iter().map(|p| p.0).min().unwrap_or(0);
-                let max = holt_winters::MAX_SERIES;
-                if span / interval > max || h > max || m > max {
-                    cx.error(format!(
-                        "{}: more than {max} intervals, forecasts or season points requested; no output",
-                        self.name
-                    ));
-                }
-                let out = holt_winters::holt_winters(&pts, h, m, fit, interval);
+                let out = match holt_winters::holt_winters(&pts, h, m, fit, interval) {
+                    Ok(out) => out,
+                    Err(e) => {
+                        cx.error(format_args!("{}: {e}", self.name));
+                        Vec::new()
+                    }
+                };
                 Reduced::Produce(
                     out.into_iter()
                         .map(|(time, v)| Produced {

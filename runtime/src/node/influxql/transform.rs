@@ -82,7 +82,12 @@ impl TransformState {
             }
             TransformState::Elapsed { unit, curr } => {
                 let prev = curr.replace(time)?;
-                Some(FieldValue::Int((time - prev) / *unit))
+                // In i128: two in-range times can be more than i64::MAX apart
+                // (Go's int64 subtraction wraps there); only a 1ns unit can
+                // then leave the i64 range, and that saturates.
+                let d = (time as i128 - prev as i128) / *unit as i128;
+                let d = i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX });
+                Some(FieldValue::Int(d))
             }
             TransformState::MovingAverage {
                 window,
