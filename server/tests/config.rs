@@ -88,7 +88,10 @@ fn defaults_are_kapacitors_struct_defaults() {
         "https://alert.victorops.com/integrations/generic/20131114/alert"
     );
     assert_eq!(c.opsgenie.url, "https://api.opsgenie.com/v1/json/alert");
-    assert_eq!(c.opsgenie.recovery_url, "https://api.opsgenie.com/v1/json/alert/note");
+    assert_eq!(
+        c.opsgenie.recovery_url,
+        "https://api.opsgenie.com/v1/json/alert/note"
+    );
     assert_eq!(c.opsgenie2.url, "https://api.opsgenie.com/v2/alerts");
     assert_eq!(c.opsgenie2.recovery_action, "notes");
     assert_eq!(c.telegram.url, "https://api.telegram.org/bot");
@@ -317,7 +320,8 @@ fn env_overrides_follow_kapacitors_naming() {
 #[test]
 fn kubernetes_takes_an_implicit_index() {
     let mut c = Config::from_toml_str("[kubernetes]\nenabled = false\n").unwrap();
-    c.apply_env(env(&[("KAPACITOR_KUBERNETES_ENABLED", "true")])).unwrap();
+    c.apply_env(env(&[("KAPACITOR_KUBERNETES_ENABLED", "true")]))
+        .unwrap();
     let k8s = c.passthrough["kubernetes"].as_array().unwrap();
     assert_eq!(k8s[0]["enabled"].as_bool(), Some(true));
 }
@@ -338,7 +342,9 @@ fn env_errors_name_the_variable() {
         ),
         "{e}"
     );
-    let e = c.apply_env(env(&[("KAPACITOR_SMTP_PORT", "70000")])).unwrap_err();
+    let e = c
+        .apply_env(env(&[("KAPACITOR_SMTP_PORT", "70000")]))
+        .unwrap_err();
     assert!(matches!(&e, ConfigError::Env { var, .. } if var == "KAPACITOR_SMTP_PORT"));
 }
 
@@ -364,16 +370,29 @@ fn printed_config_parses_back_to_the_same_config() {
 #[test]
 fn decode_errors_name_the_key() {
     let cases = [
-        ("[http]\nshutdown-timeout = \"10x\"\n", "http.shutdown-timeout"),
+        (
+            "[http]\nshutdown-timeout = \"10x\"\n",
+            "http.shutdown-timeout",
+        ),
         ("[smtp]\nport = \"x\"\n", "smtp.port"),
-        ("[[influxdb]]\nsubscription-mode = \"both\"\n", "influxdb[0].subscription-mode"),
+        (
+            "[[influxdb]]\nsubscription-mode = \"both\"\n",
+            "influxdb[0].subscription-mode",
+        ),
         ("[[influxdb]]\ntimeout = 10\n", "influxdb[0].timeout"),
-        ("[task]\nsnapshot-interval = true\n", "task.snapshot-interval"),
+        (
+            "[task]\nsnapshot-interval = true\n",
+            "task.snapshot-interval",
+        ),
     ];
     for (src, key) in cases {
         let e = Config::from_toml_str(src).unwrap_err();
         assert_eq!(e.key(), Some(key), "{src}: {e}");
-        assert!(e.to_string().starts_with(&format!("invalid value for {key}: ")), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("invalid value for {key}: ")),
+            "{e}"
+        );
     }
     assert!(matches!(
         Config::from_toml_str("[http\n").unwrap_err(),

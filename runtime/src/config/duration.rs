@@ -237,7 +237,10 @@ mod tests {
             ("-1s", -SECOND),
             ("+5m", 5 * MINUTE),
             (".5s", SECOND / 2),
-            ("1h2m3s4ms", HOUR + 2 * MINUTE + 3 * SECOND + 4 * MILLISECOND),
+            (
+                "1h2m3s4ms",
+                HOUR + 2 * MINUTE + 3 * SECOND + 4 * MILLISECOND,
+            ),
         ];
         for (s, want) in cases {
             assert_eq!(GoDuration::parse(s), Ok(GoDuration(want)), "{s}");

@@ -172,11 +172,20 @@ mod tests {
     fn one_entry_decodes_over_the_default_entry_more_start_from_zero() {
         let base = Value::Table(table("[[l]]\nname = \"default\"\nn = 5\n"));
         let one = merge(&base, &Value::Table(table("[[l]]\nn = 1\n")), "");
-        assert_eq!(one, Value::Table(table("[[l]]\nname = \"default\"\nn = 1\n")));
-        let two = merge(&base, &Value::Table(table("[[l]]\nn = 1\n[[l]]\nname = \"b\"\n")), "");
+        assert_eq!(
+            one,
+            Value::Table(table("[[l]]\nname = \"default\"\nn = 1\n"))
+        );
+        let two = merge(
+            &base,
+            &Value::Table(table("[[l]]\nn = 1\n[[l]]\nname = \"b\"\n")),
+            "",
+        );
         assert_eq!(
             two,
-            Value::Table(table("[[l]]\nname = \"\"\nn = 1\n[[l]]\nname = \"b\"\nn = 0\n"))
+            Value::Table(table(
+                "[[l]]\nname = \"\"\nn = 1\n[[l]]\nname = \"b\"\nn = 0\n"
+            ))
         );
     }
 

@@ -53,8 +53,9 @@ fn walk_table(
         slot.push(Step::Key(key.clone()));
         match value {
             Value::Array(items) => {
-                let implicit =
-                    items.len() == 1 && path.is_empty() && catalog::IMPLICIT_INDEX.contains(&key.as_str());
+                let implicit = items.len() == 1
+                    && path.is_empty()
+                    && catalog::IMPLICIT_INDEX.contains(&key.as_str());
                 for (i, item) in items.iter().enumerate() {
                     slot.push(Step::Index(i));
                     if implicit {
@@ -203,7 +204,9 @@ pub fn parse_go_int(s: &str) -> Result<i64, String> {
         i64::MAX as u64
     };
     if magnitude > limit {
-        return Err(format!("strconv.ParseInt: parsing {s:?}: value out of range"));
+        return Err(format!(
+            "strconv.ParseInt: parsing {s:?}: value out of range"
+        ));
     }
     Ok(if negative {
         (magnitude as i64).wrapping_neg()
@@ -222,7 +225,7 @@ mod tests {
         assert_eq!(parse_go_int("-0x10"), Ok(-16));
         assert_eq!(parse_go_int("010"), Ok(8));
         assert_eq!(parse_go_int("0b101"), Ok(5));
-        assert_eq!(parse_go_int("1_000").is_err(), true);
+        assert!(parse_go_int("1_000").is_err());
         assert_eq!(parse_go_int("0x1_0"), Ok(16));
         assert!(parse_go_int("9223372036854775808").is_err());
         assert_eq!(parse_go_int("-9223372036854775808"), Ok(i64::MIN));

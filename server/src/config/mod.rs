@@ -10,19 +10,22 @@
 //! Files: `sections.rs` (server sections), `handlers.rs` (handler sections
 //! the runtime has no handler for; the others are `runtime::config`'s),
 //! `decode.rs` (Go decoding semantics), `env.rs`, `validate.rs`,
-//! `render.rs` (TOML output), `catalog.rs` (shape facts), `error.rs`.
+//! `render.rs` (TOML output), `catalog.rs` (shape facts), `paths.rs`
+//! (which file to read), `error.rs`.
 
 mod catalog;
 mod decode;
 mod env;
 mod error;
 mod handlers;
+mod paths;
 mod render;
 mod sections;
 mod validate;
 
 pub use error::ConfigError;
 pub use handlers::*;
+pub use paths::{config_path, SYSTEM_CONFIG};
 pub use runtime::config::handlers::{
     AlertaConfig, BasicAuth, HttpPostConfig, OpsGenie2Config, OpsGenieConfig, PagerDuty2Config,
     PagerDutyConfig, PushoverConfig, SensuConfig, SlackConfig, SmtpConfig, TelegramConfig,
@@ -155,6 +158,10 @@ impl Default for Config {
     }
 }
 
+/// What `kapacitord config` appends to a validation error.
+pub const REGENERATE_HINT: &str =
+    "To generate a valid configuration file run `kapacitord config > kapacitor.generated.conf`.";
+
 /// A decoded config and what the file held that it does not use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loaded {
@@ -173,7 +180,11 @@ impl Config {
         let root = home.join(".kapacitor");
         let mut c = Config::default();
         // Go's filepath.Join cleans the "./" of the relative defaults.
-        let under = |p: &str| root.join(p.trim_start_matches("./")).to_string_lossy().into_owned();
+        let under = |p: &str| {
+            root.join(p.trim_start_matches("./"))
+                .to_string_lossy()
+                .into_owned()
+        };
         c.replay.dir = under(&c.replay.dir);
         c.task.dir = under(&c.task.dir);
         c.storage.boltdb = under(&c.storage.boltdb);
@@ -191,10 +202,12 @@ impl Config {
     /// Decodes `src` over `base` as Kapacitor decodes a file over its
     /// defaults.
     pub fn decode(src: &str, base: &Config, path: Option<&Path>) -> Result<Loaded, ConfigError> {
-        let mut user: toml::Table = src.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
-            path: path.map(Path::to_path_buf),
-            message: e.to_string(),
-        })?;
+        let mut user: toml::Table =
+            src.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    path: path.map(Path::to_path_buf),
+                    message: e.to_string(),
+                })?;
         decode::normalize_lists(&mut user);
         let base_tree = toml::Value::Table(base.to_tree());
         let merged = match decode::merge(&base_tree, &toml::Value::Table(user.clone()), "") {
@@ -240,7 +253,9 @@ impl Config {
                 Config::decode(&src, &Config::default(), Some(p))
             }
             None => {
-                let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+                let home = std::env::var_os("HOME")
+                    .map(PathBuf::from)
+                    .unwrap_or_default();
                 Ok(Loaded {
                     config: Config::demo(&home),
                     unknown_keys: Vec::new(),

@@ -74,7 +74,11 @@ fn write_table(
         let mut sub: Vec<&str> = path.to_vec();
         sub.push(key);
         let header_indent = "  ".repeat(sub.len() - 1);
-        let dotted = sub.iter().map(|k| quote_key(k)).collect::<Vec<_>>().join(".");
+        let dotted = sub
+            .iter()
+            .map(|k| quote_key(k))
+            .collect::<Vec<_>>()
+            .join(".");
         match value {
             Value::Table(t) => {
                 if sub.len() == 1 && !out.is_empty() {

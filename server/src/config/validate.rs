@@ -83,7 +83,10 @@ pub fn check_url(key: &str, url: &str) -> Check {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
         if !scheme_ok {
-            return fail(key, format!("parse {url:?}: first path segment in URL cannot contain colon"));
+            return fail(
+                key,
+                format!("parse {url:?}: first path segment in URL cannot contain colon"),
+            );
         }
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
@@ -93,12 +96,18 @@ pub fn check_url(key: &str, url: &str) -> Check {
             };
             let after = &host_port[end + 1..];
             if !after.is_empty() && !valid_port(after) {
-                return fail(key, format!("parse {url:?}: invalid port {after:?} after host"));
+                return fail(
+                    key,
+                    format!("parse {url:?}: invalid port {after:?} after host"),
+                );
             }
         } else if let Some(i) = host_port.rfind(':') {
             let port = &host_port[i..];
             if !valid_port(port) {
-                return fail(key, format!("parse {url:?}: invalid port {port:?} after host"));
+                return fail(
+                    key,
+                    format!("parse {url:?}: invalid port {port:?} after host"),
+                );
             }
         }
     }
@@ -120,7 +129,10 @@ fn influxdb(c: &Config) -> Check {
     for (i, db) in c.influxdb.iter().enumerate() {
         let key = |k: &str| format!("influxdb[{i}].{k}");
         if !names.insert(db.name.as_str()) {
-            return fail(key("name"), format!("duplicate name {:?} for influxdb configs", db.name));
+            return fail(
+                key("name"),
+                format!("duplicate name {:?} for influxdb configs", db.name),
+            );
         }
         if db.name.is_empty() {
             return fail(key("name"), "influxdb cluster must be given a name");
@@ -149,14 +161,20 @@ fn influxdb(c: &Config) -> Check {
         if !matches!(db.compression.as_str(), "gzip" | "none") {
             return fail(
                 key("compression"),
-                format!("invalid compression, must be one of 'gzip' or 'none', got {:?}", db.compression),
+                format!(
+                    "invalid compression, must be one of 'gzip' or 'none', got {:?}",
+                    db.compression
+                ),
             );
         }
         if db.enabled && db.default {
             if let Some(other) = default {
                 return fail(
                     key("default"),
-                    format!("More than one InfluxDB default was specified: {} {other}", db.name),
+                    format!(
+                        "More than one InfluxDB default was specified: {} {other}",
+                        db.name
+                    ),
                 );
             }
             default = Some(&db.name);
@@ -189,11 +207,17 @@ fn handlers(c: &Config) -> Check {
         return fail("smtp.from", "must provide a 'from' address");
     }
     if !smtp.from.is_empty() && !smtp.from.contains('@') {
-        return fail("smtp.from", format!("invalid from email address: {:?}", smtp.from));
+        return fail(
+            "smtp.from",
+            format!("invalid from email address: {:?}", smtp.from),
+        );
     }
     for (i, to) in smtp.to.iter().enumerate() {
         if !to.contains('@') {
-            return fail(format!("smtp.to[{i}]"), format!("invalid to email address: {to:?}"));
+            return fail(
+                format!("smtp.to[{i}]"),
+                format!("invalid to email address: {to:?}"),
+            );
         }
     }
     for (i, s) in c.slack.iter().enumerate() {
@@ -250,14 +274,23 @@ fn handlers(c: &Config) -> Check {
     }
     for (i, m) in c.mqtt.iter().enumerate() {
         if m.name.is_empty() {
-            return fail(format!("mqtt[{i}].name"), "must specify a name for the mqtt broker");
+            return fail(
+                format!("mqtt[{i}].name"),
+                "must specify a name for the mqtt broker",
+            );
         }
         if m.enabled && m.url.is_empty() {
-            return fail(format!("mqtt[{i}].url"), "must specify a url for mqtt service");
+            return fail(
+                format!("mqtt[{i}].url"),
+                "must specify a url for mqtt service",
+            );
         }
     }
     if c.teams.enabled && c.teams.channel_url.is_empty() {
-        return fail("teams.channel-url", "must specify Teams channel webhook URL");
+        return fail(
+            "teams.channel-url",
+            "must specify Teams channel webhook URL",
+        );
     }
     if c.bigpanda.enabled && c.bigpanda.app_key.is_empty() {
         return fail("bigpanda.app-key", "must specify BigPanda app-key");
@@ -290,7 +323,13 @@ mod tests {
         assert!(check_url("k", "http://localhost:8086").is_ok());
         assert!(check_url("k", "http://[::1]:8086/x").is_ok());
         assert!(check_url("k", "").is_ok());
-        for bad in ["http://host:port", "http://[::1", ":8086", "http://a\nb", "1http://x"] {
+        for bad in [
+            "http://host:port",
+            "http://[::1",
+            ":8086",
+            "http://a\nb",
+            "1http://x",
+        ] {
             let e = check_url("influxdb[0].urls[0]", bad).unwrap_err();
             assert_eq!(e.key(), Some("influxdb[0].urls[0]"), "{bad}");
         }
