@@ -115,6 +115,14 @@ fn default_output_matches_the_documented_kapacitord_config() {
     ] {
         assert!(out.contains(block), "missing block:\n{block}\nin:\n{out}");
     }
+    // Nil slices and maps of the Go defaults are left out by its encoder:
+    // udf.Config{} has no functions, httppost.NewConfig() no headers,
+    // smtp.NewConfig() no `to` list; the empty [udf] struct still prints.
+    assert!(out.contains("\n[udf]\n\n[deadman]\n"), "{out}");
+    assert!(!out.contains("[udf.functions]"));
+    assert!(!out.contains("[httppost.headers]"));
+    assert!(!out.contains("  to = "));
+    assert!(out.contains("\n[[httppost]]\n  endpoint = \"example\"\n  url = \"http://example.com\"\n"));
 }
 
 /// Modelled on the packaged etc/kapacitor/kapacitor.conf.

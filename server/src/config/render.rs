@@ -2,9 +2,11 @@
 //! `kapacitord config` prints: a table's plain keys first, then its
 //! sub-tables, in struct order; two spaces of indent per nesting level; a
 //! blank line before each top-level `[table]` and before every
-//! `[[array.entry]]`; map keys sorted. Empty scalar arrays are left out, as
-//! Go leaves out the nil slices that every empty list default is.
+//! `[[array.entry]]`; map keys sorted. With `render_like_go`, empty arrays
+//! and maps whose default is empty too are left out, as Go leaves out the
+//! nil slices and maps those defaults are.
 
+use super::catalog;
 use toml::Value;
 
 /// Renders a TOML document (the top-level table) with every key.
@@ -28,6 +30,14 @@ fn default_is_empty(defaults: Option<&toml::Table>, key: &str) -> bool {
     match defaults.and_then(|d| d.get(key)) {
         None => defaults.is_some(),
         Some(Value::Array(a)) => a.is_empty(),
+        Some(_) => false,
+    }
+}
+
+fn default_is_empty_map(defaults: Option<&toml::Table>, key: &str) -> bool {
+    match defaults.and_then(|d| d.get(key)) {
+        None => defaults.is_some(),
+        Some(Value::Table(t)) => t.is_empty(),
         Some(_) => false,
     }
 }
@@ -81,6 +91,13 @@ fn write_table(
             .join(".");
         match value {
             Value::Table(t) => {
+                let dotted_path = sub.join(".");
+                if t.is_empty()
+                    && catalog::is_map(&dotted_path)
+                    && default_is_empty_map(defaults, key)
+                {
+                    continue;
+                }
                 if sub.len() == 1 && !out.is_empty() {
                     out.push('\n');
                 }
