@@ -122,7 +122,9 @@ fn default_output_matches_the_documented_kapacitord_config() {
     assert!(!out.contains("[udf.functions]"));
     assert!(!out.contains("[httppost.headers]"));
     assert!(!out.contains("  to = "));
-    assert!(out.contains("\n[[httppost]]\n  endpoint = \"example\"\n  url = \"http://example.com\"\n"));
+    assert!(
+        out.contains("\n[[httppost]]\n  endpoint = \"example\"\n  url = \"http://example.com\"\n")
+    );
 }
 
 /// Modelled on the packaged etc/kapacitor/kapacitor.conf.
@@ -428,6 +430,7 @@ fn validation_errors_name_the_key() {
         ("[[influxdb]]\nname = \"a\"\nurls = [\"http://a\"]\n[[influxdb]]\nname = \"a\"\nurls = [\"http://b\"]\n", "influxdb[1].name", "duplicate name \"a\" for influxdb configs"),
         ("[smtp]\nenabled = true\n", "smtp.from", "must provide a 'from' address"),
         ("[slack]\nenabled = true\n", "slack[0].url", "must specify url"),
+        ("[alerta]\nenabled = true\n", "alerta.url", "must specify url"),
         ("[udf.functions.f]\nprog = \"/bin/f\"\n", "udf.functions.f.timeout", "timeout for f is too small: 0s"),
     ];
     for (src, key, message) in cases {

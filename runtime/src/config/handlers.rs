@@ -258,11 +258,13 @@ impl Default for SensuConfig {
 pub struct AlertaConfig {
     pub enabled: bool,
     pub url: String,
+    pub insecure_skip_verify: bool,
     pub token: String,
     pub token_prefix: String,
     pub environment: String,
     pub origin: String,
-    pub insecure_skip_verify: bool,
+    /// Request timeout; zero means none.
+    pub timeout: GoDuration,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

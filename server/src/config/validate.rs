@@ -286,6 +286,9 @@ fn handlers(c: &Config) -> Check {
             );
         }
     }
+    if c.alerta.enabled && c.alerta.url.is_empty() {
+        return fail("alerta.url", "must specify url");
+    }
     if c.teams.enabled && c.teams.channel_url.is_empty() {
         return fail(
             "teams.channel-url",
