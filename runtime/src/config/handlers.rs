@@ -4,10 +4,11 @@
 //! `[alerta]`, `[pushover]`, `[[httppost]]`. Field names are the TOML keys
 //! (kebab-case); defaults are Kapacitor's struct defaults.
 
-use serde::Deserialize;
+use super::duration::GoDuration;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct SmtpConfig {
     pub enabled: bool,
@@ -16,10 +17,12 @@ pub struct SmtpConfig {
     pub username: String,
     pub password: String,
     pub no_verify: bool,
-    pub from: String,
-    pub to: Vec<String>,
     pub global: bool,
     pub state_changes_only: bool,
+    pub from: String,
+    pub to: Vec<String>,
+    /// Close the SMTP connection after this long idle.
+    pub idle_timeout: GoDuration,
 }
 
 impl Default for SmtpConfig {
@@ -35,11 +38,12 @@ impl Default for SmtpConfig {
             to: Vec::new(),
             global: false,
             state_changes_only: false,
+            idle_timeout: GoDuration::from_secs(30),
         }
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct SlackConfig {
     pub enabled: bool,
@@ -52,6 +56,10 @@ pub struct SlackConfig {
     pub icon_emoji: String,
     pub global: bool,
     pub state_changes_only: bool,
+    pub ssl_ca: String,
+    pub ssl_cert: String,
+    pub ssl_key: String,
+    pub insecure_skip_verify: bool,
 }
 
 impl Default for SlackConfig {
@@ -67,11 +75,15 @@ impl Default for SlackConfig {
             icon_emoji: String::new(),
             global: false,
             state_changes_only: false,
+            ssl_ca: String::new(),
+            ssl_cert: String::new(),
+            ssl_key: String::new(),
+            insecure_skip_verify: false,
         }
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct PagerDutyConfig {
     pub enabled: bool,
@@ -91,7 +103,7 @@ impl Default for PagerDutyConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct PagerDuty2Config {
     pub enabled: bool,
@@ -111,7 +123,7 @@ impl Default for PagerDuty2Config {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct VictorOpsConfig {
     pub enabled: bool,
@@ -135,7 +147,7 @@ impl Default for VictorOpsConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct OpsGenieConfig {
     pub enabled: bool,
@@ -162,7 +174,7 @@ impl Default for OpsGenieConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct OpsGenie2Config {
     pub enabled: bool,
@@ -191,7 +203,7 @@ impl Default for OpsGenie2Config {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct TelegramConfig {
     pub enabled: bool,
@@ -221,7 +233,7 @@ impl Default for TelegramConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct SensuConfig {
     pub enabled: bool,
@@ -241,19 +253,21 @@ impl Default for SensuConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct AlertaConfig {
     pub enabled: bool,
     pub url: String,
+    pub insecure_skip_verify: bool,
     pub token: String,
     pub token_prefix: String,
     pub environment: String,
     pub origin: String,
-    pub insecure_skip_verify: bool,
+    /// Request timeout; zero means none.
+    pub timeout: GoDuration,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct PushoverConfig {
     pub enabled: bool,
@@ -273,14 +287,14 @@ impl Default for PushoverConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct BasicAuth {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct HttpPostConfig {
     pub endpoint: String,
@@ -289,9 +303,11 @@ pub struct HttpPostConfig {
     pub basic_auth: Option<BasicAuth>,
     pub alert_template: String,
     pub alert_template_file: String,
+    pub row_template: String,
+    pub row_template_file: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct HttpConfig {
     pub bind_address: String,
@@ -308,7 +324,7 @@ impl Default for HttpConfig {
 }
 
 /// The handler-related sections of a Kapacitor config file.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct HandlerConfigs {
     pub hostname: Option<String>,

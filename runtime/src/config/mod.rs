@@ -4,11 +4,13 @@
 //! `[pagerduty]`, ... config sections, see `handlers.rs`); RT-core only
 //! threads it through `BuildEnv`. Extend additively.
 
+pub mod duration;
 pub mod handlers;
 
 use crate::alert::inhibit::InhibitRegistry;
 use std::sync::Arc;
 
+pub use duration::GoDuration;
 pub use handlers::HandlerConfigs;
 
 /// The configuration a task is built with.

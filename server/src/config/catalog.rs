@@ -1,0 +1,105 @@
+//! Facts about the shape of Kapacitor's config that the generic passes
+//! (decode over defaults, env overrides, unknown-key report) need and that
+//! a TOML tree alone does not say. Key paths are dotted TOML keys without
+//! array indices (`influxdb.subscriptions`).
+
+/// Sections that are arrays of tables (`[[influxdb]]`). A single `[name]`
+/// table is accepted for them too, as one entry, as Kapacitor's sample
+/// config writes `[slack]`.
+pub const LIST_SECTIONS: &[&str] = &[
+    "influxdb",
+    "graphite",
+    "udp",
+    "discord",
+    "kafka",
+    "mqtt",
+    "httppost",
+    "slack",
+    "scraper",
+    "azure",
+    "consul",
+    "dns",
+    "ec2",
+    "file-discovery",
+    "gce",
+    "marathon",
+    "nerve",
+    "serverset",
+    "static-discovery",
+    "triton",
+    "kubernetes",
+    "swarm",
+];
+
+/// Tables whose keys are data (a Go `map`), not field names: env overrides
+/// append the key as written (not upper-cased), and a zero value is an
+/// empty map.
+pub const MAP_PATHS: &[&str] = &[
+    "influxdb.subscriptions",
+    "influxdb.excluded-subscriptions",
+    "httppost.headers",
+    "udf.functions",
+    "udf.functions.*.env",
+];
+
+/// Array fields that also take an env override without an index when they
+/// hold exactly one element (`KAPACITOR_KUBERNETES_ENABLED`).
+pub const IMPLICIT_INDEX: &[&str] = &["kubernetes"];
+
+/// Go zero values that are not the zero of the TOML type (an enum whose
+/// zero is a named mode).
+pub const ZERO_OVERRIDES: &[(&str, &str)] = &[("influxdb.subscription-mode", "cluster")];
+
+/// Sections Kapacitor knows that this implementation does not model yet:
+/// they are kept as written (printed back, overridable from the env) and
+/// reported as not modelled rather than unknown.
+pub const PASSTHROUGH_SECTIONS: &[&str] = &[
+    "graphite",
+    "collectd",
+    "opentsdb",
+    "udp",
+    "alertmanager",
+    "servicenow",
+    "scraper",
+    "azure",
+    "consul",
+    "dns",
+    "ec2",
+    "file-discovery",
+    "gce",
+    "marathon",
+    "nerve",
+    "serverset",
+    "static-discovery",
+    "triton",
+    "kubernetes",
+    "swarm",
+];
+
+/// Whether `path` (dotted, no indices) is one of `MAP_PATHS`; `*` matches
+/// one map key.
+pub fn is_map(path: &str) -> bool {
+    MAP_PATHS.iter().any(|p| glob_eq(p, path))
+}
+
+fn glob_eq(pattern: &str, path: &str) -> bool {
+    let mut a = pattern.split('.');
+    let mut b = path.split('.');
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some("*"), Some(_)) => {}
+            (Some(x), Some(y)) if x == y => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Joins a dotted key path.
+pub fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
