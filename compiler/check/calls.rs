@@ -19,8 +19,11 @@ pub(crate) struct CallArg {
     pub span: Span,
     /// The argument was written as a `"reference"` (for the double-quotes hint).
     pub reference: Option<String>,
-    /// The argument was written as a `lambda:` literal (not a var).
-    pub literal_lambda: bool,
+    /// The argument was written as a `lambda:` literal (not a var) whose
+    /// body is not a bare `TRUE`/`FALSE`: if it folds to a constant, that is
+    /// an accident (W0107). `lambda: TRUE` is the documented idiom for
+    /// "always" (`.crit(lambda: TRUE)`, `|combine(..., lambda: TRUE)`).
+    pub accidental_constant: bool,
     /// The argument is an unset template var's zero value.
     pub template: bool,
 }
@@ -132,7 +135,10 @@ impl Checker<'_> {
                     value,
                     span: a.span,
                     reference,
-                    literal_lambda: matches!(a.kind, ast::ExprKind::Lambda(_)),
+                    accidental_constant: match &a.kind {
+                        ast::ExprKind::Lambda(body) => !is_bool_literal(body),
+                        _ => false,
+                    },
                     template: false,
                 }
             })
@@ -155,7 +161,7 @@ impl Checker<'_> {
                         value: Value::Arg(a.clone()),
                         span,
                         reference: None,
-                        literal_lambda: false,
+                        accidental_constant: false,
                         template,
                     })
                     .collect();
@@ -604,7 +610,7 @@ impl Checker<'_> {
                 Value::Arg(arg) => {
                     if let Some(p) = matches(&arg, accepts) {
                         if p == P::Predicate {
-                            self.check_predicate(&arg, a.span, a.literal_lambda);
+                            self.check_predicate(&arg, a.span, a.accidental_constant);
                         }
                         out.push(arg);
                     } else {
@@ -637,7 +643,7 @@ impl Checker<'_> {
         ok.then_some(out)
     }
 
-    fn check_predicate(&mut self, arg: &Arg, span: Span, literal: bool) {
+    fn check_predicate(&mut self, arg: &Arg, span: Span, accidental: bool) {
         let Arg::Lambda(l) = arg else { return };
         if !matches!(l.expr.ty, Type::Bool | Type::Dynamic) {
             self.diags.push(
@@ -651,7 +657,7 @@ impl Checker<'_> {
                 .with_primary(span, format!("this lambda is a {}", l.expr.ty))
                 .with_note("a predicate must be a comparison or a boolean expression"),
             );
-        } else if let (true, ir::ExprKind::Const(ir::Const::Bool(b))) = (literal, &l.expr.kind) {
+        } else if let (true, ir::ExprKind::Const(ir::Const::Bool(b))) = (accidental, &l.expr.kind) {
             let b = *b;
             self.diags.push(
                 Diagnostic::warning(
@@ -695,6 +701,15 @@ impl Checker<'_> {
             _ => {}
         }
         self.diags.push(d);
+    }
+}
+
+/// `TRUE`, `FALSE`, `(TRUE)`: a constant written on purpose.
+fn is_bool_literal(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ast::ExprKind::Bool(_) => true,
+        ast::ExprKind::Paren(inner) => is_bool_literal(inner),
+        _ => false,
     }
 }
 

@@ -11,7 +11,7 @@
 //! | W0104 | a window or query whose `every` exceeds its `period` (gaps) |
 //! | W0105 | `stateChangesOnly` on an alert with no info/warn/crit |
 //! | W0106 | `|groupBy` directly after `|window` in a stream task |
-//! | W0107 | a `lambda:` predicate literal that folds to TRUE or FALSE (checked in `calls.rs`) |
+//! | W0107 | a `lambda:` predicate that folds to TRUE or FALSE by accident (`lambda: 1 > 2`); a bare `lambda: TRUE` is the idiom and stays quiet (checked in `calls.rs`) |
 
 use super::scope::Value;
 use super::Checker;
