@@ -59,6 +59,16 @@ impl Checker<'_> {
         } else {
             name
         };
+        // A chain already broken by an error stays broken silently: one
+        // mistake (an old-syntax `stream.from()...` script) gives one error,
+        // not one per later call. Its arguments are not looked at either.
+        // A chain is broken when a call that should have created a node did
+        // not (an unknown `|x()`, a `.from()` meant as `|from()`); a bad
+        // property or argument leaves the node known, so later calls on it
+        // are still checked.
+        if matches!(target, Value::Poison) {
+            return Value::Poison;
+        }
         let call_args = match args {
             Some(a) => self.eval_args(a),
             None => Vec::new(),
@@ -471,6 +481,11 @@ impl Checker<'_> {
             d = d.with_note("a handler accepts its own properties and every alert property");
         }
         self.diags.push(d);
+        if chain_kind {
+            // The node `.x()` was meant to create does not exist: what follows
+            // would be checked against the wrong node.
+            return Value::Poison;
+        }
         ret
     }
 

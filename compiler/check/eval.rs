@@ -226,6 +226,13 @@ impl Checker<'_> {
             );
             return Value::Poison;
         }
+        if self.scope.get(&name.node).is_none() {
+            if let Some(hint) = missing_dot_hint(&name.node) {
+                let d = self.undefined(&name.node, name.span).with_note(hint);
+                self.diags.push(d);
+                return Value::Poison;
+            }
+        }
         let callee = self.lookup(&name.node, name.span);
         match callee {
             Value::Poison => return Value::Poison,
@@ -336,6 +343,21 @@ impl Checker<'_> {
         });
         id
     }
+}
+
+/// `bigPanda()` alone on a line: a statement that starts with the name of a
+/// handler or property was meant to continue the chain above.
+fn missing_dot_hint(name: &str) -> Option<String> {
+    let what = if crate::catalog::HandlerKind::from_method(name).is_some() {
+        "an alert handler"
+    } else if nodes::all().any(|s| s.prop(name).is_some()) {
+        "a property"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "`{name}` is {what}: to call it on the node above, write `.{name}(...)` (with the dot)"
+    ))
 }
 
 pub(crate) fn arg_const(a: &Arg) -> Option<Const> {

@@ -93,7 +93,21 @@ impl LambdaChecker<'_> {
             } => {
                 let l = self.expr(left);
                 let r = self.expr(right);
-                self.binary(*op, *op_span, l, r, span)
+                let hint = if is_comparison(*op) {
+                    quoted_name_hint(left, &l, right, &r)
+                } else {
+                    None
+                };
+                let errors = self.diags.len();
+                let out = self.binary(*op, *op_span, l, r, span);
+                // `'usage_idle' < 10`: a string compared with a number, where
+                // a field was meant.
+                if let (Some(h), Some(d)) = (hint, self.diags.get_mut(errors)) {
+                    if d.code == Code::BinaryTypeMismatch {
+                        d.notes.push(h);
+                    }
+                }
+                out
             }
             A::Call { name, args } => self.call(name, args, span),
             A::Star => self.bad_operand(span, "`*` cannot be used inside a lambda"),
@@ -329,6 +343,35 @@ fn is_arith(op: BinaryOp) -> bool {
         op,
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
     )
+}
+
+/// A single-quoted string that reads like a field name, opposite a number:
+/// the user meant the field, which needs double quotes.
+fn quoted_name_hint(la: &ast::Expr, l: &Expr, ra: &ast::Expr, r: &Expr) -> Option<String> {
+    let name = |a: &ast::Expr| match &a.kind {
+        A::String(s, ast::StringStyle::Single)
+            if !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-')) =>
+        {
+            Some(s.clone())
+        }
+        _ => None,
+    };
+    let number = |t: Type| matches!(t, Type::Int | Type::Float);
+    let s = match (name(la), name(ra)) {
+        (Some(s), _) if number(r.ty) => s,
+        (_, Some(s)) if number(l.ty) => s,
+        _ => return None,
+    };
+    Some(format!(
+        "'{s}' is a string; to use the field or tag, write \"{s}\" (double quotes make a reference)"
+    ))
+}
+
+fn is_comparison(op: BinaryOp) -> bool {
+    use BinaryOp::*;
+    matches!(op, Eq | Ne | Lt | Le | Gt | Ge)
 }
 
 fn hint(op: BinaryOp, l: Type, r: Type) -> Option<String> {
