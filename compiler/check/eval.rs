@@ -1,6 +1,7 @@
 //! Define-time evaluation of expressions (§2.2): literals, vars, lambdas,
 //! `time(d)`, binary/unary expressions evaluated right away, and chains.
 
+use super::define_time::DefineTimeError;
 use super::lambda::{LambdaChecker, Resolved};
 use super::scope::Value;
 use super::Checker;
@@ -190,23 +191,61 @@ impl Checker<'_> {
         expr
     }
 
-    /// `var p = 5m * 2`: evaluated right away; it must fold to a constant.
+    /// `var p = 5m * 2`, `'x: ' + string(v)`: evaluated right away, at
+    /// define time (`define_time.rs`); it must not need a point.
     fn eval_constant(&mut self, e: &ast::Expr) -> Value {
         let before = self.diags.iter().filter(|d| d.is_error()).count();
         let typed = self.typed_expr(e);
         if self.diags.iter().filter(|d| d.is_error()).count() > before {
             return Value::Poison;
         }
-        match typed.kind {
-            ir::ExprKind::Const(c) => Value::Arg(const_arg(c)),
-            _ => {
+        // A binary expression goes through Kapacitor's lambda evaluator at
+        // define time, builtin calls included (§2.2); a unary one does not.
+        let value = match typed.kind {
+            ir::ExprKind::Const(c) => return Value::Arg(const_arg(c)),
+            _ if matches!(e.kind, ast::ExprKind::Binary { .. }) => {
+                super::define_time::evaluate(&typed)
+            }
+            _ => Err(DefineTimeError::NeedsPoint),
+        };
+        match value {
+            Ok(c) => Value::Arg(const_arg(c)),
+            Err(DefineTimeError::Unsupported(f)) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::DefineTimeCall,
+                        format!(
+                            "tickc does not evaluate {}() outside a lambda yet",
+                            f.name()
+                        ),
+                    )
+                    .with_primary(e.span, "evaluated when the task is defined")
+                    .with_note(
+                        "Kapacitor evaluates this when the task is defined; tickc covers the math \
+                         functions, if(), and conversions of numbers and bools",
+                    ),
+                );
+                Value::Poison
+            }
+            Err(DefineTimeError::Failed { func, reason }) => {
+                let what = match func {
+                    Some(f) => format!("error calling \"{}\": {reason}", f.name()),
+                    None => reason,
+                };
+                self.diags.push(
+                    Diagnostic::error(Code::DefineTimeCall, what)
+                        .with_primary(e.span, "evaluated when the task is defined"),
+                );
+                Value::Poison
+            }
+            Err(DefineTimeError::NeedsPoint) => {
                 self.diags.push(
                     Diagnostic::error(
                         Code::ReferenceOutsideLambda,
                         "this expression cannot be evaluated when the task is defined",
                     )
-                    .with_primary(e.span, "depends on a field, a lambda or a function")
-                    .with_note("field references and functions belong inside `lambda: ...`"),
+                    .with_primary(e.span, "depends on a field or a lambda")
+                    .with_note("field references belong inside `lambda: ...`"),
                 );
                 Value::Poison
             }

@@ -147,14 +147,7 @@ impl LambdaChecker<'_> {
             return poison(span);
         }
         if let ExprKind::Const(c) = &operand.kind {
-            let folded = match (op, c) {
-                (UnaryOp::Neg, Const::Int(v)) => Some(Const::Int(v.wrapping_neg())),
-                (UnaryOp::Neg, Const::Float(v)) => Some(Const::Float(-v)),
-                (UnaryOp::Neg, Const::Duration(v)) => Some(Const::Duration(v.wrapping_neg())),
-                (UnaryOp::Not, Const::Bool(b)) => Some(Const::Bool(!b)),
-                _ => None,
-            };
-            if let Some(c) = folded {
+            if let Some(c) = fold_unary(op, c) {
                 return konst(c, span);
             }
         }
@@ -456,9 +449,20 @@ pub(crate) fn binary_type(op: BinaryOp, l: Type, r: Type) -> Option<Type> {
     }
 }
 
+/// Folds `op c` for a constant of a type the operator accepts.
+pub(crate) fn fold_unary(op: UnaryOp, c: &Const) -> Option<Const> {
+    match (op, c) {
+        (UnaryOp::Neg, Const::Int(v)) => Some(Const::Int(v.wrapping_neg())),
+        (UnaryOp::Neg, Const::Float(v)) => Some(Const::Float(-v)),
+        (UnaryOp::Neg, Const::Duration(v)) => Some(Const::Duration(v.wrapping_neg())),
+        (UnaryOp::Not, Const::Bool(b)) => Some(Const::Bool(!b)),
+        _ => None,
+    }
+}
+
 /// Folds `a op b` for two constants whose types already check. `Ok(None)`
 /// leaves it to run time (e.g. a regex match, folded only when it compiles).
-fn fold_binary(op: BinaryOp, a: &Const, b: &Const) -> Result<Option<Const>, String> {
+pub(crate) fn fold_binary(op: BinaryOp, a: &Const, b: &Const) -> Result<Option<Const>, String> {
     use BinaryOp::*;
     use Const as C;
     let num = |c: &Const| match c {

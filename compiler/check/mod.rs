@@ -25,6 +25,7 @@
 
 mod calls;
 mod deadman;
+mod define_time;
 mod depth;
 mod eval;
 pub mod golang;

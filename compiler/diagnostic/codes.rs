@@ -58,6 +58,7 @@ codes! {
     ReferenceOutsideLambda = "E0206": "a `\"reference\"` used outside a lambda";
     BadVarUse = "E0207": "a variable whose value cannot be used here (e.g. a node inside a lambda)";
     MissingVarValue = "E0208": "a typed `var` the task's vars do not supply";
+    DefineTimeCall = "E0209": "a function call outside a lambda that fails when the task is defined, or that tickc does not evaluate at define time";
     // Nodes, chains and properties
     UnknownChainMethod = "E0301": "no such chain method (node) on this node";
     UnknownProperty = "E0302": "no such property on this node or handler";
