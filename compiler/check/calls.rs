@@ -69,10 +69,20 @@ impl Checker<'_> {
         if matches!(target, Value::Poison) {
             return Value::Poison;
         }
+        // Lambdas in `|where(...)` read the target's output; those in
+        // `.crit(...)` read what flows into the target.
+        self.lambda_input = match &target {
+            Value::Node(id) | Value::Handler(id, _) => Some(super::lints::LambdaInput {
+                node: *id,
+                inclusive: op != ChainOp::Dot,
+            }),
+            _ => None,
+        };
         let call_args = match args {
             Some(a) => self.eval_args(a),
             None => Vec::new(),
         };
+        self.lambda_input = None;
         let (node, handler) = match target {
             Value::Poison => return Value::Poison,
             Value::Node(id) => (id, None),

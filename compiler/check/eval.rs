@@ -125,7 +125,10 @@ impl Checker<'_> {
 
     /// Checks a lambda body in the current scope.
     pub(crate) fn lambda(&mut self, body: &ast::Expr) -> ir::Lambda {
-        super::lints::quotes_pitfall(body, &mut self.lambda_lints);
+        let input = self.lambda_input;
+        for (right, diag) in super::lints::quotes_pitfall(body) {
+            self.quote_candidates.push(super::lints::QuoteCandidate { input, right, diag });
+        }
         let expr = self.typed_expr(body);
         ir::Lambda {
             expr,
