@@ -378,11 +378,9 @@ fn syntax_error(
 /// likely a missing closing `'`: the string swallowed the code up to the next
 /// `'`. Point at where that string opened.
 fn runaway_string(source: &str, before: &[Tok<'_>], d: Diagnostic) -> Diagnostic {
-    let Some(&(l, _, r)) = before
-        .iter()
-        .rev()
-        .find(|t| matches!(&t.1, Token::Str(s) if s.style == StringStyle::Single && s.raw.contains('\n')))
-    else {
+    let Some(&(l, _, r)) = before.iter().rev().find(
+        |t| matches!(&t.1, Token::Str(s) if s.style == StringStyle::Single && s.raw.contains('\n')),
+    ) else {
         return d;
     };
     let line = |pos: usize| source[..pos.min(source.len())].matches('\n').count() + 1;

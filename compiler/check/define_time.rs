@@ -88,14 +88,16 @@ fn call(func: Builtin, args: &[Const]) -> Result<Const, DefineTimeError> {
     Ok(match (func, args) {
         (Pow10, [C::Int(n)]) => C::Float(math::pow10(*n)),
         (Jn | Yn, [C::Int(n), C::Float(x)]) => C::Float(
-            math::bessel_n(func == Yn, *n, *x)
-                .map_err(|e| failed(Some(func), &e.to_string()))?,
+            math::bessel_n(func == Yn, *n, *x).map_err(|e| failed(Some(func), &e.to_string()))?,
         ),
         (BoolConv, [C::Bool(b)]) => C::Bool(*b),
         (BoolConv, [C::Int(i @ (0 | 1))]) => C::Bool(*i == 1),
         (BoolConv, [C::Float(f)]) if *f == 0.0 || *f == 1.0 => C::Bool(*f == 1.0),
         (BoolConv, [C::Int(i)]) => {
-            return Err(failed(Some(func), &format!("cannot convert {i} to boolean")))
+            return Err(failed(
+                Some(func),
+                &format!("cannot convert {i} to boolean"),
+            ))
         }
         (IntConv, [C::Bool(b)]) => C::Int(*b as i64),
         (IntConv, [C::Int(i)]) => C::Int(*i),
@@ -114,7 +116,10 @@ fn call(func: Builtin, args: &[Const]) -> Result<Const, DefineTimeError> {
         (DurationConv, [C::Duration(d)]) => C::Duration(*d),
         (DurationConv, [C::Int(i), C::Duration(unit)]) => {
             C::Duration(i.checked_mul(*unit).ok_or_else(|| {
-                failed(Some(func), "the duration overflows (more than about 292 years)")
+                failed(
+                    Some(func),
+                    "the duration overflows (more than about 292 years)",
+                )
             })?)
         }
         (If, [C::Bool(c), a, b]) => {

@@ -127,7 +127,8 @@ impl Checker<'_> {
     pub(crate) fn lambda(&mut self, body: &ast::Expr) -> ir::Lambda {
         let input = self.lambda_input;
         for (right, diag) in super::lints::quotes_pitfall(body) {
-            self.quote_candidates.push(super::lints::QuoteCandidate { input, right, diag });
+            self.quote_candidates
+                .push(super::lints::QuoteCandidate { input, right, diag });
         }
         let expr = self.typed_expr(body);
         ir::Lambda {

@@ -152,10 +152,10 @@ fn makes_name(node: &Node, name: &str) -> bool {
     match node.kind {
         NodeKind::Join | NodeKind::Combine => {
             let delimiter = node.string("delimiter").unwrap_or(".");
-            return node
-                .strings("as")
-                .iter()
-                .any(|a| name.strip_prefix(a).is_some_and(|rest| rest.starts_with(delimiter)));
+            return node.strings("as").iter().any(|a| {
+                name.strip_prefix(a)
+                    .is_some_and(|rest| rest.starts_with(delimiter))
+            });
         }
         NodeKind::Default | NodeKind::Sideload => {
             return node

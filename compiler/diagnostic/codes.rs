@@ -90,7 +90,7 @@ codes! {
     // Lints
     QuotesPitfall = "W0101": "a reference compared to a double-quoted \"value\": both sides are fields";
     UnusedVar = "W0102": "a `var` that is never used";
-    AlertNoHandler = "W0103": "an alert with no handler and no topic: its events go nowhere";
+    AlertNoHandler = "W0103": "an alert with no handler and no topic: no one is notified of its events";
     WindowGaps = "W0104": "a window whose `every` is larger than its `period`: points are skipped";
     StateChangesNoLevels = "W0105": "`stateChangesOnly` on an alert without any level expression";
     GroupByAfterWindow = "W0106": "`|groupBy` after `|window` in a stream task: group before windowing";
