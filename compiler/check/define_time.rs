@@ -10,9 +10,9 @@
 //! so each function keeps one implementation.
 //!
 //! Covered: the math functions, `bool`/`int`/`float` of numbers and bools,
-//! `string` of strings, ints, floats and bools, `duration(d)` and
+//! `string` of strings, ints, floats, bools and durations, `duration(d)` and
 //! `duration(i, unit)`, and `if`. Functions whose kernels still live only in
-//! the VM (string parsing and formatting of durations, the string, regex,
+//! the VM (parsing strings into numbers, bools and durations, the string, regex,
 //! time and misc families) and the stateful and volatile ones give a
 //! `DefineTimeCall` error naming the function, never a wrong value.
 
@@ -113,6 +113,9 @@ fn call(func: Builtin, args: &[Const]) -> Result<Const, DefineTimeError> {
         // Go `strconv.FormatFloat(f, 'f', -1, 64)`: for finite values Rust's
         // `Display` is the same shortest round-trip text with no exponent.
         (StringConv, [C::Float(f)]) if f.is_finite() => C::String(f.to_string()),
+        // InfluxQL's FormatDuration (`90s`, `1h`, `1500ms`): the front end's
+        // one duration-literal writer, also used by the IR text.
+        (StringConv, [C::Duration(d)]) => C::String(crate::ir::text::duration(*d)),
         (DurationConv, [C::Duration(d)]) => C::Duration(*d),
         (DurationConv, [C::Int(i), C::Duration(unit)]) => {
             C::Duration(i.checked_mul(*unit).ok_or_else(|| {
@@ -185,6 +188,10 @@ mod tests {
         assert_eq!(
             c(Builtin::StringConv, Const::Float(100.0)),
             Ok(Const::String("100".into()))
+        );
+        assert_eq!(
+            c(Builtin::StringConv, Const::Duration(90_000_000_000)),
+            Ok(Const::String("90s".into()))
         );
         assert!(matches!(
             c(Builtin::BoolConv, Const::Int(2)),

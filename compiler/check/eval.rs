@@ -225,8 +225,9 @@ impl Checker<'_> {
                     )
                     .with_primary(e.span, "evaluated when the task is defined")
                     .with_note(
-                        "Kapacitor evaluates this when the task is defined; tickc covers the math \
-                         functions, if(), and conversions of numbers and bools",
+                        "Kapacitor evaluates this when the task is defined; outside a lambda tickc \
+                         evaluates the math functions, if(), duration(), and conversions of \
+                         numbers, bools and durations",
                     ),
                 );
                 Value::Poison

@@ -414,6 +414,7 @@ fn define_time_values() {
     assert_eq!(var("n"), Arg::Int(12));
     assert_eq!(var("crit"), Arg::String("above 90.5".into()));
     assert_eq!(var("every"), Arg::Duration(12_000_000_000));
+    assert_eq!(var("since"), Arg::String("now() - 12s".into()));
     // Not a binary expression: Kapacitor looks `string` up as a global
     // function and fails; so do we.
     assert_eq!(
