@@ -390,12 +390,16 @@ impl Checker<'_> {
 }
 
 /// `bigPanda()` alone on a line: a statement that starts with the name of a
-/// handler or property was meant to continue the chain above.
+/// handler, property or node was meant to continue the chain above.
 fn missing_dot_hint(name: &str) -> Option<String> {
     let what = if crate::catalog::HandlerKind::from_method(name).is_some() {
         "an alert handler"
     } else if nodes::all().any(|s| s.prop(name).is_some()) {
         "a property"
+    } else if NodeKind::from_method(name).is_some_and(|k| k != NodeKind::Udf) {
+        return Some(format!(
+            "`{name}` is a node: to chain it to the node above, write `|{name}(...)` (with the `|`)"
+        ));
     } else {
         return None;
     };
