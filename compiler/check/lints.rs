@@ -145,7 +145,8 @@ fn quotes_lints(cx: &mut Checker<'_>, out: &mut Vec<Diagnostic>) {
 
 /// Whether `node` adds a field or tag called `name` to the data it emits:
 /// its `.as(...)` names (eval, the InfluxQL functions, derivative, state
-/// nodes), a join or combine alias prefix (`m1.`), the fields and tags of
+/// nodes) or an InfluxQL function's default name (`mean`), a join or combine
+/// alias prefix (`m1.`), the fields and tags of
 /// default/sideload, and group-by dimensions.
 fn makes_name(node: &Node, name: &str) -> bool {
     let is = |s: &str| s == name;
@@ -169,7 +170,18 @@ fn makes_name(node: &Node, name: &str) -> bool {
         }
         _ => {}
     }
-    node.strings("as").into_iter().any(is)
+    // An InfluxQL function without `.as` names its result after itself
+    // (`holtWintersWithFit` after `holtWinters`).
+    let influxql_default = node.prop("as").is_none()
+        && crate::catalog::nodes::influxql::SPECS
+            .iter()
+            .any(|s| s.kind == node.kind)
+        && match node.kind {
+            NodeKind::HoltWintersWithFit => is("holtWinters"),
+            k => is(k.method()),
+        };
+    influxql_default
+        || node.strings("as").into_iter().any(is)
         || node
             .props_named("groupBy")
             .any(|p| p.args.iter().any(|a| a.as_str().is_some_and(is)))
