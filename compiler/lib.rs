@@ -14,6 +14,7 @@ pub mod fuzzing;
 pub mod ir;
 pub mod lexer;
 pub mod parser;
+pub mod scalar;
 pub mod span;
 pub mod types;
 

@@ -7,7 +7,7 @@
 //! operand) and parses the rest again, so one run reports every broken
 //! statement. A script with any error yields no `Program`.
 
-use crate::ast::{ChainOp, Expr, ExprKind, Ident, Program, Statement};
+use crate::ast::{ChainOp, Expr, ExprKind, Ident, Program, Statement, StringStyle};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::grammar::{LambdaBodyParser, ProgramParser};
 use crate::ir::BinaryOp;
@@ -75,6 +75,10 @@ fn parse_lexed<'a>(source: &'a str, lexed: lexer::Lexed<'a>) -> (Option<Program>
     let mut start = 0;
     let mut program = None;
     let mut syntax_errors = 0;
+    // Where a syntax error was blamed on a string that ran on past its line:
+    // the quotes after it are paired wrongly, so a later "unterminated
+    // string" is a consequence, not news.
+    let mut runaway: Option<u32> = None;
     loop {
         let input = tokens[start..].iter().copied().map(Ok::<_, LexError>);
         match parser.parse(input) {
@@ -98,6 +102,11 @@ fn parse_lexed<'a>(source: &'a str, lexed: lexer::Lexed<'a>) -> (Option<Program>
                     (e.span.start as usize) >= lo.min(hi) && (e.span.start as usize) <= hi
                 });
                 if !caused_by_lex {
+                    let labels = diag.labels.len();
+                    let diag = runaway_string(source, &tokens[stmt_start.min(at)..at], diag);
+                    if diag.labels.len() > labels && runaway.is_none() {
+                        runaway = diag.primary_span().map(|s| s.start);
+                    }
                     diags.push(diag);
                     syntax_errors += 1;
                 }
@@ -107,6 +116,11 @@ fn parse_lexed<'a>(source: &'a str, lexed: lexer::Lexed<'a>) -> (Option<Program>
                 }
             }
         }
+    }
+    if let Some(after) = runaway {
+        diags.retain(|d| {
+            d.code != Code::UnterminatedString || d.primary_span().is_none_or(|s| s.start < after)
+        });
     }
     if let Some(p) = &program {
         // Every nesting level takes at least one token, so only a statement
@@ -358,6 +372,27 @@ fn syntax_error(
             (at, error.to_diagnostic(source))
         }
     }
+}
+
+/// A syntax error after a single-quoted string that spans lines is most
+/// likely a missing closing `'`: the string swallowed the code up to the next
+/// `'`. Point at where that string opened.
+fn runaway_string(source: &str, before: &[Tok<'_>], d: Diagnostic) -> Diagnostic {
+    let Some(&(l, _, r)) = before.iter().rev().find(
+        |t| matches!(&t.1, Token::Str(s) if s.style == StringStyle::Single && s.raw.contains('\n')),
+    ) else {
+        return d;
+    };
+    let line = |pos: usize| source[..pos.min(source.len())].matches('\n').count() + 1;
+    d.with_secondary(
+        Span::new(l, l + 1),
+        format!(
+            "this string opens on line {} and runs on to line {}",
+            line(l),
+            line(r.saturating_sub(1))
+        ),
+    )
+    .with_note("hint: is a closing `'` missing? a string ends only at the next `'`")
 }
 
 /// How a grammar terminal name reads in a message.

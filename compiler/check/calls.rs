@@ -19,8 +19,11 @@ pub(crate) struct CallArg {
     pub span: Span,
     /// The argument was written as a `"reference"` (for the double-quotes hint).
     pub reference: Option<String>,
-    /// The argument was written as a `lambda:` literal (not a var).
-    pub literal_lambda: bool,
+    /// The argument was written as a `lambda:` literal (not a var) whose
+    /// body is not a bare `TRUE`/`FALSE`: if it folds to a constant, that is
+    /// an accident (W0107). `lambda: TRUE` is the documented idiom for
+    /// "always" (`.crit(lambda: TRUE)`, `|combine(..., lambda: TRUE)`).
+    pub accidental_constant: bool,
     /// The argument is an unset template var's zero value.
     pub template: bool,
 }
@@ -56,10 +59,30 @@ impl Checker<'_> {
         } else {
             name
         };
+        // A chain already broken by an error stays broken silently: one
+        // mistake (an old-syntax `stream.from()...` script) gives one error,
+        // not one per later call. Its arguments are not looked at either.
+        // A chain is broken when a call that should have created a node did
+        // not (an unknown `|x()`, a `.from()` meant as `|from()`); a bad
+        // property or argument leaves the node known, so later calls on it
+        // are still checked.
+        if matches!(target, Value::Poison) {
+            return Value::Poison;
+        }
+        // Lambdas in `|where(...)` read the target's output; those in
+        // `.crit(...)` read what flows into the target.
+        self.lambda_input = match &target {
+            Value::Node(id) | Value::Handler(id, _) => Some(super::lints::LambdaInput {
+                node: *id,
+                inclusive: op != ChainOp::Dot,
+            }),
+            _ => None,
+        };
         let call_args = match args {
             Some(a) => self.eval_args(a),
             None => Vec::new(),
         };
+        self.lambda_input = None;
         let (node, handler) = match target {
             Value::Poison => return Value::Poison,
             Value::Node(id) => (id, None),
@@ -132,7 +155,10 @@ impl Checker<'_> {
                     value,
                     span: a.span,
                     reference,
-                    literal_lambda: matches!(a.kind, ast::ExprKind::Lambda(_)),
+                    accidental_constant: match &a.kind {
+                        ast::ExprKind::Lambda(body) => !is_bool_literal(body),
+                        _ => false,
+                    },
                     template: false,
                 }
             })
@@ -155,7 +181,7 @@ impl Checker<'_> {
                         value: Value::Arg(a.clone()),
                         span,
                         reference: None,
-                        literal_lambda: false,
+                        accidental_constant: false,
                         template,
                     })
                     .collect();
@@ -465,6 +491,11 @@ impl Checker<'_> {
             d = d.with_note("a handler accepts its own properties and every alert property");
         }
         self.diags.push(d);
+        if chain_kind {
+            // The node `.x()` was meant to create does not exist: what follows
+            // would be checked against the wrong node.
+            return Value::Poison;
+        }
         ret
     }
 
@@ -604,7 +635,7 @@ impl Checker<'_> {
                 Value::Arg(arg) => {
                     if let Some(p) = matches(&arg, accepts) {
                         if p == P::Predicate {
-                            self.check_predicate(&arg, a.span, a.literal_lambda);
+                            self.check_predicate(&arg, a.span, a.accidental_constant);
                         }
                         out.push(arg);
                     } else {
@@ -637,7 +668,7 @@ impl Checker<'_> {
         ok.then_some(out)
     }
 
-    fn check_predicate(&mut self, arg: &Arg, span: Span, literal: bool) {
+    fn check_predicate(&mut self, arg: &Arg, span: Span, accidental: bool) {
         let Arg::Lambda(l) = arg else { return };
         if !matches!(l.expr.ty, Type::Bool | Type::Dynamic) {
             self.diags.push(
@@ -651,7 +682,7 @@ impl Checker<'_> {
                 .with_primary(span, format!("this lambda is a {}", l.expr.ty))
                 .with_note("a predicate must be a comparison or a boolean expression"),
             );
-        } else if let (true, ir::ExprKind::Const(ir::Const::Bool(b))) = (literal, &l.expr.kind) {
+        } else if let (true, ir::ExprKind::Const(ir::Const::Bool(b))) = (accidental, &l.expr.kind) {
             let b = *b;
             self.diags.push(
                 Diagnostic::warning(
@@ -695,6 +726,15 @@ impl Checker<'_> {
             _ => {}
         }
         self.diags.push(d);
+    }
+}
+
+/// `TRUE`, `FALSE`, `(TRUE)`: a constant written on purpose.
+fn is_bool_literal(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ast::ExprKind::Bool(_) => true,
+        ast::ExprKind::Paren(inner) => is_bool_literal(inner),
+        _ => false,
     }
 }
 

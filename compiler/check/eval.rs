@@ -1,6 +1,7 @@
 //! Define-time evaluation of expressions (§2.2): literals, vars, lambdas,
 //! `time(d)`, binary/unary expressions evaluated right away, and chains.
 
+use super::define_time::DefineTimeError;
 use super::lambda::{LambdaChecker, Resolved};
 use super::scope::Value;
 use super::Checker;
@@ -124,7 +125,11 @@ impl Checker<'_> {
 
     /// Checks a lambda body in the current scope.
     pub(crate) fn lambda(&mut self, body: &ast::Expr) -> ir::Lambda {
-        super::lints::quotes_pitfall(body, &mut self.lambda_lints);
+        let input = self.lambda_input;
+        for (right, diag) in super::lints::quotes_pitfall(body) {
+            self.quote_candidates
+                .push(super::lints::QuoteCandidate { input, right, diag });
+        }
         let expr = self.typed_expr(body);
         ir::Lambda {
             expr,
@@ -190,23 +195,62 @@ impl Checker<'_> {
         expr
     }
 
-    /// `var p = 5m * 2`: evaluated right away; it must fold to a constant.
+    /// `var p = 5m * 2`, `'x: ' + string(v)`: evaluated right away, at
+    /// define time (`define_time.rs`); it must not need a point.
     fn eval_constant(&mut self, e: &ast::Expr) -> Value {
         let before = self.diags.iter().filter(|d| d.is_error()).count();
         let typed = self.typed_expr(e);
         if self.diags.iter().filter(|d| d.is_error()).count() > before {
             return Value::Poison;
         }
-        match typed.kind {
-            ir::ExprKind::Const(c) => Value::Arg(const_arg(c)),
-            _ => {
+        // A binary expression goes through Kapacitor's lambda evaluator at
+        // define time, builtin calls included (§2.2); a unary one does not.
+        let value = match typed.kind {
+            ir::ExprKind::Const(c) => return Value::Arg(const_arg(c)),
+            _ if matches!(e.kind, ast::ExprKind::Binary { .. }) => {
+                super::define_time::evaluate(&typed)
+            }
+            _ => Err(DefineTimeError::NeedsPoint),
+        };
+        match value {
+            Ok(c) => Value::Arg(const_arg(c)),
+            Err(DefineTimeError::Unsupported(f)) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::DefineTimeCall,
+                        format!(
+                            "tickc does not evaluate {}() outside a lambda yet",
+                            f.name()
+                        ),
+                    )
+                    .with_primary(e.span, "evaluated when the task is defined")
+                    .with_note(
+                        "Kapacitor evaluates this when the task is defined; outside a lambda tickc \
+                         evaluates the math functions, if(), duration(), and conversions of \
+                         numbers, bools and durations",
+                    ),
+                );
+                Value::Poison
+            }
+            Err(DefineTimeError::Failed { func, reason }) => {
+                let what = match func {
+                    Some(f) => format!("error calling \"{}\": {reason}", f.name()),
+                    None => reason,
+                };
+                self.diags.push(
+                    Diagnostic::error(Code::DefineTimeCall, what)
+                        .with_primary(e.span, "evaluated when the task is defined"),
+                );
+                Value::Poison
+            }
+            Err(DefineTimeError::NeedsPoint) => {
                 self.diags.push(
                     Diagnostic::error(
                         Code::ReferenceOutsideLambda,
                         "this expression cannot be evaluated when the task is defined",
                     )
-                    .with_primary(e.span, "depends on a field, a lambda or a function")
-                    .with_note("field references and functions belong inside `lambda: ...`"),
+                    .with_primary(e.span, "depends on a field or a lambda")
+                    .with_note("field references belong inside `lambda: ...`"),
                 );
                 Value::Poison
             }
@@ -225,6 +269,13 @@ impl Checker<'_> {
                 .with_note(format!("write `lambda: {}(...)`", name.node)),
             );
             return Value::Poison;
+        }
+        if self.scope.get(&name.node).is_none() {
+            if let Some(hint) = missing_dot_hint(&name.node) {
+                let d = self.undefined(&name.node, name.span).with_note(hint);
+                self.diags.push(d);
+                return Value::Poison;
+            }
         }
         let callee = self.lookup(&name.node, name.span);
         match callee {
@@ -336,6 +387,25 @@ impl Checker<'_> {
         });
         id
     }
+}
+
+/// `bigPanda()` alone on a line: a statement that starts with the name of a
+/// handler, property or node was meant to continue the chain above.
+fn missing_dot_hint(name: &str) -> Option<String> {
+    let what = if crate::catalog::HandlerKind::from_method(name).is_some() {
+        "an alert handler"
+    } else if nodes::all().any(|s| s.prop(name).is_some()) {
+        "a property"
+    } else if NodeKind::from_method(name).is_some_and(|k| k != NodeKind::Udf) {
+        return Some(format!(
+            "`{name}` is a node: to chain it to the node above, write `|{name}(...)` (with the `|`)"
+        ));
+    } else {
+        return None;
+    };
+    Some(format!(
+        "`{name}` is {what}: to call it on the node above, write `.{name}(...)` (with the dot)"
+    ))
 }
 
 pub(crate) fn arg_const(a: &Arg) -> Option<Const> {

@@ -93,7 +93,21 @@ impl LambdaChecker<'_> {
             } => {
                 let l = self.expr(left);
                 let r = self.expr(right);
-                self.binary(*op, *op_span, l, r, span)
+                let hint = if is_comparison(*op) {
+                    quoted_name_hint(left, &l, right, &r)
+                } else {
+                    None
+                };
+                let errors = self.diags.len();
+                let out = self.binary(*op, *op_span, l, r, span);
+                // `'usage_idle' < 10`: a string compared with a number, where
+                // a field was meant.
+                if let (Some(h), Some(d)) = (hint, self.diags.get_mut(errors)) {
+                    if d.code == Code::BinaryTypeMismatch {
+                        d.notes.push(h);
+                    }
+                }
+                out
             }
             A::Call { name, args } => self.call(name, args, span),
             A::Star => self.bad_operand(span, "`*` cannot be used inside a lambda"),
@@ -133,14 +147,7 @@ impl LambdaChecker<'_> {
             return poison(span);
         }
         if let ExprKind::Const(c) = &operand.kind {
-            let folded = match (op, c) {
-                (UnaryOp::Neg, Const::Int(v)) => Some(Const::Int(v.wrapping_neg())),
-                (UnaryOp::Neg, Const::Float(v)) => Some(Const::Float(-v)),
-                (UnaryOp::Neg, Const::Duration(v)) => Some(Const::Duration(v.wrapping_neg())),
-                (UnaryOp::Not, Const::Bool(b)) => Some(Const::Bool(!b)),
-                _ => None,
-            };
-            if let Some(c) = folded {
+            if let Some(c) = fold_unary(op, c) {
                 return konst(c, span);
             }
         }
@@ -331,6 +338,35 @@ fn is_arith(op: BinaryOp) -> bool {
     )
 }
 
+/// A single-quoted string that reads like a field name, opposite a number:
+/// the user meant the field, which needs double quotes.
+fn quoted_name_hint(la: &ast::Expr, l: &Expr, ra: &ast::Expr, r: &Expr) -> Option<String> {
+    let name = |a: &ast::Expr| match &a.kind {
+        A::String(s, ast::StringStyle::Single)
+            if !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-')) =>
+        {
+            Some(s.clone())
+        }
+        _ => None,
+    };
+    let number = |t: Type| matches!(t, Type::Int | Type::Float);
+    let s = match (name(la), name(ra)) {
+        (Some(s), _) if number(r.ty) => s,
+        (_, Some(s)) if number(l.ty) => s,
+        _ => return None,
+    };
+    Some(format!(
+        "'{s}' is a string; to use the field or tag, write \"{s}\" (double quotes make a reference)"
+    ))
+}
+
+fn is_comparison(op: BinaryOp) -> bool {
+    use BinaryOp::*;
+    matches!(op, Eq | Ne | Lt | Le | Gt | Ge)
+}
+
 fn hint(op: BinaryOp, l: Type, r: Type) -> Option<String> {
     use Type::*;
     match (l, r) {
@@ -413,9 +449,20 @@ pub(crate) fn binary_type(op: BinaryOp, l: Type, r: Type) -> Option<Type> {
     }
 }
 
+/// Folds `op c` for a constant of a type the operator accepts.
+pub(crate) fn fold_unary(op: UnaryOp, c: &Const) -> Option<Const> {
+    match (op, c) {
+        (UnaryOp::Neg, Const::Int(v)) => Some(Const::Int(v.wrapping_neg())),
+        (UnaryOp::Neg, Const::Float(v)) => Some(Const::Float(-v)),
+        (UnaryOp::Neg, Const::Duration(v)) => Some(Const::Duration(v.wrapping_neg())),
+        (UnaryOp::Not, Const::Bool(b)) => Some(Const::Bool(!b)),
+        _ => None,
+    }
+}
+
 /// Folds `a op b` for two constants whose types already check. `Ok(None)`
 /// leaves it to run time (e.g. a regex match, folded only when it compiles).
-fn fold_binary(op: BinaryOp, a: &Const, b: &Const) -> Result<Option<Const>, String> {
+pub(crate) fn fold_binary(op: BinaryOp, a: &Const, b: &Const) -> Result<Option<Const>, String> {
     use BinaryOp::*;
     use Const as C;
     let num = |c: &Const| match c {

@@ -25,6 +25,7 @@
 
 mod calls;
 mod deadman;
+mod define_time;
 mod depth;
 mod eval;
 pub mod golang;
@@ -218,6 +219,12 @@ pub(crate) struct Checker<'a> {
     pub root: &'static str,
     /// Lint warnings found while checking lambdas (reported by `lints::lint`).
     pub lambda_lints: Vec<Diagnostic>,
+    /// W0101 candidates (`"a" == "b"`), with the data the lambda sees: the
+    /// node whose output it reads (`None` for a lambda var). Kept only if
+    /// that data cannot carry a field or tag named like the right side.
+    pub quote_candidates: Vec<lints::QuoteCandidate>,
+    /// Whose output a lambda being checked reads (see `quote_candidates`).
+    pub lambda_input: Option<lints::LambdaInput>,
     /// Node arguments of the call being checked (join/union parents).
     pub pending_nodes: Vec<ir::NodeId>,
     /// Kapacitor's id counter, which names the nodes (see `new_node`).
@@ -252,6 +259,8 @@ impl<'a> Checker<'a> {
             task_vars,
             root,
             lambda_lints: Vec::new(),
+            quote_candidates: Vec::new(),
+            lambda_input: None,
             pending_nodes: Vec::new(),
             kapacitor_ids: 0,
             current_node: None,

@@ -391,3 +391,34 @@ fn template_values_are_validated_with_the_task() {
     assert!(p.is_none());
     assert_eq!(d[0].code, Code::MissingRequired, "{d:?}");
 }
+
+/// The values `spec/check/valid/define_time_builtins.tick` derives by hand:
+/// binary expressions outside a lambda are evaluated at define time,
+/// builtin calls included.
+#[test]
+fn define_time_values() {
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/spec/check/valid/define_time_builtins.tick"
+    ))
+    .unwrap();
+    let p = ok(&src);
+    let var = |name: &str| {
+        p.vars
+            .iter()
+            .find(|v| v.name == name)
+            .and_then(|v| v.value.clone())
+            .unwrap()
+    };
+    assert_eq!(var("msg"), Arg::String("fails: cpu".into()));
+    assert_eq!(var("n"), Arg::Int(12));
+    assert_eq!(var("crit"), Arg::String("above 90.5".into()));
+    assert_eq!(var("every"), Arg::Duration(12_000_000_000));
+    assert_eq!(var("since"), Arg::String("now() - 12s".into()));
+    // Not a binary expression: Kapacitor looks `string` up as a global
+    // function and fails; so do we.
+    assert_eq!(
+        codes("var s = string(1)\nstream|from()"),
+        vec![Code::UnknownFunction]
+    );
+}

@@ -58,6 +58,7 @@ codes! {
     ReferenceOutsideLambda = "E0206": "a `\"reference\"` used outside a lambda";
     BadVarUse = "E0207": "a variable whose value cannot be used here (e.g. a node inside a lambda)";
     MissingVarValue = "E0208": "a typed `var` the task's vars do not supply";
+    DefineTimeCall = "E0209": "a function call outside a lambda that fails when the task is defined, or that tickc does not evaluate at define time";
     // Nodes, chains and properties
     UnknownChainMethod = "E0301": "no such chain method (node) on this node";
     UnknownProperty = "E0302": "no such property on this node or handler";
@@ -89,7 +90,7 @@ codes! {
     // Lints
     QuotesPitfall = "W0101": "a reference compared to a double-quoted \"value\": both sides are fields";
     UnusedVar = "W0102": "a `var` that is never used";
-    AlertNoHandler = "W0103": "an alert with no handler and no topic: its events go nowhere";
+    AlertNoHandler = "W0103": "an alert with no handler and no topic: no one is notified of its events";
     WindowGaps = "W0104": "a window whose `every` is larger than its `period`: points are skipped";
     StateChangesNoLevels = "W0105": "`stateChangesOnly` on an alert without any level expression";
     GroupByAfterWindow = "W0106": "`|groupBy` after `|window` in a stream task: group before windowing";

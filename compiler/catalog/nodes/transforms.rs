@@ -34,7 +34,9 @@ pub static SPECS: &[NodeSpec] = &[
     ),
     same(
         NodeKind::Eval,
-        Params::variadic(&[LAMBDA], LAMBDA),
+        // `Eval(expressions ...*ast.LambdaNode)`: none is valid, the
+        // documented way to `.keep()` fields.
+        Params::variadic(&[], LAMBDA),
         &[
             prop("as", Params::variadic(&[STR], STR)),
             prop("tags", Params::variadic(&[STR], STR)),
@@ -127,7 +129,9 @@ pub static SPECS: &[NodeSpec] = &[
     ),
     same(
         NodeKind::ChangeDetect,
-        Params::variadic(&[STR], STR),
+        // `ChangeDetect(fields ...string)`: Kapacitor accepts none (such a
+        // node compares no field, so it never emits).
+        Params::variadic(&[], STR),
         &[],
         None,
         "emits a point when one of the fields changes",
