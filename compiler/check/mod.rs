@@ -27,7 +27,6 @@ mod calls;
 mod deadman;
 mod depth;
 mod eval;
-pub mod golang;
 mod lambda;
 mod lints;
 mod scope;

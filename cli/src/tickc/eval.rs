@@ -117,11 +117,11 @@ pub fn parse_point(
 pub fn value_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Float(f) if f.is_finite() => json!(f),
-        Value::Float(f) => json!(vm::builtins::conversion::format_float(*f)),
+        Value::Float(f) => json!(compiler::golang::format_float(*f)),
         Value::Int(i) => json!(i),
         Value::String(s) => json!(s.as_ref()),
         Value::Bool(b) => json!(b),
-        Value::Duration(d) => json!(vm::builtins::conversion::format_duration(*d)),
+        Value::Duration(d) => json!(compiler::golang::duration_literal(*d)),
         Value::Time(t) => json!(vm::builtins::time::rfc3339_nano(*t)),
         Value::Regex(r) => json!(format!("/{}/", r.as_str())),
         Value::Missing => serde_json::Value::Null,
