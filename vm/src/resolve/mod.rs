@@ -13,7 +13,7 @@ mod reference;
 pub mod sites;
 
 pub use check_table::CheckTable;
-pub use reference::{resolve, resolve_ref, resolved_type, Resolved};
+pub use reference::{resolve_ref, resolved_type, Resolved};
 
 use crate::bytecode::Program;
 use crate::state::RefSlot;

@@ -45,18 +45,6 @@ pub fn resolve_ref<'a>(
     }
 }
 
-/// Resolve one reference on a point as an owned value.
-#[inline]
-pub fn resolve(name: &str, slot: &mut RefSlot, scope: &Scope<'_>) -> Result<Value, EvalError> {
-    Ok(match resolve_ref(name, slot, scope)? {
-        Resolved::Time(t) => Value::Time(t),
-        Resolved::Field(f) => Value::from(f),
-        Resolved::Tag(t) => Value::String(t.clone()),
-        Resolved::Extra(v) => v.clone(),
-        Resolved::Missing => Value::Missing,
-    })
-}
-
 /// The run-time type of a resolved reference (a null field is missing).
 #[inline]
 pub fn resolved_type(r: &Resolved<'_>) -> VType {

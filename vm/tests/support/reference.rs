@@ -366,7 +366,7 @@ fn dur(x: i128) -> Option<i64> {
 /// A float nanosecond count as a duration: a number in [-2^63, 2^63) only.
 fn fdur(f: f64) -> Option<i64> {
     let two63 = 2f64.powi(63);
-    (f >= -two63 && f < two63).then(|| f as i64)
+    (f >= -two63 && f < two63).then_some(f as i64)
 }
 
 fn over(left: i64, op: &'static str, right: Operand) -> EvalError {
