@@ -355,16 +355,9 @@ fn write_guarded_start(out: &mut String, e: &Expr) {
     }
 }
 
-/// A float that re-lexes to the same value: TICKscript has no exponent
-/// syntax, and Rust's `Display` for f64 never uses one.
-pub fn format_float(v: f64) -> String {
-    let s = v.to_string();
-    if s.contains('.') {
-        s
-    } else {
-        format!("{s}.0")
-    }
-}
+/// A float that re-lexes to the same value (`compiler::golang`, shared
+/// with the IR text and the VM's lambda text).
+pub use crate::golang::float::float_literal as format_float;
 
 /// Writes `value` between `quote`s, escaping the quote as `\quote` (the only
 /// escape the lexer knows for strings, references and regexes).

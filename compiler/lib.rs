@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod fmt;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod golang;
 pub mod ir;
 pub mod lexer;
 pub mod parser;

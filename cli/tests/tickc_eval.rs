@@ -120,3 +120,93 @@ fn no_point_evaluates_once() {
     assert_eq!(code, 0);
     assert_eq!(out, "\"ABC1.5\"\n");
 }
+
+/// An expression starting with `-` is the expression, not a flag, wherever
+/// it sits among the options. `-"v" < -1.5`: v = 2 gives -2 < -1.5, true;
+/// v = 1 gives -1 < -1.5, false.
+#[test]
+fn an_expression_may_start_with_a_minus() {
+    let (code, out, err) = tickc(
+        &[
+            "eval",
+            "-\"v\" < -1.5",
+            "--point",
+            "m v=2 1",
+            "--point",
+            "m v=1 2",
+            "--engine",
+            "both",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "true\nfalse\n");
+    let (code, out, err) = tickc(
+        &[
+            "eval",
+            "--point",
+            "m v=3i 1",
+            "-\"v\" * 2",
+            "--engine",
+            "both",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "-6\n");
+}
+
+/// `eval` reads points with `tickc run`'s line-protocol parser: unsigned
+/// integers and non-finite floats are InfluxDB errors with its wording, and
+/// a point without a timestamp takes the previous point's time (here 7).
+#[test]
+fn points_are_read_like_tickc_run() {
+    let (code, _, err) = tickc(&["eval", "1 + 1", "--point", "m a=5u 1"], None);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "error: bad point: line 1: unable to parse 'm a=5u 1': invalid number\n"
+    );
+    let (code, _, err) = tickc(&["eval", "1 + 1", "--point", "m,t= a=1 1"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("missing tag value"), "{err}");
+    let (code, out, err) = tickc(
+        &[
+            "eval",
+            "unixNano(\"time\")",
+            "--point",
+            "m a=1 7",
+            "--point",
+            "m a=2",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "7\n7\n");
+}
+
+/// Duration arithmetic that overflows is an evaluation error on both
+/// engines (and they agree: exit 0, not 3). 3h * 1000 = 3000h = 125d (the
+/// InfluxQL literal takes the largest exact unit); 3000h * 1000 = 3000000h
+/// is past the largest duration 2562047h47m16.854775807s (2^63 - 1 ns).
+#[test]
+fn duration_overflow_is_an_error_line() {
+    let (code, out, err) = tickc(
+        &[
+            "eval",
+            "duration(\"n\", 1h) * 1000",
+            "--point",
+            "m n=3i 1",
+            "--point",
+            "m n=3000i 2",
+            "--engine",
+            "both",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "\"125d\"\n{\"error\":\"duration overflow: 3000h0m0s * 1000 is outside the range of a duration (±2562047h47m16.854775807s)\"}\n"
+    );
+}

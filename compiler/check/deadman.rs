@@ -70,7 +70,7 @@ impl Checker<'_> {
             source_text.push_str(&l.source);
         }
         let source_name = self.pipeline.nodes[source as usize].name.clone();
-        let interval_text = super::golang::duration_string(interval);
+        let interval_text = crate::golang::duration_string(interval);
         let n = &mut self.pipeline.nodes[alert as usize];
         n.props.push(prop(
             "id",

@@ -28,7 +28,6 @@ mod deadman;
 mod define_time;
 mod depth;
 mod eval;
-pub mod golang;
 mod lambda;
 mod lints;
 mod scope;

@@ -185,34 +185,13 @@ fn string(s: &str) -> String {
 }
 
 fn float(v: f64) -> String {
-    let s = format!("{v:?}");
-    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
-        s
-    } else {
-        format!("{s}.0")
-    }
+    crate::golang::float::float_literal(v)
 }
 
-/// A duration in the largest unit that divides it exactly.
+/// A duration in the largest unit that divides it exactly (InfluxQL's
+/// literal, `crate::golang::duration_literal`).
 pub fn duration(nanos: i64) -> String {
-    const UNITS: &[(&str, i64)] = &[
-        ("w", 7 * 24 * 3_600_000_000_000),
-        ("d", 24 * 3_600_000_000_000),
-        ("h", 3_600_000_000_000),
-        ("m", 60_000_000_000),
-        ("s", 1_000_000_000),
-        ("ms", 1_000_000),
-        ("u", 1_000),
-    ];
-    if nanos == 0 {
-        return "0s".into();
-    }
-    for (u, n) in UNITS {
-        if nanos % n == 0 {
-            return format!("{}{u}", nanos / n);
-        }
-    }
-    format!("{nanos}ns")
+    crate::golang::duration_literal(nanos)
 }
 
 #[cfg(test)]

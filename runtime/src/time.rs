@@ -183,8 +183,8 @@ mod tests {
 }
 
 /// Go's `time.Duration.String()`: `0s`, `1.234µs`, `1.5s`, `1m0s`, `1h2m3s`.
-/// One implementation, shared with the checker (deadman messages).
-pub use compiler::check::golang::duration_string as go_duration;
+/// One implementation (`compiler::golang`), shared with the checker.
+pub use compiler::golang::duration_string as go_duration;
 
 #[cfg(test)]
 mod duration_tests {

@@ -1,14 +1,16 @@
-//! The compact instruction set the interpreter runs (built by `lower.rs`).
+//! The compact instruction set both back ends run (built by `lower.rs`):
+//! `interp.rs` interprets it, `jit/` translates it to native code.
 //!
 //! A stack machine over `Value`s. Every lambda is lowered twice: `code`
 //! without type checks and `checked` with a `Check` before each operator's
 //! operands, call argument and call (the places Kapacitor checks types while
-//! evaluating). The per-point analysis (`typecheck::site_errors`, cached per
+//! evaluating). The per-point analysis (`resolve::sites::site_errors`, cached per
 //! reference-type vector) decides which: when no site can fail for the
 //! current types, `code` runs and every instruction may assume valid
 //! operands; otherwise `checked` runs and the failing `Check` raises its
 //! error only if evaluation actually reaches it (short-circuit, §5.2).
 
+use crate::error::EvalError;
 use crate::state::FuncState;
 use crate::value::Value;
 use compiler::catalog::builtins::Builtin;
@@ -119,5 +121,19 @@ impl Program {
             .iter()
             .map(|f| FuncState::new(*f))
             .collect()
+    }
+}
+
+impl Program {
+    /// The error of a failed builtin call at call site `ctx`, wrapped in its
+    /// enclosing arguments' `Failed to handle N argument:` (both back ends).
+    pub fn call_error(&self, func: Builtin, reason: String, ctx: u16) -> EvalError {
+        let mut e = EvalError::Call { func, reason };
+        if let Some(path) = self.arg_paths.get(ctx as usize) {
+            for &i in path.iter().rev() {
+                e = e.in_argument(i as usize);
+            }
+        }
+        e
     }
 }

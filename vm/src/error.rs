@@ -45,6 +45,16 @@ pub enum EvalError {
     TypeGuard { got: &'static str },
     /// Integer `/ 0` or `% 0` (a Go runtime panic, reported per point).
     DivideByZero,
+    /// `duration overflow: 2562047h47m16.854775807s + 1ns is outside the
+    /// range of a duration (...)`: duration arithmetic whose result does not
+    /// fit in int64 nanoseconds (`ops::duration`). Go, hence Kapacitor, wraps
+    /// silently here; a wrong time is worse than a dropped point. `right` is
+    /// `None` for unary minus.
+    DurationOverflow {
+        left: Operand,
+        op: &'static str,
+        right: Option<Operand>,
+    },
     /// `cannot have field and tags with same name "x"`
     FieldTagConflict { name: String },
     /// `Cannot call function "f" argument "x" is missing, values in scope are [a, b]`
@@ -67,6 +77,24 @@ pub enum EvalError {
     /// An engine invariant was broken (a bug, never a user error); reported
     /// instead of panicking.
     Internal(String),
+}
+
+/// An operand quoted in an error message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Operand {
+    Duration(i64),
+    Int(i64),
+    Float(f64),
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Duration(d) => f.write_str(&compiler::golang::duration_string(*d)),
+            Operand::Int(n) => write!(f, "{n}"),
+            Operand::Float(x) => f.write_str(&compiler::golang::format_float_v(*x)),
+        }
+    }
 }
 
 impl EvalError {
@@ -117,6 +145,18 @@ impl fmt::Display for EvalError {
                 "TypeGuard: expression returned unexpected type {got}, expected boolean"
             ),
             EvalError::DivideByZero => f.write_str("runtime error: integer divide by zero"),
+            EvalError::DurationOverflow { left, op, right } => {
+                f.write_str("duration overflow: ")?;
+                match right {
+                    Some(r) => write!(f, "{left} {op} {r}")?,
+                    None => write!(f, "{op}({left})")?,
+                }
+                write!(
+                    f,
+                    " is outside the range of a duration (±{})",
+                    compiler::golang::duration_string(i64::MAX)
+                )
+            }
             EvalError::FieldTagConflict { name } => {
                 write!(f, "cannot have field and tags with same name \"{name}\"")
             }

@@ -1,97 +1,22 @@
-//! The bytecode interpreter.
+//! The bytecode interpreter: one of the two back ends (the other is `jit/`).
 //!
-//! One evaluation = resolve every reference (slot caches), recompute the
-//! check sites' errors if the references' types changed since the last point
-//! (`typecheck.rs`), then run the instructions on the preallocated stack:
-//! the unchecked code when no site fails for these types, else the checked
-//! code, which raises a site's error only when it reaches the site.
+//! One evaluation = resolve every reference (`resolve::resolve_ref`, slot
+//! caches), bring the check table up to date (`Frame::check`, recomputed
+//! only if the references' types changed since the last point), then run
+//! the instructions on the preallocated stack: the unchecked code when no
+//! site fails for these types, else the checked code, which raises a site's
+//! error only when it reaches the site. Operator results that are not
+//! numeric fast paths come from `ops`, builtins from `builtins`.
 //! Numeric and boolean expressions allocate nothing.
 
 use crate::bytecode::{Op, Program};
 use crate::error::EvalError;
-use crate::lambda::LambdaState;
-use crate::point::Scope;
-use crate::state::{FuncState, RefSlot};
-use crate::typecheck;
+use crate::ops;
+use crate::point::{FieldValue, Scope, Str};
+use crate::resolve::{resolve_ref, resolved_type, Frame, Resolved};
+use crate::state::{FuncState, FuncStates};
 use crate::value::Value;
 use std::sync::Arc;
-
-/// Where a reference resolved, borrowed from the point (no clone), so the
-/// JIT can take the same path without building `Value`s.
-#[derive(Debug, Clone, Copy)]
-pub enum Resolved<'a> {
-    Time(i64),
-    Field(&'a crate::point::FieldValue),
-    Tag(&'a crate::point::Str),
-    Extra(&'a Value),
-    Missing,
-}
-
-/// Resolve one reference on a point (reference §5.1), borrowing the result.
-#[inline]
-pub fn resolve_ref<'a>(
-    name: &str,
-    slot: &mut RefSlot,
-    scope: &Scope<'a>,
-) -> Result<Resolved<'a>, EvalError> {
-    if name == "time" {
-        return Ok(Resolved::Time(scope.time));
-    }
-    let field = slot.field.find(scope.fields, name);
-    let tag = slot.tag.find(scope.tags, name);
-    match (field, tag) {
-        (Some(_), Some(_)) => Err(EvalError::FieldTagConflict {
-            name: name.to_string(),
-        }),
-        (Some(f), None) => Ok(Resolved::Field(f)),
-        (None, Some(t)) => Ok(Resolved::Tag(t)),
-        (None, None) => Ok(scope
-            .extra
-            .iter()
-            .find(|(k, _)| k.as_ref() == name)
-            .map(|(_, v)| Resolved::Extra(v))
-            .unwrap_or(Resolved::Missing)),
-    }
-}
-
-/// Resolve one reference on a point (reference §5.1).
-#[inline]
-pub fn resolve(name: &str, slot: &mut RefSlot, scope: &Scope<'_>) -> Result<Value, EvalError> {
-    Ok(match resolve_ref(name, slot, scope)? {
-        Resolved::Time(t) => Value::Time(t),
-        Resolved::Field(f) => Value::from(f),
-        Resolved::Tag(t) => Value::String(t.clone()),
-        Resolved::Extra(v) => v.clone(),
-        Resolved::Missing => Value::Missing,
-    })
-}
-
-/// Recompute the check sites' errors for `st.types` unless they are the
-/// types of the current table (shared with the JIT, which fills `st.types`
-/// itself). Nothing is raised here: `Op::Check` raises when reached.
-#[inline]
-pub fn check_types(p: &Program, st: &mut LambdaState) {
-    // (A state made for another lambda may have a table of another size.)
-    if st.checked.as_deref() != Some(&st.types[..]) || st.site_errs.len() != p.sites.len() {
-        analyze(p, st);
-    }
-}
-
-#[cold]
-fn analyze(p: &Program, st: &mut LambdaState) {
-    st.site_errs = typecheck::site_errors(p, &st.types);
-    st.site_fail.clear();
-    st.site_fail
-        .extend(st.site_errs.iter().map(|e| e.is_some() as u8));
-    st.any_fail = st.site_errs.iter().any(Option::is_some);
-    match &mut st.checked {
-        Some(v) => {
-            v.clear();
-            v.extend_from_slice(&st.types);
-        }
-        None => st.checked = Some(st.types.clone()),
-    }
-}
 
 /// Evaluate the program on one point.
 ///
@@ -100,17 +25,22 @@ fn analyze(p: &Program, st: &mut LambdaState) {
 /// builtin arguments and results are materialised as `Value`s. The stack and
 /// the resolved references live in fixed arrays on the Rust stack for
 /// ordinary expressions (deeper ones use a heap buffer).
-pub fn run(p: &Program, scope: &Scope<'_>, st: &mut LambdaState) -> Result<Value, EvalError> {
+pub fn run(
+    p: &Program,
+    scope: &Scope<'_>,
+    frame: &mut Frame,
+    funcs: &mut FuncStates,
+) -> Result<Value, EvalError> {
     // Size classes, so a small predicate initialises and drops only a few slots.
     let need = p.refs.len().max(p.max_stack);
     if need <= 4 {
-        run_inline::<4>(p, scope, st)
+        run_inline::<4>(p, scope, frame, funcs)
     } else if need <= 16 {
-        run_inline::<16>(p, scope, st)
+        run_inline::<16>(p, scope, frame, funcs)
     } else {
         let mut refs = vec![Resolved::Missing; p.refs.len()];
         let mut stack: Vec<Slot<'_>> = (0..p.max_stack).map(|_| Slot::Missing).collect();
-        run_in(p, scope, st, &mut refs, &mut stack)
+        run_in(p, scope, frame, funcs, &mut refs, &mut stack)
     }
 }
 
@@ -118,44 +48,41 @@ pub fn run(p: &Program, scope: &Scope<'_>, st: &mut LambdaState) -> Result<Value
 fn run_inline<const N: usize>(
     p: &Program,
     scope: &Scope<'_>,
-    st: &mut LambdaState,
+    frame: &mut Frame,
+    funcs: &mut FuncStates,
 ) -> Result<Value, EvalError> {
     let mut refs = [Resolved::Missing; N];
     let mut stack: [Slot<'_>; N] = std::array::from_fn(|_| Slot::Missing);
-    run_in(p, scope, st, &mut refs[..p.refs.len()], &mut stack)
+    run_in(
+        p,
+        scope,
+        frame,
+        funcs,
+        &mut refs[..p.refs.len()],
+        &mut stack,
+    )
 }
 
 fn run_in<'a>(
     p: &'a Program,
     scope: &Scope<'a>,
-    st: &mut LambdaState,
+    frame: &mut Frame,
+    funcs: &mut FuncStates,
     refs: &mut [Resolved<'a>],
     stack: &mut [Slot<'a>],
 ) -> Result<Value, EvalError> {
     for (i, name) in p.refs.iter().enumerate() {
-        let r = resolve_ref(name, &mut st.refs[i], scope)?;
-        st.types[i] = resolved_type(&r);
+        let r = resolve_ref(name, &mut frame.refs[i], scope)?;
+        frame.types[i] = resolved_type(&r);
         refs[i] = r;
     }
-    check_types(p, st);
-    let code = if st.any_fail { &p.checked } else { &p.code };
-    exec(p, code, st, refs, stack)
-}
-
-fn resolved_type(r: &Resolved<'_>) -> crate::value::VType {
-    use crate::point::FieldValue;
-    use crate::value::VType;
-    match r {
-        Resolved::Time(_) => VType::Time,
-        Resolved::Field(FieldValue::Float(_)) => VType::Float,
-        Resolved::Field(FieldValue::Int(_)) => VType::Int,
-        Resolved::Field(FieldValue::String(_)) => VType::String,
-        Resolved::Field(FieldValue::Bool(_)) => VType::Bool,
-        Resolved::Field(FieldValue::Null) => VType::Missing,
-        Resolved::Tag(_) => VType::String,
-        Resolved::Extra(v) => v.vtype(),
-        Resolved::Missing => VType::Missing,
-    }
+    frame.check(p);
+    let code = if frame.table.any_fail {
+        &p.checked
+    } else {
+        &p.code
+    };
+    exec(p, code, frame, funcs, refs, stack)
 }
 
 /// A value on the interpreter stack: scalars inline, strings and regexes
@@ -168,7 +95,7 @@ enum Slot<'a> {
     Bool(bool),
     Duration(i64),
     Time(i64),
-    Str(&'a crate::point::Str),
+    Str(&'a Str),
     Regex(&'a Arc<regex::Regex>),
     Owned(Value),
     Missing,
@@ -189,7 +116,6 @@ impl<'a> Slot<'a> {
     }
 
     fn of_resolved(r: Resolved<'a>) -> Slot<'a> {
-        use crate::point::FieldValue;
         match r {
             Resolved::Time(t) => Slot::Time(t),
             Resolved::Field(FieldValue::Float(f)) => Slot::Float(*f),
@@ -256,7 +182,8 @@ impl<'a> Slot<'a> {
 fn exec<'a>(
     p: &'a Program,
     code: &[Op],
-    st: &mut LambdaState,
+    frame: &Frame,
+    funcs: &mut FuncStates,
     refs: &[Resolved<'a>],
     stack: &mut [Slot<'a>],
 ) -> Result<Value, EvalError> {
@@ -288,8 +215,8 @@ fn exec<'a>(
             Op::Ref(i) => {
                 let dst = stack.get_mut(sp).ok_or_else(overflow)?;
                 match refs[i as usize] {
-                    Resolved::Field(crate::point::FieldValue::Float(f)) => *dst = Slot::Float(*f),
-                    Resolved::Field(crate::point::FieldValue::Int(n)) => *dst = Slot::Int(*n),
+                    Resolved::Field(FieldValue::Float(f)) => *dst = Slot::Float(*f),
+                    Resolved::Field(FieldValue::Int(n)) => *dst = Slot::Int(*n),
                     r => *dst = Slot::of_resolved(r),
                 }
                 sp += 1;
@@ -301,13 +228,13 @@ fn exec<'a>(
                 *top = match (op, &*top) {
                     (Op::Neg, Slot::Int(i)) => Slot::Int(i.wrapping_neg()),
                     (Op::Neg, Slot::Float(f)) => Slot::Float(-f),
-                    (Op::Neg, Slot::Duration(d)) => Slot::Duration(d.wrapping_neg()),
+                    (Op::Neg, Slot::Duration(d)) => Slot::Duration(ops::duration::neg(*d)?),
                     (Op::Not, Slot::Bool(b)) => Slot::Bool(!b),
                     (_, v) => return Err(internal(&format!("{op:?} on {v:?}"))),
                 };
             }
             Op::Check(i) => {
-                if let Some(Some(e)) = st.site_errs.get(i as usize) {
+                if let Some(e) = frame.table.error(i as usize) {
                     return Err(e.clone());
                 }
             }
@@ -344,18 +271,18 @@ fn exec<'a>(
                     } => {
                         // A poisoned lock only means another thread panicked
                         // mid-update; the state is still a valid value.
-                        let mut guard = st.shared.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut guard = funcs.shared.lock().unwrap_or_else(|e| e.into_inner());
                         call_slot(func, args, guard.get_mut(slot as usize))
                     }
                     Op::CallState { slot, .. } => {
-                        call_slot(func, args, st.funcs.get_mut(slot as usize))
+                        call_slot(func, args, funcs.own.get_mut(slot as usize))
                     }
                     _ => crate::builtins::call(func, args),
                 };
                 sp = base;
                 match r {
                     Ok(v) => push!(Slot::of_owned(v)),
-                    Err(reason) => return Err(call_error(p, func, reason, ctx)),
+                    Err(reason) => return Err(p.call_error(func, reason, ctx)),
                 }
             }
             bin => {
@@ -403,7 +330,7 @@ fn exec<'a>(
                         Op::Ge => Some(Slot::Bool(a >= b)),
                         Op::Eq => Some(Slot::Bool(a == b)),
                         Op::Ne => Some(Slot::Bool(a != b)),
-                        // Division and modulo check for zero in `binary`.
+                        // Division and modulo check for zero in `ops::binary`.
                         _ => None,
                     };
                     if let Some(v) = v {
@@ -426,7 +353,7 @@ fn exec<'a>(
 
 /// A binary operator on two stack slots: numbers, booleans, strings and
 /// regex matches directly on the borrowed operands; every other combination
-/// (durations, mixed kinds) through `binary`, the one definition of the
+/// (durations, mixed kinds) through `ops::binary`, the one definition of the
 /// operator semantics.
 #[inline]
 fn slot_binary<'a>(op: Op, l: &Slot<'a>, r: &Slot<'a>) -> Result<Slot<'a>, EvalError> {
@@ -485,7 +412,7 @@ fn slot_binary<'a>(op: Op, l: &Slot<'a>, r: &Slot<'a>) -> Result<Slot<'a>, EvalE
             }
         }
     }
-    binary(op, l.to_value(), r.to_value()).map(Slot::of_owned)
+    ops::binary(op, l.to_value(), r.to_value()).map(Slot::of_owned)
 }
 
 fn internal(what: &str) -> EvalError {
@@ -501,133 +428,4 @@ fn call_slot(
         Some(s) => crate::builtins::call_stateful(func, args, s),
         None => Err("missing state slot".to_string()),
     }
-}
-
-/// The error of a failed builtin call, wrapped in its enclosing arguments
-/// (shared with the JIT's call helper).
-pub(crate) fn call_error(
-    p: &Program,
-    func: compiler::catalog::builtins::Builtin,
-    reason: String,
-    ctx: u16,
-) -> EvalError {
-    let mut e = EvalError::Call { func, reason };
-    if let Some(path) = p.arg_paths.get(ctx as usize) {
-        for &i in path.iter().rev() {
-            e = e.in_argument(i as usize);
-        }
-    }
-    e
-}
-
-/// Unary minus (int and duration wrap like Go).
-pub fn neg(v: Value) -> Result<Value, EvalError> {
-    Ok(match v {
-        Value::Int(i) => Value::Int(i.wrapping_neg()),
-        Value::Float(f) => Value::Float(-f),
-        Value::Duration(d) => Value::Duration(d.wrapping_neg()),
-        v => return Err(internal(&format!("- on {}", v.type_name()))),
-    })
-}
-
-/// Go's float64 -> int64 conversion as amd64 does it: out of range and NaN
-/// give the "integer indefinite" value i64::MIN instead of saturating.
-pub fn go_f64_to_i64(f: f64) -> i64 {
-    // 2^63 exactly; every f64 in [-2^63, 2^63) converts.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if !(-LIMIT..LIMIT).contains(&f) {
-        i64::MIN
-    } else {
-        f as i64
-    }
-}
-
-/// A binary operator on two values already type-checked together.
-pub fn binary(op: Op, l: Value, r: Value) -> Result<Value, EvalError> {
-    use Value::*;
-    Ok(match (op, l, r) {
-        (Op::Add, Int(a), Int(b)) => Int(a.wrapping_add(b)),
-        (Op::Add, Float(a), Float(b)) => Float(a + b),
-        (Op::Add, String(a), String(b)) => {
-            let mut s = std::string::String::with_capacity(a.len() + b.len());
-            s.push_str(&a);
-            s.push_str(&b);
-            String(Arc::from(s))
-        }
-        (Op::Add, Duration(a), Duration(b)) => Duration(a.wrapping_add(b)),
-        (Op::Sub, Int(a), Int(b)) => Int(a.wrapping_sub(b)),
-        (Op::Sub, Float(a), Float(b)) => Float(a - b),
-        (Op::Sub, Duration(a), Duration(b)) => Duration(a.wrapping_sub(b)),
-        (Op::Mul, Int(a), Int(b)) => Int(a.wrapping_mul(b)),
-        (Op::Mul, Float(a), Float(b)) => Float(a * b),
-        (Op::Mul, Duration(a), Int(b)) | (Op::Mul, Int(b), Duration(a)) => {
-            Duration(a.wrapping_mul(b))
-        }
-        (Op::Mul, Duration(a), Float(b)) | (Op::Mul, Float(b), Duration(a)) => {
-            Duration(go_f64_to_i64(a as f64 * b))
-        }
-        (Op::Div, Int(a), Int(b)) => {
-            if b == 0 {
-                return Err(EvalError::DivideByZero);
-            }
-            Int(a.wrapping_div(b))
-        }
-        (Op::Div, Float(a), Float(b)) => Float(a / b),
-        (Op::Div, Duration(a), Int(b)) => {
-            if b == 0 {
-                return Err(EvalError::DivideByZero);
-            }
-            Duration(a.wrapping_div(b))
-        }
-        (Op::Div, Duration(a), Float(b)) => Duration(go_f64_to_i64(a as f64 / b)),
-        (Op::Div, Duration(a), Duration(b)) => {
-            if b == 0 {
-                return Err(EvalError::DivideByZero);
-            }
-            Int(a.wrapping_div(b))
-        }
-        (Op::Mod, Int(a), Int(b)) => {
-            if b == 0 {
-                return Err(EvalError::DivideByZero);
-            }
-            Int(a.wrapping_rem(b))
-        }
-        (Op::Match, String(s), Regex(re)) => Bool(re.is_match(&s)),
-        (Op::NotMatch, String(s), Regex(re)) => Bool(!re.is_match(&s)),
-        (op @ (Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge), l, r) => {
-            let ord = match (&l, &r) {
-                (Int(a), Int(b)) => a.partial_cmp(b),
-                (Float(a), Float(b)) => a.partial_cmp(b),
-                (Int(a), Float(b)) => (*a as f64).partial_cmp(b),
-                (Float(a), Int(b)) => a.partial_cmp(&(*b as f64)),
-                (String(a), String(b)) => a.as_bytes().partial_cmp(b.as_bytes()),
-                (Duration(a), Duration(b)) => a.partial_cmp(b),
-                (Bool(a), Bool(b)) if matches!(op, Op::Eq | Op::Ne) => a.partial_cmp(b),
-                _ => {
-                    return Err(internal(&format!(
-                        "{op:?} on {} and {}",
-                        l.type_name(),
-                        r.type_name()
-                    )))
-                }
-            };
-            use std::cmp::Ordering::*;
-            // `None` is a NaN operand: every comparison is false but `!=`.
-            Bool(match op {
-                Op::Eq => ord == Some(Equal),
-                Op::Ne => ord != Some(Equal),
-                Op::Lt => ord == Some(Less),
-                Op::Le => matches!(ord, Some(Less | Equal)),
-                Op::Gt => ord == Some(Greater),
-                _ => matches!(ord, Some(Greater | Equal)),
-            })
-        }
-        (op, l, r) => {
-            return Err(internal(&format!(
-                "{op:?} on {} and {}",
-                l.type_name(),
-                r.type_name()
-            )))
-        }
-    })
 }

@@ -69,13 +69,7 @@ fn write_expr(out: &mut String, e: &Expr, min_prec: u8) {
 
 fn write_const(out: &mut String, c: &Const) {
     match c {
-        Const::Float(f) => {
-            let s = crate::builtins::conversion::format_float(*f);
-            out.push_str(&s);
-            if !s.contains('.') && f.is_finite() {
-                out.push_str(".0");
-            }
-        }
+        Const::Float(f) => out.push_str(&compiler::golang::float_literal(*f)),
         Const::Int(i) => {
             let _ = write!(out, "{i}");
         }
@@ -85,7 +79,7 @@ fn write_const(out: &mut String, c: &Const) {
             out.push('\'');
         }
         Const::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
-        Const::Duration(d) => out.push_str(&crate::builtins::conversion::format_duration(*d)),
+        Const::Duration(d) => out.push_str(&compiler::golang::duration_literal(*d)),
         Const::Regex(r) => {
             out.push('/');
             out.push_str(&r.replace('/', "\\/"));

@@ -11,8 +11,9 @@ use crate::bytecode::Program;
 use crate::error::{CompileError, EvalError};
 use crate::interp;
 use crate::point::Scope;
-use crate::state::{FuncState, RefSlot};
-use crate::value::{VType, Value};
+use crate::resolve::Frame;
+use crate::state::{FuncState, FuncStates};
+use crate::value::Value;
 use std::sync::{Arc, Mutex};
 
 /// Which engine evaluates a lambda.
@@ -50,22 +51,10 @@ pub struct CompiledLambda {
 
 /// Per-group evaluation state of one `CompiledLambda`.
 pub struct LambdaState {
-    /// One cache per distinct reference name (index in the program's reference table).
-    pub(crate) refs: Vec<RefSlot>,
-    /// Their run-time types.
-    pub(crate) types: Vec<VType>,
-    /// The reference types `site_errs` was computed for (`None`: not yet).
-    pub(crate) checked: Option<Vec<VType>>,
-    /// For those types, the error of each check site (`typecheck::site_errors`).
-    pub(crate) site_errs: Vec<Option<EvalError>>,
-    /// The same as one byte per site (1: fails), read by native code.
-    pub(crate) site_fail: Vec<u8>,
-    /// Whether any site fails: then the checked code runs.
-    pub(crate) any_fail: bool,
-    /// One state per stateful/volatile function name of the top-level expression.
-    pub(crate) funcs: Vec<FuncState>,
-    /// The `Nested` lambdas' function state, shared with every other group.
-    pub(crate) shared: Arc<Mutex<Vec<FuncState>>>,
+    /// Reference slot caches, their run-time types and the check table.
+    pub(crate) frame: Frame,
+    /// The stateful calls' state (own per group, nested lambdas' shared).
+    pub(crate) funcs: FuncStates,
     /// The JIT's per-group buffers (empty for the VM).
     pub(crate) jit: crate::jit::JitScratch,
 }
@@ -102,14 +91,11 @@ impl CompiledLambda {
     /// A fresh per-group state (stateful builtins start over, caches empty).
     pub fn new_state(&self) -> LambdaState {
         LambdaState {
-            refs: vec![RefSlot::default(); self.program.refs.len()],
-            types: vec![VType::Missing; self.program.refs.len()],
-            checked: None,
-            site_errs: Vec::new(),
-            site_fail: Vec::new(),
-            any_fail: false,
-            funcs: self.program.new_funcs(),
-            shared: self.shared.clone(),
+            frame: Frame::new(self.program.refs.len()),
+            funcs: FuncStates {
+                own: self.program.new_funcs(),
+                shared: self.shared.clone(),
+            },
             jit: self
                 .native
                 .as_ref()
@@ -120,9 +106,10 @@ impl CompiledLambda {
 
     /// Evaluate on one point.
     pub fn eval(&self, scope: &Scope<'_>, state: &mut LambdaState) -> Result<Value, EvalError> {
+        let LambdaState { frame, funcs, jit } = state;
         match &self.native {
-            Some(native) => native.run(scope, state),
-            None => interp::run(&self.program, scope, state),
+            Some(native) => native.run(scope, frame, funcs, jit),
+            None => interp::run(&self.program, scope, frame, funcs),
         }
     }
 

@@ -1,10 +1,13 @@
 //! The lambda engine: compiles typed lambda IR once per task and evaluates it per point.
 //!
 //! `lambda.rs` is the public API (`CompiledLambda`, `LambdaState`, `Engine`);
-//! `lower.rs` turns IR into `bytecode.rs` instructions that `interp.rs` runs;
-//! `typecheck.rs` is the per-point type analysis both engines share;
-//! `builtins/` is the function library (one file per family) that both
-//! engines call; `jit/` compiles the bytecode to native code.
+//! `lower.rs` turns IR into `bytecode.rs` instructions. Two back ends run
+//! them side by side, neither calling the other: `interp.rs` interprets the
+//! bytecode, `jit/` compiles it to native code. Below both: `resolve/`
+//! (reference resolution, the per-point type analysis and its cached check
+//! table), `ops/` (operator semantics: the type table and evaluation,
+//! checked duration arithmetic) and `builtins/` (the function library, one
+//! file per family). Go's text formats come from `compiler::golang`.
 //!
 //! # One evaluation
 //! 1. **Resolve** every reference of the expression, in first-occurrence
@@ -13,7 +16,7 @@
 //!    `missing` (then `Scope::extra`). A conflict anywhere is reported even if
 //!    the reference would not be evaluated (Kapacitor fills its scope first).
 //! 2. **Analyse types**: for the references' run-time types, compute the
-//!    error (if any) of every *check site* (`typecheck.rs`): where Kapacitor
+//!    error (if any) of every *check site* (`resolve/sites.rs`): where Kapacitor
 //!    checks types while evaluating, i.e. a binary operator just before its
 //!    operands (probing both), a unary operator before its operand, a call's
 //!    argument before it is evaluated, and a call's signature after its
@@ -29,10 +32,15 @@
 //!    both variants; a failing site leaves native code with its index).
 //!    Values live on a stack of borrowed slots; `AND`/`OR` short-circuit;
 //!    ints wrap like Go; integer `/ 0` and `% 0` are errors, float division
-//!    follows IEEE; builtin failures become `error calling "f": …`, wrapped in
+//!    follows IEEE; duration arithmetic that overflows is an error;
+//!    builtin failures become `error calling "f": …`, wrapped in
 //!    `Failed to handle N argument: …` for each enclosing call.
 //!
 //! # Known differences from Kapacitor
+//! * Duration arithmetic (`+ - * /` and unary `-` on durations) whose result
+//!   leaves int64 nanoseconds is an error (`duration overflow: …`); Go wraps
+//!   silently (or yields i64::MIN for a float product), so Kapacitor emits a
+//!   wrong duration there.
 //! * Messages follow Kapacitor's split: operators it checks when evaluating
 //!   (the root and every comparison/logical operator) name a missing
 //!   reference (`left reference value "x" is missing value`); math operators
@@ -65,9 +73,10 @@ pub mod ir_text;
 pub mod jit;
 pub mod lambda;
 pub mod lower;
+pub mod ops;
 pub mod point;
+pub mod resolve;
 pub mod state;
-pub mod typecheck;
 pub mod value;
 
 pub use error::{CompileError, EvalError};

@@ -1,7 +1,7 @@
 //! Mutable per-evaluation state: reference slot caches and stateful builtin state.
 
 use crate::point::Str;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Where a reference was found last time in a key-sorted vector.
 ///
@@ -116,10 +116,33 @@ impl FuncState {
                 max: f64::NEG_INFINITY,
                 seen: false,
             },
-            Builtin::Rand => FuncState::Rand(crate::builtins::stateful::rand_seed()),
+            Builtin::Rand => FuncState::Rand(rand_seed()),
             _ => FuncState::None,
         }
     }
+}
+
+/// The state slots of one lambda's stateful calls, as a back end sees them.
+#[derive(Debug)]
+pub struct FuncStates {
+    /// One per stateful/volatile function name of the top-level expression
+    /// (per group).
+    pub own: Vec<FuncState>,
+    /// The `Nested` lambdas' slots: one instance shared by every group
+    /// (§5.5), hence behind a lock taken only by those calls.
+    pub shared: Arc<Mutex<Vec<FuncState>>>,
+}
+
+/// A non-zero seed for a new `rand()` state that differs between instances.
+pub fn rand_seed() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let c = COUNTER.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+    (t ^ c) | 1
 }
 
 #[cfg(test)]

@@ -93,7 +93,41 @@ fn cases() -> Vec<(&'static str, Want)> {
         ("duration('1h30m', 1s)", d(5400 * S)),
         ("duration('-5ms', 1s)", d(-5_000_000)),
         ("duration(\"s\", 1s)", Err("error calling \"duration\": invalid duration string \"héllo\"")),
-        ("duration(\"big\", 2u)", d(i64::MAX.wrapping_mul(2000))),
+        // (2^63 - 1) * 2000ns does not fit in int64 ns: an error where Go
+        // wraps; the operands print as Go durations (2u = 2µs).
+        (
+            "duration(\"big\", 2u)",
+            Err("error calling \"duration\": duration overflow: 2µs * 9223372036854775807 is outside the range of a duration (±2562047h47m16.854775807s)"),
+        ),
+        // Duration operators are checked too (TICKscript has no `ns` unit,
+        // InfluxQL duration strings do). The largest duration is
+        // 2^63 - 1 ns = 2562047h 47m 16.854775807s (9223372036854775807 ns
+        // / 3600e9 = 2562047 h, remainder 2836854775807 ns = 47 m 16.854775807 s).
+        ("duration('9223372036854775807ns', 1s) - duration('1ns', 1s) + duration('1ns', 1s)", d(i64::MAX)),
+        ("duration('-9223372036854775807ns', 1s) - duration('1ns', 1s)", d(i64::MIN)),
+        (
+            "duration('9223372036854775807ns', 1s) + duration('1ns', 1s)",
+            Err("duration overflow: 2562047h47m16.854775807s + 1ns is outside the range of a duration (±2562047h47m16.854775807s)"),
+        ),
+        (
+            "duration('-9223372036854775807ns', 1s) - duration('2ns', 1s)",
+            Err("duration overflow: -2562047h47m16.854775807s - 2ns is outside the range of a duration (±2562047h47m16.854775807s)"),
+        ),
+        // -(-2^63 ns) = 2^63 ns, one past the largest.
+        (
+            "-(duration('-9223372036854775807ns', 1s) - duration('1ns', 1s))",
+            Err("duration overflow: -(-2562047h47m16.854775808s) is outside the range of a duration (±2562047h47m16.854775807s)"),
+        ),
+        // 3h * 3000000 = 9000000h > 2562047h.
+        (
+            "duration(\"i\", 1h) * 3000000",
+            Err("duration overflow: 3h0m0s * 3000000 is outside the range of a duration (±2562047h47m16.854775807s)"),
+        ),
+        // 3h / 0.0 is +Inf ns (Go converts it to -2^63 ns).
+        (
+            "duration(\"i\", 1h) / 0.0",
+            Err("duration overflow: 3h0m0s / 0 is outside the range of a duration (±2562047h47m16.854775807s)"),
+        ),
         // Math
         ("abs(\"neg\")", f(1.5)),
         ("acos(1.0)", f(0.0)),

@@ -100,6 +100,7 @@ fn random_expressions_agree() {
             "error InvalidOperator",
             "error MismatchedTypes",
             "error DivideByZero",
+            "error DurationOverflow",
             "error FieldTagConflict",
             "error MissingArgument",
             "error WrongSignature",

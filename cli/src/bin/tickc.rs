@@ -33,12 +33,15 @@ enum Command {
     /// ±Inf as "NaN", "+Inf", "-Inf"; durations as InfluxQL duration strings
     /// ("90s"); times as RFC3339Nano UTC strings; a missing reference as
     /// null; {"error": "..."} for an evaluation error. Points are line
-    /// protocol (ns timestamps; without one the current time); with no point
+    /// protocol read as `tickc run` reads it (ns timestamps; without one the
+    /// previous point's time, the current time for the first); with no point
     /// the expression runs once on an empty point. Exit 0 evaluated, 1 the
     /// expression does not compile, 2 usage/I/O/bad point, 3 engines differ
     /// (--engine both).
     Eval {
-        /// The expression, with or without the `lambda:` prefix.
+        /// The expression, with or without the `lambda:` prefix. It may
+        /// start with `-` (`'-"v" < -1.5'`): it is never read as a flag.
+        #[arg(allow_hyphen_values = true)]
         expr: String,
         /// A point in line protocol (repeatable, evaluated first, in order).
         #[arg(long = "point", value_name = "LINE")]

@@ -10,6 +10,9 @@
 //! regexes as `"/pattern/"`, a missing reference as `null` — or
 //! `{"error": "..."}` for an evaluation error.
 //!
+//! Points are read by the runtime's line-protocol parser, exactly as
+//! `tickc run` reads its input (see `point_parser`).
+//!
 //! Exit codes: 0 evaluated (evaluation errors are output, not failures),
 //! 1 the expression does not compile, 2 usage/I/O/bad point, 3 `--engine
 //! both` found the engines disagreeing.
@@ -17,10 +20,10 @@
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use compiler::diagnostic::render::render_text;
 use compiler::diagnostic::Diagnostic;
+use runtime::line_protocol::{Parser, Precision};
+use runtime::message::Point;
 use serde_json::json;
-use std::collections::HashMap;
 use std::io::Write;
-use vm::point::{FieldValue, Str};
 use vm::value::Value;
 use vm::{CompiledLambda, Engine, EvalError, LambdaState};
 
@@ -35,93 +38,26 @@ pub enum Engines {
     Both,
 }
 
-/// A point for evaluation: key-sorted fields and tags, keys interned.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalPoint {
-    pub time: i64,
-    pub fields: Vec<(Str, FieldValue)>,
-    pub tags: Vec<(Str, Str)>,
-}
-
-/// Interns keys so that every point of a series shares the same key `Arc`s
-/// (what the engines' reference slot caches expect).
-#[derive(Default)]
-pub struct Interner(HashMap<String, Str>);
-
-impl Interner {
-    pub fn get(&mut self, s: &str) -> Str {
-        if let Some(k) = self.0.get(s) {
-            return k.clone();
-        }
-        let k: Str = Str::from(s);
-        self.0.insert(s.to_string(), k.clone());
-        k
-    }
-}
-
-/// Parse one line-protocol line (`measurement[,tag=v...] field=v[,...] [ns]`).
-/// Without a timestamp the point gets `default_time`.
-pub fn parse_point(
-    line: &str,
-    default_time: i64,
-    keys: &mut Interner,
-) -> Result<EvalPoint, String> {
-    let mut lines = influxdb_line_protocol::parse_lines(line);
-    let parsed = match lines.next() {
-        Some(Ok(p)) => p,
-        Some(Err(e)) => return Err(format!("bad point {line:?}: {e}")),
-        None => return Err(format!("bad point {line:?}: empty")),
-    };
-    if lines.next().is_some() {
-        return Err(format!("bad point {line:?}: one point per line"));
-    }
-    let mut fields = Vec::new();
-    for (k, v) in parsed.field_set.iter() {
-        let v = match v {
-            influxdb_line_protocol::FieldValue::I64(i) => FieldValue::Int(*i),
-            influxdb_line_protocol::FieldValue::U64(u) => match i64::try_from(*u) {
-                Ok(i) => FieldValue::Int(i),
-                Err(_) => return Err(format!("bad point {line:?}: {u}u does not fit an int")),
-            },
-            influxdb_line_protocol::FieldValue::F64(f) => FieldValue::Float(*f),
-            influxdb_line_protocol::FieldValue::String(s) => {
-                FieldValue::String(Str::from(s.as_str()))
-            }
-            influxdb_line_protocol::FieldValue::Boolean(b) => FieldValue::Bool(*b),
-        };
-        fields.push((keys.get(k.as_str()), v));
-    }
-    let mut tags = Vec::new();
-    if let Some(ts) = &parsed.series.tag_set {
-        for (k, v) in ts.iter() {
-            tags.push((keys.get(k.as_str()), Str::from(v.as_str())));
-        }
-    }
-    // Key-sorted and unique, the last duplicate winning (as InfluxDB does).
-    fields.sort_by(|a: &(Str, FieldValue), b| a.0.cmp(&b.0));
-    fields.reverse();
-    fields.dedup_by(|a, b| a.0 == b.0);
-    fields.reverse();
-    tags.sort_by(|a: &(Str, Str), b| a.0.cmp(&b.0));
-    tags.reverse();
-    tags.dedup_by(|a, b| a.0 == b.0);
-    tags.reverse();
-    Ok(EvalPoint {
-        time: parsed.timestamp.unwrap_or(default_time),
-        fields,
-        tags,
-    })
+/// The line-protocol reader of `tickc run` (`runtime::line_protocol`), so
+/// both commands read a line the same way: same errors, same interned keys
+/// (what the engines' reference slot caches expect), a later duplicate key
+/// wins, and a point without a timestamp takes the previous point's time
+/// (the first such point, with none before it, the current time).
+fn point_parser(now: i64) -> Parser {
+    let mut parser = Parser::new("", "", Precision::Nanoseconds);
+    parser.default_time = now;
+    parser
 }
 
 /// The JSON form of a value (see the module doc).
 pub fn value_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Float(f) if f.is_finite() => json!(f),
-        Value::Float(f) => json!(vm::builtins::conversion::format_float(*f)),
+        Value::Float(f) => json!(compiler::golang::format_float(*f)),
         Value::Int(i) => json!(i),
         Value::String(s) => json!(s.as_ref()),
         Value::Bool(b) => json!(b),
-        Value::Duration(d) => json!(vm::builtins::conversion::format_duration(*d)),
+        Value::Duration(d) => json!(compiler::golang::duration_literal(*d)),
         Value::Time(t) => json!(vm::builtins::time::rfc3339_nano(*t)),
         Value::Regex(r) => json!(format!("/{}/", r.as_str())),
         Value::Missing => serde_json::Value::Null,
@@ -234,36 +170,46 @@ pub fn run_to(
             }
         })
         .unwrap_or(0);
-    let mut keys = Interner::default();
-    let mut parsed = Vec::with_capacity(lines.len().max(1));
-    for l in &lines {
-        match parse_point(l, now, &mut keys) {
-            Ok(p) => parsed.push(p),
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
+    let mut parser = point_parser(now);
+    let mut parsed: Vec<(i64, Point)> = Vec::with_capacity(lines.len());
+    for (i, l) in lines.iter().enumerate() {
+        match parser.parse_line(l, i + 1) {
+            Some(Ok(p)) => parsed.push((p.time, p)),
+            Some(Err(e)) => {
+                let _ = writeln!(err, "error: bad point: {e}");
+                return EXIT_USAGE;
+            }
+            None => {
+                let _ = writeln!(err, "error: bad point {l:?}: no point on the line");
                 return EXIT_USAGE;
             }
         }
     }
-    if parsed.is_empty() {
-        // No point given: evaluate once on an empty point at the current time.
-        parsed.push(EvalPoint {
-            time: now,
-            fields: Vec::new(),
-            tags: Vec::new(),
-        });
-    }
-    let mut code = EXIT_OK;
-    for (i, p) in parsed.iter().enumerate() {
-        let scope = vm::point::Scope {
-            time: p.time,
-            fields: &p.fields,
-            tags: &p.tags,
+    // No point given: evaluate once on an empty point at the current time.
+    let empty = (now, Vec::new(), Vec::new());
+    let scopes: Vec<vm::point::Scope<'_>> = if parsed.is_empty() {
+        vec![vm::point::Scope {
+            time: empty.0,
+            fields: &empty.1,
+            tags: &empty.2,
             extra: &[],
-        };
+        }]
+    } else {
+        parsed
+            .iter()
+            .map(|(time, p)| vm::point::Scope {
+                time: *time,
+                fields: &p.fields,
+                tags: &p.tags,
+                extra: &[],
+            })
+            .collect()
+    };
+    let mut code = EXIT_OK;
+    for (i, scope) in scopes.iter().enumerate() {
         let results: Vec<Result<Value, EvalError>> = compiled
             .iter_mut()
-            .map(|(c, st)| c.eval(&scope, st))
+            .map(|(c, st)| c.eval(scope, st))
             .collect();
         let _ = writeln!(out, "{}", result_json(&results[0]));
         if results.len() == 2 && !same(&results[0], &results[1]) {
@@ -364,13 +310,25 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_keep_the_last() {
-        let mut keys = Interner::default();
-        let p = parse_point("m,t=1,t=2 a=1,a=2 5", 0, &mut keys).unwrap();
-        assert_eq!(p.fields, vec![(Str::from("a"), FieldValue::Float(2.0))]);
-        assert_eq!(p.time, 5);
-        let q = parse_point("m a=1", 7, &mut keys).unwrap();
-        assert!(std::sync::Arc::ptr_eq(&p.fields[0].0, &q.fields[0].0));
-        assert_eq!(q.time, 7);
+    fn points_are_read_like_tickc_run() {
+        // A later duplicate field wins; a point without a timestamp takes the
+        // previous point's time (5), like `tickc run`.
+        let (code, out, err) = eval(
+            "lambda: string(\"a\") + ' ' + string(unixNano(\"time\"))",
+            &["m,t=1 a=1,a=2 5", "m a=3"],
+            Engines::Vm,
+        );
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out, "\"2 5\"\n\"3 5\"\n");
+        // The runtime parser's errors: unsigned fields and a missing field set.
+        let (code, _, err) = eval("1 + 1", &["m a=1u 1"], Engines::Vm);
+        assert_eq!(code, EXIT_USAGE);
+        assert_eq!(
+            err,
+            "error: bad point: line 1: unable to parse 'm a=1u 1': invalid number\n"
+        );
+        let (code, _, err) = eval("1 + 1", &["m"], Engines::Vm);
+        assert_eq!(code, EXIT_USAGE);
+        assert!(err.contains("missing fields"), "{err}");
     }
 }

@@ -275,17 +275,7 @@ impl Writer {
 
 /// Query-string encoding (Go `url.Values.Encode`: space → `+`).
 fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    compiler::golang::query_escape(s)
 }
 
 #[cfg(test)]

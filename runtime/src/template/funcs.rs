@@ -202,20 +202,8 @@ fn js_escape(s: &str) -> String {
     out
 }
 
-/// `url.QueryEscape`.
-pub fn query_escape(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
+/// `url.QueryEscape` (one Go-format home: `compiler::golang`).
+pub use compiler::golang::query_escape;
 
 fn index1(item: &Value, key: &Value) -> Result<Value, String> {
     match item {

@@ -171,28 +171,8 @@ pub fn json_float(out: &mut String, f: f64) {
     }
 }
 
-/// `strconv.Quote`.
-pub fn quote(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+/// `strconv.Quote` (one Go-format home: `compiler::golang`).
+pub use compiler::golang::push_quoted as quote;
 
 /// `fmt.Sprint(v)` as text/template prints an action's value.
 pub fn print_value(out: &mut String, v: &Value) {

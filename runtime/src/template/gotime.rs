@@ -58,7 +58,7 @@ pub fn rfc3339_fixed9(ns: i64, out: &mut String) {
 /// `time.Duration.String()`: `1m30s`, `1.5ms`, `0s`, `1h0m0s` (the checker's
 /// implementation, so deadman messages and templates print durations alike).
 pub fn duration_string(d: i64, out: &mut String) {
-    out.push_str(&compiler::check::golang::duration_string(d));
+    out.push_str(&compiler::golang::duration_string(d));
 }
 
 #[cfg(test)]

@@ -1,9 +1,14 @@
 //! Conversions: `bool`, `int`, `float`, `string`, `duration` (reference §5.4),
-//! plus the Go number/duration formatting and parsing they are defined by.
+//! plus the Go number/duration parsing they are defined by (the formatting
+//! is `compiler::golang`, shared with the checker and the runtime).
 
 use super::{bad_args, CallResult};
-use crate::interp::go_f64_to_i64;
+use crate::ops::duration;
 use crate::value::Value;
+use compiler::golang::{
+    duration_literal as format_duration, f64_to_i64 as go_f64_to_i64, format_float, format_float_v,
+    quote as go_quote,
+};
 use std::sync::Arc;
 
 /// `bool(b|s|i|f)`: strings by Go `strconv.ParseBool`; numbers must be 0 or 1.
@@ -59,13 +64,18 @@ pub fn to_string(args: &[Value]) -> CallResult {
 }
 
 /// `duration(dur)`, `duration(i|f, unit)`, `duration(s, unit)`: numbers
-/// are multiplied by the unit; strings are InfluxQL durations (the unit is
-/// ignored).
+/// are multiplied by the unit, checked like the `*` operator (a product
+/// outside the duration range is an error where Go wraps); strings are
+/// InfluxQL durations (the unit is ignored).
 pub fn to_duration(args: &[Value]) -> CallResult {
     match args {
         [Value::Duration(d)] => Ok(Value::Duration(*d)),
-        [Value::Int(i), Value::Duration(u)] => Ok(Value::Duration(i.wrapping_mul(*u))),
-        [Value::Float(f), Value::Duration(u)] => Ok(Value::Duration(go_f64_to_i64(f * *u as f64))),
+        [Value::Int(i), Value::Duration(u)] => duration::mul_int(*u, *i)
+            .map(Value::Duration)
+            .map_err(|e| e.to_string()),
+        [Value::Float(f), Value::Duration(u)] => duration::mul_float(*u, *f)
+            .map(Value::Duration)
+            .map_err(|e| e.to_string()),
         [Value::String(s), Value::Duration(_)] => parse_duration(s)
             .map(Value::Duration)
             .map_err(|_| format!("invalid duration string {}", go_quote(s))),
@@ -136,38 +146,6 @@ pub fn parse_float(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Go `strconv.FormatFloat(f, 'f', -1, 64)`: the shortest digits that
-/// round-trip, never an exponent.
-pub fn format_float(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".to_string()
-    } else if f == f64::INFINITY {
-        "+Inf".to_string()
-    } else if f == f64::NEG_INFINITY {
-        "-Inf".to_string()
-    } else {
-        // Rust's `Display` for f64 is exactly this: shortest round-trip, no exponent.
-        format!("{f}")
-    }
-}
-
-/// Go `fmt` `%v` of a float64: shortest digits, exponent form (`1e+21`,
-/// `1e-05`) when the exponent is < -4 or >= 21.
-pub fn format_float_v(f: f64) -> String {
-    if !f.is_finite() || f == 0.0 {
-        return format_float(f);
-    }
-    let sci = format!("{f:e}"); // like "1.5e-7"
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if (-4..21).contains(&exp) {
-        format_float(f)
-    } else {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mant}e{sign}{:02}", exp.abs())
-    }
-}
-
 const NS: i64 = 1;
 const US: i64 = 1_000;
 const MS: i64 = 1_000_000;
@@ -176,28 +154,6 @@ const M: i64 = 60 * S;
 const H: i64 = 60 * M;
 const D: i64 = 24 * H;
 const W: i64 = 7 * D;
-
-/// InfluxQL `FormatDuration`: the largest unit that divides exactly
-/// (`w d h m s ms u ns`), `0s` for zero.
-pub fn format_duration(d: i64) -> String {
-    if d == 0 {
-        return "0s".to_string();
-    }
-    for (unit, suffix) in [
-        (W, "w"),
-        (D, "d"),
-        (H, "h"),
-        (M, "m"),
-        (S, "s"),
-        (MS, "ms"),
-        (US, "u"),
-    ] {
-        if d % unit == 0 {
-            return format!("{}{}", d / unit, suffix);
-        }
-    }
-    format!("{}ns", d / NS)
-}
 
 /// InfluxQL `ParseDuration`: an optional `-`, then one or more
 /// `<digits><unit>` segments (`ns u µ ms s m h d w`), e.g. `1h30m`.
@@ -248,32 +204,6 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
     } else {
         total
     })
-}
-
-/// Go `strconv.Quote` (enough of it for error messages).
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]
@@ -376,13 +306,7 @@ mod tests {
         );
         assert_eq!(to_string(&[Value::Duration(90 * S)]), Ok(s("90s")));
         assert_eq!(to_string(&[Value::Duration(-60 * S)]), Ok(s("-1m")));
-        assert_eq!(format_duration(0), "0s");
-        assert_eq!(format_duration(14 * D), "2w");
-        assert_eq!(format_duration(1500 * US), "1500u");
-        assert_eq!(format_duration(1001), "1001ns");
-        assert_eq!(format_duration(i64::MIN), "-9223372036854775808ns");
-        assert_eq!(format_float_v(1e-5), "1e-05");
-        assert_eq!(format_float_v(123.5), "123.5");
+        assert_eq!(to_string(&[Value::Duration(1500 * US)]), Ok(s("1500u")));
     }
 
     #[test]
@@ -410,15 +334,12 @@ mod tests {
             to_duration(&[Value::Float(1.5), Value::Duration(S)]),
             Ok(Value::Duration(1500 * MS))
         );
+        // 2^63 - 1 times 2ns does not fit: an error, where Go gives -2ns.
         assert_eq!(
             to_duration(&[Value::Int(i64::MAX), Value::Duration(2)]),
-            Ok(Value::Duration(-2))
+            Err("duration overflow: 2ns * 9223372036854775807 is outside the range of a duration (±2562047h47m16.854775807s)".into())
         );
+        assert!(to_duration(&[Value::Float(1e300), Value::Duration(S)]).is_err());
         assert_eq!(to_duration(&[Value::Duration(-7)]), Ok(Value::Duration(-7)));
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(go_quote("a\"b\n\u{1}é"), "\"a\\\"b\\n\\x01é\"");
     }
 }

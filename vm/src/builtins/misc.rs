@@ -19,25 +19,10 @@ pub fn is_present(args: &[Value]) -> CallResult {
 pub fn human_bytes(args: &[Value]) -> CallResult {
     let n = match args {
         [Value::Int(i)] => *i as u64,
-        [Value::Float(f)] => go_f64_to_u64(*f),
+        [Value::Float(f)] => compiler::golang::f64_to_u64(*f),
         _ => return Err(bad_args("humanBytes", args)),
     };
     Ok(Value::String(Arc::from(humanize_bytes(n))))
-}
-
-/// Go's `uint64(f)` on amd64: below 2^63 the signed conversion (so -1.0
-/// wraps to 2^64-1, NaN and -Inf give 2^63); at or above 2^63 the
-/// high-bit path.
-fn go_f64_to_u64(f: f64) -> u64 {
-    const TWO63: f64 = 9_223_372_036_854_775_808.0;
-    if f.is_nan() {
-        return 1 << 63;
-    }
-    if f < TWO63 {
-        crate::interp::go_f64_to_i64(f) as u64
-    } else {
-        (crate::interp::go_f64_to_i64(f - TWO63) as u64) ^ (1 << 63)
-    }
 }
 
 /// go-humanize `Bytes`.

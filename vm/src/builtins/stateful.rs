@@ -71,18 +71,6 @@ pub fn rand(args: &[Value], state: &mut FuncState) -> CallResult {
     }
 }
 
-/// A non-zero seed that differs between instances.
-pub fn rand_seed() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    let c = COUNTER.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
-    (t ^ c) | 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

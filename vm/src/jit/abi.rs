@@ -47,6 +47,8 @@ pub mod status {
     /// An operand combination the check sites should have rejected
     /// (an engine bug, reported as `EvalError::Internal`).
     pub const IMPOSSIBLE: u32 = 3;
+    /// Inline unary minus of the duration i64::MIN (`ops::duration::neg`).
+    pub const DURATION_OVERFLOW: u32 = 4;
     /// `CHECK + i`: check site `i` failed (its error is in the state's table).
     pub const CHECK: u32 = 1 << 16;
 }

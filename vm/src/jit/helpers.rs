@@ -2,7 +2,7 @@
 //!
 //! They never re-implement semantics: builtins go through
 //! `crate::builtins::{call, call_stateful}` and the generic operator helper
-//! through `crate::interp::binary`, exactly what the VM runs, so values and
+//! through `crate::ops::binary`, exactly what the VM runs, so values and
 //! errors agree by construction. The two string helpers (byte-order compare
 //! and regex search) are the operator table's one-liners, kept here to avoid
 //! reference-count traffic on the hot path of tag predicates.
@@ -132,19 +132,14 @@ pub unsafe extern "C" fn jit_call(
             };
             match r {
                 Ok(v) => put_result(ctx, site.scratch, v, out),
-                Err(reason) => Err(crate::interp::call_error(
-                    &*c.program,
-                    site.func,
-                    reason,
-                    site.ctx,
-                )),
+                Err(reason) => Err((*c.program).call_error(site.func, reason, site.ctx)),
             }
         })
     }
 }
 
 /// A binary operator the native code does not inline (string concatenation,
-/// duration arithmetic, ...), evaluated by the interpreter's own `binary`.
+/// duration arithmetic, ...), evaluated by `ops::binary` like the VM does.
 ///
 /// # Safety
 /// As `jit_call`: live context, `site` in the running lambda, `l`/`r` valid,
@@ -164,7 +159,7 @@ pub unsafe extern "C" fn jit_binary(
             let site = &*site;
             let lv = (*l).to_value()?;
             let rv = (*r).to_value()?;
-            let v = crate::interp::binary(site.op, lv, rv)?;
+            let v = crate::ops::binary(site.op, lv, rv)?;
             put_result(ctx, site.scratch, v, out)
         })
     }

@@ -10,10 +10,11 @@
 //! is register-allocated SSA without a value stack (`translate.rs`).
 //!
 //! **One evaluation.** `NativeLambda::run` resolves references like the VM
-//! (`interp::resolve_ref`, same slot caches and errors, borrowing instead of
-//! cloning) and shares its per-state check-site table
-//! (`interp::check_types`, recomputed only when the references' types
-//! change), so type errors are the VM's by construction. Each lambda is
+//! (`resolve::resolve_ref`, same slot caches and errors, borrowing instead of
+//! cloning) and keeps the same per-state check-site table (`Frame::check`,
+//! recomputed only when the references' types change), so type errors are
+//! the VM's by construction. The JIT never calls the interpreter: both are
+//! back ends over the same bytecode, `resolve/` and `ops/` below them. Each lambda is
 //! compiled twice, from `Program::code` and from `Program::checked`: when no
 //! site fails for the current types the unchecked function runs, with no
 //! check at all; otherwise the checked one, where each `Op::Check` is a byte
@@ -30,8 +31,10 @@
 //! String comparison and regex match call two tiny helpers; every builtin
 //! (pure, stateful, volatile) calls `jit_call`, which runs the same
 //! `builtins::call`/`call_stateful` as the VM on the same state slots; the
-//! remaining operator cases (string concatenation, duration scaling and
-//! division) call the interpreter's `binary`. Nothing is re-implemented.
+//! remaining operator cases (string concatenation, checked duration
+//! arithmetic) call `ops::binary`, the VM's own. Nothing is re-implemented.
+//! Unary minus of a duration is inline with an overflow test (i64::MIN
+//! leaves with `status::DURATION_OVERFLOW`).
 //!
 //! **Fallback.** Every construct of the language translates. The VM fallback
 //! remains for failures of the code generator itself (a Cranelift error or an
@@ -61,10 +64,10 @@ pub use abi::RawVal;
 
 use crate::bytecode::{Op, Program};
 use crate::error::EvalError;
-use crate::interp::{self, Resolved};
-use crate::lambda::LambdaState;
 use crate::point::Scope;
-use crate::value::Value;
+use crate::resolve::{resolve_ref, Frame, Resolved};
+use crate::state::FuncStates;
+use crate::value::{VType, Value};
 use abi::{status, JitCtx};
 use cranelift_codegen::ir::{types, AbiParam};
 use cranelift_codegen::isa::OwnedTargetIsa;
@@ -289,56 +292,53 @@ impl NativeLambda {
     }
 
     /// Evaluate on one point.
-    pub(crate) fn run(&self, scope: &Scope<'_>, st: &mut LambdaState) -> Result<Value, EvalError> {
+    pub(crate) fn run(
+        &self,
+        scope: &Scope<'_>,
+        frame: &mut Frame,
+        funcs: &mut FuncStates,
+        jit: &mut JitScratch,
+    ) -> Result<Value, EvalError> {
         let p = &*self.program;
         let n = p.refs.len();
         // A state made for another lambda: size the buffers (never per point
         // for a state made by `new_state`).
-        if st.jit.slots.len() != n || st.refs.len() != n || st.types.len() != n {
-            st.jit.slots.resize(n, RawVal::default());
-            st.refs.resize(n, Default::default());
-            st.types.resize(n, crate::value::VType::Missing);
+        frame.fit(n);
+        if jit.slots.len() != n {
+            jit.slots.resize(n, RawVal::default());
         }
-        if st.jit.scratch.len() < self.scratch_len() {
-            st.jit.scratch.resize(self.scratch_len(), Value::Missing);
+        if jit.scratch.len() < self.scratch_len() {
+            jit.scratch.resize(self.scratch_len(), Value::Missing);
         }
         // The VM's resolution (same slot caches, same errors in the same
         // order), but borrowing from the point instead of cloning values.
         for (i, name) in p.refs.iter().enumerate() {
-            let raw = match interp::resolve_ref(name, &mut st.refs[i], scope)? {
-                Resolved::Time(t) => RawVal::new(crate::value::VType::Time, t as u64),
+            let raw = match resolve_ref(name, &mut frame.refs[i], scope)? {
+                Resolved::Time(t) => RawVal::new(VType::Time, t as u64),
                 Resolved::Field(f) => RawVal::of_field(f),
                 Resolved::Tag(t) => RawVal::of_str(t),
                 Resolved::Extra(v) => RawVal::of(v),
-                Resolved::Missing => RawVal::new(crate::value::VType::Missing, 0),
+                Resolved::Missing => RawVal::new(VType::Missing, 0),
             };
-            st.types[i] = raw.vtype();
-            st.jit.slots[i] = raw;
+            frame.types[i] = raw.vtype();
+            jit.slots[i] = raw;
         }
-        interp::check_types(p, st);
-        let LambdaState {
-            funcs,
-            shared,
-            jit,
-            site_errs,
-            site_fail,
-            any_fail,
-            ..
-        } = st;
-        let entry = if *any_fail {
+        frame.check(p);
+        let table = &frame.table;
+        let entry = if table.any_fail {
             self.entry_checked
         } else {
             self.entry
         };
         let mut ctx = JitCtx {
             slots: jit.slots.as_ptr(),
-            fails: site_fail.as_ptr(),
+            fails: table.site_fail.as_ptr(),
             out: RawVal::default(),
             scratch: jit.scratch.as_mut_ptr(),
             scratch_len: jit.scratch.len(),
-            funcs: funcs.as_mut_ptr(),
-            funcs_len: funcs.len(),
-            shared: Arc::as_ptr(shared),
+            funcs: funcs.own.as_mut_ptr(),
+            funcs_len: funcs.own.len(),
+            shared: Arc::as_ptr(&funcs.shared),
             program: Arc::as_ptr(&self.program),
             err: None,
         };
@@ -348,7 +348,7 @@ impl NativeLambda {
         // the state that stay borrowed (and unmoved) for the whole call:
         // native code reads `slots` (whose string pointers point into the
         // point behind `scope`, borrowed for the whole call) and `fails`
-        // (one byte per check site of this program: `check_types` sized the
+        // (one byte per check site of this program: `Frame::check` sized the
         // table for it above), and the helpers write only `scratch`, `funcs`,
         // `shared` and `err`.
         let code = unsafe { entry(&mut ctx) };
@@ -363,10 +363,15 @@ impl NativeLambda {
                 EvalError::Internal("native lambda failed without an error".to_string())
             })),
             status::DIVIDE_BY_ZERO => Err(EvalError::DivideByZero),
-            c if c >= status::CHECK => Err(site_errs
-                .get((c - status::CHECK) as usize)
+            // Only `-d` with d = i64::MIN leaves with this status.
+            status::DURATION_OVERFLOW => Err(EvalError::DurationOverflow {
+                left: crate::error::Operand::Duration(i64::MIN),
+                op: "-",
+                right: None,
+            }),
+            c if c >= status::CHECK => Err(table
+                .error((c - status::CHECK) as usize)
                 .cloned()
-                .flatten()
                 .unwrap_or_else(|| {
                     EvalError::Internal(format!("native lambda failed check site {}", c - status::CHECK))
                 })),

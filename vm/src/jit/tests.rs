@@ -724,8 +724,55 @@ fn string_order_is_byte_order() {
 #[test]
 fn duration_scaling_by_floats() {
     assert_eq!(ok(bin(Div, du(10), fl(4.0))), Value::Duration(2));
-    assert_eq!(ok(bin(Div, du(10), fl(0.0))), Value::Duration(i64::MIN));
     assert_eq!(ok(bin(Mul, fl(0.5), du(9))), Value::Duration(4));
+    // An infinite quotient is an overflow on both engines (Go: i64::MIN).
+    assert!(matches!(
+        run(bin(Div, du(10), fl(0.0))),
+        Err(EvalError::DurationOverflow { .. })
+    ));
+}
+
+/// Duration arithmetic past int64 nanoseconds is an error on both engines
+/// (`run_seq` asserts the JIT and the VM agree), in range it is exact.
+#[test]
+fn duration_overflow_is_an_error() {
+    use crate::error::Operand;
+    let over = |e: Expr| match run(e) {
+        Err(EvalError::DurationOverflow { left, op, right }) => (left, op, right),
+        other => panic!("expected an overflow, got {other:?}"),
+    };
+    assert_eq!(
+        over(bin(Add, du(i64::MAX), du(1))),
+        (Operand::Duration(i64::MAX), "+", Some(Operand::Duration(1)))
+    );
+    assert_eq!(
+        over(bin(Sub, du(i64::MIN), du(1))),
+        (Operand::Duration(i64::MIN), "-", Some(Operand::Duration(1)))
+    );
+    assert_eq!(
+        over(bin(Mul, int(3), du(i64::MAX / 2))),
+        (Operand::Duration(i64::MAX / 2), "*", Some(Operand::Int(3)))
+    );
+    assert_eq!(
+        over(bin(Div, du(i64::MIN), int(-1))),
+        (Operand::Duration(i64::MIN), "/", Some(Operand::Int(-1)))
+    );
+    assert_eq!(
+        over(un(UnaryOp::Neg, du(i64::MIN))),
+        (Operand::Duration(i64::MIN), "-", None)
+    );
+    assert_eq!(
+        ok(un(UnaryOp::Neg, du(i64::MAX))),
+        Value::Duration(-i64::MAX)
+    );
+    assert_eq!(
+        ok(bin(Add, du(i64::MAX - 1), du(1))),
+        Value::Duration(i64::MAX)
+    );
+    assert_eq!(
+        ok(bin(Sub, du(-1), du(i64::MAX))),
+        Value::Duration(i64::MIN)
+    );
 }
 
 #[test]

@@ -6,21 +6,21 @@
 //! bool, pointer), or `Dyn` (a reference or what depends on one) as a tag
 //! and 64 payload bits plus the set of types it may have. An operator on a
 //! `Dyn` operand branches on the tag over exactly the combinations the
-//! operator table (`typecheck::binary_result`) accepts: either no check site
+//! operator table (`ops::binary_result`) accepts: either no check site
 //! fails for the current types (the unchecked function runs) or the checked
 //! function passed the operator's `Check` (a load and a branch to the exit
 //! with `status::CHECK + site`), so one of them matches and the last one
-//! needs no test. Numeric, boolean and duration add/sub/compare combinations are
+//! needs no test. Numeric, boolean and duration comparison combinations are
 //! inline; string comparison and regex match call small helpers; the other
-//! combinations of an operator (concatenation, duration scaling and
-//! division) share one catch-all branch calling the interpreter's own
-//! `binary`, so code size stays proportional to the inline cases.
+//! combinations of an operator (concatenation, checked duration arithmetic)
+//! share one catch-all branch calling `ops::binary`, the VM's own, so code
+//! size stays proportional to the inline cases.
 
 use super::abi::{self, status, BinSite, CallSite, RawVal, RAW_BITS, RAW_SIZE, RAW_TAG};
 use super::helpers;
 use super::JitError;
 use crate::bytecode::{Op, Program};
-use crate::typecheck::binary_result;
+use crate::ops::binary_result;
 use crate::value::{VType, Value};
 use compiler::catalog::builtins::Builtin;
 use compiler::ir::BinaryOp;
@@ -366,10 +366,21 @@ impl<'a> FunctionTranslator<'a> {
         let r = self.dispatch(&cases, |tr, case| {
             let t = case.ty(0)?;
             let x = tr.unpack(v, t);
-            let y = if t == VType::Float {
-                tr.b.ins().fneg(x)
-            } else {
-                tr.b.ins().ineg(x)
+            let y = match t {
+                VType::Float => tr.b.ins().fneg(x),
+                // Checked like `ops::duration::neg`: i64::MIN has no negation.
+                VType::Duration => {
+                    let min = tr.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
+                    let cont = tr.b.create_block();
+                    let code =
+                        tr.b.ins()
+                            .iconst(types::I32, status::DURATION_OVERFLOW as i64);
+                    tr.b.ins()
+                        .brif(min, tr.exit, &[BlockArg::Value(code)], cont, &[]);
+                    tr.b.switch_to_block(cont);
+                    tr.b.ins().ineg(x)
+                }
+                _ => tr.b.ins().ineg(x),
             };
             Ok(JVal::Known(t, y))
         })?;
@@ -519,7 +530,7 @@ impl<'a> FunctionTranslator<'a> {
                     _ => return Err(JitError::Unsupported("float operator")),
                 })
             }
-            (Int, Int) | (Duration, Duration) if matches!(op, B::Add | B::Sub | B::Mul) => {
+            (Int, Int) if matches!(op, B::Add | B::Sub | B::Mul) => {
                 let a = self.unpack(l, lt);
                 let b = self.unpack(r, rt);
                 let ins = self.b.ins();
@@ -566,7 +577,7 @@ impl<'a> FunctionTranslator<'a> {
         }
     }
 
-    /// Evaluate through `interp::binary` (via `jit_binary`); `res` is the
+    /// Evaluate through `ops::binary` (via `jit_binary`); `res` is the
     /// set of types it may return here.
     fn call_binary_helper(
         &mut self,
@@ -873,7 +884,8 @@ fn only(mask: Mask) -> Option<VType> {
 }
 
 /// The combinations `translate_binary_case` emits inline; the rest (string
-/// concatenation, duration scaling and division) go to `interp::binary`.
+/// concatenation, duration arithmetic, whose overflow is an error with the
+/// operands in its message) go to `ops::binary`.
 fn is_inline(op: BinaryOp, lt: VType, rt: VType) -> bool {
     use BinaryOp as B;
     use VType::*;
@@ -887,7 +899,6 @@ fn is_inline(op: BinaryOp, lt: VType, rt: VType) -> bool {
         (String, Regex) => matches!(op, B::RegexMatch | B::RegexNotMatch),
         (Float, Float) => matches!(op, B::Add | B::Sub | B::Mul | B::Div),
         (Int, Int) => matches!(op, B::Add | B::Sub | B::Mul | B::Div | B::Mod),
-        (Duration, Duration) => matches!(op, B::Add | B::Sub),
         _ => false,
     }
 }

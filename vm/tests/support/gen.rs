@@ -100,6 +100,7 @@ const DURS: &[i64] = &[
     3_600_000_000_000,
     1500,
     i64::MAX,
+    i64::MIN,
 ];
 const REGEXES: &[&str] = &[
     "a",

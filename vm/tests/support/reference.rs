@@ -22,7 +22,7 @@ pub static SKIPPED_FAILING: AtomicUsize = AtomicUsize::new(0);
 /// How often a type error was raised after a stateful call advanced in the
 /// same evaluation.
 pub static ADVANCED_THEN_FAILED: AtomicUsize = AtomicUsize::new(0);
-use vm::error::{EvalError, Side};
+use vm::error::{EvalError, Operand, Side};
 use vm::point::{FieldValue, Scope};
 use vm::state::FuncState;
 use vm::value::{VType, Value};
@@ -358,13 +358,22 @@ fn call_sig(cx: &Ctx<'_>, func: Builtin, args: &[Expr], ts: &[VType]) -> Result<
     })
 }
 
-fn f2i(f: f64) -> i64 {
-    // Go on amd64: NaN and out-of-range conversions give i64::MIN.
+/// The model of checked duration arithmetic: exact in i128, then in range or not.
+fn dur(x: i128) -> Option<i64> {
+    i64::try_from(x).ok()
+}
+
+/// A float nanosecond count as a duration: a number in [-2^63, 2^63) only.
+fn fdur(f: f64) -> Option<i64> {
     let two63 = 2f64.powi(63);
-    if (-two63..two63).contains(&f) {
-        f as i64
-    } else {
-        i64::MIN
+    (f >= -two63 && f < two63).then_some(f as i64)
+}
+
+fn over(left: i64, op: &'static str, right: Operand) -> EvalError {
+    EvalError::DurationOverflow {
+        left: Operand::Duration(left),
+        op,
+        right: Some(right),
     }
 }
 
@@ -404,7 +413,13 @@ fn value(cx: &mut Ctx<'_>, e: &Expr, nest: Option<usize>) -> Result<Value, EvalE
         }) {
             (UnaryOp::Neg, V::Int(i)) => V::Int(0i64.wrapping_sub(i)),
             (UnaryOp::Neg, V::Float(f)) => V::Float(-f),
-            (UnaryOp::Neg, V::Duration(d)) => V::Duration(0i64.wrapping_sub(d)),
+            (UnaryOp::Neg, V::Duration(d)) => {
+                V::Duration(dur(-(d as i128)).ok_or(EvalError::DurationOverflow {
+                    left: Operand::Duration(d),
+                    op: "-",
+                    right: None,
+                })?)
+            }
             (UnaryOp::Not, V::Bool(b)) => V::Bool(!b),
             (_, v) => return Err(EvalError::Internal(format!("unary on {}", v.type_name()))),
         },
@@ -439,9 +454,11 @@ fn value(cx: &mut Ctx<'_>, e: &Expr, nest: Option<usize>) -> Result<Value, EvalE
                     inner: Box::new(e),
                 })?;
                 // Kapacitor wraps an argument's error; an integer division
-                // by zero is a Go panic and passes through unwrapped.
+                // by zero is a Go panic and passes through unwrapped. A
+                // duration overflow (Go wraps silently, so Kapacitor has no
+                // such error) is an arithmetic fault like it: unwrapped too.
                 vs.push(value(cx, a, nest).map_err(|e| match e {
-                    EvalError::DivideByZero => e,
+                    EvalError::DivideByZero | EvalError::DurationOverflow { .. } => e,
                     e => EvalError::Argument {
                         index: i,
                         inner: Box::new(e),
@@ -517,17 +534,21 @@ fn arith(op: BinaryOp, l: Value, r: Value) -> Result<Value, EvalError> {
         (Add, V::Int(a), V::Int(b)) => V::Int(a.wrapping_add(b)),
         (Add, V::Float(a), V::Float(b)) => V::Float(a + b),
         (Add, V::String(a), V::String(b)) => V::String(Arc::from(format!("{a}{b}"))),
-        (Add, V::Duration(a), V::Duration(b)) => V::Duration(a.wrapping_add(b)),
+        (Add, V::Duration(a), V::Duration(b)) => V::Duration(
+            dur(a as i128 + b as i128).ok_or_else(|| over(a, "+", Operand::Duration(b)))?,
+        ),
         (Sub, V::Int(a), V::Int(b)) => V::Int(a.wrapping_sub(b)),
         (Sub, V::Float(a), V::Float(b)) => V::Float(a - b),
-        (Sub, V::Duration(a), V::Duration(b)) => V::Duration(a.wrapping_sub(b)),
+        (Sub, V::Duration(a), V::Duration(b)) => V::Duration(
+            dur(a as i128 - b as i128).ok_or_else(|| over(a, "-", Operand::Duration(b)))?,
+        ),
         (Mul, V::Int(a), V::Int(b)) => V::Int(a.wrapping_mul(b)),
         (Mul, V::Float(a), V::Float(b)) => V::Float(a * b),
         (Mul, V::Duration(d), V::Int(n)) | (Mul, V::Int(n), V::Duration(d)) => {
-            V::Duration(d.wrapping_mul(n))
+            V::Duration(dur(d as i128 * n as i128).ok_or_else(|| over(d, "*", Operand::Int(n)))?)
         }
         (Mul, V::Duration(d), V::Float(f)) | (Mul, V::Float(f), V::Duration(d)) => {
-            V::Duration(f2i(d as f64 * f))
+            V::Duration(fdur(d as f64 * f).ok_or_else(|| over(d, "*", Operand::Float(f)))?)
         }
         (Div | Mod, V::Int(_), V::Int(0)) => return Err(EvalError::DivideByZero),
         (Div, V::Duration(_), V::Int(0) | V::Duration(0)) => return Err(EvalError::DivideByZero),
@@ -535,11 +556,13 @@ fn arith(op: BinaryOp, l: Value, r: Value) -> Result<Value, EvalError> {
         (Mod, V::Int(a), V::Int(b)) => V::Int(if b == -1 { 0 } else { a % b }),
         (Div, V::Float(a), V::Float(b)) => V::Float(a / b),
         (Div, V::Duration(a), V::Int(b)) => {
-            V::Duration(if b == -1 { a.wrapping_neg() } else { a / b })
+            V::Duration(dur(a as i128 / b as i128).ok_or_else(|| over(a, "/", Operand::Int(b)))?)
         }
-        (Div, V::Duration(a), V::Float(b)) => V::Duration(f2i(a as f64 / b)),
+        (Div, V::Duration(a), V::Float(b)) => {
+            V::Duration(fdur(a as f64 / b).ok_or_else(|| over(a, "/", Operand::Float(b)))?)
+        }
         (Div, V::Duration(a), V::Duration(b)) => {
-            V::Int(if b == -1 { a.wrapping_neg() } else { a / b })
+            V::Int(dur(a as i128 / b as i128).ok_or_else(|| over(a, "/", Operand::Duration(b)))?)
         }
         (op, l, r) => {
             return Err(EvalError::Internal(format!(

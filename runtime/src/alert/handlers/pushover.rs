@@ -40,19 +40,8 @@ impl PushoverHandler {
     }
 }
 
-pub fn form_escape(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
+/// A form value as Go's `url.Values.Encode` writes it (`url.QueryEscape`).
+pub use compiler::golang::query_escape as form_escape;
 
 impl Handler for PushoverHandler {
     fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {

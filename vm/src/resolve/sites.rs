@@ -10,48 +10,17 @@
 //!
 //! All of this depends only on the references' run-time types, so
 //! `site_errors` computes, for one type vector, the error (if any) of every
-//! check site of the lowered program (`bytecode::CheckSite`); the engines
-//! cache the table per state and raise a site's error only when evaluation
-//! reaches that site.
+//! check site of the lowered program (`bytecode::CheckSite`);
+//! `check_table.rs` caches the table per state and the back ends raise a
+//! site's error only when evaluation reaches that site. Which operand types
+//! an operator accepts is `ops::binary_result`.
 
 use crate::bytecode::{CheckKind, CheckSite, Program};
 use crate::error::{EvalError, Side};
+use crate::ops::{binary_result, is_bool_operator, participates, unary_result};
 use crate::value::VType;
 use compiler::catalog::builtins::Builtin;
-use compiler::ir::{BinaryOp, Const, Expr, ExprKind, UnaryOp};
-
-/// The result type of `left op right`, or `None` if Kapacitor has no
-/// evaluation function for that combination.
-pub fn binary_result(op: BinaryOp, l: VType, r: VType) -> Option<VType> {
-    use BinaryOp::*;
-    use VType::*;
-    Some(match (op, l, r) {
-        (And | Or, Bool, Bool) => Bool,
-        (Eq | Ne, Bool, Bool) => Bool,
-        (Eq | Ne | Lt | Le | Gt | Ge, Int | Float, Int | Float) => Bool,
-        (Eq | Ne | Lt | Le | Gt | Ge, String, String) => Bool,
-        (Eq | Ne | Lt | Le | Gt | Ge, Duration, Duration) => Bool,
-        (RegexMatch | RegexNotMatch, String, Regex) => Bool,
-        (Add | Sub | Mul | Div, Int, Int) => Int,
-        (Add | Sub | Mul | Div, Float, Float) => Float,
-        (Add, String, String) => String,
-        (Add | Sub, Duration, Duration) => Duration,
-        (Mul, Duration, Int | Float) | (Mul, Int | Float, Duration) => Duration,
-        (Div, Duration, Int | Float) => Duration,
-        (Div, Duration, Duration) => Int,
-        (BinaryOp::Mod, Int, Int) => Int,
-        _ => return None,
-    })
-}
-
-/// Whether a type takes part in `op` on either side of any accepted
-/// combination (Kapacitor's `typeToBinaryOperators`).
-pub fn participates(op: BinaryOp, t: VType) -> bool {
-    use VType::*;
-    [Float, Int, String, Bool, Duration, Time, Regex]
-        .iter()
-        .any(|&o| binary_result(op, t, o).is_some() || binary_result(op, o, t).is_some())
-}
+use compiler::ir::{BinaryOp, Const, Expr, ExprKind};
 
 /// The error for a rejected operand combination. `top` is true for an
 /// operator Kapacitor checks when evaluating it (the root, possibly under
@@ -94,15 +63,6 @@ pub fn binary_error(
     }
 }
 
-/// Comparison and logical operators: their result type is bool whatever
-/// their operands.
-pub fn is_bool_operator(op: BinaryOp) -> bool {
-    !matches!(
-        op,
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod
-    )
-}
-
 fn is_reference_to(e: &Expr, name: &str) -> bool {
     reference_name(e) == Some(name)
 }
@@ -112,22 +72,6 @@ fn reference_name(e: &Expr) -> Option<&str> {
         ExprKind::Reference(name) => Some(name),
         ExprKind::Nested(inner) => reference_name(inner),
         _ => None,
-    }
-}
-
-/// The result type of a unary operator, or the error.
-pub fn unary_result(op: UnaryOp, t: VType) -> Result<VType, EvalError> {
-    match (op, t) {
-        (UnaryOp::Neg, VType::Int | VType::Float | VType::Duration) => Ok(t),
-        (UnaryOp::Not, VType::Bool) => Ok(VType::Bool),
-        (UnaryOp::Neg, _) => Err(EvalError::InvalidUnary {
-            op: "-",
-            ty: t.name(),
-        }),
-        (UnaryOp::Not, _) => Err(EvalError::InvalidUnary {
-            op: "!",
-            ty: t.name(),
-        }),
     }
 }
 
@@ -340,24 +284,6 @@ pub fn const_type(c: &Const) -> VType {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn operator_table_matches_reference() {
-        use BinaryOp::*;
-        use VType::*;
-        assert_eq!(binary_result(Add, Int, Float), None);
-        assert_eq!(binary_result(Lt, Int, Float), Some(Bool));
-        assert_eq!(binary_result(Div, Duration, Duration), Some(Int));
-        assert_eq!(binary_result(Mul, Float, Duration), Some(Duration));
-        assert_eq!(binary_result(Div, Int, Duration), None);
-        assert_eq!(binary_result(Mod, Float, Float), None);
-        assert_eq!(binary_result(Eq, Time, Time), None);
-        assert_eq!(binary_result(Lt, Bool, Bool), None);
-        assert!(participates(Add, String));
-        assert!(!participates(Add, Bool));
-        assert!(!participates(Mod, Float));
-        assert!(participates(RegexMatch, Regex));
-    }
 
     #[test]
     fn sites_fail_independently_and_probes_stop_at_comparisons() {
