@@ -13,6 +13,7 @@ pub mod message;
 pub mod node;
 pub mod offline;
 pub mod output;
+pub mod point;
 pub mod recording;
 pub mod result;
 pub mod spec;

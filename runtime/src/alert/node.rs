@@ -10,12 +10,12 @@ use super::state::AlertState;
 use crate::message::{Batch, FieldValue, Message, Point, Str};
 use crate::node::{NodeCx, NodeError, NodeImpl};
 use crate::output::Output;
+use crate::point::Scope;
 use crate::result::{row_from_batch, row_from_point};
 use crate::template::{Template, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use vm::lambda::{CompiledLambda, LambdaState};
-use vm::point::Scope;
 
 /// A level or reset predicate with its single shared state (§5.5: alert
 /// predicates share state across groups).

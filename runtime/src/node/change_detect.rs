@@ -63,7 +63,7 @@ impl ChangeDetect {
     ) -> bool {
         let mut changed = false;
         for (k, name) in self.fields.iter().enumerate() {
-            let Some(v) = vm::point::lookup(fields, name) else {
+            let Some(v) = crate::point::lookup(fields, name) else {
                 cx.error(format!(
                     "Invalid field in change detect: expected field {name} not found"
                 ));
@@ -79,7 +79,7 @@ impl ChangeDetect {
             *last = Some(
                 self.fields
                     .iter()
-                    .map(|name| vm::point::lookup(fields, name).cloned())
+                    .map(|name| crate::point::lookup(fields, name).cloned())
                     .collect(),
             );
         }

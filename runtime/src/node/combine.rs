@@ -15,11 +15,11 @@
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::group::group_of;
 use crate::message::{FieldValue, Fields, Group, Message, Point, Str, Tags};
+use crate::point::Scope;
 use crate::time::go_round;
 use compiler::ir;
 use std::collections::HashMap;
 use std::sync::Arc;
-use vm::point::Scope;
 use vm::{CompiledLambda, Engine, LambdaState};
 
 /// A buffered point: tags, fields, rounded time.

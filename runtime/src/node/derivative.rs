@@ -56,7 +56,7 @@ enum Step {
 
 impl Derivative {
     fn step(&self, prev: Option<(i64, f64)>, t: i64, fields: &Fields) -> (Step, Option<f64>) {
-        let v = match vm::point::lookup(fields, &self.field) {
+        let v = match crate::point::lookup(fields, &self.field) {
             Some(FieldValue::Float(v)) => *v,
             Some(FieldValue::Int(v)) => *v as f64,
             // Kapacitor's message, with Go's %T of the value (`<nil>` when absent).

@@ -9,10 +9,10 @@
 use super::lambda::{compile, to_field, upsert};
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{BatchPoint, FieldValue, Fields, Message, Str, Tags};
+use crate::point::{lookup, Scope};
 use compiler::ir::{self, Arg};
 use std::collections::HashMap;
 use std::sync::Arc;
-use vm::point::{lookup, Scope};
 use vm::value::Value;
 use vm::{CompiledLambda, LambdaState};
 

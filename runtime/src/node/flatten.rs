@@ -47,7 +47,7 @@ impl Flatten {
         'points: for (tags, fields) in points {
             prefix.clear();
             for (i, tag) in self.on.iter().enumerate() {
-                match vm::point::lookup(tags, tag) {
+                match crate::point::lookup(tags, tag) {
                     Some(v) => {
                         if i > 0 {
                             prefix.push_str(&self.delimiter);

@@ -9,11 +9,11 @@
 use super::edit::set;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{FieldValue, Fields, Message, Str};
+use crate::point::Scope;
 use compiler::catalog::NodeKind;
 use compiler::ir;
 use std::collections::HashMap;
 use std::sync::Arc;
-use vm::point::Scope;
 use vm::{CompiledLambda, Engine, LambdaState};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
