@@ -1,4 +1,4 @@
-//! Spec cases: the unit of `tickc test` and of `runtime/tests/spec_run.rs`.
+//! Spec cases: the unit of `tickc test` and of `cli/tests/spec_run.rs`.
 //!
 //! A case is a directory holding `task.tick`, one input (`input.lp`,
 //! `input.srpl`, `input.brpl` or `input.jsonl`), an optional `args` file (extra
