@@ -69,6 +69,9 @@ pub fn run(
     sink: &mut dyn Sink,
 ) -> Result<(Task, RunSummary), RunError> {
     let mut task = Task::build(name, pipeline, opts.config.clone()).map_err(RunError::Build)?;
+    for (node, w) in task.build_warnings() {
+        sink.warning(node, w);
+    }
     let mut summary = RunSummary::default();
     match (pipeline.task_type, data) {
         (TaskType::Stream, Data::Stream(points)) => {

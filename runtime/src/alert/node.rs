@@ -124,6 +124,9 @@ pub struct AlertNode {
     registry: Option<Arc<InhibitRegistry>>,
     handlers: Option<HandlerSet>,
     stats_registered: bool,
+    /// Handlers of the script that are not built (unsupported kinds in a run
+    /// that calls no handler), reported once as build warnings.
+    pub skipped_handlers: Vec<String>,
 }
 
 const STATS: [&str; 6] = [
@@ -153,6 +156,7 @@ impl AlertNode {
             registry,
             handlers,
             stats_registered: false,
+            skipped_handlers: Vec::new(),
         }
     }
 
@@ -514,6 +518,10 @@ impl AlertNode {
 }
 
 impl NodeImpl for AlertNode {
+    fn build_warnings(&self) -> &[String] {
+        &self.skipped_handlers
+    }
+
     fn process(
         &mut self,
         _input: usize,

@@ -75,6 +75,13 @@ pub trait NodeImpl: Send {
     fn finish(&mut self, _cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
         Ok(())
     }
+
+    /// What the build noticed but tolerated (e.g. an alert handler this
+    /// runtime cannot call, in a run that calls none): logged once as a
+    /// warning before the first message, so nothing is dropped silently.
+    fn build_warnings(&self) -> &[String] {
+        &[]
+    }
 }
 
 /// A fatal node error: stops the task.

@@ -282,17 +282,20 @@ pub fn forces_state_changes_only(_node: &ir::Node, cfg: &Config) -> bool {
         || (c.telegram.enabled && c.telegram.global && c.telegram.state_changes_only)
 }
 
-/// Every handler of the node plus the applicable global ones.
+/// Every handler of the node plus the applicable global ones. A handler kind
+/// this runtime does not implement is an error when `strict`, else it is left
+/// out and listed in `skipped` (the caller warns about it).
 pub fn build_all(
     node: &ir::Node,
     env: &BuildEnv<'_>,
     strict: bool,
+    skipped: &mut Vec<HandlerKind>,
 ) -> Result<Vec<Box<dyn Handler>>, String> {
     let mut out = Vec::new();
     for h in &node.handlers {
         match build_one(h, env) {
             Ok(b) => out.push(b),
-            Err(BuildFail::Unsupported(_)) if !strict => {}
+            Err(BuildFail::Unsupported(k)) if !strict => skipped.push(k),
             Err(e) => return Err(e.to_string()),
         }
     }
