@@ -24,6 +24,7 @@ pub mod eval;
 pub mod flatten;
 pub mod from;
 pub mod group_by;
+pub mod group_map;
 #[cfg(test)]
 pub(crate) mod harness;
 pub mod http_out;
