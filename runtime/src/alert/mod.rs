@@ -143,14 +143,14 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
     let mut skipped = Vec::new();
     let handlers = if cfg.handlers_enabled {
         let hs = handlers::build_all(node, env, true, &mut skipped)
-            .map_err(|e| BuildError::new(node, e))?;
+            .map_err(|e| BuildError::new(node, e.to_string()))?;
         Some(handlers::HandlerSet::start(hs))
     } else {
         // Still validate handler settings (templates, required args) at build
         // time; a handler kind not implemented yet is tolerated when nothing is
         // called, with a warning (an error under `reject_unsupported_handlers`).
         handlers::build_all(node, env, cfg.reject_unsupported_handlers, &mut skipped)
-            .map_err(|e| BuildError::new(node, e))?;
+            .map_err(|e| BuildError::new(node, e.to_string()))?;
         None
     };
     let needs_registry = settings.category.is_some() || !settings.inhibitors.is_empty();
