@@ -145,6 +145,9 @@ fn test_command_passes_and_diffs() {
     write(&case, "input.lp", DATA);
     write(&case, "args", "--precision s\n");
     write(&case, "expected.jsonl", EXPECTED);
+    // The bad input line is logged: the case must expect it.
+    let log = "E! input: line 3: unable to parse 'not a point': missing fields\n";
+    write(&case, "expected.stderr", log);
     let root = dir.path().join("cases");
     let o = tickc(&["test", root.to_str().unwrap()]);
     assert_eq!(
@@ -154,6 +157,17 @@ fn test_command_passes_and_diffs() {
         String::from_utf8_lossy(&o.stdout)
     );
     assert!(String::from_utf8_lossy(&o.stdout).ends_with("1 passed, 0 failed\n"));
+
+    // Without expected.stderr the same run fails on its log line.
+    std::fs::remove_file(case.join("expected.stderr")).unwrap();
+    let o = tickc(&["test", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(&format!("stderr (expected.stderr):\n+{log}")),
+        "{out}"
+    );
+    write(&case, "expected.stderr", log);
 
     write(
         &case,

@@ -6,8 +6,8 @@
 //! Kapacitor's `models.ToGroupID`.
 
 use crate::message::{Dimensions, Group, Str, Tags};
+use crate::point::lookup;
 use std::sync::Arc;
-use vm::point::lookup;
 
 /// The group ID of a point with `name` and `tags` under `dims`.
 pub fn group_id(name: &str, tags: &[(Str, Str)], dims: &Dimensions) -> Str {

@@ -3,7 +3,9 @@
 //! Map: `message` (what flows on edges), `group` (group IDs), `node` (the node
 //! contract + one file per node), `task` (the single-threaded graph executor
 //! and its stats/DOT), `line_protocol` and `recording` (inputs), `result`
-//! (Result/Row JSON), `output` (where outputs go), `time` (Go time rules).
+//! (Result/Row JSON), `output` (where outputs go), `replay` (a task fed
+//! loaded data: the runtime side of an offline run), `point` (the point
+//! model), `time` (Go time rules).
 
 pub mod alert;
 pub mod config;
@@ -11,11 +13,11 @@ pub mod group;
 pub mod line_protocol;
 pub mod message;
 pub mod node;
-pub mod offline;
 pub mod output;
+pub mod point;
 pub mod recording;
+pub mod replay;
 pub mod result;
-pub mod spec;
 pub mod stats;
 pub mod task;
 pub mod template;

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-pub use vm::point::{BatchPoint, Dimensions, FieldValue, Fields, Group, Point, Str, Tags};
+pub use crate::point::{BatchPoint, Dimensions, FieldValue, Fields, Group, Point, Str, Tags};
 
 #[derive(Debug, Clone)]
 pub enum Message {

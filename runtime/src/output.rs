@@ -26,6 +26,11 @@ pub trait Sink {
     fn output(&mut self, out: Output<'_>);
     /// A diagnostic (a node error being logged): stderr in `tickc run`.
     fn diagnostic(&mut self, node: &str, message: &str);
+    /// A warning (something tolerated that the user should know about);
+    /// by default logged like a diagnostic.
+    fn warning(&mut self, node: &str, message: &str) {
+        self.diagnostic(node, message)
+    }
 }
 
 /// Writes outputs as JSON lines (the `tickc run` format) and diagnostics to a
@@ -69,6 +74,10 @@ impl<W: Write, E: Write> Sink for JsonLinesSink<W, E> {
 
     fn diagnostic(&mut self, node: &str, message: &str) {
         let _ = writeln!(self.err, "E! {node}: {message}");
+    }
+
+    fn warning(&mut self, node: &str, message: &str) {
+        let _ = writeln!(self.err, "W! {node}: {message}");
     }
 }
 

@@ -3,9 +3,9 @@
 //! keys and number formatting follow Go's `encoding/json` exactly.
 
 use crate::message::{Batch, FieldValue, Point, Str};
+use crate::point::lookup;
 use crate::time::rfc3339_nano;
 use std::fmt::Write as _;
-use vm::point::lookup;
 
 /// One series row: `{name, tags, columns, values}`.
 #[derive(Debug, Clone, PartialEq, Default)]

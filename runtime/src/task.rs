@@ -181,6 +181,17 @@ impl Task {
         })
     }
 
+    /// What the nodes' builds tolerated but the user should hear about, as
+    /// (node name, warning), in node order.
+    pub fn build_warnings(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.slots.iter().flat_map(|s| {
+            s.imp
+                .build_warnings()
+                .iter()
+                .map(move |w| (s.name.as_str(), w.as_str()))
+        })
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

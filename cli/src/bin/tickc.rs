@@ -92,7 +92,8 @@ enum Command {
         /// Timestamp precision of plain line protocol: ns (default), u, ms, s, m, h.
         #[arg(long)]
         precision: Option<String>,
-        /// Stop at the first bad input line.
+        /// Stop at the first bad input line; an alert handler this runtime does
+        /// not implement is an error (otherwise a warning, unless --handlers).
         #[arg(long)]
         strict: bool,
         /// Call the alert handlers (otherwise events are only printed).

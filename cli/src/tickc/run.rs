@@ -5,10 +5,10 @@
 //! node's Kapacitor name (`alert2`, `http_out3`, `influxdb_out4`), the name
 //! the DOT and the stats use. Bad input lines are reported on stderr with
 //! their line number and skipped, unless `--strict`. The work is
-//! `runtime::offline::execute`, shared with `tickc test` and the spec harness.
+//! `cli::offline::execute`, shared with `tickc test` and the spec harness.
 
 use super::EXIT_OK;
-pub use runtime::offline::{execute, task_name, Failure, RunArgs};
+pub use crate::offline::{execute, task_name, Failure, RunArgs};
 use std::io::Write;
 
 pub fn run(args: &RunArgs) -> u8 {

@@ -1,9 +1,9 @@
-//! `tickc test DIR...`: run spec cases (see `runtime::spec`) and compare with
+//! `tickc test DIR...`: run spec cases (see `crate::spec`) and compare with
 //! their expected output, printing a line diff on a mismatch. `BLESS=1`
 //! rewrites the expected files instead (check them by hand afterwards).
 
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
-use runtime::spec::{find_cases, run_case, Outcome};
+use crate::spec::{find_cases, run_case, Outcome};
 use std::path::Path;
 
 pub fn run(dirs: &[String]) -> u8 {

@@ -74,6 +74,6 @@ impl Event {
     }
 
     pub fn tag(&self, key: &str) -> Option<&str> {
-        vm::point::lookup(&self.tags, key).map(|s| s.as_ref())
+        crate::point::lookup(&self.tags, key).map(|s| s.as_ref())
     }
 }

@@ -44,7 +44,7 @@ impl InhibitRegistry {
                 && inh
                     .equal_tags
                     .iter()
-                    .all(|k| vm::point::lookup(t, k) == vm::point::lookup(tags, k))
+                    .all(|k| crate::point::lookup(t, k) == crate::point::lookup(tags, k))
         })
     }
 }

@@ -10,12 +10,12 @@ use super::state::AlertState;
 use crate::message::{Batch, FieldValue, Message, Point, Str};
 use crate::node::{NodeCx, NodeError, NodeImpl};
 use crate::output::Output;
+use crate::point::Scope;
 use crate::result::{row_from_batch, row_from_point};
 use crate::template::{Template, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use vm::lambda::{CompiledLambda, LambdaState};
-use vm::point::Scope;
 
 /// A level or reset predicate with its single shared state (§5.5: alert
 /// predicates share state across groups).
@@ -124,6 +124,9 @@ pub struct AlertNode {
     registry: Option<Arc<InhibitRegistry>>,
     handlers: Option<HandlerSet>,
     stats_registered: bool,
+    /// Handlers of the script that are not built (unsupported kinds in a run
+    /// that calls no handler), reported once as build warnings.
+    pub skipped_handlers: Vec<String>,
 }
 
 const STATS: [&str; 6] = [
@@ -153,6 +156,7 @@ impl AlertNode {
             registry,
             handlers,
             stats_registered: false,
+            skipped_handlers: Vec::new(),
         }
     }
 
@@ -514,6 +518,10 @@ impl AlertNode {
 }
 
 impl NodeImpl for AlertNode {
+    fn build_warnings(&self) -> &[String] {
+        &self.skipped_handlers
+    }
+
     fn process(
         &mut self,
         _input: usize,

@@ -6,14 +6,14 @@
 
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{FieldValue, Fields, Message, Str};
+use crate::node::group_map::GroupMap;
 use compiler::ir::{self, Arg};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub struct ChangeDetect {
     fields: Vec<Str>,
     /// Per group: the listed fields' values of the last emitted point.
-    last: HashMap<Str, Vec<Option<FieldValue>>>,
+    last: GroupMap<Vec<Option<FieldValue>>>,
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
@@ -31,7 +31,7 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
     }
     Ok(Box::new(ChangeDetect {
         fields,
-        last: HashMap::new(),
+        last: GroupMap::new(),
     }))
 }
 
@@ -63,7 +63,7 @@ impl ChangeDetect {
     ) -> bool {
         let mut changed = false;
         for (k, name) in self.fields.iter().enumerate() {
-            let Some(v) = vm::point::lookup(fields, name) else {
+            let Some(v) = crate::point::lookup(fields, name) else {
                 cx.error(format!(
                     "Invalid field in change detect: expected field {name} not found"
                 ));
@@ -79,7 +79,7 @@ impl ChangeDetect {
             *last = Some(
                 self.fields
                     .iter()
-                    .map(|name| vm::point::lookup(fields, name).cloned())
+                    .map(|name| crate::point::lookup(fields, name).cloned())
                     .collect(),
             );
         }
@@ -101,7 +101,7 @@ impl NodeImpl for ChangeDetect {
                 if let Some(l) = last {
                     self.last.insert(p.group.id.clone(), l);
                 }
-                cx.stats.working_cardinality = self.last.len() as i64;
+                self.last.report(cx);
                 if emit {
                     cx.emit(Message::Point(p));
                 }
@@ -119,11 +119,7 @@ impl NodeImpl for ChangeDetect {
                     .retain(|_| *k.next().unwrap_or(&false));
                 cx.emit(Message::Batch(b));
             }
-            Message::DeleteGroup(g) => {
-                self.last.remove(&g.id);
-                cx.stats.working_cardinality = self.last.len() as i64;
-                cx.emit(Message::DeleteGroup(g));
-            }
+            Message::DeleteGroup(g) => self.last.delete_group(g, cx),
             other => cx.emit(other),
         }
         Ok(())

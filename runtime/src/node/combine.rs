@@ -15,11 +15,11 @@
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::group::group_of;
 use crate::message::{FieldValue, Fields, Group, Message, Point, Str, Tags};
+use crate::node::group_map::GroupMap;
+use crate::point::Scope;
 use crate::time::{go_round, unroundable};
 use compiler::ir;
-use std::collections::HashMap;
 use std::sync::Arc;
-use vm::point::Scope;
 use vm::{CompiledLambda, Engine, LambdaState};
 
 /// A buffered point: tags, fields, rounded time.
@@ -44,7 +44,7 @@ pub struct Combine {
     delimiter: String,
     tolerance: i64,
     max: i64,
-    groups: HashMap<Str, GroupState>,
+    groups: GroupMap<GroupState>,
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
@@ -94,7 +94,7 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         delimiter,
         tolerance: node.duration("tolerance").unwrap_or(0),
         max: node.int("max").unwrap_or(1_000_000),
-        groups: HashMap::new(),
+        groups: GroupMap::new(),
     }))
 }
 
@@ -256,7 +256,7 @@ impl NodeImpl for Combine {
                 };
                 let r = self.add(&mut g, b, cx);
                 self.groups.insert(p.group.id.clone(), g);
-                cx.stats.working_cardinality = self.groups.len() as i64;
+                self.groups.report(cx);
                 r?;
             }
             Message::Batch(b) => {
@@ -276,14 +276,10 @@ impl NodeImpl for Combine {
                 r = r.and_then(|_| self.combine(&mut g, cx));
                 g.points.clear();
                 self.groups.insert(b.group.id.clone(), g);
-                cx.stats.working_cardinality = self.groups.len() as i64;
+                self.groups.report(cx);
                 r?;
             }
-            Message::DeleteGroup(g) => {
-                self.groups.remove(&g.id);
-                cx.stats.working_cardinality = self.groups.len() as i64;
-                cx.emit(Message::DeleteGroup(g));
-            }
+            Message::DeleteGroup(g) => self.groups.delete_group(g, cx),
             other => cx.emit(other),
         }
         let _ = FieldValue::Null;

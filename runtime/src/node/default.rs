@@ -60,7 +60,8 @@ impl Default {
     fn fill_fields(&self, fields: &mut Fields) -> i64 {
         let mut n = 0;
         for (k, v) in &self.fields {
-            let absent = vm::point::lookup(fields, k).is_none_or(|x| matches!(x, FieldValue::Null));
+            let absent =
+                crate::point::lookup(fields, k).is_none_or(|x| matches!(x, FieldValue::Null));
             if absent {
                 set(fields, k, v.clone());
                 n += 1;
@@ -72,7 +73,7 @@ impl Default {
     fn fill_tags(&self, tags: &mut Tags) -> i64 {
         let mut n = 0;
         for (k, v) in &self.tags {
-            if vm::point::lookup(tags, k).is_none_or(|x| x.is_empty()) {
+            if crate::point::lookup(tags, k).is_none_or(|x| x.is_empty()) {
                 set(tags, k, v.clone());
                 n += 1;
             }
@@ -83,11 +84,11 @@ impl Default {
     /// Whether anything would change (so untouched points are not copied).
     fn needs(&self, fields: &Fields, tags: &Tags) -> bool {
         self.fields.iter().any(|(k, _)| {
-            vm::point::lookup(fields, k).is_none_or(|x| matches!(x, FieldValue::Null))
+            crate::point::lookup(fields, k).is_none_or(|x| matches!(x, FieldValue::Null))
         }) || self
             .tags
             .iter()
-            .any(|(k, _)| vm::point::lookup(tags, k).is_none_or(|x| x.is_empty()))
+            .any(|(k, _)| crate::point::lookup(tags, k).is_none_or(|x| x.is_empty()))
     }
 }
 

@@ -9,8 +9,8 @@
 use super::edit::set;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{BatchPoint, FieldValue, Fields, Message, Str};
+use crate::node::group_map::GroupMap;
 use compiler::ir::{self, Arg};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub struct Derivative {
@@ -19,7 +19,7 @@ pub struct Derivative {
     unit: i64,
     non_negative: bool,
     /// Per group: the previous (time, value).
-    prev: HashMap<Str, (i64, f64)>,
+    prev: GroupMap<(i64, f64)>,
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
@@ -40,7 +40,7 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         as_: Str::from(node.string("as").unwrap_or(field)),
         unit,
         non_negative: node.flag("nonNegative"),
-        prev: HashMap::new(),
+        prev: GroupMap::new(),
     }))
 }
 
@@ -56,7 +56,7 @@ enum Step {
 
 impl Derivative {
     fn step(&self, prev: Option<(i64, f64)>, t: i64, fields: &Fields) -> (Step, Option<f64>) {
-        let v = match vm::point::lookup(fields, &self.field) {
+        let v = match crate::point::lookup(fields, &self.field) {
             Some(FieldValue::Float(v)) => *v,
             Some(FieldValue::Int(v)) => *v as f64,
             // Kapacitor's message, with Go's %T of the value (`<nil>` when absent).
@@ -128,7 +128,7 @@ impl NodeImpl for Derivative {
                 if let Some(pv) = prev {
                     self.prev.insert(p.group.id.clone(), pv);
                 }
-                cx.stats.working_cardinality = self.prev.len() as i64;
+                self.prev.report(cx);
                 if let Some(rate) = out {
                     set(
                         &mut Arc::make_mut(&mut p).fields,
@@ -151,11 +151,7 @@ impl NodeImpl for Derivative {
                 Arc::make_mut(&mut b).points = points;
                 cx.emit(Message::Batch(b));
             }
-            Message::DeleteGroup(g) => {
-                self.prev.remove(&g.id);
-                cx.stats.working_cardinality = self.prev.len() as i64;
-                cx.emit(Message::DeleteGroup(g));
-            }
+            Message::DeleteGroup(g) => self.prev.delete_group(g, cx),
             other => cx.emit(other),
         }
         Ok(())

@@ -9,10 +9,10 @@
 use super::lambda::{compile, to_field, upsert};
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{BatchPoint, FieldValue, Fields, Message, Str, Tags};
+use crate::node::group_map::GroupMap;
+use crate::point::{lookup, Scope};
 use compiler::ir::{self, Arg};
-use std::collections::HashMap;
 use std::sync::Arc;
-use vm::point::{lookup, Scope};
 use vm::value::Value;
 use vm::{CompiledLambda, LambdaState};
 
@@ -28,7 +28,7 @@ pub struct Eval {
     /// Per result: becomes a tag.
     is_tag: Vec<bool>,
     keep: Keep,
-    states: HashMap<Str, Vec<LambdaState>>,
+    states: GroupMap<Vec<LambdaState>>,
     /// Reused result scratch.
     results: Vec<(Str, Value)>,
 }
@@ -77,7 +77,7 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         names,
         is_tag,
         keep,
-        states: HashMap::new(),
+        states: GroupMap::new(),
         results: Vec::new(),
     }))
 }
@@ -92,10 +92,10 @@ impl Eval {
         tags: &[(Str, Str)],
         cx: &mut NodeCx<'_>,
     ) -> Result<(), String> {
-        if !self.states.contains_key(group) {
+        if self.states.get(group).is_none() {
             let st = self.lambdas.iter().map(CompiledLambda::new_state).collect();
             self.states.insert(group.clone(), st);
-            cx.stats.working_cardinality = self.states.len() as i64;
+            self.states.report(cx);
         }
         let states = self.states.get_mut(group).expect("inserted above");
         self.results.clear();
@@ -230,12 +230,7 @@ impl NodeImpl for Eval {
                 }
                 cx.emit(Message::Batch(Arc::new(b.with_points(points))));
             }
-            Message::DeleteGroup(g) => {
-                self.states.remove(&g.id);
-                crate::group::shrink_if_sparse(&mut self.states);
-                cx.stats.working_cardinality = self.states.len() as i64;
-                cx.emit(Message::DeleteGroup(g));
-            }
+            Message::DeleteGroup(g) => self.states.delete_group(g, cx),
             Message::Barrier(b) => cx.emit(Message::Barrier(b)),
         }
         Ok(())

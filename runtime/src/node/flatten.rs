@@ -12,9 +12,9 @@ use super::edit::set;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::group::group_tags;
 use crate::message::{BatchPoint, Fields, Message, Point, Str, Tags};
+use crate::node::group_map::GroupMap;
 use crate::time::{go_round, unroundable};
 use compiler::ir;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub struct Flatten {
@@ -23,7 +23,7 @@ pub struct Flatten {
     tolerance: i64,
     drop_original: bool,
     /// Stream: per group, the pending points of the current rounded time.
-    pending: HashMap<Str, (i64, Vec<Arc<Point>>)>,
+    pending: GroupMap<(i64, Vec<Arc<Point>>)>,
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
@@ -32,7 +32,7 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         delimiter: node.string("delimiter").unwrap_or(".").to_string(),
         tolerance: node.duration("tolerance").unwrap_or(0),
         drop_original: node.flag("dropOriginalFieldName"),
-        pending: HashMap::new(),
+        pending: GroupMap::new(),
     }))
 }
 
@@ -47,7 +47,7 @@ impl Flatten {
         'points: for (tags, fields) in points {
             prefix.clear();
             for (i, tag) in self.on.iter().enumerate() {
-                match vm::point::lookup(tags, tag) {
+                match crate::point::lookup(tags, tag) {
                     Some(v) => {
                         if i > 0 {
                             prefix.push_str(&self.delimiter);
@@ -118,8 +118,7 @@ impl NodeImpl for Flatten {
                 let t = go_round(p.time, self.tolerance);
                 let entry = self
                     .pending
-                    .entry(p.group.id.clone())
-                    .or_insert_with(|| (t, Vec::new()));
+                    .get_or_insert_with(&p.group.id, || (t, Vec::new()));
                 if entry.0 != t && !entry.1.is_empty() {
                     let (old_t, old) = std::mem::replace(entry, (t, Vec::new()));
                     self.emit_stream(old_t, &old, cx);
@@ -129,7 +128,7 @@ impl NodeImpl for Flatten {
                     entry.0 = t;
                     entry.1.push(p);
                 }
-                cx.stats.working_cardinality = self.pending.len() as i64;
+                self.pending.report(cx);
             }
             Message::Batch(mut b) => {
                 let mut out: Vec<BatchPoint> = Vec::new();
@@ -157,11 +156,7 @@ impl NodeImpl for Flatten {
                 Arc::make_mut(&mut b).points = out;
                 cx.emit(Message::Batch(b));
             }
-            Message::DeleteGroup(g) => {
-                self.pending.remove(&g.id);
-                cx.stats.working_cardinality = self.pending.len() as i64;
-                cx.emit(Message::DeleteGroup(g));
-            }
+            Message::DeleteGroup(g) => self.pending.delete_group(g, cx),
             other => cx.emit(other),
         }
         Ok(())

@@ -156,6 +156,32 @@ pub struct WriteKey {
     pub consistency: String,
 }
 
+/// Why a write to InfluxDB failed (the message keeps Kapacitor's
+/// `write failed: …` wording).
+#[derive(Debug)]
+pub enum WriteError {
+    /// The server answered with a status other than 200/204.
+    Status { status: u16, body: String },
+    /// No answer: connection, TLS or timeout failure.
+    Transport(String),
+    /// Compressing the body failed.
+    Gzip(std::io::Error),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Status { status, body } => {
+                write!(f, "write failed: status {status}: {body}")
+            }
+            WriteError::Transport(e) => write!(f, "write failed: {e}"),
+            WriteError::Gzip(e) => write!(f, "write failed: gzip: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
 /// A buffered line-protocol writer to one InfluxDB 1.x URL: lines are
 /// buffered per (db, rp, precision, consistency) and written when a buffer
 /// holds `buffer` lines, when `flush_due` finds it older than the flush
@@ -193,7 +219,7 @@ impl Writer {
     }
 
     /// Buffer one line (no newline) written at time `now` (ns).
-    pub fn write(&mut self, key: &WriteKey, line: &str, now: i64) -> Result<(), String> {
+    pub fn write(&mut self, key: &WriteKey, line: &str, now: i64) -> Result<(), WriteError> {
         let entry = self
             .pending
             .entry(key.clone())
@@ -209,7 +235,7 @@ impl Writer {
     }
 
     /// Write the buffers older than the flush interval at `now`.
-    pub fn flush_due(&mut self, now: i64) -> Result<(), String> {
+    pub fn flush_due(&mut self, now: i64) -> Result<(), WriteError> {
         let due: Vec<WriteKey> = self
             .pending
             .iter()
@@ -227,7 +253,7 @@ impl Writer {
         result
     }
 
-    pub fn flush_all(&mut self) -> Result<(), String> {
+    pub fn flush_all(&mut self) -> Result<(), WriteError> {
         self.flush_due(i64::MAX)
     }
 
@@ -243,7 +269,7 @@ impl Writer {
         )
     }
 
-    fn send(&self, key: &WriteKey, body: String) -> Result<(), String> {
+    fn send(&self, key: &WriteKey, body: String) -> Result<(), WriteError> {
         let url = self.url(key);
         let req = self
             .agent
@@ -252,8 +278,8 @@ impl Writer {
             .header("User-Agent", "KapacitorInfluxDBClient");
         let resp = if self.gzip {
             let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            enc.write_all(body.as_bytes()).map_err(|e| e.to_string())?;
-            let gz = enc.finish().map_err(|e| e.to_string())?;
+            enc.write_all(body.as_bytes()).map_err(WriteError::Gzip)?;
+            let gz = enc.finish().map_err(WriteError::Gzip)?;
             req.header("Content-Encoding", "gzip").send(&gz[..])
         } else {
             req.send(body.as_bytes())
@@ -265,10 +291,10 @@ impl Writer {
                     Ok(())
                 } else {
                     let text = r.body_mut().read_to_string().unwrap_or_default();
-                    Err(format!("write failed: status {status}: {text}"))
+                    Err(WriteError::Status { status, body: text })
                 }
             }
-            Err(e) => Err(format!("write failed: {e}")),
+            Err(e) => Err(WriteError::Transport(e.to_string())),
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod eval;
 pub mod flatten;
 pub mod from;
 pub mod group_by;
+pub mod group_map;
 #[cfg(test)]
 pub(crate) mod harness;
 pub mod http_out;
@@ -74,6 +75,13 @@ pub trait NodeImpl: Send {
     /// End of input (`tickc run`): flush what Kapacitor would flush on stop.
     fn finish(&mut self, _cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
         Ok(())
+    }
+
+    /// What the build noticed but tolerated (e.g. an alert handler this
+    /// runtime cannot call, in a run that calls none): logged once as a
+    /// warning before the first message, so nothing is dropped silently.
+    fn build_warnings(&self) -> &[String] {
+        &[]
     }
 }
 

@@ -5,10 +5,10 @@
 //! batch).
 
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
-use crate::message::{Message, Str};
+use crate::message::Message;
+use crate::node::group_map::GroupMap;
 use crate::time::checked_truncate;
 use compiler::ir::{self, Arg};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 enum Rule {
@@ -18,7 +18,7 @@ enum Rule {
 
 pub struct Sample {
     rule: Rule,
-    counts: HashMap<Str, i64>,
+    counts: GroupMap<i64>,
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
@@ -34,7 +34,7 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
     };
     Ok(Box::new(Sample {
         rule,
-        counts: HashMap::new(),
+        counts: GroupMap::new(),
     }))
 }
 
@@ -62,9 +62,9 @@ impl NodeImpl for Sample {
     ) -> Result<(), NodeError> {
         match msg {
             Message::Point(p) => {
-                let count = self.counts.entry(p.group.id.clone()).or_insert(0);
+                let count = self.counts.get_or_insert_with(&p.group.id, || 0);
                 let keep = self.rule.keep(count, p.time);
-                cx.stats.working_cardinality = self.counts.len() as i64;
+                self.counts.report(cx);
                 if keep {
                     cx.emit(Message::Point(p));
                 }
@@ -75,11 +75,7 @@ impl NodeImpl for Sample {
                 bm.points.retain(|p| self.rule.keep(&mut count, p.time));
                 cx.emit(Message::Batch(b));
             }
-            Message::DeleteGroup(g) => {
-                self.counts.remove(&g.id);
-                cx.stats.working_cardinality = self.counts.len() as i64;
-                cx.emit(Message::DeleteGroup(g));
-            }
+            Message::DeleteGroup(g) => self.counts.delete_group(g, cx),
             other => cx.emit(other),
         }
         Ok(())

@@ -21,7 +21,7 @@ use crate::template::value::{Elem, Map, Value as TValue};
 use crate::template::{Mode, Template};
 use compiler::ir::{self, Arg};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 type FileValues = HashMap<String, FieldValue>;
@@ -46,7 +46,8 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         ));
     };
     let mut files = HashMap::new();
-    load_dir(Path::new(dir), Path::new(dir), &mut files).map_err(|e| BuildError::new(node, e))?;
+    load_dir(Path::new(dir), Path::new(dir), &mut files)
+        .map_err(|e| BuildError::new(node, e.to_string()))?;
     let mut order = Vec::new();
     for (i, t) in node.strings("order").into_iter().enumerate() {
         order.push(
@@ -97,10 +98,61 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
     }))
 }
 
-fn load_dir(root: &Path, dir: &Path, out: &mut HashMap<String, FileValues>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
+/// Why a sideload source could not be loaded (a build error of the node).
+#[derive(Debug)]
+pub enum SourceError {
+    /// A directory or file of the source could not be read.
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A file is not a JSON object / YAML mapping of scalars.
+    Parse { path: PathBuf, reason: FileError },
+}
+
+/// Why one source file's text is not a map of values.
+#[derive(Debug)]
+pub enum FileError {
+    Json(serde_json::Error),
+    Yaml(yaml_rust2::ScanError),
+    /// The top level is not an object (JSON) or mapping (YAML).
+    NotAMap(&'static str),
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceError::Read { path, source } => write!(f, "reading {}: {source}", path.display()),
+            SourceError::Parse { path, reason } => write!(f, "{}: {reason}", path.display()),
+        }
+    }
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileError::Json(e) => write!(f, "{e}"),
+            FileError::Yaml(e) => write!(f, "{e}"),
+            FileError::NotAMap(what) => write!(f, "expected {what}"),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {}
+impl std::error::Error for FileError {}
+
+fn load_dir(
+    root: &Path,
+    dir: &Path,
+    out: &mut HashMap<String, FileValues>,
+) -> Result<(), SourceError> {
+    let read_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SourceError::Read { path, source }
+    };
+    let entries = std::fs::read_dir(dir).map_err(read_err(dir))?;
     for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
+        let path = entry.map_err(read_err(dir))?.path();
         if path.is_dir() {
             load_dir(root, &path, out)?;
             continue;
@@ -109,17 +161,20 @@ fn load_dir(root: &Path, dir: &Path, out: &mut HashMap<String, FileValues>) -> R
         if !matches!(ext, "json" | "yml" | "yaml") {
             continue;
         }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path).map_err(read_err(&path))?;
         let values = if ext == "json" {
             parse_json(&text)
         } else {
             parse_yaml(&text)
         }
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|reason| SourceError::Parse {
+            path: path.clone(),
+            reason,
+        })?;
+        // `path` was found under `root` by walking it.
         let rel = path
             .strip_prefix(root)
-            .map_err(|e| e.to_string())?
+            .unwrap_or(&path)
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
@@ -129,10 +184,10 @@ fn load_dir(root: &Path, dir: &Path, out: &mut HashMap<String, FileValues>) -> R
     Ok(())
 }
 
-fn parse_json(text: &str) -> Result<FileValues, String> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+fn parse_json(text: &str) -> Result<FileValues, FileError> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(FileError::Json)?;
     let serde_json::Value::Object(m) = v else {
-        return Err("expected a JSON object".into());
+        return Err(FileError::NotAMap("a JSON object"));
     };
     let mut out = HashMap::new();
     for (k, v) in m {
@@ -153,13 +208,13 @@ fn parse_json(text: &str) -> Result<FileValues, String> {
 /// /`false`, ints incl. `0x`/`0o`, floats incl. `.inf`/`.nan`): an int is an
 /// int, a float a float, quoted or plain text a string. Null, list and map
 /// values are skipped, as non-scalars are in JSON files.
-fn parse_yaml(text: &str) -> Result<FileValues, String> {
+fn parse_yaml(text: &str) -> Result<FileValues, FileError> {
     use yaml_rust2::{Yaml, YamlLoader};
-    let docs = YamlLoader::load_from_str(text).map_err(|e| e.to_string())?;
+    let docs = YamlLoader::load_from_str(text).map_err(FileError::Yaml)?;
     let map = match docs.into_iter().next() {
         None | Some(Yaml::Null) => return Ok(HashMap::new()),
         Some(Yaml::Hash(m)) => m,
-        Some(_) => return Err("expected a YAML mapping at the top level".into()),
+        Some(_) => return Err(FileError::NotAMap("a YAML mapping at the top level")),
     };
     let mut out = HashMap::new();
     for (k, v) in map {

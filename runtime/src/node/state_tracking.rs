@@ -9,11 +9,11 @@
 use super::edit::set;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{FieldValue, Fields, Message, Str};
+use crate::node::group_map::GroupMap;
+use crate::point::Scope;
 use compiler::catalog::NodeKind;
 use compiler::ir;
-use std::collections::HashMap;
 use std::sync::Arc;
-use vm::point::Scope;
 use vm::{CompiledLambda, Engine, LambdaState};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub struct StateTracking {
     track: Track,
     lambda: CompiledLambda,
     as_: Str,
-    groups: HashMap<Str, GroupState>,
+    groups: GroupMap<GroupState>,
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
@@ -60,7 +60,7 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         track,
         lambda,
         as_: Str::from(node.string("as").unwrap_or(default_as)),
-        groups: HashMap::new(),
+        groups: GroupMap::new(),
     }))
 }
 
@@ -132,7 +132,7 @@ impl NodeImpl for StateTracking {
                 };
                 let v = self.value(&mut g, &p.scope(), cx);
                 self.groups.insert(p.group.id.clone(), g);
-                cx.stats.working_cardinality = self.groups.len() as i64;
+                self.groups.report(cx);
                 if let Some(v) = v {
                     set(&mut Arc::make_mut(&mut p).fields, &self.as_, v);
                     cx.emit(Message::Point(p));
@@ -155,14 +155,10 @@ impl NodeImpl for StateTracking {
                 }
                 bm.points = points;
                 self.groups.insert(b.group.id.clone(), g);
-                cx.stats.working_cardinality = self.groups.len() as i64;
+                self.groups.report(cx);
                 cx.emit(Message::Batch(b));
             }
-            Message::DeleteGroup(g) => {
-                self.groups.remove(&g.id);
-                cx.stats.working_cardinality = self.groups.len() as i64;
-                cx.emit(Message::DeleteGroup(g));
-            }
+            Message::DeleteGroup(g) => self.groups.delete_group(g, cx),
             other => cx.emit(other),
         }
         Ok(())

@@ -6,14 +6,14 @@
 use super::lambda::compile;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{Message, Str};
+use crate::node::group_map::GroupMap;
 use compiler::ir;
-use std::collections::HashMap;
 use std::sync::Arc;
 use vm::{CompiledLambda, LambdaState};
 
 pub struct Where {
     lambda: CompiledLambda,
-    states: HashMap<Str, LambdaState>,
+    states: GroupMap<LambdaState>,
 }
 
 pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
@@ -24,15 +24,15 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         .ok_or_else(|| BuildError::new(node, "where needs a lambda"))?;
     Ok(Box::new(Where {
         lambda: compile(node, l)?,
-        states: HashMap::new(),
+        states: GroupMap::new(),
     }))
 }
 
 impl Where {
     fn state(&mut self, group: &Str, cx: &mut NodeCx<'_>) -> &mut LambdaState {
-        if !self.states.contains_key(group) {
+        if self.states.get(group).is_none() {
             self.states.insert(group.clone(), self.lambda.new_state());
-            cx.stats.working_cardinality = self.states.len() as i64;
+            self.states.report(cx);
         }
         self.states.get_mut(group).expect("inserted above")
     }
@@ -77,12 +77,7 @@ impl NodeImpl for Where {
                     cx.emit(Message::Batch(Arc::new(out)));
                 }
             }
-            Message::DeleteGroup(g) => {
-                self.states.remove(&g.id);
-                crate::group::shrink_if_sparse(&mut self.states);
-                cx.stats.working_cardinality = self.states.len() as i64;
-                cx.emit(Message::DeleteGroup(g));
-            }
+            Message::DeleteGroup(g) => self.states.delete_group(g, cx),
             Message::Barrier(b) => cx.emit(Message::Barrier(b)),
         }
         Ok(())

@@ -39,9 +39,18 @@ pub struct Template {
     nodes: Vec<parse::Node>,
 }
 
+/// When a template error happened: a parse error is a bad definition (the
+/// task cannot be built), an execution error a failure on one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Parse,
+    Execute,
+}
+
 /// A parse or execution error, with Go's `template: NAME:LINE:COL: …` prefix.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemplateError {
+    pub phase: Phase,
     pub message: String,
     /// Byte offset in the template source.
     pub offset: usize,
@@ -61,6 +70,7 @@ impl TemplateError {
     fn parse(name: &str, src: &str, pos: usize, msg: String) -> Self {
         let (line, col) = Self::at(src, pos);
         TemplateError {
+            phase: Phase::Parse,
             message: format!("template: {name}:{line}:{col}: {msg}"),
             offset: pos,
             line,
@@ -79,6 +89,7 @@ impl TemplateError {
             .take(40)
             .collect();
         TemplateError {
+            phase: Phase::Execute,
             message: format!(
                 "template: {name}:{line}:{col}: executing \"{name}\" at <{snippet}>: {msg}"
             ),

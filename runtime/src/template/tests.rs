@@ -390,3 +390,14 @@ fn deadman_default_message() {
                {{ index .Fields \"value\" | printf \"%0.3f\" }} points/10s.";
     assert_eq!(run(src), "cpu:nil is dead: 81.500 points/10s.");
 }
+
+#[test]
+fn errors_say_whether_the_definition_or_the_execution_failed() {
+    let e = Template::parse("t", "{{ .Name ", Mode::Text).unwrap_err();
+    assert_eq!(e.phase, super::Phase::Parse);
+    let e = Template::parse("t", "{{ .Nope }}", Mode::Text)
+        .unwrap()
+        .render(&data())
+        .unwrap_err();
+    assert_eq!(e.phase, super::Phase::Execute);
+}

@@ -5,8 +5,8 @@
 //! Values are cheap to clone (strings and containers are `Arc`s), so evaluating
 //! `.Fields.value` copies a pointer, never the data.
 
+use crate::point::Str;
 use std::sync::Arc;
-use vm::point::Str;
 
 #[derive(Debug, Clone)]
 pub enum Value {

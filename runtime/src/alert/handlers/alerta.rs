@@ -2,6 +2,7 @@
 //! resource/event/group/value/environment/origin are templates rendered with
 //! the alert's message data.
 
+use super::error::HandlerError;
 use super::http::post_json;
 use super::jsonw::Obj;
 use super::{hpairs, hstr, hstrs, Handler};
@@ -28,12 +29,12 @@ pub struct AlertaHandler {
     timeout: i64,
 }
 
-fn tmpl(name: &str, src: &str) -> Result<Template, String> {
-    Template::parse(name, src, Mode::Text).map_err(|e| e.to_string())
+fn tmpl(name: &str, src: &str) -> Result<Template, HandlerError> {
+    Ok(Template::parse(name, src, Mode::Text)?)
 }
 
 impl AlertaHandler {
-    pub fn new(h: &ir::Handler, cfg: &HandlerConfigs) -> Result<AlertaHandler, String> {
+    pub fn new(h: &ir::Handler, cfg: &HandlerConfigs) -> Result<AlertaHandler, HandlerError> {
         let c = cfg.alerta.clone();
         let s = |p: &str, d: &str| {
             hstr(h, p)
@@ -88,9 +89,9 @@ impl AlertaHandler {
 }
 
 impl Handler for AlertaHandler {
-    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {
+    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
         let d = Self::data(ev);
-        let r = |t: &Template| t.render(&d).map_err(|e| e.to_string());
+        let r = |t: &Template| t.render(&d).map_err(HandlerError::Template);
         let severity = match ev.level {
             Level::Ok => "ok",
             Level::Info => "informational",

@@ -2,6 +2,7 @@
 //! PLAIN, MAIL, RCPT, DATA with dot-stuffing, QUIT). Subject = message, the
 //! `text/html` body = details.
 
+use super::error::HandlerError;
 use super::{hargs, hstrs, Handler};
 use crate::alert::event::Event;
 use crate::config::handlers::SmtpConfig;
@@ -38,47 +39,51 @@ struct Conn {
 
 impl Conn {
     /// Reads a (possibly multi-line) reply and checks its code.
-    fn expect(&mut self, code: u16) -> Result<(), String> {
+    fn expect(&mut self, code: u16) -> Result<(), HandlerError> {
         loop {
             let mut line = String::new();
             let n = self
                 .r
                 .read_line(&mut line)
-                .map_err(|e| format!("smtp: read: {e}"))?;
+                .map_err(HandlerError::io("smtp: read"))?;
             if n == 0 {
-                return Err("smtp: connection closed".into());
+                return Err(HandlerError::Protocol("smtp: connection closed".into()));
             }
             let got: u16 = line
                 .get(..3)
                 .and_then(|c| c.parse().ok())
-                .ok_or_else(|| format!("smtp: bad reply {line:?}"))?;
+                .ok_or_else(|| HandlerError::Protocol(format!("smtp: bad reply {line:?}")))?;
             if line.as_bytes().get(3) == Some(&b'-') {
                 continue;
             }
             if got != code {
-                return Err(format!("smtp: expected {code}, got {}", line.trim_end()));
+                return Err(HandlerError::Protocol(format!(
+                    "smtp: expected {code}, got {}",
+                    line.trim_end()
+                )));
             }
             return Ok(());
         }
     }
 
-    fn cmd(&mut self, line: &str, code: u16) -> Result<(), String> {
+    fn cmd(&mut self, line: &str, code: u16) -> Result<(), HandlerError> {
         self.w
             .write_all(format!("{line}\r\n").as_bytes())
-            .map_err(|e| format!("smtp: write: {e}"))?;
+            .map_err(HandlerError::io("smtp: write"))?;
         self.expect(code)
     }
 }
 
 impl Handler for EmailHandler {
-    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {
+    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
         if self.to.is_empty() {
-            return Err("smtp: no recipients".into());
+            return Err(HandlerError::Rejected("smtp: no recipients".into()));
         }
         let addr = format!("{}:{}", self.cfg.host, self.cfg.port);
-        let s = TcpStream::connect(&addr).map_err(|e| format!("smtp: dial {addr}: {e}"))?;
+        let s =
+            TcpStream::connect(&addr).map_err(HandlerError::io(format!("smtp: dial {addr}")))?;
         let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
-        let w = s.try_clone().map_err(|e| format!("smtp: {e}"))?;
+        let w = s.try_clone().map_err(HandlerError::io("smtp"))?;
         let mut c = Conn {
             r: BufReader::new(s),
             w,
@@ -113,7 +118,7 @@ impl Handler for EmailHandler {
         }
         msg.push_str(".\r\n");
         c.w.write_all(msg.as_bytes())
-            .map_err(|e| format!("smtp: write: {e}"))?;
+            .map_err(HandlerError::io("smtp: write"))?;
         c.expect(250)?;
         let _ = c.cmd("QUIT", 221);
         Ok(())

@@ -1,6 +1,7 @@
 //! `.exec(prog, args…)`: runs the program with the event JSON + `\n` on stdin;
 //! its output is reported only when it fails.
 
+use super::error::HandlerError;
 use super::{hargs, Handler};
 use crate::alert::event::Event;
 use compiler::ir;
@@ -13,9 +14,11 @@ pub struct ExecHandler {
 }
 
 impl ExecHandler {
-    pub fn new(h: &ir::Handler) -> Result<ExecHandler, String> {
+    pub fn new(h: &ir::Handler) -> Result<ExecHandler, HandlerError> {
         let mut a = hargs(h).into_iter();
-        let prog = a.next().ok_or("exec handler needs a program")?;
+        let prog = a
+            .next()
+            .ok_or_else(|| HandlerError::Invalid("exec handler needs a program".into()))?;
         Ok(ExecHandler {
             prog,
             args: a.collect(),
@@ -24,14 +27,17 @@ impl ExecHandler {
 }
 
 impl Handler for ExecHandler {
-    fn handle(&mut self, _ev: &Event, json: &str) -> Result<(), String> {
+    fn handle(&mut self, _ev: &Event, json: &str) -> Result<(), HandlerError> {
         let mut child = Command::new(&self.prog)
             .args(&self.args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("exec handler: start {}: {e}", self.prog))?;
+            .map_err(HandlerError::io(format!(
+                "exec handler: start {}",
+                self.prog
+            )))?;
         if let Some(mut stdin) = child.stdin.take() {
             let mut buf = String::with_capacity(json.len() + 1);
             buf.push_str(json);
@@ -40,15 +46,15 @@ impl Handler for ExecHandler {
         }
         let out = child
             .wait_with_output()
-            .map_err(|e| format!("exec handler: {}: {e}", self.prog))?;
+            .map_err(HandlerError::io(format!("exec handler: {}", self.prog)))?;
         if !out.status.success() {
-            return Err(format!(
+            return Err(HandlerError::Protocol(format!(
                 "exec handler: {} failed ({}): {}{}",
                 self.prog,
                 out.status,
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
-            ));
+            )));
         }
         Ok(())
     }

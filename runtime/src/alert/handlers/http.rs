@@ -1,5 +1,6 @@
 //! The small HTTP POST used by every HTTP handler.
 
+use super::error::HandlerError;
 use std::time::Duration;
 
 pub struct Response {
@@ -13,7 +14,7 @@ pub fn post(
     headers: &[(&str, String)],
     body: &[u8],
     timeout: Option<Duration>,
-) -> Result<Response, String> {
+) -> Result<Response, HandlerError> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(timeout.unwrap_or(Duration::from_secs(30))))
@@ -23,18 +24,27 @@ pub fn post(
     for (k, v) in headers {
         req = req.header(*k, v.as_str());
     }
-    let mut resp = req.send(body).map_err(|e| format!("POST {url}: {e}"))?;
+    let mut resp = req.send(body).map_err(|e| HandlerError::Transport {
+        url: url.to_string(),
+        message: e.to_string(),
+    })?;
     let status = resp.status().as_u16();
     let body = resp.body_mut().read_to_string().unwrap_or_default();
     if !(200..300).contains(&status) {
-        return Err(format!(
-            "POST {url}: unexpected response code {status}: {body}"
-        ));
+        return Err(HandlerError::Status {
+            url: url.to_string(),
+            status,
+            body,
+        });
     }
     Ok(Response { status, body })
 }
 
-pub fn post_json(url: &str, extra: &[(&str, String)], body: &str) -> Result<Response, String> {
+pub fn post_json(
+    url: &str,
+    extra: &[(&str, String)],
+    body: &str,
+) -> Result<Response, HandlerError> {
     let mut h = vec![("Content-Type", "application/json".to_string())];
     h.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
     post(url, &h, body.as_bytes(), None)

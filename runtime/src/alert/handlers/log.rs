@@ -1,6 +1,7 @@
 //! `.log(path)`: appends the event JSON plus `\n` to a file created with
 //! `.mode(m)` (default 0600).
 
+use super::error::HandlerError;
 use super::{hargs, Handler};
 use crate::alert::event::Event;
 use compiler::ir;
@@ -12,15 +13,15 @@ pub struct LogHandler {
 }
 
 impl LogHandler {
-    pub fn new(h: &ir::Handler) -> Result<LogHandler, String> {
+    pub fn new(h: &ir::Handler) -> Result<LogHandler, HandlerError> {
         let path = hargs(h)
             .into_iter()
             .next()
-            .ok_or("log handler needs a path")?;
+            .ok_or_else(|| HandlerError::Invalid("log handler needs a path".into()))?;
         if !std::path::Path::new(&path).is_absolute() {
-            return Err(format!(
+            return Err(HandlerError::Invalid(format!(
                 "log path must be absolute: {path:?} is not absolute"
-            ));
+            )));
         }
         let mode = h
             .prop("mode")
@@ -35,7 +36,7 @@ impl LogHandler {
 }
 
 impl Handler for LogHandler {
-    fn handle(&mut self, _ev: &Event, json: &str) -> Result<(), String> {
+    fn handle(&mut self, _ev: &Event, json: &str) -> Result<(), HandlerError> {
         let mut opts = std::fs::OpenOptions::new();
         opts.create(true).append(true);
         #[cfg(unix)]
@@ -45,11 +46,14 @@ impl Handler for LogHandler {
         }
         let mut f = opts
             .open(&self.path)
-            .map_err(|e| format!("log handler: open {}: {e}", self.path))?;
+            .map_err(HandlerError::io(format!("log handler: open {}", self.path)))?;
         let mut line = String::with_capacity(json.len() + 1);
         line.push_str(json);
         line.push('\n');
         f.write_all(line.as_bytes())
-            .map_err(|e| format!("log handler: write {}: {e}", self.path))
+            .map_err(HandlerError::io(format!(
+                "log handler: write {}",
+                self.path
+            )))
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod alerta;
 pub mod email;
+pub mod error;
 pub mod exec;
 pub mod http;
 pub mod jsonw;
@@ -33,6 +34,7 @@ use crate::config::Config;
 use crate::node::BuildEnv;
 use compiler::catalog::HandlerKind;
 use compiler::ir::{self, Arg};
+pub use error::HandlerError;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -40,7 +42,7 @@ use std::thread::JoinHandle;
 /// One configured handler of an alert node.
 pub trait Handler: Send {
     /// Delivers one event (`json` is the §5.3 event JSON, no newline).
-    fn handle(&mut self, ev: &Event, json: &str) -> Result<(), String>;
+    fn handle(&mut self, ev: &Event, json: &str) -> Result<(), HandlerError>;
 }
 
 /// Queue length before events are dropped (Kapacitor's topic buffer default).
@@ -49,7 +51,7 @@ const QUEUE: usize = 5000;
 pub struct HandlerSet {
     tx: Option<SyncSender<(Event, String)>>,
     worker: Option<JoinHandle<()>>,
-    errors: Arc<Mutex<Vec<String>>>,
+    errors: Arc<Mutex<Vec<HandlerError>>>,
 }
 
 impl HandlerSet {
@@ -77,19 +79,23 @@ impl HandlerSet {
     }
 
     /// Queues an event; fails (event dropped) when the queue is full.
-    pub fn send(&mut self, ev: Event, json: String) -> Result<(), String> {
+    pub fn send(&mut self, ev: Event, json: String) -> Result<(), HandlerError> {
         let Some(tx) = &self.tx else {
-            return Err("handlers closed".into());
+            return Err(HandlerError::Queue("handlers closed"));
         };
         match tx.try_send((ev, json)) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) => Err("alert handler queue full, event dropped".into()),
-            Err(TrySendError::Disconnected(_)) => Err("alert handler worker stopped".into()),
+            Err(TrySendError::Full(_)) => Err(HandlerError::Queue(
+                "alert handler queue full, event dropped",
+            )),
+            Err(TrySendError::Disconnected(_)) => {
+                Err(HandlerError::Queue("alert handler worker stopped"))
+            }
         }
     }
 
     /// Waits until every queued event was delivered; returns handler errors.
-    pub fn close(mut self) -> Vec<String> {
+    pub fn close(mut self) -> Vec<HandlerError> {
         self.tx = None;
         if let Some(w) = self.worker.take() {
             let _ = w.join();
@@ -171,8 +177,8 @@ pub fn hargs(h: &ir::Handler) -> Vec<String> {
 struct NotEnabled(HandlerKind);
 
 impl Handler for NotEnabled {
-    fn handle(&mut self, _ev: &Event, _json: &str) -> Result<(), String> {
-        Err(format!("{}: service is not enabled", self.0.kind()))
+    fn handle(&mut self, _ev: &Event, _json: &str) -> Result<(), HandlerError> {
+        Err(HandlerError::NotEnabled(self.0))
     }
 }
 
@@ -195,7 +201,7 @@ fn section_enabled(h: &ir::Handler, cfg: &crate::config::HandlerConfigs) -> Opti
     })
 }
 
-fn build_one(h: &ir::Handler, env: &BuildEnv<'_>) -> Result<Box<dyn Handler>, BuildFail> {
+fn build_one(h: &ir::Handler, env: &BuildEnv<'_>) -> Result<Box<dyn Handler>, HandlerError> {
     let cfg = &env.config.handler_configs;
     if section_enabled(h, cfg) == Some(false) {
         return Ok(Box::new(NotEnabled(h.kind)));
@@ -216,7 +222,7 @@ fn build_one(h: &ir::Handler, env: &BuildEnv<'_>) -> Result<Box<dyn Handler>, Bu
         HandlerKind::Sensu => Box::new(sensu::SensuHandler::new(h, cfg)),
         HandlerKind::Pushover => Box::new(pushover::PushoverHandler::new(h, cfg)),
         HandlerKind::Email => Box::new(email::EmailHandler::new(h, cfg)),
-        other => return Err(BuildFail::Unsupported(other)),
+        other => return Err(HandlerError::Unsupported(other)),
     })
 }
 
@@ -282,52 +288,29 @@ pub fn forces_state_changes_only(_node: &ir::Node, cfg: &Config) -> bool {
         || (c.telegram.enabled && c.telegram.global && c.telegram.state_changes_only)
 }
 
-/// Every handler of the node plus the applicable global ones.
+/// Every handler of the node plus the applicable global ones. A handler kind
+/// this runtime does not implement is an error when `strict`, else it is left
+/// out and listed in `skipped` (the caller warns about it).
 pub fn build_all(
     node: &ir::Node,
     env: &BuildEnv<'_>,
     strict: bool,
-) -> Result<Vec<Box<dyn Handler>>, String> {
+    skipped: &mut Vec<HandlerKind>,
+) -> Result<Vec<Box<dyn Handler>>, HandlerError> {
     let mut out = Vec::new();
     for h in &node.handlers {
         match build_one(h, env) {
             Ok(b) => out.push(b),
-            Err(BuildFail::Unsupported(_)) if !strict => {}
-            Err(e) => return Err(e.to_string()),
+            Err(HandlerError::Unsupported(k)) if !strict => skipped.push(k),
+            Err(e) => return Err(e),
         }
     }
     for k in globals(env.config) {
         if !node.handlers.iter().any(|h| h.kind == k) {
-            out.push(build_one(&empty_handler(k), env).map_err(|e| e.to_string())?);
+            out.push(build_one(&empty_handler(k), env)?);
         }
     }
     Ok(out)
-}
-
-/// Why a handler could not be built.
-#[derive(Debug)]
-pub enum BuildFail {
-    /// A handler kind this runtime does not implement yet.
-    Unsupported(HandlerKind),
-    /// Bad settings (missing path, bad template, unknown endpoint, …).
-    Invalid(String),
-}
-
-impl std::fmt::Display for BuildFail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BuildFail::Unsupported(k) => {
-                write!(f, "alert handler {} is not supported yet", k.method())
-            }
-            BuildFail::Invalid(m) => f.write_str(m),
-        }
-    }
-}
-
-impl From<String> for BuildFail {
-    fn from(m: String) -> Self {
-        BuildFail::Invalid(m)
-    }
 }
 
 /// First non-empty of the two.

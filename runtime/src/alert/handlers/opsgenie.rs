@@ -1,5 +1,6 @@
 //! `.opsGenie()` (API v1): alerts to `<url>/`, recoveries to `<recovery_url>/`.
 
+use super::error::HandlerError;
 use super::http::post_json;
 use super::jsonw::Obj;
 use super::{hstrs, Handler};
@@ -40,7 +41,7 @@ impl OpsGenieHandler {
 }
 
 impl Handler for OpsGenieHandler {
-    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {
+    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
         let recovery = ev.level == Level::Ok;
         let level = if recovery {
             "RECOVERY"

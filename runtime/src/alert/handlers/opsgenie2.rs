@@ -1,6 +1,7 @@
 //! `.opsGenie2()` (API v2, `Authorization: GenieKey <key>`); recoveries add a
 //! note to (or close) the alert by its base64url alias.
 
+use super::error::HandlerError;
 use super::http::post_json;
 use super::jsonw::Obj;
 use super::{hflag, hstr, hstrs, or, Handler};
@@ -49,7 +50,7 @@ impl OpsGenie2Handler {
 }
 
 impl Handler for OpsGenie2Handler {
-    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {
+    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
         let alias = base64::engine::general_purpose::URL_SAFE.encode(ev.id.as_bytes());
         let auth = [("Authorization", format!("GenieKey {}", self.api_key))];
         if ev.level == Level::Ok {

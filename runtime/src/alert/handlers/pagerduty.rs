@@ -1,5 +1,6 @@
 //! `.pagerDuty()` (Events API v1).
 
+use super::error::HandlerError;
 use super::http::post_json;
 use super::jsonw::Obj;
 use super::{hstr, or, Handler};
@@ -25,14 +26,14 @@ impl PagerDutyHandler {
 }
 
 impl Handler for PagerDutyHandler {
-    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {
+    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
         let event_type = match ev.level {
             Level::Warning | Level::Critical => "trigger",
             Level::Ok => "resolve",
             Level::Info => {
-                return Err(
+                return Err(HandlerError::Rejected(
                     "AlertLevel 'info' is currently ignored by the PagerDuty service".into(),
-                )
+                ))
             }
         };
         let body = Obj::map()

@@ -1,5 +1,6 @@
 //! `.pagerDuty2()` (Events API v2).
 
+use super::error::HandlerError;
 use super::http::post_json;
 use super::jsonw::Obj;
 use super::{hstr, Handler};
@@ -49,7 +50,7 @@ impl PagerDuty2Handler {
 }
 
 impl Handler for PagerDuty2Handler {
-    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {
+    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
         let (action, severity) = match ev.level {
             Level::Ok => ("resolve", "info"),
             Level::Info => ("trigger", "info"),

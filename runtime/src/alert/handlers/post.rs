@@ -3,6 +3,7 @@
 //! template without a content type. Headers come from the endpoint config,
 //! then `.header(k, v)`; the URL may itself be a template.
 
+use super::error::HandlerError;
 use super::http::post;
 use super::{hargs, hpairs, hstr, Handler};
 use crate::alert::data::{field_value, tags_value};
@@ -73,14 +74,14 @@ pub fn event_value(ev: &Event) -> Value {
 }
 
 impl PostHandler {
-    pub fn new(h: &ir::Handler, cfg: &HandlerConfigs) -> Result<PostHandler, String> {
+    pub fn new(h: &ir::Handler, cfg: &HandlerConfigs) -> Result<PostHandler, HandlerError> {
         let mut url = hargs(h).into_iter().next().unwrap_or_default();
         let mut headers = Vec::new();
         let mut body_template = None;
         if let Some(ep) = hstr(h, "endpoint") {
-            let c = cfg
-                .httppost(ep)
-                .ok_or_else(|| format!("no [[httppost]] endpoint named {ep:?}"))?;
+            let c = cfg.httppost(ep).ok_or_else(|| {
+                HandlerError::Invalid(format!("no [[httppost]] endpoint named {ep:?}"))
+            })?;
             if url.is_empty() {
                 url = c.url.clone();
             }
@@ -95,24 +96,25 @@ impl PostHandler {
             } else if !c.alert_template_file.is_empty() {
                 Some(
                     std::fs::read_to_string(&c.alert_template_file)
-                        .map_err(|e| format!("alert-template-file: {e}"))?,
+                        .map_err(HandlerError::io("alert-template-file"))?,
                 )
             } else {
                 None
             };
             if let Some(src) = tsrc {
-                body_template = Some(
-                    Template::parse("alert-template", &src, Mode::Text)
-                        .map_err(|e| e.to_string())?,
-                );
+                body_template = Some(Template::parse("alert-template", &src, Mode::Text)?);
             }
         }
         if url.is_empty() {
-            return Err("post handler needs a URL or an endpoint".into());
+            return Err(HandlerError::Invalid(
+                "post handler needs a URL or an endpoint".into(),
+            ));
         }
         for (k, v) in hpairs(h, "header") {
             if k.eq_ignore_ascii_case("authenticate") {
-                return Err("header 'Authenticate' is not allowed".into());
+                return Err(HandlerError::Invalid(
+                    "header 'Authenticate' is not allowed".into(),
+                ));
             }
             headers.push((k, v));
         }
@@ -122,7 +124,7 @@ impl PostHandler {
             .and_then(|a| a.as_duration())
             .filter(|d| *d > 0);
         Ok(PostHandler {
-            url: Template::parse("url", &url, Mode::Text).map_err(|e| e.to_string())?,
+            url: Template::parse("url", &url, Mode::Text)?,
             headers,
             body_template,
             timeout: timeout.map(|d| Duration::from_nanos(d as u64)),
@@ -131,7 +133,7 @@ impl PostHandler {
 }
 
 impl Handler for PostHandler {
-    fn handle(&mut self, ev: &Event, json: &str) -> Result<(), String> {
+    fn handle(&mut self, ev: &Event, json: &str) -> Result<(), HandlerError> {
         let needs_data = self.body_template.is_some() || self.url.is_constant().is_none();
         let data = if needs_data {
             Some(event_value(ev))
@@ -140,13 +142,13 @@ impl Handler for PostHandler {
         };
         let url = match (self.url.is_constant(), &data) {
             (Some(u), _) => u.to_string(),
-            (None, Some(d)) => self.url.render(d).map_err(|e| e.to_string())?,
+            (None, Some(d)) => self.url.render(d)?,
             // Not reached: data is built whenever the URL is a template.
             (None, None) => self.url.source().to_string(),
         };
         let mut headers: Vec<(&str, String)> = Vec::new();
         let body = match (&self.body_template, &data) {
-            (Some(t), Some(d)) => t.render(d).map_err(|e| e.to_string())?,
+            (Some(t), Some(d)) => t.render(d)?,
             _ => {
                 headers.push(("Content-Type", "application/json".into()));
                 let mut b = String::with_capacity(json.len() + 1);

@@ -1,5 +1,6 @@
 //! `.pushover()`: form-urlencoded POST (keys sorted, as Go's `url.Values`).
 
+use super::error::HandlerError;
 use super::http::post;
 use super::{hstr, or, Handler};
 use crate::alert::event::Event;
@@ -44,7 +45,7 @@ impl PushoverHandler {
 pub use compiler::golang::query_escape as form_escape;
 
 impl Handler for PushoverHandler {
-    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {
+    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
         let priority = match ev.level {
             Level::Ok => -2,
             Level::Info => -1,

@@ -1,6 +1,7 @@
 //! `.sensu()`: one JSON check result over raw TCP to the Sensu client, which
 //! answers `ok`.
 
+use super::error::HandlerError;
 use super::jsonw::Obj;
 use super::{hpairs, hstr, hstrs, or, Handler};
 use crate::alert::event::Event;
@@ -42,12 +43,12 @@ fn valid_name(s: &str) -> bool {
 }
 
 impl Handler for SensuHandler {
-    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {
+    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
         if !valid_name(&ev.id) {
-            return Err(format!(
+            return Err(HandlerError::Rejected(format!(
                 "invalid name {:?} for sensu alert. Must match ^[\\w\\.-]+$",
                 ev.id
-            ));
+            )));
         }
         let status = match ev.level {
             Level::Ok | Level::Info => 0,
@@ -76,15 +77,18 @@ impl Handler for SensuHandler {
         }
         let body = o.encoded();
         let mut c = TcpStream::connect(&self.addr)
-            .map_err(|e| format!("sensu: dial {}: {e}", self.addr))?;
+            .map_err(HandlerError::io(format!("sensu: dial {}", self.addr)))?;
         let _ = c.set_read_timeout(Some(Duration::from_secs(10)));
         c.write_all(body.as_bytes())
-            .map_err(|e| format!("sensu: write: {e}"))?;
+            .map_err(HandlerError::io("sensu: write"))?;
         let _ = c.shutdown(std::net::Shutdown::Write);
         let mut reply = String::new();
         let _ = c.read_to_string(&mut reply);
         if reply.trim() != "ok" {
-            return Err(format!("sensu: unexpected response {:?}", reply.trim()));
+            return Err(HandlerError::Protocol(format!(
+                "sensu: unexpected response {:?}",
+                reply.trim()
+            )));
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! `.slack()`: POST to the `[[slack]]` webhook URL (Bearer token when set).
 
+use super::error::HandlerError;
 use super::http::post_json;
 use super::jsonw::Obj;
 use super::{hstr, or, Handler};
@@ -37,7 +38,7 @@ pub fn color(l: Level) -> &'static str {
 }
 
 impl Handler for SlackHandler {
-    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {
+    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
         let att = Obj::new()
             .str("fallback", &ev.message)
             .str("color", color(ev.level))

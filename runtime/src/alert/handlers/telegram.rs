@@ -1,5 +1,6 @@
 //! `.telegram()`: POST `<url><token>/sendMessage`.
 
+use super::error::HandlerError;
 use super::http::post_json;
 use super::jsonw::Obj;
 use super::{hflag, hstr, or, Handler};
@@ -29,7 +30,7 @@ impl TelegramHandler {
 }
 
 impl Handler for TelegramHandler {
-    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {
+    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
         let mut o = Obj::map()
             .str("chat_id", &self.chat_id)
             .str("text", &ev.message);

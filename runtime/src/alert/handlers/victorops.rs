@@ -1,5 +1,6 @@
 //! `.victorOps()`: POST `<url>/<api-key>/<routing-key>`.
 
+use super::error::HandlerError;
 use super::http::post_json;
 use super::jsonw::{json_str, Obj};
 use super::{hstr, or, Handler};
@@ -25,7 +26,7 @@ impl VictorOpsHandler {
 }
 
 impl Handler for VictorOpsHandler {
-    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), String> {
+    fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
         let mt = match ev.level {
             Level::Ok => "RECOVERY",
             l => l.as_str(),

@@ -359,7 +359,7 @@ impl InfluxQl {
     ) -> Option<Column> {
         let mut col: Option<Column> = None;
         for i in 0..rows.len() {
-            let Some(v) = vm::point::lookup(rows.fields(i), &self.field) else {
+            let Some(v) = crate::point::lookup(rows.fields(i), &self.field) else {
                 cx.error(if col.is_some() {
                     self.missing(at)
                 } else {

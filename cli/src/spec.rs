@@ -1,9 +1,14 @@
-//! Spec cases: the unit of `tickc test` and of `runtime/tests/spec_run.rs`.
+//! Spec cases: the unit of `tickc test` and of `cli/tests/spec_run.rs`.
 //!
 //! A case is a directory holding `task.tick`, one input (`input.lp`,
 //! `input.srpl`, `input.brpl` or `input.jsonl`), an optional `args` file (extra
 //! `tickc run` flags, e.g. `--dbrp telegraf.autogen --precision s`) and
-//! `expected.jsonl` (the exact stdout of `tickc run`). A directory without
+//! `expected.jsonl` (the exact stdout of `tickc run`). What the task logs on
+//! stderr (node errors `E! node: …`, warnings `W! node: …`) is observable
+//! behaviour too: it must equal `expected.stderr`, and a case without that
+//! file expects no log line, so a node that fails on every input cannot pass
+//! with an empty expected output. The checker's diagnostics, also on stderr,
+//! are left out (they are the business of `spec/check`). A directory without
 //! `task.tick` is searched recursively for cases. A run that fails outputs a
 //! last line `error: …`, so failures can be expected too.
 
@@ -88,16 +93,36 @@ pub fn case_args(dir: &Path) -> Result<RunArgs, String> {
     Ok(args)
 }
 
-/// The stdout of `tickc run` for a case (an error message when the run fails,
-/// as a line `error: …`, so failing runs can be expected too).
-pub fn case_output(dir: &Path) -> Result<String, String> {
+/// What a case's run printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseOutput {
+    /// The stdout of `tickc run` (plus a last line `error: …` when the run
+    /// fails, so failing runs can be expected too).
+    pub stdout: String,
+    /// The task's log on the stderr of `tickc run`: its `E! ` and `W! ` lines.
+    pub stderr: String,
+}
+
+/// Run a case as `tickc run` would.
+pub fn case_output(dir: &Path) -> Result<CaseOutput, String> {
     let args = case_args(dir)?;
     let mut out = Vec::new();
     let mut err = Vec::new();
     if let Err(f) = execute(&args, &mut out, &mut err) {
         out.extend_from_slice(format!("error: {}\n", f.message).as_bytes());
     }
-    String::from_utf8(out).map_err(|e| format!("{}: output is not UTF-8: {e}", dir.display()))
+    let text = |bytes: Vec<u8>, what: &str| {
+        String::from_utf8(bytes).map_err(|e| format!("{}: {what} is not UTF-8: {e}", dir.display()))
+    };
+    let log: String = text(err, "stderr")?
+        .lines()
+        .filter(|l| l.starts_with("E! ") || l.starts_with("W! "))
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    Ok(CaseOutput {
+        stdout: text(out, "stdout")?,
+        stderr: log,
+    })
 }
 
 /// A minimal line diff: `-expected` / `+actual` for the lines that differ.
@@ -133,27 +158,59 @@ pub fn diff(expected: &str, actual: &str) -> String {
     out
 }
 
-/// Run one case (or rewrite its expectation when `bless`).
+/// Run one case (or rewrite its expectations when `bless`: `expected.jsonl`,
+/// and `expected.stderr` only when the run logs something).
 pub fn run_case(dir: &Path, bless: bool) -> Outcome {
     let actual = match case_output(dir) {
         Ok(a) => a,
         Err(e) => return Outcome::Fail(e),
     };
-    let path = dir.join("expected.jsonl");
+    let out_path = dir.join("expected.jsonl");
+    let err_path = dir.join("expected.stderr");
     if bless {
-        return match std::fs::write(&path, &actual) {
+        let written = std::fs::write(&out_path, &actual.stdout)
+            .map_err(|e| format!("{}: {e}", out_path.display()))
+            .and_then(|()| {
+                if actual.stderr.is_empty() {
+                    match std::fs::remove_file(&err_path) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            Err(format!("{}: {e}", err_path.display()))
+                        }
+                        _ => Ok(()),
+                    }
+                } else {
+                    std::fs::write(&err_path, &actual.stderr)
+                        .map_err(|e| format!("{}: {e}", err_path.display()))
+                }
+            });
+        return match written {
             Ok(()) => Outcome::Pass,
-            Err(e) => Outcome::Fail(format!("{}: {e}", path.display())),
+            Err(e) => Outcome::Fail(e),
         };
     }
-    let expected = match std::fs::read_to_string(&path) {
+    let expected_out = match std::fs::read_to_string(&out_path) {
         Ok(e) => e,
-        Err(e) => return Outcome::Fail(format!("{}: {e}", path.display())),
+        Err(e) => return Outcome::Fail(format!("{}: {e}", out_path.display())),
     };
-    if expected == actual {
+    // No expected.stderr: the run must log nothing.
+    let expected_err = match std::fs::read_to_string(&err_path) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Outcome::Fail(format!("{}: {e}", err_path.display())),
+    };
+    let mut report = String::new();
+    if expected_out != actual.stdout {
+        report.push_str("stdout (expected.jsonl):\n");
+        report.push_str(&diff(&expected_out, &actual.stdout));
+    }
+    if expected_err != actual.stderr {
+        report.push_str("stderr (expected.stderr):\n");
+        report.push_str(&diff(&expected_err, &actual.stderr));
+    }
+    if report.is_empty() {
         Outcome::Pass
     } else {
-        Outcome::Fail(diff(&expected, &actual))
+        Outcome::Fail(report)
     }
 }
 

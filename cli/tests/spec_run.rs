@@ -1,10 +1,10 @@
-//! Runs every spec case under `spec/run/` (see `runtime::spec`): the
+//! Runs every spec case under `spec/run/` (see `cli::spec`): the
 //! output of `tickc run` must equal `expected.jsonl` byte for byte.
-//! `BLESS=1 cargo test -p runtime --test spec_run` rewrites the expected files;
+//! `BLESS=1 cargo test -p cli --test spec_run` rewrites the expected files;
 //! each must then be checked by hand against the reference semantics (the
 //! comment at the top of each `task.tick` says what the case demonstrates).
 
-use runtime::spec::{find_cases, run_case, Outcome};
+use cli::spec::{find_cases, run_case, Outcome};
 use std::path::Path;
 
 #[test]

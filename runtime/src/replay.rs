@@ -1,5 +1,7 @@
-//! The offline run behind `tickc run` and `tickc test`: build a task from a
-//! checked pipeline, replay the loaded data through it in data time, flush.
+//! Replay: build a task from a checked pipeline, feed it loaded data (points
+//! or batches) in data time, flush. This is the whole runtime side of an
+//! offline run; reading files, arguments and exit codes are the CLI's
+//! (`cli::offline`).
 //!
 //! Points are delivered only when their db/rp is one of the task's `dbrp`
 //! statements (when it has any), as Kapacitor routes writes. A bad input line
@@ -7,19 +9,13 @@
 //! `strict` is set (then the run stops there).
 
 use crate::config::Config;
-use crate::line_protocol::Precision;
 use crate::message::Point;
 use crate::node::BuildError;
-use crate::output::JsonLinesSink;
 use crate::output::Sink;
-use crate::recording;
 use crate::recording::Data;
 use crate::task::{Task, TaskError};
-use compiler::diagnostic::render::render_text;
 use compiler::ir::{Pipeline, TaskType};
 use std::fmt;
-use std::io::Write;
-use std::path::Path;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Default)]
@@ -73,6 +69,9 @@ pub fn run(
     sink: &mut dyn Sink,
 ) -> Result<(Task, RunSummary), RunError> {
     let mut task = Task::build(name, pipeline, opts.config.clone()).map_err(RunError::Build)?;
+    for (node, w) in task.build_warnings() {
+        sink.warning(node, w);
+    }
     let mut summary = RunSummary::default();
     match (pipeline.task_type, data) {
         (TaskType::Stream, Data::Stream(points)) => {
@@ -137,127 +136,6 @@ fn reads(pipeline: &Pipeline, p: &Point) -> bool {
             .dbrps
             .iter()
             .any(|d| d.db == *p.database && d.rp == *p.retention_policy)
-}
-
-/// The db/rp given to plain line protocol when `--dbrp` is absent: the
-/// script's first `dbrp`, else empty names.
-pub fn default_dbrp(pipeline: &Pipeline) -> (String, String) {
-    pipeline
-        .dbrps
-        .first()
-        .map(|d| (d.db.clone(), d.rp.clone()))
-        .unwrap_or_default()
-}
-
-// ---- `tickc run` as a function (the CLI and the spec harness share it) ----
-
-/// The options of one run.
-#[derive(Debug, Clone, Default)]
-pub struct RunArgs {
-    pub script: String,
-    pub data: String,
-    /// `db.rp` given to plain line protocol (default: the script's first dbrp).
-    pub dbrp: Option<String>,
-    /// `ns` (default), `u`, `ms`, `s`, `m`, `h`.
-    pub precision: Option<String>,
-    pub strict: bool,
-    pub handlers: bool,
-    /// A Kapacitor config file (handler sections).
-    pub config: Option<String>,
-    /// After the run, write the executing DOT (node and edge stats, api.md
-    /// §5.5) to the diagnostic stream.
-    pub stats: bool,
-}
-
-/// Why a run failed, with the exit code to use (1: script or task error, 2: usage/I/O).
-pub struct Failure {
-    pub code: u8,
-    pub message: String,
-}
-
-fn usage(message: String) -> Failure {
-    Failure { code: 2, message }
-}
-
-/// Run and write outputs to `out`, diagnostics to `err`.
-pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let (source, input_name) = if args.script == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| usage(format!("<stdin>: {e}")))?;
-        (s, "<stdin>".to_string())
-    } else {
-        let s = std::fs::read_to_string(&args.script)
-            .map_err(|e| usage(format!("{}: {e}", args.script)))?;
-        (s, args.script.clone())
-    };
-    let (pipeline, diags) = compiler::check(&source);
-    if !diags.is_empty() {
-        let _ = write!(err, "{}", render_text(&input_name, &source, &diags, false));
-    }
-    let Some(pipeline) = pipeline else {
-        return Err(Failure {
-            code: 1,
-            message: format!("{input_name}: the script has errors"),
-        });
-    };
-    let (db, rp) = match &args.dbrp {
-        Some(s) => {
-            let (db, rp) = s
-                .split_once('.')
-                .ok_or_else(|| usage(format!("--dbrp {s:?}: expected db.rp")))?;
-            (db.to_string(), rp.to_string())
-        }
-        None => default_dbrp(&pipeline),
-    };
-    let precision = match &args.precision {
-        Some(p) => Precision::parse(p)
-            .ok_or_else(|| usage(format!("--precision {p:?}: expected ns, u, ms, s, m or h")))?,
-        None => Precision::Nanoseconds,
-    };
-    let mut config = match &args.config {
-        Some(path) => {
-            let src = std::fs::read_to_string(path).map_err(|e| usage(format!("{path}: {e}")))?;
-            Config::from_toml(&src).map_err(|e| usage(format!("{path}: {e}")))?
-        }
-        None => Config::default(),
-    };
-    config.handlers_enabled = args.handlers;
-    let data = recording::load(Path::new(&args.data), (&db, &rp), precision)
-        .map_err(|e| usage(e.to_string()))?;
-    let name = task_name(&args.script);
-    let opts = RunOptions {
-        strict: args.strict,
-        config,
-    };
-    let started = std::time::Instant::now();
-    let mut sink = JsonLinesSink::new(out, err);
-    let result = run(&name, &pipeline, data, &opts, &mut sink);
-    if let Some(e) = sink.io_error.take() {
-        return Err(usage(format!("writing the output: {e}")));
-    }
-    match result {
-        Ok((task, _)) => {
-            if args.stats {
-                let secs = started.elapsed().as_secs_f64();
-                let _ = writeln!(sink.err, "{}", task.dot_with_stats(secs));
-            }
-            Ok(())
-        }
-        Err(e) => Err(Failure {
-            code: 1,
-            message: e.to_string(),
-        }),
-    }
-}
-
-pub fn task_name(script: &str) -> String {
-    if script == "-" {
-        return "stdin".into();
-    }
-    Path::new(script)
-        .file_stem()
-        .map_or_else(|| "task".into(), |s| s.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]
