@@ -1,0 +1,20 @@
+//! `kapacitord`: hosts the runtime engine behind Kapacitor's HTTP API, with
+//! tasks, templates and recordings kept durably in redb.
+//!
+//! Map: `settings` (what main reads; replaced by `config` at merge),
+//! `state` (the store + engine and the task service), `store` (redb tables),
+//! `http/` (one file per resource; `http::app` is the whole API as a
+//! function), `recording`/`replay` (stream recordings and replays),
+//! `topics` (alert topics and the engine's outputs), `ids` (ID rule, UUIDs,
+//! globs, Go times).
+
+pub mod http;
+pub mod ids;
+pub mod recording;
+pub mod replay;
+pub mod settings;
+pub mod state;
+pub mod store;
+pub mod topics;
+
+pub use http::app;
