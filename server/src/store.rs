@@ -20,7 +20,7 @@ const RECORDINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("recording
 
 #[derive(Debug)]
 pub enum StoreError {
-    Db(redb::Error),
+    Db(Box<redb::Error>),
     Decode {
         table: &'static str,
         id: String,
@@ -43,7 +43,7 @@ impl std::error::Error for StoreError {}
 
 impl<E: Into<redb::Error>> From<E> for StoreError {
     fn from(e: E) -> Self {
-        StoreError::Db(e.into())
+        StoreError::Db(Box::new(e.into()))
     }
 }
 
