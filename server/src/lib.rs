@@ -16,5 +16,6 @@ pub mod settings;
 pub mod state;
 pub mod store;
 pub mod topics;
+pub mod vars;
 
 pub use http::app;

@@ -53,6 +53,8 @@ pub enum CompileError {
     Invalid(String),
     NoDbrp,
     DbrpTwice,
+    /// A task var that does not parse.
+    Vars(String),
 }
 
 impl std::fmt::Display for CompileError {
@@ -60,6 +62,7 @@ impl std::fmt::Display for CompileError {
         match self {
             CompileError::Invalid(d) => write!(f, "invalid TICKscript: {d}"),
             CompileError::NoDbrp => f.write_str("must specify dbrp"),
+            CompileError::Vars(e) => f.write_str(e),
             CompileError::DbrpTwice => {
                 f.write_str("cannot specify dbrp in both implicitly and explicitly")
             }
@@ -69,7 +72,12 @@ impl std::fmt::Display for CompileError {
 
 /// Check `rec`'s script and apply its explicit dbrps (never both kinds).
 pub fn compile(rec: &TaskRecord) -> Result<Pipeline, CompileError> {
-    let (pipeline, diags) = compiler::check(&rec.script);
+    let vars = crate::vars::parse(&rec.vars).map_err(CompileError::Vars)?;
+    let (pipeline, diags) = if vars.is_empty() && rec.template_id.is_empty() {
+        compiler::check(&rec.script)
+    } else {
+        compiler::check_with_vars(&rec.script, &vars)
+    };
     let Some(mut p) = pipeline else {
         let text = render_text(&rec.id, &rec.script, &diags, false);
         return Err(CompileError::Invalid(text.trim_end().to_string()));

@@ -471,3 +471,82 @@ fn http_out_is_served_while_the_task_runs() {
     );
     assert_eq!(s.call("GET", "/kapacitor/v1/tasks/h/last", None).0, 404);
 }
+
+#[test]
+fn templates_make_tasks_from_vars_and_rebuild_them_on_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let tpl = |t: f64| {
+        format!("var measurement string\nvar threshold = {t:?}\nstream\n    |from()\n        .measurement(measurement)\n    |where(lambda: \"v\" > threshold)\n    |httpOut('h')\n")
+    };
+    let (st, t) = s.json(
+        "POST",
+        "/kapacitor/v1/templates",
+        json!({"id": "tpl", "script": tpl(70.0)}),
+    );
+    assert_eq!(st, 200, "{t}");
+    assert_eq!(t["type"], "stream");
+    assert_eq!(
+        t["vars"]["measurement"],
+        json!({"type": "string", "value": null, "description": ""})
+    );
+    assert_eq!(t["vars"]["threshold"]["value"], 70.0);
+    let (st, e) = s.json(
+        "POST",
+        "/kapacitor/v1/templates",
+        json!({"id": "tpl", "script": tpl(1.0)}),
+    );
+    assert_eq!(
+        (st, e["error"].as_str()),
+        (400, Some("template tpl already exists"))
+    );
+
+    let (st, t) = s.json(
+        "POST",
+        "/kapacitor/v1/tasks",
+        json!({"id": "tt", "template-id": "tpl", "status": "enabled",
+               "dbrps": [{"db": "db", "rp": "rp"}],
+               "vars": {"measurement": {"type": "string", "value": "m"}}}),
+    );
+    assert_eq!(st, 200, "{t}");
+    assert_eq!(t["template-id"], "tpl");
+    assert_eq!(t["executing"], true);
+    let body = |v: i64, ts: i64| {
+        format!("{{\"series\":[{{\"name\":\"m\",\"columns\":[\"time\",\"v\"],\"values\":[[\"1970-01-01T00:00:{ts:02}Z\",{v}]]}}]}}")
+    };
+    s.call(
+        "POST",
+        "/write?db=db&rp=rp&precision=s",
+        Some(b"m v=50 1\nm v=80 2\nother v=99 3\n"),
+    );
+    // Only 80 passes `v > 70`; `other` is not the task's measurement.
+    assert!(wait_until(|| s
+        .call("GET", "/kapacitor/v1/tasks/tt/h", None)
+        .1
+        == body(80, 2)));
+    // A new threshold in the template rebuilds and restarts the task.
+    let (st, _) = s.json(
+        "PATCH",
+        "/kapacitor/v1/templates/tpl",
+        json!({"script": tpl(90.0)}),
+    );
+    assert_eq!(st, 200);
+    assert_eq!(
+        s.call("GET", "/kapacitor/v1/tasks/tt/h", None).1,
+        "{\"series\":null}"
+    );
+    s.call(
+        "POST",
+        "/write?db=db&rp=rp&precision=s",
+        Some(b"m v=85 4\nm v=95 5\n"),
+    );
+    assert!(wait_until(|| s
+        .call("GET", "/kapacitor/v1/tasks/tt/h", None)
+        .1
+        == body(95, 5)));
+    assert_eq!(s.get("/kapacitor/v1/templates/nope").0, 404);
+    assert_eq!(
+        s.get("/kapacitor/v1/templates").1["templates"][0]["id"],
+        "tpl"
+    );
+}

@@ -7,6 +7,7 @@ mod list;
 mod recordings;
 mod replays;
 mod tasks;
+mod templates;
 mod topics;
 mod write;
 
@@ -210,6 +211,11 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["tasks", id], &Method::PATCH) => tasks::update(state, r, id).await,
         (["tasks", id], &Method::DELETE) => tasks::delete(state, id).await,
         (["tasks", id, endpoint], &Method::GET) => tasks::http_out(state, id, endpoint),
+        (["templates"], &Method::GET) => templates::list(state, r),
+        (["templates"], &Method::POST) => templates::create(state, r).await,
+        (["templates", id], &Method::GET) => templates::get(state, id),
+        (["templates", id], &Method::PATCH) => templates::update(state, r, id).await,
+        (["templates", id], &Method::DELETE) => templates::delete(state, id).await,
         (["recordings"], &Method::GET) => recordings::list(state, r),
         (["recordings", "stream"], &Method::POST) => recordings::stream(state, r).await,
         (["recordings", "batch" | "query"], &Method::POST) => Err(ApiError::Internal(
