@@ -15,21 +15,8 @@ pub async fn write(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         .get("Content-Encoding")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
-    let body: Vec<u8> = if gz {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&r.body[..])
-            .take(state.opts.max_body_size as u64 + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| ApiError::WriteBadRequest(format!("unable to decode gzip body: {e}")))?;
-        if out.len() > state.opts.max_body_size {
-            return Err(ApiError::TooLarge(state.opts.max_body_size));
-        }
-        out
-    } else {
-        r.body.to_vec()
-    };
-    let text = std::str::from_utf8(&body)
-        .map_err(|e| ApiError::WriteBadRequest(format!("body is not UTF-8: {e}")))?;
+    let db = r.param("db").unwrap_or("").to_string();
+    let rp = r.param("rp").unwrap_or("").to_string();
     let precision = match r.param("precision").unwrap_or("") {
         "u" => Precision::Microseconds,
         "ms" => Precision::Milliseconds,
@@ -38,8 +25,41 @@ pub async fn write(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         "h" => Precision::Hours,
         _ => Precision::Nanoseconds,
     };
-    let db = r.param("db").unwrap_or("");
-    let rp = r.param("rp").unwrap_or("");
+    let body = r.body.clone();
+    let state = state.clone();
+    // Parsing and routing run off the async executor: a big body costs
+    // milliseconds, and a full task queue makes the write wait.
+    tokio::task::spawn_blocking(move || ingest(&state, &body, gz, &db, &rp, precision))
+        .await
+        .map_err(|e| ApiError::WriteInternal(format!("write failed: {e}")))?
+}
+
+fn ingest(
+    state: &AppState,
+    body: &[u8],
+    gz: bool,
+    db: &str,
+    rp: &str,
+    precision: Precision,
+) -> Result<Resp, ApiError> {
+    let limit = state.opts.max_body_size;
+    let unzipped;
+    let body: &[u8] = if gz {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(body)
+            .take(limit as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| ApiError::WriteBadRequest(format!("unable to decode gzip body: {e}")))?;
+        if out.len() > limit {
+            return Err(ApiError::TooLarge(limit));
+        }
+        unzipped = out;
+        &unzipped
+    } else {
+        body
+    };
+    let text = std::str::from_utf8(body)
+        .map_err(|e| ApiError::WriteBadRequest(format!("body is not UTF-8: {e}")))?;
     let mut parser = Parser::new(db, rp, precision);
     let now = crate::ids::now_ns();
     let mut points = Vec::new();
@@ -61,10 +81,6 @@ pub async fn write(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         return Err(ApiError::WriteBadRequest("database is required".into()));
     }
     state.stats.points_ok(points.len());
-    let engine = state.engine.clone();
-    let batch = WriteBatch::new(db, rp, points);
-    tokio::task::spawn_blocking(move || engine.write(batch))
-        .await
-        .map_err(|e| ApiError::WriteInternal(format!("write failed: {e}")))?;
+    state.engine.write(WriteBatch::new(db, rp, points));
     Ok(no_content())
 }
