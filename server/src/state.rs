@@ -44,6 +44,23 @@ pub struct AppState {
     pub stats: WriteStats,
     pub recordings: crate::recording::Recordings,
     pub replays: Mutex<HashMap<String, crate::replay::ReplayEntry>>,
+    /// `<data_dir>/cluster.id` and `server.id` (api.md §3.2).
+    pub cluster_id: String,
+    pub server_id: String,
+}
+
+/// Read the UUID in `path`, creating it on first start.
+fn id_file(path: &std::path::Path) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(s) if !s.trim().is_empty() => s.trim().to_string(),
+        _ => {
+            let id = crate::ids::random_uuid();
+            if let Err(e) = std::fs::write(path, &id) {
+                tracing::warn!("cannot write {}: {e}", path.display());
+            }
+            id
+        }
+    }
 }
 
 /// Why a script cannot become a task.
@@ -110,9 +127,13 @@ impl AppState {
         }
         let store = Store::open(&opts.db_path)?;
         let topics = Arc::new(Topics::default());
+        let cluster_id = id_file(&opts.data_dir.join("cluster.id"));
+        let server_id = id_file(&opts.data_dir.join("server.id"));
         let mut engine_opts = EngineOptions::default();
         engine_opts.config.handlers_enabled = true;
-        engine_opts.config.server_id = String::new();
+        engine_opts.config.cluster_id = cluster_id.clone();
+        engine_opts.config.server_id = server_id.clone();
+        engine_opts.config.handler_configs.hostname = Some(opts.hostname.clone());
         let engine = Engine::new(engine_opts, topics.clone());
         let state = Arc::new(AppState {
             recordings: crate::recording::Recordings::default(),
@@ -124,6 +145,8 @@ impl AppState {
             task_lock: tokio::sync::Mutex::new(()),
             stats: WriteStats::default(),
             replays: Mutex::new(HashMap::new()),
+            cluster_id,
+            server_id,
         });
         state.recordings.fail_interrupted(&state.store)?;
         state.resume_tasks()?;

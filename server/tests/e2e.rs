@@ -459,6 +459,22 @@ fn http_out_is_served_while_the_task_runs() {
         s.call("GET", "/kapacitor/v1/tasks/h/last", None).1
         == "{\"series\":[{\"name\":\"m\",\"tags\":{\"host\":\"a\"},\"columns\":[\"time\",\"v\"],\"values\":[[\"1970-01-01T00:00:20Z\",2]]}]}"
     }));
+    // debug/vars counts the task and shows its edges.
+    let (st, v) = s.get("/kapacitor/v1/debug/vars");
+    assert_eq!(st, 200);
+    assert_eq!(
+        (v["num_tasks"].as_u64(), v["num_enabled_tasks"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let cluster = std::fs::read_to_string(dir.path().join("cluster.id")).unwrap();
+    assert_eq!(v["cluster_id"], cluster.as_str());
+    assert!(v["kapacitor"]
+        .as_object()
+        .unwrap()
+        .values()
+        .any(|s| s["name"] == "edges"
+            && s["tags"]["parent"] == "stream0"
+            && s["values"]["collected"] == 2));
     // Disabled: the endpoint is gone.
     assert_eq!(
         s.json(

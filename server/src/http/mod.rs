@@ -2,6 +2,7 @@
 //! one response and knows nothing of sockets, so tests can call it directly;
 //! `main` binds the listener. One file per resource.
 
+mod debug_vars;
 pub mod error;
 mod list;
 mod recordings;
@@ -205,6 +206,7 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
     match (segs.as_slice(), m) {
         (["ping"], &Method::GET | &Method::HEAD) => Ok(no_content()),
         (["write"], &Method::POST) => write::write(state, r).await,
+        (["debug", "vars"], &Method::GET) => debug_vars::get(state),
         (["tasks"], &Method::GET) => tasks::list(state, r),
         (["tasks"], &Method::POST) => tasks::create(state, r).await,
         (["tasks", id], &Method::GET) => tasks::get(state, r, id),
