@@ -130,6 +130,41 @@ impl Recordings {
     }
 }
 
+/// At start-up: recording files dropped into the replay dir (`<id>.srpl`,
+/// `<id>.brpl`) that the store does not know are registered as finished.
+pub fn register_dropped(store: &Store, dir: &std::path::Path) -> Result<(), StoreError> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let rtype = match path.extension().and_then(|x| x.to_str()) {
+            Some("srpl") => "stream",
+            Some("brpl") => "batch",
+            _ => continue,
+        };
+        let Some(id) = path.file_stem().and_then(|x| x.to_str()) else {
+            continue;
+        };
+        if !crate::ids::valid_id(id) || store.recording(id)?.is_some() {
+            continue;
+        }
+        let meta = e.metadata().ok();
+        let mut r = new_record(id, rtype);
+        r.status = "finished".into();
+        r.progress = 1.0;
+        r.size = meta.as_ref().map_or(0, |m| m.len());
+        if let Some(t) = meta
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        {
+            r.date = t.as_nanos() as i64;
+        }
+        store.put_recording(&r)?;
+    }
+    Ok(())
+}
+
 pub fn new_record(id: &str, rtype: &str) -> RecordingRecord {
     RecordingRecord {
         id: id.to_string(),

@@ -149,6 +149,7 @@ impl AppState {
             server_id,
         });
         state.recordings.fail_interrupted(&state.store)?;
+        crate::recording::register_dropped(&state.store, &state.opts.replay_dir)?;
         state.resume_tasks()?;
         Ok(state)
     }

@@ -566,3 +566,46 @@ fn templates_make_tasks_from_vars_and_rebuild_them_on_change() {
         "tpl"
     );
 }
+
+#[test]
+fn restart_fails_cut_recordings_and_registers_dropped_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let (st, _) = s.json(
+        "POST",
+        "/kapacitor/v1/tasks",
+        json!({"id": "t", "script": "dbrp \"db\".\"rp\"\nstream|from()|log()\n"}),
+    );
+    assert_eq!(st, 200);
+    let (st, _) = s.json(
+        "POST",
+        "/kapacitor/v1/recordings/stream",
+        json!({"id": "cut", "task": "t", "stop": "2100-01-01T00:00:00Z"}),
+    );
+    assert_eq!(st, 201);
+    s.kill();
+    // A recording made elsewhere, dropped into the replay dir.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, b"db\nrp\nm v=1 1\n").unwrap();
+    std::fs::write(dir.path().join("replay/dropped.srpl"), gz.finish().unwrap()).unwrap();
+    let s = Server::start(dir.path());
+    let (st, r) = s.get("/kapacitor/v1/recordings/cut");
+    assert_eq!(st, 200);
+    assert_eq!(r["status"], "failed");
+    assert_eq!(r["error"], "unexpected Kapacitor shutdown");
+    let (st, r) = s.get("/kapacitor/v1/recordings/dropped");
+    assert_eq!(
+        (st, r["status"].as_str(), r["type"].as_str()),
+        (200, Some("finished"), Some("stream"))
+    );
+    let (st, _) = s.json(
+        "POST",
+        "/kapacitor/v1/replays",
+        json!({"id": "r", "task": "t", "recording": "dropped", "recording-time": true}),
+    );
+    assert_eq!(st, 201);
+    assert!(wait_until(|| s.get("/kapacitor/v1/replays/r").0 == 200));
+    let (_, rp) = s.get("/kapacitor/v1/replays/r");
+    assert_eq!(rp["status"], "finished", "{rp}");
+    assert_eq!(rp["stats"]["node-stats"]["stream0"]["collected"], 1);
+}
