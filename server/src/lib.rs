@@ -14,6 +14,7 @@ pub mod recording;
 pub mod replay;
 pub mod settings;
 pub mod state;
+pub mod stats;
 pub mod store;
 pub mod topics;
 pub mod vars;

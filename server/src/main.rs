@@ -92,6 +92,9 @@ async fn serve(opts: ServerOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if state.opts.stats_enabled {
+        tokio::spawn(server::stats::run(state.clone(), state.opts.stats_interval));
+    }
     if let Ok(a) = listener.local_addr() {
         tracing::info!("Listening on {a}");
     }

@@ -23,6 +23,9 @@ pub struct ServerOptions {
     pub pidfile: Option<PathBuf>,
     /// Largest request body accepted (bytes).
     pub max_body_size: usize,
+    /// `[stats] enabled` and `stats-interval`: the server's own stats stream.
+    pub stats_enabled: bool,
+    pub stats_interval: std::time::Duration,
     /// Where the configuration came from (for the start-up log line).
     pub config_path: Option<PathBuf>,
 }
@@ -67,6 +70,8 @@ impl ServerOptions {
             log_level: "info".into(),
             pidfile: None,
             max_body_size: 25 * 1024 * 1024,
+            stats_enabled: true,
+            stats_interval: std::time::Duration::from_secs(10),
             config_path: None,
         }
     }
@@ -152,6 +157,13 @@ impl ServerOptions {
         if let Some(v) = env_var("KAPACITOR_STORAGE_BOLTDB") {
             o.db_path = PathBuf::from(v);
         }
+        if let Some(v) = env_var("KAPACITOR_STATS_STATS_INTERVAL") {
+            o.stats_interval = parse_interval(&v)
+                .ok_or_else(|| SettingsError::Usage(format!("invalid stats-interval {v:?}")))?;
+        }
+        if let Some(v) = env_var("KAPACITOR_STATS_ENABLED") {
+            o.stats_enabled = v == "true" || v == "1";
+        }
         if let Some(v) = flag("hostname") {
             o.hostname = v;
         }
@@ -200,6 +212,15 @@ impl ServerOptions {
                 self.db_path = PathBuf::from(d);
             }
         }
+        if let Some(t) = v.get("stats").and_then(|t| t.as_table()) {
+            if let Some(i) = s(t, "stats-interval") {
+                self.stats_interval =
+                    parse_interval(&i).ok_or_else(|| format!("invalid stats-interval {i:?}"))?;
+            }
+            if let Some(e) = t.get("enabled").and_then(|e| e.as_bool()) {
+                self.stats_enabled = e;
+            }
+        }
         if let Some(t) = v.get("logging").and_then(|t| t.as_table()) {
             if let Some(l) = s(t, "level") {
                 self.log_level = l;
@@ -219,6 +240,13 @@ impl ServerOptions {
             self.bind_address.clone()
         }
     }
+}
+
+/// A positive Go duration (`10s`, `500ms`).
+fn parse_interval(s: &str) -> Option<std::time::Duration> {
+    crate::vars::parse_duration(s)
+        .filter(|&n| n > 0)
+        .map(|n| std::time::Duration::from_nanos(n as u64))
 }
 
 #[cfg(test)]

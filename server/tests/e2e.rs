@@ -35,6 +35,7 @@ impl Server {
             .env("KAPACITOR_DATA_DIR", dir)
             .env("KAPACITOR_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))
             .env_remove("KAPACITOR_CONFIG_PATH")
+            .env("KAPACITOR_STATS_STATS_INTERVAL", "200ms")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -608,4 +609,22 @@ fn restart_fails_cut_recordings_and_registers_dropped_files() {
     let (_, rp) = s.get("/kapacitor/v1/replays/r");
     assert_eq!(rp["status"], "finished", "{rp}");
     assert_eq!(rp["stats"]["node-stats"]["stream0"]["collected"], 1);
+}
+
+#[test]
+fn a_task_can_watch_kapacitors_own_stats() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let (st, _) = s.json(
+        "POST",
+        "/kapacitor/v1/tasks",
+        json!({"id": "watch", "status": "enabled",
+               "script": "dbrp \"_kapacitor\".\"autogen\"\nstream|from().measurement('edges').where(lambda: \"task\" == 'watch').groupBy('parent')|httpOut('e')\n"}),
+    );
+    assert_eq!(st, 200);
+    // Within a few stats intervals (200 ms here) the task sees its own edges.
+    assert!(wait_until(|| s
+        .call("GET", "/kapacitor/v1/tasks/watch/e", None)
+        .1
+        .contains("\"parent\":\"stream0\"")));
 }
