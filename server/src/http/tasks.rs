@@ -64,6 +64,8 @@ struct TaskJson {
 
 struct View {
     raw_script: bool,
+    /// `dot-view=labels`: stats as graphviz labels instead of attributes.
+    labels: bool,
     /// `None` = every field.
     fields: Option<Vec<String>>,
     /// In lists: `template-id` omitted when empty, `stats` null when idle.
@@ -80,16 +82,18 @@ fn view(r: &Req) -> Result<View, ApiError> {
             )))
         }
     };
-    match r.param("dot-view").unwrap_or("attributes") {
-        "attributes" | "labels" | "" => {}
+    let labels = match r.param("dot-view").unwrap_or("attributes") {
+        "attributes" | "" => false,
+        "labels" => true,
         x => {
             return Err(ApiError::BadRequest(format!(
                 "invalid dot-view parameter {x:?}"
             )))
         }
-    }
+    };
     Ok(View {
         raw_script,
+        labels,
         fields: None,
         list: false,
     })
@@ -133,7 +137,13 @@ fn task_json(state: &AppState, rec: &TaskRecord, v: &View) -> TaskJson {
                     )
                 })
                 .collect();
-            json!({"task-stats": {"throughput": s.throughput}, "node-stats": nodes})
+            // Beside Kapacitor's throughput: the task's queue (backpressure).
+            json!({"task-stats": {
+                "throughput": s.throughput,
+                "queue_high_water": s.queue_high_water,
+                "writes_blocked": s.writes_blocked,
+                "blocked_ns": s.blocked_ns,
+            }, "node-stats": nodes})
         }
         None if v.list => Value::Null,
         None => json!({}),
@@ -173,6 +183,7 @@ fn task_json(state: &AppState, rec: &TaskRecord, v: &View) -> TaskJson {
             _ => json!({}),
         }),
         dot: want("dot").then(|| match snapshot.as_ref().filter(|_| executing) {
+            Some(s) if v.labels => labels_view(&s.dot),
             Some(s) => s.dot.clone(),
             None => static_dot(),
         }),
@@ -293,6 +304,7 @@ async fn save_and_run(state: &Arc<AppState>, mut rec: TaskRecord) -> Result<Resp
     }
     let v = View {
         raw_script: false,
+        labels: false,
         fields: None,
         list: false,
     };
@@ -411,4 +423,49 @@ pub fn http_out(state: &Arc<AppState>, id: &str, endpoint: &str) -> Result<Resp,
         .http_out(id, endpoint)
         .map(|body| raw_json(200, body))
         .ok_or_else(|| ApiError::NotFound("Not Found".into()))
+}
+
+/// The executing DOT in Kapacitor's `dot-view=labels` form: the graph label
+/// carries the throughput, each node an `xlabel` of `k=v` joined by a literal
+/// `\r`, each edge a `label="processed=N"`.
+fn labels_view(dot: &str) -> String {
+    let mut out = String::with_capacity(dot.len());
+    for line in dot.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let nl = if line.ends_with('\n') { "\n" } else { "" };
+        if let Some(t) = body
+            .strip_prefix("graph [throughput=\"")
+            .and_then(|r| r.strip_suffix("\"];"))
+        {
+            out.push_str(&format!(
+                "graph [label=\"Throughput: {t}\" forcelabels=true pad=\"0.8,0.5\"];{nl}"
+            ));
+        } else if let Some((edge, n)) = body.split_once(" [processed=\"") {
+            let n = n.trim_end_matches("\"];");
+            out.push_str(&format!("{edge} [label=\"processed={n}\"];{nl}"));
+        } else if let Some((name, attrs)) = body.split_once(" [") {
+            let attrs = attrs.trim_end_matches("];").trim_end();
+            let kv: Vec<String> = attrs
+                .split("\" ")
+                .filter(|a| !a.is_empty())
+                .map(|a| a.trim_end_matches('"').replacen("=\"", "=", 1))
+                .collect();
+            out.push_str(&format!("{name} [xlabel=\"{}\"];{nl}", kv.join("\\r")));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn labels_view_rewrites_attributes() {
+        let dot = "digraph t {\ngraph [throughput=\"1.50 points/s\"];\n\nstream0 [avg_exec_time_ns=\"0s\" errors=\"0\" ];\nstream0 -> from1 [processed=\"3\"];\n}";
+        assert_eq!(
+            super::labels_view(dot),
+            "digraph t {\ngraph [label=\"Throughput: 1.50 points/s\" forcelabels=true pad=\"0.8,0.5\"];\n\nstream0 [xlabel=\"avg_exec_time_ns=0s\\rerrors=0\"];\nstream0 -> from1 [label=\"processed=3\"];\n}"
+        );
+    }
 }
