@@ -17,6 +17,7 @@ use bytes::Bytes;
 pub use error::ApiError;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Body;
+use hyper::header::HeaderValue;
 use hyper::{Method, Request, Response};
 use serde::Serialize;
 use std::sync::Arc;
@@ -176,13 +177,31 @@ where
             .path_and_query()
             .map_or_else(|| parts.uri.path().to_string(), |p| p.to_string()),
     };
-    if r.method == Method::OPTIONS {
-        return response(200, "application/json; charset=utf-8", Bytes::new());
+    let mut resp = if r.method == Method::OPTIONS {
+        response(200, "application/json; charset=utf-8", Bytes::new())
+    } else {
+        match route(&state, &r).await {
+            Ok(resp) => resp,
+            Err(e) => error_response(&e),
+        }
+    };
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&crate::ids::random_uuid()) {
+        h.insert("Request-Id", v);
     }
-    match route(&state, &r).await {
-        Ok(resp) => resp,
-        Err(e) => error_response(&e),
+    // CORS, as Kapacitor's handler answers any Origin.
+    if let Some(origin) = r.headers.get("Origin") {
+        h.insert("Access-Control-Allow-Origin", origin.clone());
+        h.insert(
+            "Access-Control-Allow-Methods",
+            HeaderValue::from_static("DELETE, GET, OPTIONS, POST, PATCH"),
+        );
+        h.insert(
+            "Access-Control-Allow-Headers",
+            HeaderValue::from_static("Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, X-CSRF-Token, X-HTTP-Method-Override"),
+        );
     }
+    resp
 }
 
 fn not_found() -> ApiError {
