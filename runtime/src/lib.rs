@@ -9,6 +9,7 @@
 
 pub mod alert;
 pub mod config;
+pub mod engine;
 pub mod group;
 pub mod line_protocol;
 pub mod message;

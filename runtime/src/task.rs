@@ -65,6 +65,9 @@ pub struct Task {
     config: Config,
     now: i64,
     started: bool,
+    /// Live mode (the server's running tasks): time-driven nodes tick on the
+    /// wall clock through `tick_clock`, not on data time (see `set_live_clock`).
+    live_clock: bool,
     /// Messages fed to the root (points or batches), for the throughput line.
     pub fed: u64,
 }
@@ -177,6 +180,7 @@ impl Task {
             config,
             now: i64::MIN,
             started: false,
+            live_clock: false,
             fed: 0,
         })
     }
@@ -205,9 +209,60 @@ impl Task {
         self.now
     }
 
+    /// Live mode: `stats` (and so `deadman`) and `barrier` are ticked by the
+    /// caller on the wall clock (`tick_clock`), as Kapacitor's tickers and
+    /// timers run, so a deadman fires when data stops arriving. Data still
+    /// advances the stream time but no longer ticks. Offline runs and
+    /// replays keep the default (data time ticks).
+    pub fn set_live_clock(&mut self, live: bool) {
+        self.live_clock = live;
+    }
+
+    /// Whether any node acts on ticks (a live host only needs a clock for these).
+    pub fn wants_ticks(&self) -> bool {
+        !self.tick_nodes.is_empty()
+    }
+
+    /// Live mode: tick the time-driven nodes at clock time `now` (ns).
+    pub fn tick_clock(&mut self, now: i64, sink: &mut dyn Sink) -> Result<(), TaskError> {
+        for k in 0..self.tick_nodes.len() {
+            let id = self.tick_nodes[k];
+            self.run(id, sink, |imp, cx| imp.tick(now, cx))?;
+        }
+        Ok(())
+    }
+
+    /// The current result of the `httpOut` node serving `endpoint`.
+    pub fn http_out_result(&self, endpoint: &str) -> Option<String> {
+        self.slots
+            .iter()
+            .find_map(|s| s.imp.http_out_result(endpoint))
+    }
+
+    /// Per node in id order: its name, stats, out-edge stats and children
+    /// (child id, the parent index this node has in the child), same order.
+    #[allow(clippy::type_complexity)]
+    pub fn node_names(
+        &self,
+    ) -> impl Iterator<Item = (&str, &NodeStats, &[EdgeStats], &[(NodeId, usize)])> {
+        self.slots.iter().map(|s| {
+            (
+                s.name.as_str(),
+                &s.stats,
+                s.edges.as_slice(),
+                s.children.as_slice(),
+            )
+        })
+    }
+
     /// Feed one stream point to the root.
     pub fn push_point(&mut self, p: Arc<Point>, sink: &mut dyn Sink) -> Result<(), TaskError> {
-        self.advance(p.time, sink)?;
+        if self.live_clock {
+            self.started = true;
+            self.now = self.now.max(p.time);
+        } else {
+            self.advance(p.time, sink)?;
+        }
         self.fed += 1;
         self.deliver(0, 0, Message::Point(p), sink)
     }

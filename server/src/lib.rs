@@ -1,1 +1,23 @@
+//! `kapacitord`: hosts the runtime engine behind Kapacitor's HTTP API, with
+//! tasks, templates and recordings kept durably in redb.
+//!
+//! Map: `config` (Kapacitor's configuration), `settings` (what main reads of it),
+//! `state` (the store + engine and the task service), `store` (redb tables),
+//! `http/` (one file per resource; `http::app` is the whole API as a
+//! function), `recording`/`replay` (stream recordings and replays),
+//! `topics` (alert topics and the engine's outputs), `ids` (ID rule, UUIDs,
+//! globs, Go times).
+
 pub mod config;
+pub mod http;
+pub mod ids;
+pub mod recording;
+pub mod replay;
+pub mod settings;
+pub mod state;
+pub mod stats;
+pub mod store;
+pub mod topics;
+pub mod vars;
+
+pub use http::app;

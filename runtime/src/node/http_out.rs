@@ -76,6 +76,10 @@ impl NodeImpl for HttpOut {
         Ok(())
     }
 
+    fn http_out_result(&self, endpoint: &str) -> Option<String> {
+        (endpoint == self.endpoint).then(|| self.result())
+    }
+
     fn finish(&mut self, cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
         let result = self.result();
         cx.output(Output::HttpOut {

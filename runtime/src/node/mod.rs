@@ -72,6 +72,12 @@ pub trait NodeImpl: Send {
         false
     }
 
+    /// An `httpOut` node serving `endpoint`: its current result JSON (the
+    /// server reads it while the task runs).
+    fn http_out_result(&self, _endpoint: &str) -> Option<String> {
+        None
+    }
+
     /// End of input (`tickc run`): flush what Kapacitor would flush on stop.
     fn finish(&mut self, _cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
         Ok(())

@@ -1,0 +1,31 @@
+//! The engine's errors, one variant per answer the HTTP layer gives.
+
+use crate::node::BuildError;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineError {
+    /// A task with this ID is already running.
+    AlreadyRunning(String),
+    /// No running task with this ID.
+    NotRunning(String),
+    /// The task graph could not be built (bad node settings).
+    Build { task: String, error: BuildError },
+    /// The engine is shutting down and takes no more work.
+    ShuttingDown,
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::AlreadyRunning(id) => write!(f, "task {id} is already executing"),
+            EngineError::NotRunning(id) => write!(f, "task {id} is not executing"),
+            EngineError::Build { task, error } => {
+                write!(f, "failed to start task {task}: {error}")
+            }
+            EngineError::ShuttingDown => f.write_str("the engine is shutting down"),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}

@@ -1,0 +1,298 @@
+//! The engine: the set of running tasks above the single-task executor
+//! (`task.rs`), as Kapacitor's task master is.
+//!
+//! * **Routing** (`route.rs`): a write is parsed once into a `WriteBatch`
+//!   (`write.rs`) shared by `Arc`; it goes to every stream task whose dbrps
+//!   hold its (db, rp), and each task keeps the points whose measurement one
+//!   of its `from` nodes selects. Recordings tap the same stream (`Tap`).
+//! * **Execution** (`pool.rs`, `running.rs`): each task runs single-threaded
+//!   (one worker at a time holds it), tasks spread over one worker thread per
+//!   core. Each task's inbox is bounded in points; a slow task makes writers
+//!   wait (backpressure), counted in its stats.
+//! * **Clocks** (`clock.rs`): running tasks are in live mode, their
+//!   time-driven nodes (`stats`, so `deadman`, and `barrier`) tick on the wall
+//!   clock; replays (`replay.rs`) run on data time, as `tickc run` does.
+//! * **Shared services**: one `Outputs` for every task (alert events, logs),
+//!   `http_out` results and `snapshot` stats readable while a task runs.
+
+mod clock;
+mod error;
+mod outputs;
+mod pool;
+pub mod replay;
+mod route;
+mod running;
+mod snapshot;
+#[cfg(test)]
+mod tests;
+mod write;
+
+pub use error::EngineError;
+pub use outputs::{LogOutputs, Outputs};
+pub use route::Subscription;
+pub use snapshot::{NodeSnapshot, TaskSnapshot};
+pub use write::{Tap, WriteBatch, WriteOutcome};
+
+use crate::config::Config;
+use crate::task::Task;
+use compiler::ir::Pipeline;
+use outputs::TaskSink;
+use pool::RunQueue;
+use running::{Enqueued, TaskCell};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How the engine runs.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Worker threads (default: one per core).
+    pub workers: usize,
+    /// Points a task may have queued before writers wait.
+    pub queue_points: usize,
+    /// How often time-driven nodes of live tasks are ticked.
+    pub tick_interval: Duration,
+    /// The configuration tasks are built with (handler sections, ...).
+    pub config: Config,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            // Kapacitor buffers 1000 messages per edge; a few write batches
+            // of a few thousand points each is the same order.
+            queue_points: 50_000,
+            tick_interval: Duration::from_millis(100),
+            config: Config::default(),
+        }
+    }
+}
+
+struct Inner {
+    options: EngineOptions,
+    outputs: Arc<dyn Outputs>,
+    queue: Arc<RunQueue>,
+    /// Running tasks by ID.
+    tasks: RwLock<HashMap<Arc<str>, Arc<TaskCell>>>,
+    /// Stream tasks, for the write path (a copy kept beside `tasks` so a
+    /// write scans a flat list).
+    streams: RwLock<Vec<Arc<TaskCell>>>,
+    taps: RwLock<Vec<(u64, Arc<dyn Tap>)>>,
+    next_tap: Mutex<u64>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    shutdown: std::sync::atomic::AtomicBool,
+}
+
+/// The running tasks of one server (or of one test). Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write_lock<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Engine {
+    pub fn new(options: EngineOptions, outputs: Arc<dyn Outputs>) -> Engine {
+        let queue = Arc::new(RunQueue::default());
+        let mut threads = pool::start_workers(&queue, options.workers);
+        let inner = Arc::new(Inner {
+            options,
+            outputs,
+            queue,
+            tasks: RwLock::new(HashMap::new()),
+            streams: RwLock::new(Vec::new()),
+            taps: RwLock::new(Vec::new()),
+            next_tap: Mutex::new(0),
+            threads: Mutex::new(Vec::new()),
+            shutdown: std::sync::atomic::AtomicBool::new(false),
+        });
+        let engine = Engine { inner };
+        if let Some(t) = clock::start(&engine) {
+            threads.push(t);
+        }
+        *engine
+            .inner
+            .threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = threads;
+        engine
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.inner.options
+    }
+
+    pub fn outputs(&self) -> &Arc<dyn Outputs> {
+        &self.inner.outputs
+    }
+
+    /// Build `pipeline` and start it as task `id` (live clock).
+    pub fn start_task(&self, id: &str, pipeline: &Pipeline) -> Result<(), EngineError> {
+        if self.is_shut_down() {
+            return Err(EngineError::ShuttingDown);
+        }
+        let mut task =
+            Task::build(id, pipeline, self.inner.options.config.clone()).map_err(|error| {
+                EngineError::Build {
+                    task: id.to_string(),
+                    error,
+                }
+            })?;
+        task.set_live_clock(true);
+        let id: Arc<str> = Arc::from(id);
+        let sink = TaskSink {
+            task: id.clone(),
+            outputs: self.inner.outputs.clone(),
+        };
+        let sub = Subscription::of(pipeline);
+        let is_stream = sub.is_some();
+        let cell = Arc::new(TaskCell::new(
+            id.clone(),
+            sub,
+            task,
+            sink,
+            self.inner.options.queue_points,
+        ));
+        {
+            let mut tasks = write_lock(&self.inner.tasks);
+            if tasks.contains_key(&id) {
+                return Err(EngineError::AlreadyRunning(id.to_string()));
+            }
+            tasks.insert(id, cell.clone());
+        }
+        if is_stream {
+            write_lock(&self.inner.streams).push(cell);
+        }
+        Ok(())
+    }
+
+    /// Stop task `id`; returns whether it was running.
+    pub fn stop_task(&self, id: &str) -> bool {
+        let Some(cell) = write_lock(&self.inner.tasks).remove(id) else {
+            return false;
+        };
+        write_lock(&self.inner.streams).retain(|c| !Arc::ptr_eq(c, &cell));
+        cell.close();
+        true
+    }
+
+    /// Whether task `id` is executing (started and not failed).
+    pub fn is_executing(&self, id: &str) -> bool {
+        read(&self.inner.tasks)
+            .get(id)
+            .is_some_and(|c| c.error().is_none())
+    }
+
+    /// IDs of the tasks started and not stopped (failed ones included).
+    pub fn task_ids(&self) -> Vec<String> {
+        let mut v: Vec<String> = read(&self.inner.tasks)
+            .keys()
+            .map(|k| k.to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The stats of task `id`, if started.
+    pub fn snapshot(&self, id: &str) -> Option<TaskSnapshot> {
+        let cell = read(&self.inner.tasks).get(id).cloned()?;
+        Some(cell.snapshot())
+    }
+
+    /// The current result of task `id`'s `httpOut(endpoint)`.
+    pub fn http_out(&self, id: &str, endpoint: &str) -> Option<String> {
+        let cell = read(&self.inner.tasks).get(id).cloned()?;
+        cell.http_out(endpoint)
+    }
+
+    /// Route one parsed write to the tasks and taps that want it. Blocks while
+    /// a subscribed task's queue is full (call it off the async executor).
+    pub fn write(&self, batch: WriteBatch) -> WriteOutcome {
+        let batch = Arc::new(batch);
+        let mut outcome = WriteOutcome::default();
+        for (_, tap) in read(&self.inner.taps).iter() {
+            tap.write(&batch);
+            outcome.taps += 1;
+        }
+        let targets: Vec<Arc<TaskCell>> = read(&self.inner.streams)
+            .iter()
+            .filter(|c| {
+                c.sub
+                    .as_ref()
+                    .is_some_and(|s| s.wants_dbrp(&batch.database, &batch.retention_policy))
+            })
+            .cloned()
+            .collect();
+        for cell in targets {
+            outcome.tasks += 1;
+            if let Enqueued::Schedule = cell.enqueue_write(batch.clone()) {
+                self.inner.queue.push(cell);
+            }
+        }
+        outcome
+    }
+
+    /// Tick every live task with time-driven nodes at `now` (ns).
+    pub(crate) fn tick_all(&self, now: i64) {
+        let cells: Vec<Arc<TaskCell>> = read(&self.inner.tasks)
+            .values()
+            .filter(|c| c.wants_ticks())
+            .cloned()
+            .collect();
+        for cell in cells {
+            if let Enqueued::Schedule = cell.enqueue_tick(now) {
+                self.inner.queue.push(cell);
+            }
+        }
+    }
+
+    /// Add a tap on the write stream; returns its handle for `remove_tap`.
+    pub fn add_tap(&self, tap: Arc<dyn Tap>) -> u64 {
+        let mut n = self
+            .inner
+            .next_tap
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *n += 1;
+        write_lock(&self.inner.taps).push((*n, tap));
+        *n
+    }
+
+    pub fn remove_tap(&self, handle: u64) {
+        write_lock(&self.inner.taps).retain(|(h, _)| *h != handle);
+    }
+
+    fn is_shut_down(&self) -> bool {
+        self.inner
+            .shutdown
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Stop every task and join the worker and clock threads.
+    pub fn shutdown(&self) {
+        if self
+            .inner
+            .shutdown
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return;
+        }
+        for id in self.task_ids() {
+            self.stop_task(&id);
+        }
+        self.inner.queue.shutdown();
+        let threads =
+            std::mem::take(&mut *self.inner.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        for t in threads {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The API's errors, one variant per status Kapacitor answers with; the one
+//! place that maps them to a status and a body.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    BadRequest(String),
+    NotFound(String),
+    /// 413: the body is larger than the configured limit.
+    TooLarge(usize),
+    Internal(String),
+    /// The write endpoints answer errors as plain text, not JSON.
+    WriteBadRequest(String),
+    WriteInternal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::BadRequest(_) | ApiError::WriteBadRequest(_) => 400,
+            ApiError::NotFound(_) => 404,
+            ApiError::TooLarge(_) => 413,
+            ApiError::Internal(_) | ApiError::WriteInternal(_) => 500,
+        }
+    }
+
+    /// Plain text (`<message>\n`) instead of the JSON error body.
+    pub fn is_plain(&self) -> bool {
+        matches!(
+            self,
+            ApiError::WriteBadRequest(_) | ApiError::WriteInternal(_)
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::BadRequest(m)
+            | ApiError::NotFound(m)
+            | ApiError::Internal(m)
+            | ApiError::WriteBadRequest(m)
+            | ApiError::WriteInternal(m) => f.write_str(m),
+            ApiError::TooLarge(n) => write!(f, "request body larger than {n} bytes"),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}

@@ -1,0 +1,259 @@
+//! Kapacitor's HTTP API (api.md §1) over hyper: `app` turns one request into
+//! one response and knows nothing of sockets, so tests can call it directly;
+//! `main` binds the listener. One file per resource.
+
+mod debug_vars;
+pub mod error;
+mod list;
+mod recordings;
+mod replays;
+mod tasks;
+mod templates;
+mod topics;
+mod write;
+
+use crate::state::AppState;
+use bytes::Bytes;
+pub use error::ApiError;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Body;
+use hyper::header::HeaderValue;
+use hyper::{Method, Request, Response};
+use serde::Serialize;
+use std::sync::Arc;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+const BASE: &str = "/kapacitor/v1";
+
+/// A request as the handlers see it: body read (within the size limit).
+pub struct Req {
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: hyper::HeaderMap,
+    pub body: Bytes,
+    /// The request URI as sent (path + query), for self links.
+    pub uri: String,
+}
+
+impl Req {
+    pub fn param(&self, k: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn params<'a>(&'a self, k: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.query
+            .iter()
+            .filter(move |(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub type Resp = Response<Full<Bytes>>;
+
+fn response(status: u16, content_type: &str, body: Bytes) -> Resp {
+    let mut r = Response::new(Full::new(body));
+    *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::OK);
+    let h = r.headers_mut();
+    h.insert(
+        "Content-Type",
+        hyper::header::HeaderValue::from_str(content_type)
+            .unwrap_or(hyper::header::HeaderValue::from_static("application/json")),
+    );
+    h.insert(
+        "X-Kapacitor-Version",
+        hyper::header::HeaderValue::from_static(VERSION),
+    );
+    r
+}
+
+/// 4-space pretty JSON without a trailing newline (tasks, recordings, …).
+pub fn pretty<T: Serialize>(status: u16, v: &T) -> Resp {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    if v.serialize(&mut ser).is_err() {
+        return error_response(&ApiError::Internal("cannot encode the response".into()));
+    }
+    response(status, "application/json; charset=utf-8", Bytes::from(buf))
+}
+
+/// Compact JSON text as is (httpOut).
+pub fn raw_json(status: u16, text: String) -> Resp {
+    response(status, "application/json; charset=utf-8", Bytes::from(text))
+}
+
+pub fn no_content() -> Resp {
+    response(204, "application/json; charset=utf-8", Bytes::new())
+}
+
+pub fn error_response(e: &ApiError) -> Resp {
+    let msg = e.to_string();
+    if e.is_plain() {
+        return response(
+            e.status(),
+            "application/json; charset=utf-8",
+            Bytes::from(format!("{msg}\n")),
+        );
+    }
+    pretty(
+        e.status(),
+        &serde_json::json!({"error": msg, "message": msg}),
+    )
+}
+
+fn parse_query(q: Option<&str>) -> Vec<(String, String)> {
+    let Some(q) = q else {
+        return Vec::new();
+    };
+    q.split('&')
+        .filter(|s| !s.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(x) => {
+                        out.push(x);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            x => out.push(x),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The whole API: one request in, one response out.
+pub async fn app<B>(state: Arc<AppState>, req: Request<B>) -> Resp
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (parts, body) = req.into_parts();
+    let limit = state.opts.max_body_size;
+    let body = match Limited::new(body, limit).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) => {
+            let too_large = e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            let err = if too_large {
+                ApiError::TooLarge(limit)
+            } else {
+                ApiError::BadRequest(format!("cannot read the request body: {e}"))
+            };
+            return error_response(&err);
+        }
+    };
+    let r = Req {
+        method: parts.method,
+        path: parts.uri.path().to_string(),
+        query: parse_query(parts.uri.query()),
+        headers: parts.headers,
+        body,
+        uri: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_string(), |p| p.to_string()),
+    };
+    let mut resp = if r.method == Method::OPTIONS {
+        response(200, "application/json; charset=utf-8", Bytes::new())
+    } else {
+        match route(&state, &r).await {
+            Ok(resp) => resp,
+            Err(e) => error_response(&e),
+        }
+    };
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&crate::ids::random_uuid()) {
+        h.insert("Request-Id", v);
+    }
+    // CORS, as Kapacitor's handler answers any Origin.
+    if let Some(origin) = r.headers.get("Origin") {
+        h.insert("Access-Control-Allow-Origin", origin.clone());
+        h.insert(
+            "Access-Control-Allow-Methods",
+            HeaderValue::from_static("DELETE, GET, OPTIONS, POST, PATCH"),
+        );
+        h.insert(
+            "Access-Control-Allow-Headers",
+            HeaderValue::from_static("Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, X-CSRF-Token, X-HTTP-Method-Override"),
+        );
+    }
+    resp
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("Not Found".into())
+}
+
+async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
+    if r.path == "/write" {
+        return match r.method {
+            Method::POST => write::write(state, r).await,
+            _ => Err(not_found()),
+        };
+    }
+    let path = r
+        .path
+        .strip_prefix(BASE)
+        .or_else(|| r.path.strip_prefix("/kapacitor/v1preview"))
+        .ok_or_else(not_found)?;
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let m = &r.method;
+    match (segs.as_slice(), m) {
+        (["ping"], &Method::GET | &Method::HEAD) => Ok(no_content()),
+        (["write"], &Method::POST) => write::write(state, r).await,
+        (["debug", "vars"], &Method::GET) => debug_vars::get(state),
+        (["tasks"], &Method::GET) => tasks::list(state, r),
+        (["tasks"], &Method::POST) => tasks::create(state, r).await,
+        (["tasks", id], &Method::GET) => tasks::get(state, r, id),
+        (["tasks", id], &Method::PATCH) => tasks::update(state, r, id).await,
+        (["tasks", id], &Method::DELETE) => tasks::delete(state, id).await,
+        (["tasks", id, endpoint], &Method::GET) => tasks::http_out(state, id, endpoint),
+        (["templates"], &Method::GET) => templates::list(state, r),
+        (["templates"], &Method::POST) => templates::create(state, r).await,
+        (["templates", id], &Method::GET) => templates::get(state, id),
+        (["templates", id], &Method::PATCH) => templates::update(state, r, id).await,
+        (["templates", id], &Method::DELETE) => templates::delete(state, id).await,
+        (["recordings"], &Method::GET) => recordings::list(state, r),
+        (["recordings", "stream"], &Method::POST) => recordings::stream(state, r).await,
+        (["recordings", "batch" | "query"], &Method::POST) => Err(ApiError::Internal(
+            "batch and query recordings need the InfluxDB integration, which is not configured"
+                .into(),
+        )),
+        (["recordings", id], &Method::GET) => recordings::get(state, id),
+        (["recordings", id], &Method::DELETE) => recordings::delete(state, id),
+        (["replays"], &Method::GET) => replays::list(state, r),
+        (["replays"], &Method::POST) => replays::create(state, r).await,
+        (["replays", id], &Method::GET) => replays::get(state, id),
+        (["replays", id], &Method::DELETE) => replays::delete(state, id),
+        (["alerts", "topics"], &Method::GET) => topics::list(state, r),
+        (["alerts", "topics", id], &Method::GET) => topics::get(state, id),
+        (["alerts", "topics", id], &Method::DELETE) => topics::delete(state, id),
+        (["alerts", "topics", id, "events"], &Method::GET) => topics::events(state, r, id),
+        (["alerts", "topics", id, "events", ev], &Method::GET) => topics::event(state, id, ev),
+        _ => Err(not_found()),
+    }
+}

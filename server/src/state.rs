@@ -1,0 +1,204 @@
+//! The server's state and its task service: the store, the engine, and the
+//! rules tying them (a task is compiled from its record — or taken from its
+//! stored image when the same build wrote it — and started when enabled).
+
+use crate::ids::now_ns;
+use crate::settings::ServerOptions;
+use crate::store::{Store, StoreError, TaskRecord};
+use crate::topics::Topics;
+use compiler::diagnostic::render::render_text;
+use compiler::ir::{Dbrp, Pipeline};
+use runtime::engine::{Engine, EngineError, EngineOptions};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Write-endpoint counters (api.md §1.3).
+#[derive(Debug, Default)]
+pub struct WriteStats {
+    pub points_written_ok: AtomicU64,
+    pub points_written_fail: AtomicU64,
+}
+
+impl WriteStats {
+    pub fn points_ok(&self, n: usize) {
+        self.points_written_ok
+            .fetch_add(n as u64, Ordering::Relaxed);
+    }
+    pub fn points_failed(&self, n: usize) {
+        self.points_written_fail
+            .fetch_add(n as u64, Ordering::Relaxed);
+    }
+}
+
+pub struct AppState {
+    pub opts: ServerOptions,
+    pub engine: Engine,
+    pub store: Store,
+    pub topics: Arc<Topics>,
+    /// This build's identity (compiled images of other builds are recompiled).
+    pub build: String,
+    /// Serializes task changes (define/update/delete): two concurrent
+    /// defines of one ID give one success and one "already exists".
+    pub task_lock: tokio::sync::Mutex<()>,
+    pub stats: WriteStats,
+    pub recordings: crate::recording::Recordings,
+    pub replays: Mutex<HashMap<String, crate::replay::ReplayEntry>>,
+    /// `<data_dir>/cluster.id` and `server.id` (api.md §3.2).
+    pub cluster_id: String,
+    pub server_id: String,
+}
+
+/// Read the UUID in `path`, creating it on first start.
+fn id_file(path: &std::path::Path) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(s) if !s.trim().is_empty() => s.trim().to_string(),
+        _ => {
+            let id = crate::ids::random_uuid();
+            if let Err(e) = std::fs::write(path, &id) {
+                tracing::warn!("cannot write {}: {e}", path.display());
+            }
+            id
+        }
+    }
+}
+
+/// Why a script cannot become a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompileError {
+    /// Diagnostics rendered with file:line:col and carets.
+    Invalid(String),
+    NoDbrp,
+    DbrpTwice,
+    /// A task var that does not parse.
+    Vars(String),
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CompileError::Invalid(d) => write!(f, "invalid TICKscript: {d}"),
+            CompileError::NoDbrp => f.write_str("must specify dbrp"),
+            CompileError::Vars(e) => f.write_str(e),
+            CompileError::DbrpTwice => {
+                f.write_str("cannot specify dbrp in both implicitly and explicitly")
+            }
+        }
+    }
+}
+
+/// Check `rec`'s script and apply its explicit dbrps (never both kinds).
+pub fn compile(rec: &TaskRecord) -> Result<Pipeline, CompileError> {
+    let vars = crate::vars::parse(&rec.vars).map_err(CompileError::Vars)?;
+    let (pipeline, diags) = if vars.is_empty() && rec.template_id.is_empty() {
+        compiler::check(&rec.script)
+    } else {
+        compiler::check_with_vars(&rec.script, &vars)
+    };
+    let Some(mut p) = pipeline else {
+        let text = render_text(&rec.id, &rec.script, &diags, false);
+        return Err(CompileError::Invalid(text.trim_end().to_string()));
+    };
+    if !rec.dbrps.is_empty() {
+        if !p.dbrps.is_empty() {
+            return Err(CompileError::DbrpTwice);
+        }
+        p.dbrps = rec
+            .dbrps
+            .iter()
+            .map(|d| Dbrp {
+                db: d.db.clone(),
+                rp: d.rp.clone(),
+            })
+            .collect();
+    }
+    if p.dbrps.is_empty() {
+        return Err(CompileError::NoDbrp);
+    }
+    Ok(p)
+}
+
+impl AppState {
+    pub fn open(opts: ServerOptions) -> Result<Arc<AppState>, StoreError> {
+        let _ = std::fs::create_dir_all(&opts.data_dir);
+        let _ = std::fs::create_dir_all(&opts.replay_dir);
+        if let Some(parent) = opts.db_path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let store = Store::open(&opts.db_path)?;
+        let topics = Arc::new(Topics::default());
+        let cluster_id = id_file(&opts.data_dir.join("cluster.id"));
+        let server_id = id_file(&opts.data_dir.join("server.id"));
+        let mut engine_opts = EngineOptions::default();
+        engine_opts.config.handlers_enabled = true;
+        engine_opts.config.cluster_id = cluster_id.clone();
+        engine_opts.config.server_id = server_id.clone();
+        engine_opts.config.handler_configs.hostname = Some(opts.hostname.clone());
+        let engine = Engine::new(engine_opts, topics.clone());
+        let state = Arc::new(AppState {
+            recordings: crate::recording::Recordings::default(),
+            opts,
+            engine,
+            store,
+            topics,
+            build: crate::store::build_id(),
+            task_lock: tokio::sync::Mutex::new(()),
+            stats: WriteStats::default(),
+            replays: Mutex::new(HashMap::new()),
+            cluster_id,
+            server_id,
+        });
+        state.recordings.fail_interrupted(&state.store)?;
+        crate::recording::register_dropped(&state.store, &state.opts.replay_dir)?;
+        state.resume_tasks()?;
+        Ok(state)
+    }
+
+    /// The pipeline of a stored task: its image when this build wrote it,
+    /// else compiled from the script (and the image rewritten).
+    pub fn pipeline(&self, rec: &TaskRecord) -> Result<Pipeline, CompileError> {
+        if let Ok(Some(p)) = self.store.task_image(&rec.id, &self.build) {
+            return Ok(p);
+        }
+        let p = compile(rec)?;
+        if let Err(e) = self.store.put_task(rec, Some(&p), &self.build) {
+            tracing::warn!(task = rec.id, "cannot store the compiled image: {e}");
+        }
+        Ok(p)
+    }
+
+    /// Start every enabled task (at boot).
+    fn resume_tasks(&self) -> Result<(), StoreError> {
+        for mut rec in self.store.tasks()? {
+            if !rec.enabled {
+                continue;
+            }
+            match self.start(&rec) {
+                Ok(()) => tracing::info!(task = rec.id, "started task"),
+                Err(e) => {
+                    tracing::error!(task = rec.id, "cannot start task: {e}");
+                    rec.error = e;
+                    self.store.put_task(&rec, None, &self.build)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Start `rec` in the engine (stopping a running instance first).
+    pub fn start(&self, rec: &TaskRecord) -> Result<(), String> {
+        let p = self.pipeline(rec).map_err(|e| e.to_string())?;
+        self.engine.stop_task(&rec.id);
+        match self.engine.start_task(&rec.id, &p) {
+            Ok(()) => Ok(()),
+            Err(e @ (EngineError::Build { .. } | EngineError::AlreadyRunning(_))) => {
+                Err(e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    pub fn now() -> i64 {
+        now_ns()
+    }
+}

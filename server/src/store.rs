@@ -1,0 +1,356 @@
+//! Durable state in one redb file: tasks, their compiled images, templates
+//! and recording metadata. Every change is one write transaction committed
+//! (fsynced, redb's default durability) before the HTTP answer, so an
+//! acknowledged change survives `kill -9`.
+//!
+//! Records are JSON (readable, and tolerant of added fields); a task's
+//! compiled image is the bincode-serialized IR stamped with the build that
+//! wrote it: another build recompiles from the script instead of trusting it.
+
+use compiler::ir::Pipeline;
+use redb::{Database, ReadableTable, TableDefinition};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::fmt;
+use std::path::Path;
+
+const TASKS: TableDefinition<&str, &[u8]> = TableDefinition::new("tasks");
+const IMAGES: TableDefinition<&str, &[u8]> = TableDefinition::new("task_images");
+const TEMPLATES: TableDefinition<&str, &[u8]> = TableDefinition::new("templates");
+const RECORDINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("recordings");
+
+#[derive(Debug)]
+pub enum StoreError {
+    Db(Box<redb::Error>),
+    Decode {
+        table: &'static str,
+        id: String,
+        error: String,
+    },
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Db(e) => write!(f, "storage error: {e}"),
+            StoreError::Decode { table, id, error } => {
+                write!(f, "storage error: cannot decode {table} {id:?}: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl<E: Into<redb::Error>> From<E> for StoreError {
+    fn from(e: E) -> Self {
+        StoreError::Db(Box::new(e.into()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DbrpRecord {
+    pub db: String,
+    pub rp: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    pub id: String,
+    #[serde(default)]
+    pub template_id: String,
+    /// `stream` or `batch`.
+    pub task_type: String,
+    pub dbrps: Vec<DbrpRecord>,
+    pub script: String,
+    #[serde(default)]
+    pub vars: serde_json::Value,
+    pub enabled: bool,
+    #[serde(default)]
+    pub error: String,
+    pub created: i64,
+    pub modified: i64,
+    /// 0 = never enabled.
+    pub last_enabled: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateRecord {
+    pub id: String,
+    pub task_type: String,
+    pub script: String,
+    pub created: i64,
+    pub modified: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordingRecord {
+    pub id: String,
+    /// `stream` or `batch`.
+    pub rtype: String,
+    pub size: u64,
+    pub date: i64,
+    pub error: String,
+    /// `running`, `finished` or `failed`.
+    pub status: String,
+    pub progress: f64,
+}
+
+/// A compiled task: the checked IR and the build that produced it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Image {
+    build: String,
+    pipeline: Pipeline,
+}
+
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let db = Database::create(path)?;
+        let tx = db.begin_write()?;
+        for t in [TASKS, IMAGES, TEMPLATES, RECORDINGS] {
+            tx.open_table(t)?;
+        }
+        tx.commit()?;
+        Ok(Store { db })
+    }
+
+    fn put_json<T: Serialize>(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        id: &str,
+        v: &T,
+    ) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(v).map_err(|e| StoreError::Decode {
+            table: "record",
+            id: id.into(),
+            error: e.to_string(),
+        })?;
+        let tx = self.db.begin_write()?;
+        tx.open_table(table)?.insert(id, bytes.as_slice())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn get_json<T: DeserializeOwned>(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        name: &'static str,
+        id: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(table)?;
+        let Some(v) = t.get(id)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(v.value())
+            .map(Some)
+            .map_err(|e| StoreError::Decode {
+                table: name,
+                id: id.into(),
+                error: e.to_string(),
+            })
+    }
+
+    fn list_json<T: DeserializeOwned>(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        name: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(table)?;
+        let mut out = Vec::new();
+        for r in t.iter()? {
+            let (k, v) = r?;
+            out.push(
+                serde_json::from_slice(v.value()).map_err(|e| StoreError::Decode {
+                    table: name,
+                    id: k.value().into(),
+                    error: e.to_string(),
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
+    fn delete(
+        &self,
+        tables: &[TableDefinition<&str, &[u8]>],
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let tx = self.db.begin_write()?;
+        let mut found = false;
+        for t in tables {
+            found |= tx.open_table(*t)?.remove(id)?.is_some();
+        }
+        tx.commit()?;
+        Ok(found)
+    }
+
+    /// Store a task and its compiled image in one transaction.
+    pub fn put_task(
+        &self,
+        task: &TaskRecord,
+        pipeline: Option<&Pipeline>,
+        build: &str,
+    ) -> Result<(), StoreError> {
+        let rec = serde_json::to_vec(task).map_err(|e| StoreError::Decode {
+            table: "tasks",
+            id: task.id.clone(),
+            error: e.to_string(),
+        })?;
+        let image = match pipeline {
+            Some(p) => Some(
+                bincode::serde::encode_to_vec(
+                    Image {
+                        build: build.to_string(),
+                        pipeline: p.clone(),
+                    },
+                    bincode::config::standard(),
+                )
+                .map_err(|e| StoreError::Decode {
+                    table: "task_images",
+                    id: task.id.clone(),
+                    error: e.to_string(),
+                })?,
+            ),
+            None => None,
+        };
+        let tx = self.db.begin_write()?;
+        tx.open_table(TASKS)?
+            .insert(task.id.as_str(), rec.as_slice())?;
+        {
+            let mut images = tx.open_table(IMAGES)?;
+            match &image {
+                Some(i) => {
+                    images.insert(task.id.as_str(), i.as_slice())?;
+                }
+                None => {
+                    images.remove(task.id.as_str())?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn task(&self, id: &str) -> Result<Option<TaskRecord>, StoreError> {
+        self.get_json(TASKS, "tasks", id)
+    }
+
+    pub fn tasks(&self) -> Result<Vec<TaskRecord>, StoreError> {
+        self.list_json(TASKS, "tasks")
+    }
+
+    pub fn delete_task(&self, id: &str) -> Result<bool, StoreError> {
+        self.delete(&[TASKS, IMAGES], id)
+    }
+
+    /// The compiled image of task `id` if it was written by `build`
+    /// (`None`: absent, unreadable or from another build — recompile).
+    pub fn task_image(&self, id: &str, build: &str) -> Result<Option<Pipeline>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(IMAGES)?;
+        let Some(v) = t.get(id)? else {
+            return Ok(None);
+        };
+        let decoded: Result<(Image, usize), _> =
+            bincode::serde::decode_from_slice(v.value(), bincode::config::standard());
+        Ok(decoded
+            .ok()
+            .filter(|(img, _)| img.build == build)
+            .map(|(img, _)| img.pipeline))
+    }
+
+    pub fn put_template(&self, t: &TemplateRecord) -> Result<(), StoreError> {
+        self.put_json(TEMPLATES, &t.id, t)
+    }
+
+    pub fn template(&self, id: &str) -> Result<Option<TemplateRecord>, StoreError> {
+        self.get_json(TEMPLATES, "templates", id)
+    }
+
+    pub fn templates(&self) -> Result<Vec<TemplateRecord>, StoreError> {
+        self.list_json(TEMPLATES, "templates")
+    }
+
+    pub fn delete_template(&self, id: &str) -> Result<bool, StoreError> {
+        self.delete(&[TEMPLATES], id)
+    }
+
+    pub fn put_recording(&self, r: &RecordingRecord) -> Result<(), StoreError> {
+        self.put_json(RECORDINGS, &r.id, r)
+    }
+
+    pub fn recording(&self, id: &str) -> Result<Option<RecordingRecord>, StoreError> {
+        self.get_json(RECORDINGS, "recordings", id)
+    }
+
+    pub fn recordings(&self) -> Result<Vec<RecordingRecord>, StoreError> {
+        self.list_json(RECORDINGS, "recordings")
+    }
+
+    pub fn delete_recording(&self, id: &str) -> Result<bool, StoreError> {
+        self.delete(&[RECORDINGS], id)
+    }
+}
+
+/// This build's identity: the running executable's size and modification
+/// time (nanoseconds), so an image written by any other build — even of the
+/// same version — is recompiled rather than trusted.
+pub fn build_id() -> String {
+    let meta = std::env::current_exe().and_then(std::fs::metadata);
+    let stamp = meta.ok().and_then(|m| {
+        let t = m
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some(format!("{}-{}", m.len(), t.as_nanos()))
+    });
+    format!(
+        "{}-{}",
+        env!("CARGO_PKG_VERSION"),
+        stamp.unwrap_or_else(|| "unknown".into())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_and_images_round_trip_and_other_builds_are_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db");
+        let (p, _) = compiler::check("dbrp \"a\".\"b\"\nstream|from()|log()\n");
+        let rec = TaskRecord {
+            id: "t".into(),
+            template_id: String::new(),
+            task_type: "stream".into(),
+            dbrps: vec![DbrpRecord {
+                db: "a".into(),
+                rp: "b".into(),
+            }],
+            script: "x".into(),
+            vars: serde_json::Value::Null,
+            enabled: true,
+            error: String::new(),
+            created: 1,
+            modified: 2,
+            last_enabled: 3,
+        };
+        {
+            let s = Store::open(&path).unwrap();
+            s.put_task(&rec, p.as_ref(), "b1").unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.task("t").unwrap(), Some(rec));
+        assert_eq!(s.task_image("t", "b1").unwrap(), p);
+        assert_eq!(s.task_image("t", "b2").unwrap(), None);
+        assert!(s.delete_task("t").unwrap());
+        assert_eq!(s.tasks().unwrap(), vec![]);
+    }
+}
