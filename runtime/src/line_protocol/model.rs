@@ -172,3 +172,21 @@ fn crate_reason(e: &lp::Error) -> &'static str {
     }
 }
 
+
+/// Parse `text` with both parsers at `precision` and panic with both
+/// results at the first difference: accepted set, parsed values, line
+/// numbers, error text and reason must all agree. Shared by the
+/// differential test and the fuzz target.
+pub fn assert_same_as_model(text: &str, precision: Precision) {
+    let mut ours = Vec::new();
+    super::Parser::new("db", "rp", precision).parse_text(text, |r| ours.push(r));
+    let mut model = Vec::new();
+    ModelParser::new("db", "rp", precision).parse_text(text, |r| model.push(r));
+    assert_eq!(ours, model, "parsers differ on {text:?}");
+    // A line handed over on its own (recordings do that) as well.
+    for (i, line) in text.split('\n').enumerate() {
+        let ours = super::Parser::new("db", "rp", precision).parse_line(line, i + 1);
+        let model = ModelParser::new("db", "rp", precision).parse_line(line, i + 1);
+        assert_eq!(ours, model, "parse_line differs on {line:?}");
+    }
+}
