@@ -148,8 +148,16 @@ mod tests {
         let r = scan(s, 0, Component::Measurement).unwrap();
         assert_eq!((r.end, r.escaped, r.ends_with_backslash), (4, true, false));
         assert!(scan(b",x", 0, Component::Measurement).is_none());
-        assert!(scan(br"a\\", 0, Component::Key).unwrap().ends_with_backslash);
+        assert!(
+            scan(br"a\\", 0, Component::Key)
+                .unwrap()
+                .ends_with_backslash
+        );
         assert!(scan(br"a\", 0, Component::Key).unwrap().ends_with_backslash);
-        assert!(!scan(br"a\x", 0, Component::Key).unwrap().ends_with_backslash);
+        assert!(
+            !scan(br"a\x", 0, Component::Key)
+                .unwrap()
+                .ends_with_backslash
+        );
     }
 }

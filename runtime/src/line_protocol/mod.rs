@@ -208,14 +208,16 @@ impl Parser {
         } else {
             trimmed
         };
-        Some(self.parse_piece(piece).map_err(|e| LineError {
-            line: line_no,
-            text: line.to_string(),
-            reason: match e {
-                Rejected::Syntax(e) => syntax_reason(e, trimmed),
-                Rejected::Value(r) => r,
+        Some(self.parse_piece(piece).map_err(|e| {
+            LineError {
+                line: line_no,
+                text: line.to_string(),
+                reason: match e {
+                    Rejected::Syntax(e) => syntax_reason(e, trimmed),
+                    Rejected::Value(r) => r,
+                }
+                .to_string(),
             }
-            .to_string(),
         }))
     }
 
@@ -354,7 +356,13 @@ impl<'a> Sink<'a> for Builder<'_> {
     fn tag(&mut self, key: RawStr<'a>, value: RawStr<'a>) {
         let at = self.tags.len();
         let k = Self::text(self.scratch, &key, Component::Key);
-        let k = recall(&mut self.recent.tag_keys, at, k, self.interner, Interner::key);
+        let k = recall(
+            &mut self.recent.tag_keys,
+            at,
+            k,
+            self.interner,
+            Interner::key,
+        );
         let v = Self::text(self.scratch, &value, Component::TagValue);
         let v = recall(
             &mut self.recent.tag_values,
@@ -387,7 +395,13 @@ impl<'a> Sink<'a> for Builder<'_> {
         };
         let at = self.fields.len();
         let k = Self::text(self.scratch, &key, Component::Key);
-        let k = recall(&mut self.recent.field_keys, at, k, self.interner, Interner::key);
+        let k = recall(
+            &mut self.recent.field_keys,
+            at,
+            k,
+            self.interner,
+            Interner::key,
+        );
         if self.fields.capacity() == 0 {
             self.fields.reserve(self.recent.field_keys.len().max(1));
         }

@@ -172,7 +172,6 @@ fn crate_reason(e: &lp::Error) -> &'static str {
     }
 }
 
-
 /// Parse `text` with both parsers at `precision` and panic with both
 /// results at the first difference: accepted set, parsed values, line
 /// numbers, error text and reason must all agree. Shared by the

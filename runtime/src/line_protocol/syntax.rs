@@ -39,7 +39,10 @@ pub enum RawValue<'a> {
     /// Kapacitor rejects these after parsing (no unsigned support).
     Unsigned,
     /// The body between the quotes, escapes not yet removed.
-    String { raw: &'a str, escaped: bool },
+    String {
+        raw: &'a str,
+        escaped: bool,
+    },
     Bool(bool),
 }
 
@@ -399,6 +402,9 @@ mod tests {
         assert_eq!(p("m,t\\\\=v f=1"), Err(SyntaxError::EndsWithBackslash));
         assert_eq!(p("m,=v f=1"), Err(SyntaxError::TagSet));
         assert_eq!(p("m f=tru"), Err(SyntaxError::Trailing));
-        assert_eq!(p("m f=1i,g=99999999999999999999i"), Err(SyntaxError::Integer));
+        assert_eq!(
+            p("m f=1i,g=99999999999999999999i"),
+            Err(SyntaxError::Integer)
+        );
     }
 }

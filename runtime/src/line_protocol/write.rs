@@ -72,4 +72,3 @@ fn escape(out: &mut String, s: &str, special: &[char]) {
         out.push(c);
     }
 }
-
