@@ -260,7 +260,8 @@ impl<'a> Cursor<'a> {
         if let Some(end) = self.float_end(i, signed.map(|(_, e)| e)) {
             // The accepted shapes always parse (huge exponents give ±inf,
             // which the caller rejects).
-            let v = self.s[i..end].parse::<f64>().unwrap_or(f64::NAN);
+            let t = &self.s[i..end];
+            let v = fast_f64(t).unwrap_or_else(|| t.parse::<f64>().unwrap_or(f64::NAN));
             return Ok((RawValue::Float(v), end));
         }
         if self.at(i) == Some(b'"') {
@@ -342,6 +343,36 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// `-?[0-9]+(\.[0-9]+)?` with at most 15 digits, exactly: the digits as an
+/// integer (< 2^53, so exact) divided by a power of ten ≤ 10^22 (exact too)
+/// is one correctly rounded IEEE operation, hence the same value
+/// `str::parse` gives (Clinger's fast path). `None`: use `str::parse`.
+#[inline]
+fn fast_f64(t: &str) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (neg, b) = match t.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    // At most 15 digits (plus the point): the integer stays below 2^53.
+    if b.len() > 16 || (b.len() == 16 && !b.contains(&b'.')) {
+        return None;
+    }
+    let mut m: u64 = 0;
+    let mut frac: Option<usize> = None;
+    for (k, &d) in b.iter().enumerate() {
+        match d {
+            b'0'..=b'9' => m = m * 10 + u64::from(d - b'0'),
+            b'.' if frac.is_none() => frac = Some(b.len() - k - 1),
+            _ => return None,
+        }
+    }
+    let v = m as f64 / POW10[frac.unwrap_or(0)];
+    Some(if neg { -v } else { v })
+}
+
 /// `-?[0-9]+` as i64, `None` out of range (the same set `str::parse` takes).
 #[inline]
 fn parse_i64(t: &str) -> Option<i64> {
@@ -366,6 +397,21 @@ fn parse_i64(t: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_floats_match_str_parse() {
+        for t in [
+            "0", "-0", "1", "-1.5", "0.1", "98.5", "3.25", "123456789012345", "1.23456789012345",
+            "-0.000000000000001", "9007199254740993", "1234567890123456", "0.30000000000000004",
+        ] {
+            let want = t.parse::<f64>().unwrap();
+            if let Some(v) = fast_f64(t) {
+                assert_eq!(v.to_bits(), want.to_bits(), "{t}");
+            }
+        }
+        assert!(fast_f64("1e5").is_none());
+        assert!(fast_f64("12345678901234567").is_none());
+    }
 
     #[test]
     fn integers_match_str_parse() {
