@@ -1,19 +1,36 @@
-//! Line protocol in, line protocol out (api.md §5.1), with InfluxDB 1.x rules
-//! on top of the `influxdb-line-protocol` crate's parser: unsigned `42u`
-//! rejected (Kapacitor does not enable unsigned support), NaN/Inf rejected,
-//! timestamps scaled by the precision, blank and `#` lines skipped, errors
-//! naming the line.
+//! Line protocol in, line protocol out (api.md §5.1), with InfluxDB 1.x rules:
+//! unsigned `42u` rejected (Kapacitor does not enable unsigned support),
+//! NaN/Inf rejected, timestamps scaled by the precision, blank and `#` lines
+//! skipped, errors naming the line.
+//!
+//! The parser is our own and zero-copy: `scan` splits the body into lines,
+//! `syntax` walks a line's bytes handing out slices, `escape` unescapes the
+//! few parts that hold a backslash into one reused buffer. It accepts exactly
+//! what the `influxdb-line-protocol` crate accepts, with the same values and
+//! the same reasons — `model` keeps the crate-based parser as the reference
+//! (`tests/line_protocol_diff.rs`, the `line_protocol` fuzz target) and as
+//! the benchmark's baseline.
 //!
 //! Keys are **interned**: every point of a series shares the same `Arc<str>`
 //! for its measurement, tag keys and field keys, which is what the VM's slot
 //! cache compares by pointer. Tag values are interned too (bounded), so a
 //! series' points also share their tag value strings.
 
+mod escape;
+pub mod model;
+mod scan;
+mod syntax;
+mod write;
+
+pub use model::ModelParser;
+pub use write::{to_line, write_field_value, write_line};
+
 use crate::group::nil_group;
 use crate::message::{FieldValue, Fields, Point, Str, Tags};
-use influxdb_line_protocol as lp;
-use std::collections::HashSet;
-use std::fmt::{self, Write as _};
+use escape::Component;
+use rustc_hash::FxHashSet;
+use std::fmt;
+use syntax::{RawStr, RawValue, Sink, SyntaxError};
 
 /// Timestamp precision of a write (`n`/`ns`, `u`, `ms`, `s`, `m`, `h`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,10 +97,12 @@ impl std::error::Error for LineError {}
 const MAX_INTERNED_VALUES: usize = 1 << 16;
 
 /// Shares `Arc<str>`s for repeated strings.
+/// (Fx hashing: the strings are short and not attacker-chosen bucket
+/// keys of anything long-lived beyond the capped tables.)
 #[derive(Debug, Default)]
 pub struct Interner {
-    keys: HashSet<Str>,
-    values: HashSet<Str>,
+    keys: FxHashSet<Str>,
+    values: FxHashSet<Str>,
 }
 
 impl Interner {
@@ -120,6 +139,9 @@ pub struct Parser {
     /// Time given to a point without a timestamp: the previous point's time
     /// (deterministic offline; 0 before any timestamped point).
     pub default_time: i64,
+    recent: Recent,
+    /// Where escaped parts are unescaped before interning.
+    scratch: String,
 }
 
 impl Parser {
@@ -133,6 +155,8 @@ impl Parser {
             database,
             retention_policy,
             default_time: 0,
+            recent: Recent::default(),
+            scratch: String::new(),
         }
     }
 
@@ -149,10 +173,10 @@ impl Parser {
     /// Parse a whole text; `f` gets each point or line error in input order.
     pub fn parse_text(&mut self, text: &str, mut f: impl FnMut(Result<Point, LineError>)) {
         let mut line_no = 1;
-        for chunk in lp::split_lines(text) {
+        for chunk in scan::Lines::new(text) {
             let here = line_no;
-            line_no += chunk.matches('\n').count() + 1;
-            if let Some(r) = self.parse_line(chunk, here) {
+            line_no += chunk.newlines + 1;
+            if let Some(r) = self.parse_chunk(chunk.text, chunk.newlines > 0, here) {
                 f(r);
             }
         }
@@ -160,92 +184,81 @@ impl Parser {
 
     /// Parse one line (`None` for a blank or `#` comment line).
     pub fn parse_line(&mut self, line: &str, line_no: usize) -> Option<Result<Point, LineError>> {
+        self.parse_chunk(line, scan::has_newline(line), line_no)
+    }
+
+    fn parse_chunk(
+        &mut self,
+        line: &str,
+        has_newline: bool,
+        line_no: usize,
+    ) -> Option<Result<Point, LineError>> {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let trimmed = line.trim_start_matches([' ', '\t']);
         if trimmed.is_empty() || trimmed.starts_with('#') {
             return None;
         }
-        let err = |reason: &str| LineError {
-            line: line_no,
-            text: line.to_string(),
-            reason: reason.to_string(),
+        // A line holding a (quoted or escaped) `\n` is split again from its
+        // trimmed start and only its first non-blank piece is parsed: what
+        // the model does by handing the line to the crate's `parse_lines`.
+        let piece = if has_newline {
+            scan::Lines::new(trimmed)
+                .map(|c| scan::trim_leading(c.text))
+                .find(|p| !p.is_empty())?
+        } else {
+            trimmed
         };
-        let parsed = match lp::parse_lines(trimmed).next() {
-            Some(Ok(p)) => p,
-            Some(Err(e)) => {
-                // The crate reports a line without a field set as a generic
-                // nom error; InfluxDB says "missing fields".
-                let r = if !trimmed.trim_end().contains(' ') {
-                    "missing fields"
-                } else if matches!(
-                    e,
-                    lp::Error::FieldSetMissing | lp::Error::GenericParsingError { .. }
-                ) {
-                    field_value_reason(trimmed)
-                } else {
-                    reason(&e)
-                };
-                return Some(Err(err(r)));
+        Some(self.parse_piece(piece).map_err(|e| {
+            LineError {
+                line: line_no,
+                text: line.to_string(),
+                reason: match e {
+                    Rejected::Syntax(e) => syntax_reason(e, trimmed),
+                    Rejected::Value(r) => r,
+                }
+                .to_string(),
             }
-            None => return None,
-        };
-        Some(self.convert(parsed).map_err(err))
+        }))
     }
 
-    fn convert(&mut self, parsed: lp::ParsedLine<'_>) -> Result<Point, &'static str> {
-        let measurement = parsed.series.measurement.as_str();
-        if measurement.is_empty() {
-            return Err("missing measurement");
+    fn parse_piece(&mut self, piece: &str) -> Result<Point, Rejected> {
+        let mut b = Builder {
+            interner: &mut self.interner,
+            recent: &mut self.recent,
+            scratch: &mut self.scratch,
+            name: None,
+            tags: Vec::new(),
+            fields: Vec::new(),
+            invalid_number: false,
+        };
+        let timestamp = syntax::parse(piece, &mut b).map_err(Rejected::Syntax)?;
+        if b.invalid_number {
+            return Err(Rejected::Value("invalid number"));
         }
-        let name = self.interner.key(measurement);
-        let mut tags: Tags = Vec::new();
-        if let Some(ts) = &parsed.series.tag_set {
-            tags.reserve(ts.len());
-            for (k, v) in ts {
-                if k.as_str().is_empty() {
-                    return Err("missing tag key");
-                }
-                if v.as_str().is_empty() {
-                    return Err("missing tag value");
-                }
-                tags.push((
-                    self.interner.key(k.as_str()),
-                    self.interner.value(v.as_str()),
-                ));
-            }
+        let Builder {
+            name,
+            mut tags,
+            mut fields,
+            ..
+        } = b;
+        if !tags.windows(2).all(|w| w[0].0 <= w[1].0) {
             tags.sort_by(|a, b| a.0.cmp(&b.0));
         }
-        let mut fields: Fields = Vec::with_capacity(parsed.field_set.len());
-        for (k, v) in &parsed.field_set {
-            let value = match v {
-                lp::FieldValue::F64(f) => {
-                    if !f.is_finite() {
-                        return Err("invalid number");
-                    }
-                    FieldValue::Float(*f)
-                }
-                lp::FieldValue::I64(i) => FieldValue::Int(*i),
-                lp::FieldValue::U64(_) => return Err("invalid number"),
-                lp::FieldValue::String(s) => FieldValue::String(Str::from(s.as_str())),
-                lp::FieldValue::Boolean(b) => FieldValue::Bool(*b),
-            };
-            fields.push((self.interner.key(k.as_str()), value));
+        if !fields.windows(2).all(|w| w[0].0 < w[1].0) {
+            // Stable sort then keep the last of equal keys (a later
+            // duplicate wins).
+            fields.sort_by(|a, b| a.0.cmp(&b.0));
+            dedup_keep_last(&mut fields);
         }
-        if fields.is_empty() {
-            return Err("missing fields");
-        }
-        // Stable sort then keep the last of equal keys (a later duplicate wins).
-        fields.sort_by(|a, b| a.0.cmp(&b.0));
-        dedup_keep_last(&mut fields);
-        let time = match parsed.timestamp {
+        let time = match timestamp {
             Some(t) => t
                 .checked_mul(self.precision.nanos())
-                .ok_or("bad timestamp")?,
+                .ok_or(Rejected::Value("bad timestamp"))?,
             None => self.default_time,
         };
         self.default_time = time;
         Ok(Point {
-            name,
+            name: name.expect("the grammar delivers a measurement first"),
             database: self.database.clone(),
             retention_policy: self.retention_policy.clone(),
             tags,
@@ -253,6 +266,162 @@ impl Parser {
             time,
             group: nil_group(),
         })
+    }
+}
+
+/// Why a line was rejected: by the grammar, or a value it parsed.
+enum Rejected {
+    Syntax(SyntaxError),
+    Value(&'static str),
+}
+
+/// The strings of the previous lines, by position: consecutive lines of a
+/// series repeat their measurement, keys and mostly their tag values at the
+/// same places, so a byte compare with the last string seen there usually
+/// replaces the interner's hash lookup.
+#[derive(Debug, Default)]
+struct Recent {
+    measurement: Vec<Str>,
+    tag_keys: Vec<Str>,
+    tag_values: Vec<Str>,
+    field_keys: Vec<Str>,
+}
+
+/// Positions remembered per list (lines with more parts use the interner
+/// only).
+const RECENT_SLOTS: usize = 64;
+
+/// The string at position `at` of a recent-list, via the interner (`intern`)
+/// when it differs from the last one there.
+#[inline]
+fn recall(
+    recent: &mut Vec<Str>,
+    at: usize,
+    s: &str,
+    interner: &mut Interner,
+    intern: fn(&mut Interner, &str) -> Str,
+) -> Str {
+    if let Some(r) = recent.get(at) {
+        if **r == *s {
+            return r.clone();
+        }
+    }
+    let v = intern(interner, s);
+    if at < recent.len() {
+        recent[at] = v.clone();
+    } else if at == recent.len() && at < RECENT_SLOTS {
+        recent.push(v.clone());
+    }
+    v
+}
+
+/// Builds a point's parts from what the grammar hands out.
+struct Builder<'p> {
+    interner: &'p mut Interner,
+    recent: &'p mut Recent,
+    scratch: &'p mut String,
+    name: Option<Str>,
+    tags: Tags,
+    fields: Fields,
+    /// A field value Kapacitor rejects (unsigned, NaN/Inf); reported only
+    /// if the whole line parses, as the model does.
+    invalid_number: bool,
+}
+
+impl Builder<'_> {
+    /// The text of `s`: its own bytes, or unescaped into the scratch buffer.
+    #[inline]
+    fn text<'s>(scratch: &'s mut String, s: &'s RawStr<'_>, kind: Component) -> &'s str {
+        if s.escaped {
+            escape::unescape_into(s.raw, kind, scratch);
+            scratch
+        } else {
+            s.raw
+        }
+    }
+}
+
+impl<'a> Sink<'a> for Builder<'_> {
+    fn measurement(&mut self, m: RawStr<'a>) {
+        let s = Self::text(self.scratch, &m, Component::Measurement);
+        self.name = Some(recall(
+            &mut self.recent.measurement,
+            0,
+            s,
+            self.interner,
+            Interner::key,
+        ));
+    }
+
+    fn tag(&mut self, key: RawStr<'a>, value: RawStr<'a>) {
+        let at = self.tags.len();
+        let k = Self::text(self.scratch, &key, Component::Key);
+        let k = recall(
+            &mut self.recent.tag_keys,
+            at,
+            k,
+            self.interner,
+            Interner::key,
+        );
+        let v = Self::text(self.scratch, &value, Component::TagValue);
+        let v = recall(
+            &mut self.recent.tag_values,
+            at,
+            v,
+            self.interner,
+            Interner::value,
+        );
+        if self.tags.capacity() == 0 {
+            self.tags.reserve(self.recent.tag_keys.len().max(1));
+        }
+        self.tags.push((k, v));
+    }
+
+    fn field(&mut self, key: RawStr<'a>, value: RawValue<'a>) {
+        let value = match value {
+            RawValue::Float(f) if f.is_finite() => FieldValue::Float(f),
+            RawValue::Float(_) | RawValue::Unsigned => {
+                self.invalid_number = true;
+                return;
+            }
+            RawValue::Int(i) => FieldValue::Int(i),
+            RawValue::Bool(b) => FieldValue::Bool(b),
+            RawValue::String { raw, escaped } => FieldValue::String(if escaped {
+                escape::unescape_string_into(raw, self.scratch);
+                Str::from(self.scratch.as_str())
+            } else {
+                Str::from(raw)
+            }),
+        };
+        let at = self.fields.len();
+        let k = Self::text(self.scratch, &key, Component::Key);
+        let k = recall(
+            &mut self.recent.field_keys,
+            at,
+            k,
+            self.interner,
+            Interner::key,
+        );
+        if self.fields.capacity() == 0 {
+            self.fields.reserve(self.recent.field_keys.len().max(1));
+        }
+        self.fields.push((k, value));
+    }
+}
+
+/// InfluxDB 1.x's wording for a line the grammar rejects (the model's
+/// mapping of the crate's errors, variant for variant).
+fn syntax_reason(e: SyntaxError, trimmed: &str) -> &'static str {
+    if !trimmed.trim_end().contains(' ') {
+        return "missing fields";
+    }
+    match e {
+        SyntaxError::FieldSet | SyntaxError::Generic => field_value_reason(trimmed),
+        SyntaxError::Measurement => "missing measurement",
+        SyntaxError::TagSet => "missing tag value",
+        SyntaxError::Integer | SyntaxError::Unsigned => "invalid number",
+        SyntaxError::Timestamp | SyntaxError::Trailing => "bad timestamp",
+        SyntaxError::EndsWithBackslash => "invalid field format",
     }
 }
 
@@ -283,91 +452,6 @@ fn field_value_reason(line: &str) -> &'static str {
         Some(c) if c.is_ascii_alphabetic() => "invalid boolean",
         Some(_) => "invalid field format",
         None => "missing fields",
-    }
-}
-
-/// InfluxDB 1.x's wording for a parse failure.
-fn reason(e: &lp::Error) -> &'static str {
-    match e {
-        lp::Error::DuplicateTag { .. } => "duplicate tags",
-        lp::Error::MeasurementValueInvalid => "missing measurement",
-        lp::Error::FieldSetMissing => "missing fields",
-        lp::Error::IntegerValueInvalid { .. }
-        | lp::Error::UIntegerValueInvalid { .. }
-        | lp::Error::FloatValueInvalid { .. } => "invalid number",
-        lp::Error::TimestampValueInvalid { .. } | lp::Error::CannotParseEntireLine { .. } => {
-            "bad timestamp"
-        }
-        lp::Error::TagSetMalformed => "missing tag value",
-        _ => "invalid field format",
-    }
-}
-
-/// Write `p` as one line of line protocol (no newline): sorted keys, shortest
-/// floats, `i` integers, escaped strings; the timestamp in `precision` units
-/// (truncated toward zero).
-pub fn write_line(out: &mut String, p: &Point, precision: Precision) {
-    escape(out, &p.name, &[',', ' ']);
-    for (k, v) in &p.tags {
-        if v.is_empty() {
-            continue;
-        }
-        out.push(',');
-        escape(out, k, &[',', '=', ' ']);
-        out.push('=');
-        escape(out, v, &[',', '=', ' ']);
-    }
-    let mut first = true;
-    for (k, v) in &p.fields {
-        if matches!(v, FieldValue::Null) {
-            continue;
-        }
-        out.push(if first { ' ' } else { ',' });
-        first = false;
-        escape(out, k, &[',', '=', ' ']);
-        out.push('=');
-        write_field_value(out, v);
-    }
-    let _ = write!(out, " {}", p.time / precision.nanos());
-}
-
-/// The line of `p` as a `String`.
-pub fn to_line(p: &Point, precision: Precision) -> String {
-    let mut s = String::with_capacity(64);
-    write_line(&mut s, p, precision);
-    s
-}
-
-/// A field value in line-protocol form.
-pub fn write_field_value(out: &mut String, v: &FieldValue) {
-    match v {
-        FieldValue::Float(f) => {
-            let _ = write!(out, "{f}");
-        }
-        FieldValue::Int(i) => {
-            let _ = write!(out, "{i}i");
-        }
-        FieldValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        FieldValue::String(s) => {
-            out.push('"');
-            for c in s.chars() {
-                if c == '"' || c == '\\' {
-                    out.push('\\');
-                }
-                out.push(c);
-            }
-            out.push('"');
-        }
-        FieldValue::Null => {}
-    }
-}
-
-fn escape(out: &mut String, s: &str, special: &[char]) {
-    for c in s.chars() {
-        if special.contains(&c) {
-            out.push('\\');
-        }
-        out.push(c);
     }
 }
 

@@ -1,0 +1,163 @@
+//! Backslash escapes of measurements, tag keys/values and field keys, and
+//! of string field values, with the `influxdb-line-protocol` crate's rules:
+//! a backslash before one of the component's escapable bytes stands for that
+//! byte; before anything else both are kept (the Go parser's leniency); a
+//! trailing lone backslash is kept. A component whose unescaped text ends in
+//! a backslash is rejected by the grammar (see `syntax`).
+
+/// The kinds of escaped components: which bytes end them, which a backslash
+/// escapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Component {
+    Measurement,
+    /// Tag keys and field keys.
+    Key,
+    TagValue,
+}
+
+impl Component {
+    /// Bytes that end the component when unescaped.
+    #[inline]
+    fn ends_at(self, b: u8) -> bool {
+        match self {
+            Component::Measurement => matches!(b, b' ' | b'\t' | b'\n' | b'\0' | b','),
+            Component::Key => matches!(b, b' ' | b'\t' | b'\n' | b'='),
+            Component::TagValue => matches!(b, b' ' | b'\t' | b'\n' | b','),
+        }
+    }
+
+    /// Bytes a backslash escapes (the backslash disappears).
+    #[inline]
+    fn escapes(self, b: u8) -> bool {
+        match self {
+            Component::Measurement => matches!(b, b',' | b' ' | b'\\'),
+            Component::Key | Component::TagValue => matches!(b, b',' | b'=' | b' ' | b'\\'),
+        }
+    }
+}
+
+/// A component found by [`scan`].
+#[derive(Debug, Clone, Copy)]
+pub struct Scanned {
+    /// Index one past its last byte.
+    pub end: usize,
+    /// Whether it holds a backslash (then it must be unescaped).
+    pub escaped: bool,
+    /// Whether its unescaped text ends with a backslash.
+    pub ends_with_backslash: bool,
+}
+
+/// The component of `kind` starting at `start`; `None` when it would be
+/// empty.
+#[inline]
+pub fn scan(s: &[u8], start: usize, kind: Component) -> Option<Scanned> {
+    let mut i = start;
+    let mut escaped = false;
+    let mut ends_with_backslash = false;
+    while i < s.len() {
+        let b = s[i];
+        if b == b'\\' {
+            escaped = true;
+            match s.get(i + 1) {
+                None => {
+                    ends_with_backslash = true;
+                    i += 1;
+                }
+                Some(&n) => {
+                    ends_with_backslash = n == b'\\';
+                    i += 2;
+                }
+            }
+        } else if kind.ends_at(b) {
+            break;
+        } else {
+            ends_with_backslash = false;
+            i += 1;
+        }
+    }
+    (i > start).then_some(Scanned {
+        end: i,
+        escaped,
+        ends_with_backslash,
+    })
+}
+
+/// Unescape a component holding backslashes into `out` (cleared first).
+pub fn unescape_into(raw: &str, kind: Component, out: &mut String) {
+    out.clear();
+    let b = raw.as_bytes();
+    let mut from = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            if kind.escapes(b[i + 1]) {
+                out.push_str(&raw[from..i]);
+                from = i + 1;
+            }
+            // The escaped byte is taken literally, even a backslash.
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&raw[from..]);
+}
+
+/// Unescape the body of a string field value (between the quotes): `\"` and
+/// `\\` stand for one byte, any other backslash is kept.
+pub fn unescape_string_into(raw: &str, out: &mut String) {
+    out.clear();
+    let b = raw.as_bytes();
+    let mut from = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && matches!(b.get(i + 1), Some(b'"' | b'\\')) {
+            out.push_str(&raw[from..i]);
+            from = i + 1;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&raw[from..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn un(raw: &str, kind: Component) -> String {
+        let mut s = String::new();
+        unescape_into(raw, kind, &mut s);
+        s
+    }
+
+    #[test]
+    fn escapes_per_component() {
+        assert_eq!(un(r"a\ b\,c", Component::Measurement), "a b,c");
+        assert_eq!(un(r"a\=b", Component::Measurement), r"a\=b");
+        assert_eq!(un(r"a\=b\\c\x", Component::Key), r"a=b\c\x");
+        let mut s = String::new();
+        unescape_string_into(r#"a\"b\\c\n"#, &mut s);
+        assert_eq!(s, r#"a"b\c\n"#);
+    }
+
+    #[test]
+    fn scans_to_the_terminator() {
+        let s = br"a\ b c";
+        let r = scan(s, 0, Component::Measurement).unwrap();
+        assert_eq!((r.end, r.escaped, r.ends_with_backslash), (4, true, false));
+        assert!(scan(b",x", 0, Component::Measurement).is_none());
+        assert!(
+            scan(br"a\\", 0, Component::Key)
+                .unwrap()
+                .ends_with_backslash
+        );
+        assert!(scan(br"a\", 0, Component::Key).unwrap().ends_with_backslash);
+        assert!(
+            !scan(br"a\x", 0, Component::Key)
+                .unwrap()
+                .ends_with_backslash
+        );
+    }
+}
