@@ -2,7 +2,8 @@
 //! field differs from the last *emitted* point of its group (Go `!=` on
 //! interface values, so int 1 ≠ float 1). The first point carrying a listed
 //! field is emitted. A missing field is an error (logged) and that field is
-//! skipped. For a batch the state resets at each batch.
+//! skipped. For a batch the state resets at each batch. With no fields (valid,
+//! as in Kapacitor) nothing ever differs, so nothing is emitted.
 
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{FieldValue, Fields, Message, Str};
@@ -23,12 +24,6 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         .filter_map(Arg::as_str)
         .map(Str::from)
         .collect();
-    if fields.is_empty() {
-        return Err(BuildError::new(
-            node,
-            "changeDetect needs at least one field",
-        ));
-    }
     Ok(Box::new(ChangeDetect {
         fields,
         last: GroupMap::new(),
@@ -48,7 +43,6 @@ fn same(a: &FieldValue, b: &FieldValue) -> bool {
 }
 
 impl ChangeDetect {
-    /// Whether the point is emitted; updates `last` when it is.
     /// Whether the point is emitted; when it is, its values of the listed
     /// fields become the reference. As in Kapacitor, fields are checked in
     /// order and the first difference decides (later fields are not looked
