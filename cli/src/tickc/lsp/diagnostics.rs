@@ -20,10 +20,11 @@ pub fn to_lsp(uri: &lsp::Uri, index: &LineIndex<'_>, d: &Diagnostic) -> lsp::Dia
     let range = d
         .primary_span()
         .map_or_else(lsp::Range::default, |s| index.range(s));
+    // Every label's message (the primary one's too: `check` prints it under
+    // the caret), then the hints.
     let mut related: Vec<lsp::DiagnosticRelatedInformation> = d
         .labels
         .iter()
-        .skip(1)
         .filter(|l| !l.message.is_empty())
         .map(|l| lsp::DiagnosticRelatedInformation {
             location: lsp::Location::new(uri.clone(), index.range(l.span)),

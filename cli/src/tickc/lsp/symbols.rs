@@ -35,12 +35,14 @@ pub fn document_symbols(source: &str) -> Vec<DocumentSymbol> {
     match compiler::check(source).0 {
         Some(pipeline) => out.extend(pipeline.nodes.iter().map(|n| {
             let method = n.udf.as_deref().unwrap_or(n.kind.method());
-            symbol(
-                n.name.clone(),
-                method,
-                SymbolKind::CLASS,
-                index.range(n.span),
-            )
+            // The root is created before any code runs and has no span of
+            // its own: point at the first `stream`/`batch` written.
+            let span = if n.span.is_empty() {
+                root_span(&toks, method).unwrap_or(n.span)
+            } else {
+                n.span
+            };
+            symbol(n.name.clone(), method, SymbolKind::CLASS, index.range(span))
         })),
         None => out.extend(chain_calls(&toks).map(|t| {
             let Token::Ident(name) = t.token else {
@@ -52,6 +54,12 @@ pub fn document_symbols(source: &str) -> Vec<DocumentSymbol> {
     }
     out.sort_by_key(|s| (s.range.start.line, s.range.start.character));
     out
+}
+
+fn root_span(toks: &[Tok<'_>], root: &str) -> Option<Span> {
+    toks.iter()
+        .find(|t| matches!(t.token, Token::Ident(n) if n == root))
+        .map(|t| Span::new(t.start, t.end))
 }
 
 /// The name tokens of `|name` calls (and the `stream`/`batch` roots).
