@@ -197,3 +197,45 @@ mod tests {
         );
     }
 }
+
+/// The cost of one keystroke: re-checking a 500-line script and converting
+/// its diagnostics. Run with
+/// `cargo test --release -p cli --lib keystroke_cost -- --ignored --nocapture`.
+#[cfg(test)]
+mod timing {
+    use super::*;
+
+    /// 42 blocks of 12 lines: two vars, a from/eval/alert chain with lambdas.
+    fn script_500_lines() -> String {
+        let mut s = String::new();
+        for i in 0..42 {
+            s.push_str(&format!(
+                "var crit_{i} = 90.0\nvar warn_{i} = 80.0\nvar data_{i} = stream\n    |from()\n        .measurement('cpu_{i}')\n        .where(lambda: \"host\" == 'h{i}')\n    |eval(lambda: \"usage_idle\" * 2.0 + 1.0)\n        .as('v')\n    |alert()\n        .crit(lambda: \"v\" > crit_{i})\n        .warn(lambda: \"v\" > warn_{i})\n        .log('/tmp/a{i}.log')\n"
+            ));
+        }
+        s
+    }
+
+    #[test]
+    #[ignore = "timing; run in release"]
+    fn keystroke_cost() {
+        let src = script_500_lines();
+        assert_eq!(src.lines().count(), 504);
+        let uri: lsp::Uri = "file:///t.tick".parse().unwrap();
+        let mut times = Vec::new();
+        for _ in 0..30 {
+            let t = std::time::Instant::now();
+            let index = LineIndex::new(&src);
+            let diags: Vec<lsp::Diagnostic> =
+                check(&src).iter().map(|d| to_lsp(&uri, &index, d)).collect();
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+            std::hint::black_box(diags);
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        println!("re-check of a 504-line script: median {median:.2} ms, max {:.2} ms", times[times.len() - 1]);
+        if !cfg!(debug_assertions) {
+            assert!(median < 10.0, "{median} ms per keystroke");
+        }
+    }
+}
