@@ -148,7 +148,8 @@ fn pos(uri: &str, line: u32, character: u32) -> Value {
 }
 
 const A: &str = "file:///tmp/a.tick";
-const A_TEXT: &str = "stream\n    |from()\n        .measurment('cpu')\n    |where(lambda: \"host\" == \"a\")\n";
+const A_TEXT: &str =
+    "stream\n    |from()\n        .measurment('cpu')\n    |where(lambda: \"host\" == \"a\")\n";
 const B: &str = "file:///tmp/b.tick";
 const B_TEXT: &str = "var limit = 90\nstream\n  |from()\n  |where(lambda: \"host\" == \"a\")\n  |alert()\n    .crit(lambda: \"usage\" > limit)\n    .log('/tmp/alerts.log')\n";
 
@@ -290,7 +291,10 @@ fn scripted_client_session() {
     assert_eq!(resp["error"]["message"], "\"2x\" is not a valid var name");
 
     // 6. Document symbols: the var, then the nodes as Kapacitor names them.
-    let syms = c.result("textDocument/documentSymbol", json!({"textDocument": {"uri": B}}));
+    let syms = c.result(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": B}}),
+    );
     let names: Vec<(&str, &str)> = syms
         .as_array()
         .unwrap()
@@ -299,7 +303,13 @@ fn scripted_client_session() {
         .collect();
     assert_eq!(
         names,
-        [("limit", "var"), ("stream0", "stream"), ("from1", "from"), ("where2", "where"), ("alert3", "alert")]
+        [
+            ("limit", "var"),
+            ("stream0", "stream"),
+            ("from1", "from"),
+            ("where2", "where"),
+            ("alert3", "alert")
+        ]
     );
 
     // 7. Completion while typing: after `stream\n    |` only `from` (and
@@ -307,7 +317,12 @@ fn scripted_client_session() {
     const C: &str = "file:///tmp/c.tick";
     c.open(C, "stream\n    |");
     let items = c.result("textDocument/completion", pos(C, 1, 5));
-    let labels: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    let labels: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
     assert_eq!(labels, ["from", "stats", "deadman"]);
     c.notify(
         "textDocument/didChange",
@@ -358,12 +373,15 @@ fn diagnostics_match_tickc_check() {
         assert_eq!(lsp["code"], rec["code"]);
         assert_eq!(lsp["message"], rec["message"]);
         let line = |v: &Value| v.as_u64().unwrap() - 1;
-        assert_eq!(lsp["range"], range(
-            line(&rec["line"]) as u32,
-            line(&rec["column"]) as u32,
-            line(&rec["end_line"]) as u32,
-            line(&rec["end_column"]) as u32,
-        ));
+        assert_eq!(
+            lsp["range"],
+            range(
+                line(&rec["line"]) as u32,
+                line(&rec["column"]) as u32,
+                line(&rec["end_line"]) as u32,
+                line(&rec["end_column"]) as u32,
+            )
+        );
     }
     // The forgotten dot before `slack()` (line 6, column 8) has a quick fix.
     let actions = c.result(
@@ -386,7 +404,59 @@ fn wait_with_timeout(child: &mut Child) -> std::process::ExitStatus {
         if let Some(s) = child.try_wait().unwrap() {
             return s;
         }
-        assert!(std::time::Instant::now() < deadline, "tickc lsp did not exit");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "tickc lsp did not exit"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// A real editor: Debian's Neovim, headless, with its built-in LSP client
+/// (tests/neovim/session.lua) opening B, reading the diagnostics, hovering,
+/// completing, renaming `limit` and formatting. `.ci/test` installs Neovim.
+#[test]
+fn neovim_headless_session() {
+    let found = Command::new("nvim").arg("--version").output();
+    assert!(
+        found.is_ok_and(|o| o.status.success()),
+        "this test needs Neovim: install it with `apt-get install -y neovim` (.ci/test does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.tick");
+    std::fs::write(&file, B_TEXT).unwrap();
+    let out_file = dir.path().join("out.txt");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/neovim/session.lua");
+    let mut nvim = Command::new("nvim")
+        .args(["--headless", "-n", "-i", "NONE", "-u", "NONE", "-c"])
+        .arg(format!("luafile {script}"))
+        .env("TICKC", env!("CARGO_BIN_EXE_tickc"))
+        .env("TICK_FILE", &file)
+        .env("OUT_FILE", &out_file)
+        .env("XDG_STATE_HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start nvim");
+    let status = wait_with_timeout(&mut nvim);
+    assert!(status.success(), "nvim: {status}");
+    let out = std::fs::read_to_string(&out_file).expect("the session wrote its results");
+    let expected = [
+        // W0101 on `"a"`, line 3 columns 27..30 (2-space indent).
+        "diagnostic 3:27-3:30 W0101 \"host\" == \"a\" compares two fields: double quotes make a field reference",
+        "hover ```tickscript\\n|from()\\n```\\n\\nselects points of a stream by database, retention policy and measurement",
+        // After the `|` of line 4 (`  |alert()`), the node at hand is `where`:
+        // the 49 general chain methods of §4.0 (first `where`), `stats`, `deadman`.
+        "completion after | 51 items, first where",
+        "buffer 1 var threshold = 90",
+        "buffer 2 ",
+        "buffer 3 stream",
+        "buffer 4     |from()",
+        "buffer 5     |where(lambda: \"host\" == \"a\")",
+        "buffer 6     |alert()",
+        "buffer 7         .crit(lambda: \"usage\" > threshold)",
+        "buffer 8         .log('/tmp/alerts.log')",
+    ];
+    assert_eq!(out.lines().collect::<Vec<_>>(), expected, "{out}");
 }

@@ -226,14 +226,19 @@ mod timing {
         for _ in 0..30 {
             let t = std::time::Instant::now();
             let index = LineIndex::new(&src);
-            let diags: Vec<lsp::Diagnostic> =
-                check(&src).iter().map(|d| to_lsp(&uri, &index, d)).collect();
+            let diags: Vec<lsp::Diagnostic> = check(&src)
+                .iter()
+                .map(|d| to_lsp(&uri, &index, d))
+                .collect();
             times.push(t.elapsed().as_secs_f64() * 1e3);
             std::hint::black_box(diags);
         }
         times.sort_by(f64::total_cmp);
         let median = times[times.len() / 2];
-        println!("re-check of a 504-line script: median {median:.2} ms, max {:.2} ms", times[times.len() - 1]);
+        println!(
+            "re-check of a 504-line script: median {median:.2} ms, max {:.2} ms",
+            times[times.len() - 1]
+        );
         if !cfg!(debug_assertions) {
             assert!(median < 10.0, "{median} ms per keystroke");
         }
