@@ -84,6 +84,20 @@ pub fn fix_for(source: &str, d: &Diagnostic) -> Option<Fix> {
                 new_text: suggestion.to_string(),
             })
         }
+        // An int where a float is expected: the hint spells the float.
+        Code::ArgType => {
+            let float = d.notes.iter().find_map(|n| {
+                let rest =
+                    n.strip_prefix("there is no implicit int to float conversion: write `")?;
+                rest.strip_suffix('`')
+            })?;
+            Some(Fix {
+                title: format!("Write `{float}`"),
+                start,
+                end,
+                new_text: float.to_string(),
+            })
+        }
         // `slack()` on its own line after an alert: the dot was forgotten.
         Code::UndefinedName if is_property_name(text) && continues_chain(source, start) => {
             Some(Fix {
@@ -184,6 +198,16 @@ mod tests {
         assert_eq!(
             fixed(src),
             ["stream\n    |from()\n        .measurement('cpu')\n"]
+        );
+    }
+
+    #[test]
+    fn int_for_float() {
+        let src =
+            "stream\n    |from()\n    |alert()\n        .flapping(0.25, 1)\n        .log('/a')\n";
+        assert_eq!(
+            fixed(src),
+            ["stream\n    |from()\n    |alert()\n        .flapping(0.25, 1.0)\n        .log('/a')\n"]
         );
     }
 
