@@ -447,8 +447,9 @@ fn neovim_headless_session() {
         "diagnostic 3:27-3:30 W0101 \"host\" == \"a\" compares two fields: double quotes make a field reference",
         "hover ```tickscript\\n|from()\\n```\\n\\nselects points of a stream by database, retention policy and measurement",
         // After the `|` of line 4 (`  |alert()`), the node at hand is `where`:
-        // the 49 general chain methods of §4.0 (first `where`), `stats`, `deadman`.
-        "completion after | 51 items, first where",
+        // the 49 general chain methods of §4.0 (first `where`) less `trickle`
+        // (batch edges only; this is a stream edge), `stats`, `deadman`.
+        "completion after | 50 items, first where",
         "buffer 1 var threshold = 90",
         "buffer 2 ",
         "buffer 3 stream",

@@ -6,7 +6,7 @@
 use super::context::{self, Target};
 use compiler::catalog::builtins::BUILTINS;
 use compiler::catalog::nodes::{self, Chains, PropSpec};
-use compiler::catalog::{handlers, HandlerKind, NodeKind};
+use compiler::catalog::{handlers, EdgeType, HandlerKind, NodeKind};
 use compiler::lexer::Token;
 use lsp_types::{CompletionItem, CompletionItemKind};
 use std::collections::BTreeSet;
@@ -21,7 +21,7 @@ pub fn complete(source: &str, offset: usize) -> Vec<CompletionItem> {
     let op = n.checked_sub(1).map(|i| &toks[i].token);
     match op {
         Some(Token::Pipe) => match context::target_before(&toks, n - 1) {
-            Target::Node(kind) => chain_methods(kind),
+            Target::Node(kind) => chain_methods(kind, context::edge_before(&toks, n - 1)),
             _ => Vec::new(),
         },
         Some(Token::Dot) if !context::in_lambda(&toks, n - 1) => {
@@ -64,9 +64,16 @@ pub fn chain_kinds(kind: NodeKind) -> Vec<NodeKind> {
     kinds
 }
 
-fn chain_methods(kind: NodeKind) -> Vec<CompletionItem> {
+/// The chain methods of the node at hand; `window` needs a stream edge and
+/// `trickle` a batch edge (§4.0), when the edge is known.
+fn chain_methods(kind: NodeKind, edge: Option<EdgeType>) -> Vec<CompletionItem> {
     let mut items: Vec<CompletionItem> = chain_kinds(kind)
         .into_iter()
+        .filter(|k| match (k, edge) {
+            (NodeKind::Window, Some(e)) => e == EdgeType::Stream,
+            (NodeKind::Trickle, Some(e)) => e == EdgeType::Batch,
+            _ => true,
+        })
         .map(|k| {
             let spec = nodes::spec(k);
             let mut it = item(
@@ -215,6 +222,14 @@ mod tests {
             labels("batch|qu"),
             ["query", "queryFlux", "stats", "deadman"]
         );
+    }
+
+    #[test]
+    fn window_on_streams_trickle_on_batches() {
+        let l = labels("stream|from()|");
+        assert!(l.contains(&"window".to_string()) && !l.contains(&"trickle".to_string()));
+        let l = labels("stream|from()|window()|");
+        assert!(!l.contains(&"window".to_string()) && l.contains(&"trickle".to_string()));
     }
 
     #[test]

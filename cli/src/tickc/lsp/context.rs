@@ -3,7 +3,8 @@
 //! inside a lambda. Works on tokens rather than the AST because the script
 //! being typed usually does not parse (`stream|from()|` has no node name yet).
 
-use compiler::catalog::{HandlerKind, NodeKind};
+use compiler::catalog::nodes::{self, Provides};
+use compiler::catalog::{EdgeType, HandlerKind, NodeKind};
 use compiler::lexer::{Lexer, Token};
 
 pub struct Tok<'a> {
@@ -54,10 +55,41 @@ pub fn before(toks: &[Tok<'_>], offset: usize) -> usize {
 /// nearest `|node(...)` or root at depth 0, skipping argument lists; a
 /// handler property `.slack()` between them makes the target that handler.
 pub fn target_before(toks: &[Tok<'_>], op: usize) -> Target {
-    target_rec(toks, op, 0)
+    target_rec(toks, op, 0).0
 }
 
-fn target_rec(toks: &[Tok<'_>], op: usize, hops: u8) -> Target {
+/// The edge type the chain ending before token `op` provides, following the
+/// chain back to its root (`None` when it cannot be followed).
+pub fn edge_before(toks: &[Tok<'_>], op: usize) -> Option<EdgeType> {
+    let mut kinds = Vec::new();
+    let mut op = op;
+    loop {
+        let (target, pipe) = target_rec(toks, op, 0);
+        kinds.push(match target {
+            Target::Node(k) => k,
+            Target::Handler(_) => NodeKind::Alert,
+            Target::Unknown => return None,
+        });
+        match pipe {
+            Some(p) if kinds.len() < 4096 => op = p,
+            Some(_) => return None,
+            None => break,
+        }
+    }
+    let mut edge = EdgeType::None;
+    for kind in kinds.into_iter().rev() {
+        edge = match nodes::spec(kind).provides {
+            Provides::Stream => EdgeType::Stream,
+            Provides::Batch => EdgeType::Batch,
+            Provides::Same => edge,
+            Provides::None => EdgeType::None,
+        };
+    }
+    Some(edge)
+}
+
+/// The target, and the index of the `|` that created it (`None` for a root).
+fn target_rec(toks: &[Tok<'_>], op: usize, hops: u8) -> (Target, Option<usize>) {
     let mut handler = None;
     let mut i = op;
     while i > 0 {
@@ -65,17 +97,18 @@ fn target_rec(toks: &[Tok<'_>], op: usize, hops: u8) -> Target {
         match toks[i].token {
             Token::RParen => match matching_open(toks, i) {
                 Some(open) => i = open,
-                None => return Target::Unknown,
+                None => return (Target::Unknown, None),
             },
             Token::Ident(name) => {
                 let prev = i.checked_sub(1).map(|p| &toks[p].token);
                 match prev {
                     Some(Token::Pipe) => {
-                        return match (NodeKind::from_method(name), handler) {
+                        let target = match (NodeKind::from_method(name), handler) {
                             (Some(NodeKind::Alert), Some(h)) => Target::Handler(h),
                             (Some(k), _) => Target::Node(k),
                             (None, _) => Target::Unknown,
                         };
+                        return (target, Some(i - 1));
                     }
                     Some(Token::Dot) => {
                         if handler.is_none() {
@@ -83,31 +116,31 @@ fn target_rec(toks: &[Tok<'_>], op: usize, hops: u8) -> Target {
                         }
                         i -= 1;
                     }
-                    Some(Token::At) => return Target::Unknown,
+                    Some(Token::At) => return (Target::Unknown, None),
                     _ => {
                         return match name {
-                            "stream" => Target::Node(NodeKind::Stream),
-                            "batch" => Target::Node(NodeKind::Batch),
+                            "stream" => (Target::Node(NodeKind::Stream), None),
+                            "batch" => (Target::Node(NodeKind::Batch), None),
                             var if hops < 8 => var_target(toks, var, hops),
-                            _ => Target::Unknown,
+                            _ => (Target::Unknown, None),
                         }
                     }
                 }
             }
-            _ => return Target::Unknown,
+            _ => return (Target::Unknown, None),
         }
     }
-    Target::Unknown
+    (Target::Unknown, None)
 }
 
 /// The node a var holds: the target at the end of its value. Token-based,
 /// since the script being edited rarely parses: the value runs from `=` to
 /// the next `var`/`dbrp` or the next statement (an identifier right after a
 /// complete operand, outside parentheses).
-fn var_target(toks: &[Tok<'_>], var: &str, hops: u8) -> Target {
+fn var_target(toks: &[Tok<'_>], var: &str, hops: u8) -> (Target, Option<usize>) {
     match var_value(toks, var) {
         Some((_, end)) => target_rec(toks, end, hops + 1),
-        None => Target::Unknown,
+        None => (Target::Unknown, None),
     }
 }
 
@@ -233,6 +266,30 @@ mod tests {
             target_at_end("var s = stream|from()\ns|"),
             Target::Node(NodeKind::From)
         );
+    }
+
+    #[test]
+    fn edges() {
+        let edge = |src: &str| {
+            let toks = tokens(src);
+            edge_before(&toks, toks.len() - 1)
+        };
+        assert_eq!(edge("stream|from()|"), Some(EdgeType::Stream));
+        assert_eq!(
+            edge("stream|from()|window()|eval(lambda: 1)|"),
+            Some(EdgeType::Batch)
+        );
+        assert_eq!(
+            edge("var w = stream|from()|window()\nw|mean('x')|window()|"),
+            Some(EdgeType::Batch)
+        );
+        // An aggregate of a batch emits one point per batch: a stream edge.
+        assert_eq!(
+            edge("stream|from()|window()|mean('x')|"),
+            Some(EdgeType::Stream)
+        );
+        assert_eq!(edge("batch|query('q')|"), Some(EdgeType::Batch));
+        assert_eq!(edge("x|"), None);
     }
 
     #[test]
