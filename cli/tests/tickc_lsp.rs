@@ -264,8 +264,15 @@ fn scripted_client_session() {
     let h = c.result("textDocument/hover", pos(B, 5, 30));
     assert_eq!(h["contents"]["value"], "```tickscript\nvar limit = 90\n```");
     assert_eq!(h["range"], range(5, 28, 5, 33));
-    // A builtin-free spot (the `>` operator): no hover.
-    assert_eq!(c.result("textDocument/hover", pos(B, 5, 26)), Value::Null);
+    // On the `>` of that lambda: the comparison's inferred type.
+    let h = c.result("textDocument/hover", pos(B, 5, 26));
+    assert_eq!(
+        h["contents"]["value"],
+        "```tickscript\n\"usage\" > limit\n```\n\nType: bool"
+    );
+    assert_eq!(h["range"], range(5, 18, 5, 33));
+    // Indentation: nothing to say.
+    assert_eq!(c.result("textDocument/hover", pos(B, 3, 1)), Value::Null);
 
     // 5. Definition, references, rename of `limit` (declared at 0:4..9).
     let def = c.result("textDocument/definition", pos(B, 5, 30));

@@ -5,11 +5,18 @@ use super::context::{self, Target};
 use compiler::catalog::builtins::{Builtin, Signature};
 use compiler::catalog::nodes::{self, PropSpec};
 use compiler::catalog::{handlers, HandlerKind, NodeKind};
+use compiler::ir::{self, Arg, Expr, ExprKind};
 use compiler::lexer::Token;
 use compiler::span::Span;
 
-/// The hover text (markdown) and the span it describes.
+/// The hover text (markdown) and the span it describes: the catalog entry or
+/// var under the cursor, else the type of the innermost lambda
+/// sub-expression there.
 pub fn hover(source: &str, offset: usize) -> Option<(String, Span)> {
+    named_hover(source, offset).or_else(|| lambda_type(source, offset))
+}
+
+fn named_hover(source: &str, offset: usize) -> Option<(String, Span)> {
     let toks = context::tokens(source);
     let at = context::ident_at(&toks, offset)?;
     let name = context::ident_text(&toks, at)?;
@@ -92,6 +99,63 @@ fn handler_doc(h: HandlerKind) -> String {
     s
 }
 
+/// The inferred type of the smallest lambda sub-expression containing
+/// `offset`, from the checked IR (so only when the script has no errors).
+fn lambda_type(source: &str, offset: usize) -> Option<(String, Span)> {
+    let pipeline = compiler::check(source).0?;
+    let mut lambdas: Vec<&ir::Lambda> = Vec::new();
+    for node in &pipeline.nodes {
+        let handler_args = node
+            .handlers
+            .iter()
+            .flat_map(|h| h.args.iter().chain(h.props.iter().flat_map(|p| &p.args)));
+        let args = node
+            .args
+            .iter()
+            .chain(node.props.iter().flat_map(|p| &p.args))
+            .chain(handler_args);
+        for arg in args {
+            for_each_lambda(arg, &mut |l| lambdas.push(l));
+        }
+    }
+    let e = lambdas
+        .iter()
+        .filter_map(|l| innermost(&l.expr, offset))
+        .min_by_key(|e| e.span.len());
+    let e = e?;
+    let text = source.get(e.span.range())?;
+    Some((
+        format!("```tickscript\n{text}\n```\n\nType: {}", e.ty.name()),
+        e.span,
+    ))
+}
+
+fn for_each_lambda<'a>(arg: &'a Arg, f: &mut impl FnMut(&'a ir::Lambda)) {
+    match arg {
+        Arg::Lambda(l) => f(l),
+        Arg::List(items) => items.iter().for_each(|a| for_each_lambda(a, f)),
+        _ => {}
+    }
+}
+
+/// The smallest sub-expression of `e` whose span contains `offset` (vars
+/// inlined from elsewhere are not entered: their spans are the var's).
+fn innermost(e: &Expr, offset: usize) -> Option<&Expr> {
+    let r = e.span.range();
+    if !(r.start <= offset && offset < r.end) {
+        return None;
+    }
+    let inner = match &e.kind {
+        ExprKind::Unary { operand, .. } => innermost(operand, offset),
+        ExprKind::Binary { left, right, .. } => {
+            innermost(left, offset).or_else(|| innermost(right, offset))
+        }
+        ExprKind::Call { args, .. } => args.iter().find_map(|a| innermost(a, offset)),
+        _ => None,
+    };
+    inner.or(Some(e))
+}
+
 /// `abs(float) float`.
 pub fn signature_text(name: &str, sig: &Signature) -> String {
     let params: Vec<&str> = sig.params.iter().map(|t| t.name()).collect();
@@ -146,5 +210,16 @@ mod tests {
         assert!(hover_at(src, "slack").starts_with("```tickscript\n.slack()\n```\n\nAlert handler"));
         assert!(hover_at(src, "channel").contains("Property of `slack`"));
         assert_eq!(hover_at(src, "w)"), "```tickscript\nvar w = 5m\n```");
+        // On `>`: the comparison's type; on the reference: dynamic (a field's
+        // type is known only per point).
+        assert_eq!(
+            hover_at(src, " > 1"),
+            "```tickscript\nabs(\"x\") > 1\n```\n\nType: bool"
+        );
+        let at = src.find("\"x\"").unwrap() + 1;
+        assert_eq!(
+            hover(src, at).unwrap().0,
+            "```tickscript\n\"x\"\n```\n\nType: dynamic"
+        );
     }
 }
