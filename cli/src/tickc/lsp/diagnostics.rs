@@ -132,8 +132,9 @@ fn is_property_name(name: &str) -> bool {
 /// Whether the text before `at` ends a chain call (`)` or a property name),
 /// so that a name starting at `at` can only continue it.
 fn continues_chain(source: &str, at: usize) -> bool {
-    let before = source[..at].trim_end();
-    before.ends_with(')')
+    source
+        .get(..at)
+        .is_some_and(|before| before.trim_end().ends_with(')'))
 }
 
 /// Code actions for the diagnostics overlapping `[start, end]`.
