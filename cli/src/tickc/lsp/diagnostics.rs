@@ -63,8 +63,8 @@ pub fn fix_for(source: &str, d: &Diagnostic) -> Option<Fix> {
     let (start, end) = (span.start as usize, span.end as usize);
     let text = source.get(start..end)?;
     match d.code {
-        // `"host" == "a"`: the right side was meant as a string literal.
-        Code::QuotesPitfall => {
+        // `"host" == "a"` or `.measurement("cpu")`: a string literal was meant.
+        Code::QuotesPitfall | Code::DoubleQuotes => {
             let body = text.strip_prefix('"')?.strip_suffix('"')?;
             let body = body.replace("\\\"", "\"").replace('\'', "\\'");
             Some(Fix {
@@ -190,6 +190,15 @@ mod tests {
         assert_eq!(
             fixed(src),
             ["stream\n    |from()\n    |where(lambda: \"host\" == 'a')\n"]
+        );
+    }
+
+    #[test]
+    fn double_quoted_string_argument() {
+        let src = "stream\n    |from()\n        .measurement(\"cpu\")\n";
+        assert_eq!(
+            fixed(src),
+            ["stream\n    |from()\n        .measurement('cpu')\n"]
         );
     }
 
