@@ -106,6 +106,8 @@ enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// Serve the Language Server Protocol on stdin/stdout (for editors).
+    Lsp,
     /// Run spec cases (task.tick + input + expected.jsonl) and diff the output.
     Test {
         /// Case directories, searched recursively.
@@ -158,6 +160,7 @@ fn main() -> ExitCode {
             stats,
         }),
         Command::Test { dirs } => tickc::test::run(&dirs),
+        Command::Lsp => tickc::lsp::run(),
         Command::Eval {
             expr,
             points,

@@ -9,6 +9,7 @@ pub mod dot;
 pub mod eval;
 pub mod fmt;
 pub mod ir;
+pub mod lsp;
 pub mod run;
 pub mod test;
 
