@@ -224,10 +224,17 @@ fn no_config_runs_on_embedded_defaults_with_env_overrides() {
     assert!(root.join("replay").is_dir());
 }
 
+/// (config file text, extra environment, the key the error must name)
+type BadCase = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
 #[test]
 fn a_bad_value_exits_non_zero_naming_the_key() {
     let home = tempfile::tempdir().unwrap();
-    let cases: [(&str, &[(&str, &str)], &str); 4] = [
+    let cases: [BadCase; 4] = [
         (
             "data_dir = \"/d\"\n[http]\nbind-address = \"nope\"\n",
             &[],
