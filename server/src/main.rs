@@ -1,61 +1,130 @@
 //! `kapacitord [run] [-config FILE] [-hostname H] [-pidfile P] [-log-file F]
-//! [-log-level L]`: opens the store, resumes enabled tasks, serves the API.
+//! [-log-level L] [-blacklist-cidrs C] [-disable-handlers K]`: resolves
+//! Kapacitor's configuration (`server::settings`), opens the store, resumes
+//! enabled tasks, serves the API. `kapacitord config` prints the resolved
+//! configuration as TOML.
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use server::settings::ServerOptions;
+use server::settings::{self, Command, Flags, ServerOptions};
 use server::state::AppState;
 use std::convert::Infallible;
 use std::process::ExitCode;
 
+const USAGE: &str = "Usage: kapacitord [[command] [arguments]]
+
+The commands are:
+
+    config               display the default configuration
+    help                 display this help message
+    run                  run node with existing configuration
+    version              displays the Kapacitor version
+
+\"run\" is the default command.
+";
+
+/// Kapacitor's level names (any case) as a filter for our crates; other
+/// crates (hyper, redb, ...) log warnings only.
+fn level_filter(level: &str) -> String {
+    let l = match level.to_ascii_lowercase().as_str() {
+        "debug" => "debug",
+        "warn" => "warn",
+        "error" => "error",
+        "off" => "off",
+        _ => "info",
+    };
+    format!("warn,server={l},kapacitord={l},runtime={l}")
+}
+
 fn init_logging(o: &ServerOptions) {
-    let filter = tracing_subscriber::EnvFilter::try_new(o.log_level.to_lowercase())
+    let filter = tracing_subscriber::EnvFilter::try_new(level_filter(&o.log_level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false);
-    let file = o
-        .log_file
-        .as_ref()
-        .filter(|f| f.as_os_str() != "STDERR")
-        .and_then(|f| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(f)
-                .ok()
-        });
-    match file {
-        Some(f) => builder.with_writer(std::sync::Mutex::new(f)).init(),
+    match o.log_file.as_deref() {
+        Some(f) if f.as_os_str() == "STDOUT" => builder.with_writer(std::io::stdout).init(),
+        Some(f) => match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(f)
+        {
+            Ok(file) => builder.with_writer(std::sync::Mutex::new(file)).init(),
+            Err(e) => {
+                builder.with_writer(std::io::stderr).init();
+                tracing::error!("cannot open log file {}: {e}", f.display());
+            }
+        },
         None => builder.with_writer(std::io::stderr).init(),
     }
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().is_some_and(|a| a == "version") {
-        println!(
-            "Kapacitor OSS version {} (git: rust)",
-            server::http::VERSION
-        );
-        return ExitCode::SUCCESS;
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    match settings::parse_args(&args) {
+        Ok(Command::Version) => {
+            println!(
+                "Kapacitor OSS version {} (git: rust)",
+                server::http::VERSION
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Ok(Command::PrintConfig(flags)) => match settings::resolve(&flags, &env, true) {
+            Ok(r) => {
+                println!("{}\n", r.config.to_toml().trim_end());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
+        Ok(Command::Run(flags)) => run(&flags, &env),
+        Err(e) => {
+            eprintln!("{e}\n\n{USAGE}");
+            ExitCode::FAILURE
+        }
     }
-    let opts = match ServerOptions::from_args(&args, std::env::vars()) {
-        Ok(o) => o,
+}
+
+fn run(flags: &Flags, env: &[(String, String)]) -> ExitCode {
+    let resolved = match settings::resolve(flags, env, false) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("run: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let opts = ServerOptions::from_config(&resolved.config, resolved.path.clone(), flags);
     init_logging(&opts);
     match &opts.config_path {
         Some(p) => tracing::info!("Using configuration at: {}", p.display()),
         None => tracing::info!("No configuration provided, using default settings"),
     }
+    for key in &resolved.unknown_keys {
+        tracing::warn!(key = key.as_str(), "unknown configuration key ignored");
+    }
+    if let Some(h) = &opts.disable_handlers {
+        tracing::warn!(
+            handlers = h.as_str(),
+            "-disable-handlers is not enforced yet"
+        );
+    }
+    if let Some(c) = &opts.blacklist_cidrs {
+        tracing::warn!(cidrs = c.as_str(), "-blacklist-cidrs is not enforced yet");
+    }
     if let Some(p) = &opts.pidfile {
+        if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
         if let Err(e) = std::fs::write(p, std::process::id().to_string()) {
-            eprintln!("run: cannot write pid file {}: {e}", p.display());
+            eprintln!("run: write pid file: {}: {e}", p.display());
             return ExitCode::FAILURE;
         }
     }
@@ -81,7 +150,7 @@ async fn serve(opts: ServerOptions) -> ExitCode {
     let state = match AppState::open(opts) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("run: {e}");
+            eprintln!("run: open server: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -92,7 +161,7 @@ async fn serve(opts: ServerOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if state.opts.stats_enabled {
+    if state.opts.stats_enabled && !state.opts.stats_interval.is_zero() {
         tokio::spawn(server::stats::run(state.clone(), state.opts.stats_interval));
     }
     if let Ok(a) = listener.local_addr() {

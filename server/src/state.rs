@@ -133,6 +133,7 @@ impl AppState {
         engine_opts.config.handlers_enabled = true;
         engine_opts.config.cluster_id = cluster_id.clone();
         engine_opts.config.server_id = server_id.clone();
+        engine_opts.config.handler_configs = opts.handler_configs.clone();
         engine_opts.config.handler_configs.hostname = Some(opts.hostname.clone());
         let engine = Engine::new(engine_opts, topics.clone());
         let state = Arc::new(AppState {

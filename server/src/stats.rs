@@ -1,6 +1,6 @@
 //! Kapacitor's own statistics as a stream (`[stats]`, api.md §1.11): every
-//! `stats-interval` the server's stats become points under `_kapacitor`.
-//! `autogen` — `nodes` (per task node), `edges` (per task edge) and `write`
+//! `stats-interval` the server's stats become points under `[stats]`
+//! `database`.`retention-policy` (default `_kapacitor`.`autogen`) — `nodes` (per task node), `edges` (per task edge) and `write`
 //! — written through the engine like any write, so a task can watch
 //! Kapacitor itself.
 
@@ -10,10 +10,8 @@ use runtime::message::{FieldValue, Point, Str};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-pub const DATABASE: &str = "_kapacitor";
-pub const RETENTION_POLICY: &str = "autogen";
-
 fn point(
+    state: &AppState,
     name: &str,
     mut tags: Vec<(Str, Str)>,
     mut fields: Vec<(Str, FieldValue)>,
@@ -23,8 +21,8 @@ fn point(
     fields.sort_by(|a, b| a.0.cmp(&b.0));
     Point {
         name: Str::from(name),
-        database: Str::from(DATABASE),
-        retention_policy: Str::from(RETENTION_POLICY),
+        database: Str::from(state.opts.stats_database.as_str()),
+        retention_policy: Str::from(state.opts.stats_retention_policy.as_str()),
         tags,
         fields,
         time,
@@ -43,6 +41,7 @@ pub fn collect(state: &AppState, now: i64) -> Vec<Point> {
         ]
     };
     let mut out = vec![point(
+        state,
         "write",
         base(),
         vec![
@@ -71,7 +70,7 @@ pub fn collect(state: &AppState, now: i64) -> Vec<Point> {
                 .filter(|(k, _)| k != "collected" && k != "emitted")
                 .map(|(k, v)| (s(k), FieldValue::Int(*v)))
                 .collect();
-            out.push(point("nodes", tags, fields, now));
+            out.push(point(state, "nodes", tags, fields, now));
         }
         for line in snap.dot.lines() {
             let Some((edge, rest)) = line.split_once(" [processed=\"") else {
@@ -86,6 +85,7 @@ pub fn collect(state: &AppState, now: i64) -> Vec<Point> {
             tags.push((s("parent"), s(parent)));
             tags.push((s("child"), s(child)));
             out.push(point(
+                state,
                 "edges",
                 tags,
                 vec![
@@ -108,8 +108,9 @@ pub async fn run(state: Arc<AppState>, interval: std::time::Duration) {
         let st = state.clone();
         let _ = tokio::task::spawn_blocking(move || {
             let points = collect(&st, crate::ids::now_ns());
+            let (db, rp) = (&st.opts.stats_database, &st.opts.stats_retention_policy);
             st.engine
-                .write(WriteBatch::new(DATABASE, RETENTION_POLICY, points));
+                .write(WriteBatch::new(db.as_str(), rp.as_str(), points));
         })
         .await;
     }

@@ -32,7 +32,11 @@ impl Server {
     fn start(dir: &Path) -> Server {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_kapacitord"))
+            .env("HOME", dir)
             .env("KAPACITOR_DATA_DIR", dir)
+            // Kapacitor moves no other dir with data_dir: set each.
+            .env("KAPACITOR_REPLAY_DIR", dir.join("replay"))
+            .env("KAPACITOR_STORAGE_BOLTDB", dir.join("kapacitor.db"))
             .env("KAPACITOR_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))
             .env_remove("KAPACITOR_CONFIG_PATH")
             .env("KAPACITOR_STATS_STATS_INTERVAL", "200ms")
@@ -305,7 +309,9 @@ fn bad_input_gets_kapacitor_errors() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(dir.path());
 
-    // Malformed line protocol: 400, plain text naming the line, nothing kept.
+    // Malformed line protocol: 400, plain text naming the bad lines; the
+    // good line is written (partial write, tests/config_cli.rs checks it
+    // is routed).
     let (st, body) = s.call(
         "POST",
         "/write?db=kapacitor_example&rp=autogen",
@@ -314,7 +320,13 @@ fn bad_input_gets_kapacitor_errors() {
     assert_eq!(st, 400);
     assert_eq!(
         body,
-        "unable to parse 'cpu v=': missing fields\nunable to parse 'cpu': missing fields\n"
+        "partial write:\nunable to parse 'cpu v=': missing fields\nunable to parse 'cpu': missing fields\n"
+    );
+    // No valid line: the parse errors alone.
+    let (st, body) = s.call("POST", "/write?db=a", Some(b"cpu\n"));
+    assert_eq!(
+        (st, body.as_str()),
+        (400, "unable to parse 'cpu': missing fields\n")
     );
     let (st, body) = s.call("POST", "/write", Some(b"cpu v=1\n"));
     assert_eq!((st, body.as_str()), (400, "database is required\n"));
