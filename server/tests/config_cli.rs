@@ -1,7 +1,7 @@
 //! `kapacitord`'s command line and configuration, driving the real binary:
 //! `kapacitord config`, `-config FILE`, `KAPACITOR_*` overrides, the
 //! embedded defaults, validation failures, and the write endpoint's
-//! partial writes. Expected values come from api.md §1.3 and §3 (Kapacitor's
+//! whole-body rejection of bad writes. Expected values come from api.md §1.3 and §3 (Kapacitor's
 //! struct defaults and key names), not from our output.
 
 use std::path::Path;
@@ -266,7 +266,7 @@ fn a_bad_value_exits_non_zero_naming_the_key() {
 }
 
 #[test]
-fn a_write_with_bad_lines_keeps_and_routes_the_good_ones() {
+fn a_write_with_bad_lines_ingests_nothing_and_names_them() {
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
     let s = Server::start(
@@ -286,18 +286,28 @@ fn a_write_with_bad_lines_keeps_and_routes_the_good_ones() {
             .0,
         200
     );
-    // Line 2 has no field value, line 3 no fields: both named, in order.
+    // api.md §1.3 (Kapacitor's serveWriteLine): any bad line rejects the
+    // whole body. Line 2 has no field value, line 3 no fields: both named,
+    // in order; the good line 1 (v = 5 at 5 s) is not ingested.
     let (st, body) = s.call(
         "POST",
         "/write?db=db&rp=rp&precision=s",
-        b"cpu,host=a v=7 10\ncpu,host=b v=\nmem\n",
+        b"cpu,host=a v=5 5\ncpu,host=b v=\nmem\n",
     );
     assert_eq!(st, 400);
     assert_eq!(
         body,
-        "partial write:\nunable to parse 'cpu,host=b v=': missing fields\nunable to parse 'mem': missing fields\n"
+        "unable to parse 'cpu,host=b v=': missing fields\nunable to parse 'mem': missing fields\n"
     );
-    // The good line reached the task: time 10 s, v = 7.
+    // A clean body afterwards is ingested: 204.
+    let (st, _) = s.call(
+        "POST",
+        "/write?db=db&rp=rp&precision=s",
+        b"cpu,host=a v=7 10\n",
+    );
+    assert_eq!(st, 204);
+    // Only the clean write reached the task: its one row is time 10 s,
+    // v = 7 (the rejected v = 5 never arrived).
     let t = Instant::now();
     let mut last = String::new();
     while t.elapsed() < Duration::from_secs(10) {
@@ -311,4 +321,5 @@ fn a_write_with_bad_lines_keeps_and_routes_the_good_ones() {
         last.contains("[\"1970-01-01T00:00:10Z\",7]"),
         "httpOut: {last}"
     );
+    assert!(!last.contains("00:00:05Z"), "httpOut: {last}");
 }

@@ -309,9 +309,9 @@ fn bad_input_gets_kapacitor_errors() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(dir.path());
 
-    // Malformed line protocol: 400, plain text naming the bad lines; the
-    // good line is written (partial write, tests/config_cli.rs checks it
-    // is routed).
+    // Malformed line protocol: 400, plain text naming every bad line,
+    // nothing ingested (api.md §1.3; tests/config_cli.rs checks the good
+    // line is not routed).
     let (st, body) = s.call(
         "POST",
         "/write?db=kapacitor_example&rp=autogen",
@@ -320,9 +320,9 @@ fn bad_input_gets_kapacitor_errors() {
     assert_eq!(st, 400);
     assert_eq!(
         body,
-        "partial write:\nunable to parse 'cpu v=': missing fields\nunable to parse 'cpu': missing fields\n"
+        "unable to parse 'cpu v=': missing fields\nunable to parse 'cpu': missing fields\n"
     );
-    // No valid line: the parse errors alone.
+    // No valid line at all: the same form.
     let (st, body) = s.call("POST", "/write?db=a", Some(b"cpu\n"));
     assert_eq!(
         (st, body.as_str()),

@@ -1,13 +1,6 @@
 //! `POST /kapacitor/v1/write` and `/write` (api.md §1.3): line protocol in,
-//! parsed once, routed by the engine; errors are plain text.
-//!
-//! Bad lines give InfluxDB 1.x's partial-write answer (the issue asks for
-//! it; Kapacitor's own handler rejects the whole body, api.md §1.3): the
-//! valid lines are written and routed, then a 400 names the bad ones —
-//! `partial write:\n` and one `unable to parse '<line>': <reason>` per bad
-//! line. A body with no valid line is a 400 with the parse errors alone,
-//! nothing written. Parse errors count in no write stat (as Kapacitor);
-//! `points_written_ok` counts the points written.
+//! parsed once, routed by the engine. Any bad line rejects the whole body
+//! (400, every failure named, nothing ingested); errors are plain text.
 
 use super::{no_content, ApiError, Req, Resp};
 use crate::state::AppState;
@@ -80,8 +73,8 @@ fn ingest(
             None => {}
         }
     }
-    // Kapacitor's order: parse errors first, then the database check.
-    if !errors.is_empty() && points.is_empty() {
+    if !errors.is_empty() {
+        state.stats.points_failed(points.len() + errors.len());
         return Err(ApiError::WriteBadRequest(errors.join("\n")));
     }
     if db.is_empty() {
@@ -89,12 +82,5 @@ fn ingest(
     }
     state.stats.points_ok(points.len());
     state.engine.write(WriteBatch::new(db, rp, points));
-    if errors.is_empty() {
-        Ok(no_content())
-    } else {
-        Err(ApiError::WriteBadRequest(format!(
-            "partial write:\n{}",
-            errors.join("\n")
-        )))
-    }
+    Ok(no_content())
 }
