@@ -4,6 +4,8 @@
 //! until every task has consumed them. The HTTP path's cost is measured
 //! against this figure (see the server's load generator, `server/bench/`).
 //! Plain timing (no criterion): one warm-up batch round, then 40 batches.
+//! Under `cargo test` (no `--bench` argument) it runs a tiny smoke pass
+//! (50-point batches, 1 and 2 tasks) so the test suite stays fast.
 
 use runtime::engine::{Engine, EngineOptions, LogOutputs, WriteBatch};
 use runtime::line_protocol::{Parser, Precision};
@@ -11,8 +13,14 @@ use runtime::message::Point;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const BATCH: usize = 5_000;
-const BATCHES: usize = 40;
+/// Batch size and batch count: full under `cargo bench`, tiny under `cargo test`.
+fn sizes() -> (usize, usize, &'static [usize]) {
+    if std::env::args().any(|a| a == "--bench") {
+        (5_000, 40, &[1, 10, 100])
+    } else {
+        (50, 2, &[1, 2])
+    }
+}
 
 fn shape(name: &str) -> String {
     let head = "dbrp \"db\".\"rp\"\nstream|from().measurement('cpu')";
@@ -25,12 +33,12 @@ fn shape(name: &str) -> String {
     }
 }
 
-fn points(round: usize) -> Vec<Point> {
+fn points(round: usize, batch: usize) -> Vec<Point> {
     let mut parser = Parser::new("db", "rp", Precision::Nanoseconds);
-    let mut v = Vec::with_capacity(BATCH);
-    let text: String = (0..BATCH)
+    let mut v = Vec::with_capacity(batch);
+    let text: String = (0..batch)
         .map(|i| {
-            let t = (round * BATCH + i) as i64 * 1_000_000;
+            let t = (round * batch + i) as i64 * 1_000_000;
             format!("cpu,host=h{} usage_idle={} {t}\n", i % 100, i % 100)
         })
         .collect();
@@ -39,8 +47,9 @@ fn points(round: usize) -> Vec<Point> {
 }
 
 fn main() {
+    let (batch, batch_count, task_counts) = sizes();
     for shape_name in ["from", "window", "alert"] {
-        for tasks in [1usize, 10, 100] {
+        for &tasks in task_counts {
             let engine = Engine::new(EngineOptions::default(), Arc::new(LogOutputs));
             let (p, d) = compiler::check(&shape(shape_name));
             let p = p.unwrap_or_else(|| panic!("{d:?}"));
@@ -49,7 +58,7 @@ fn main() {
                     .start_task(&format!("t{i}"), &p)
                     .expect("task starts");
             }
-            let batches: Vec<Vec<Point>> = (0..=BATCHES).map(points).collect();
+            let batches: Vec<Vec<Point>> = (0..=batch_count).map(|r| points(r, batch)).collect();
             let mut it = batches.into_iter();
             let warm = it.next().expect("warm-up batch");
             engine.write(WriteBatch::new("db", "rp", warm));
@@ -62,14 +71,14 @@ fn main() {
                     std::thread::sleep(Duration::from_micros(200));
                 }
             };
-            wait(BATCH as u64);
+            wait(batch as u64);
             let start = Instant::now();
             for b in it {
                 engine.write(WriteBatch::new("db", "rp", b));
             }
-            wait(((BATCHES + 1) * BATCH) as u64);
+            wait(((batch_count + 1) * batch) as u64);
             let secs = start.elapsed().as_secs_f64();
-            let pts = (BATCHES * BATCH) as f64;
+            let pts = (batch_count * batch) as f64;
             println!(
                 "engine {shape_name:6} tasks={tasks:3}: {:>10.0} points/s written ({:.0} point-deliveries/s)",
                 pts / secs,
