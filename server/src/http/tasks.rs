@@ -215,7 +215,8 @@ pub fn list(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
 
 pub fn get(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, ApiError> {
     let v = view(r)?;
-    if let Some(replay) = r.param("replay-id") {
+    // Kapacitor's CLI always sends `replay-id=`; empty means "the task itself".
+    if let Some(replay) = r.param("replay-id").filter(|x| !x.is_empty()) {
         return super::replays::task_in_replay(state, replay, id);
     }
     let rec = state
