@@ -11,6 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# curl stands in for InfluxDB's writes; Debian's Rust images have it, a minimal one may not.
+command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; }
+
 profile=${PROFILE:-release}
 build_flags=(-q -p server --bin kapacitord -p cli --bin kapacitor)
 [ "$profile" = release ] && build_flags+=(--release)
