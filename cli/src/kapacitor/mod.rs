@@ -27,6 +27,7 @@ mod record;
 mod replay;
 mod show;
 mod status;
+mod wait;
 
 use client::Client;
 use error::CliError;

@@ -1,19 +1,15 @@
 //! `record stream|batch|query`: start a recording, wait for it (polling every 500 ms) unless
 //! `-no-wait`, print its ID; a failed recording prints its ID then fails with its error.
 
-use crate::kapacitor::client::{api_path, Method};
+use crate::kapacitor::client::api_path;
 use crate::kapacitor::duration;
 use crate::kapacitor::error::CliError;
 use crate::kapacitor::flags::{flag, Flag, Kind, Parsed};
 use crate::kapacitor::gojson::{self, Object};
 use crate::kapacitor::gotime::GoTime;
-use crate::kapacitor::gourl::Query;
-use crate::kapacitor::model::{Recording, Status};
+use crate::kapacitor::model::Recording;
+use crate::kapacitor::wait;
 use crate::kapacitor::{output, page, parse_flags, Ctx};
-use std::time::Duration;
-
-/// How often a running recording or replay is polled.
-pub const POLL: Duration = Duration::from_millis(500);
 
 const STREAM_FLAGS: &[Flag] = &[
     flag(
@@ -256,35 +252,5 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
         }
         other => return Err(CliError::UnknownRecordType(other.to_string())),
     };
-    let mut rec: Recording = ctx.client.json(
-        Method::Post,
-        &api_path(&["recordings", path]),
-        &Query::new(),
-        Some(gojson::encoder_line(body)),
-        &[201],
-    )?;
-    if no_wait {
-        ctx.out.line(&rec.id);
-        return Ok(());
-    }
-    while rec.status == Status::Running {
-        std::thread::sleep(POLL);
-        rec = ctx.client.json(
-            Method::Get,
-            &rec.link.href,
-            &Query::new(),
-            None,
-            &[200, 202],
-        )?;
-    }
-    ctx.out.line(&rec.id);
-    if rec.status == Status::Failed {
-        let msg = if rec.error.is_empty() {
-            "recording failed: unknown reason".to_string()
-        } else {
-            rec.error
-        };
-        return Err(CliError::RunFailed(msg));
-    }
-    Ok(())
+    wait::start_and_wait::<Recording>(ctx, &api_path(&["recordings", path]), body, no_wait)
 }

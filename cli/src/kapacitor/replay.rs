@@ -1,13 +1,13 @@
 //! `replay` (a recording against a task) and `replay-live batch|query` (queries against a
 //! task without saving them): start the replay, wait unless `-no-wait`, print its ID.
 
-use crate::kapacitor::client::{api_path, Method};
+use crate::kapacitor::client::api_path;
 use crate::kapacitor::error::CliError;
 use crate::kapacitor::flags::{flag, Flag, Kind};
-use crate::kapacitor::gojson::{self, Object};
-use crate::kapacitor::gourl::Query;
-use crate::kapacitor::model::{Replay, Status};
-use crate::kapacitor::record::{batch_window, missing, time_json, POLL};
+use crate::kapacitor::gojson::Object;
+use crate::kapacitor::model::Replay;
+use crate::kapacitor::record::{batch_window, missing, time_json};
+use crate::kapacitor::wait;
 use crate::kapacitor::{output, page, parse_flags, Ctx};
 
 const REAL_CLOCK: &str =
@@ -203,38 +203,7 @@ pub fn run_replay_live(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
     }
 }
 
-/// POSTs the replay (to `/replays`, or `/replays/<sub>`), then polls it until it is no longer
-/// running, unless `no_wait`.
+/// POSTs the replay (to `/replays`, or `/replays/<sub>`) and waits for it unless `no_wait`.
 fn start_and_wait(ctx: &mut Ctx, sub: &str, body: String, no_wait: bool) -> Result<(), CliError> {
-    let mut replay: Replay = ctx.client.json(
-        Method::Post,
-        &api_path(&["replays", sub]),
-        &Query::new(),
-        Some(gojson::encoder_line(body)),
-        &[201],
-    )?;
-    if no_wait {
-        ctx.out.line(&replay.id);
-        return Ok(());
-    }
-    while replay.status == Status::Running {
-        std::thread::sleep(POLL);
-        replay = ctx.client.json(
-            Method::Get,
-            &replay.link.href,
-            &Query::new(),
-            None,
-            &[200, 202],
-        )?;
-    }
-    ctx.out.line(&replay.id);
-    if replay.status == Status::Failed {
-        let msg = if replay.error.is_empty() {
-            "replay failed: unknown reason".to_string()
-        } else {
-            replay.error
-        };
-        return Err(CliError::RunFailed(msg));
-    }
-    Ok(())
+    wait::start_and_wait::<Replay>(ctx, &api_path(&["replays", sub]), body, no_wait)
 }
