@@ -1,0 +1,11 @@
+//! Test-only helpers shared by the crates' end-to-end tests: the real
+//! external servers our integrations talk to, each started on free loopback
+//! ports in its own temp dir and stopped when dropped. Missing binaries are a
+//! test failure that says how to install them, never a silent skip
+//! (`.ci/test` installs them).
+
+pub mod influxd;
+pub mod ports;
+
+pub use influxd::Influxd;
+pub use ports::free_port;
