@@ -25,37 +25,29 @@ pub trait Job: DeserializeOwned {
     fn error(&self) -> &str;
 }
 
-impl Job for Recording {
-    const WHAT: &'static str = "recording";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn status(&self) -> Status {
-        self.status
-    }
-    fn href(&self) -> &str {
-        &self.link.href
-    }
-    fn error(&self) -> &str {
-        &self.error
-    }
+/// Recordings and replays carry the same job fields under the same names.
+macro_rules! job {
+    ($ty:ty, $what:literal) => {
+        impl Job for $ty {
+            const WHAT: &'static str = $what;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn status(&self) -> Status {
+                self.status
+            }
+            fn href(&self) -> &str {
+                &self.link.href
+            }
+            fn error(&self) -> &str {
+                &self.error
+            }
+        }
+    };
 }
 
-impl Job for Replay {
-    const WHAT: &'static str = "replay";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn status(&self) -> Status {
-        self.status
-    }
-    fn href(&self) -> &str {
-        &self.link.href
-    }
-    fn error(&self) -> &str {
-        &self.error
-    }
-}
+job!(Recording, "recording");
+job!(Replay, "replay");
 
 /// POSTs `body` to `path` (a 201 answer is the job), then waits as the module says.
 pub fn start_and_wait<J: Job>(
