@@ -1,15 +1,17 @@
 //! `tickc run` as a function, shared by the `run` command, `tickc test` and
 //! the spec harness: read the script (a file or stdin) and the data file,
-//! parse `--dbrp`/`--precision`/`--config`, replay through the runtime
-//! (`runtime::replay`), and map the outcome to an exit code.
+//! parse `--dbrp`/`--precision`/`--config`, replay through the engine's
+//! replay loop (`runtime::engine::replay::run`, the loop the server's replays
+//! use, so offline and server runs share routing and clock rules), and map
+//! the outcome to an exit code.
 
 use compiler::diagnostic::render::render_text;
 use compiler::ir::Pipeline;
 use runtime::config::Config;
+use runtime::engine::replay::{run, ReplayOptions};
 use runtime::line_protocol::Precision;
 use runtime::output::JsonLinesSink;
 use runtime::recording;
-use runtime::replay::{run, RunOptions};
 use std::io::Write;
 use std::path::Path;
 
@@ -99,9 +101,9 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let data = recording::load(Path::new(&args.data), (&db, &rp), precision)
         .map_err(|e| usage(e.to_string()))?;
     let name = task_name(&args.script);
-    let opts = RunOptions {
+    let opts = ReplayOptions {
         strict: args.strict,
-        config,
+        ..ReplayOptions::offline(config)
     };
     let started = std::time::Instant::now();
     let mut sink = JsonLinesSink::new(out, err);
@@ -110,10 +112,10 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         return Err(usage(format!("writing the output: {e}")));
     }
     match result {
-        Ok((task, _)) => {
+        Ok(done) => {
             if args.stats {
                 let secs = started.elapsed().as_secs_f64();
-                let _ = writeln!(sink.err, "{}", task.dot_with_stats(secs));
+                let _ = writeln!(sink.err, "{}", done.task.dot_with_stats(secs));
             }
             Ok(())
         }
