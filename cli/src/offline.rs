@@ -41,6 +41,9 @@ pub struct RunArgs {
     /// After the run, write the executing DOT (node and edge stats, api.md
     /// §5.5) to the diagnostic stream.
     pub stats: bool,
+    /// After the run, draw the executing graph (edges labelled with their
+    /// processed counts) as SVG into this file.
+    pub svg: Option<String>,
 }
 
 /// Why a run failed, with the exit code to use (1: script or task error, 2: usage/I/O).
@@ -113,9 +116,18 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     }
     match result {
         Ok(done) => {
+            let dot = done.task.dot_with_stats(started.elapsed().as_secs_f64());
             if args.stats {
-                let secs = started.elapsed().as_secs_f64();
-                let _ = writeln!(sink.err, "{}", done.task.dot_with_stats(secs));
+                let _ = writeln!(sink.err, "{dot}");
+            }
+            if let Some(path) = &args.svg {
+                let picture =
+                    crate::tickc::picture::Picture::from_dot(&dot).map_err(|e| Failure {
+                        code: 1,
+                        message: e.to_string(),
+                    })?;
+                std::fs::write(path, picture.to_svg())
+                    .map_err(|e| usage(format!("{path}: {e}")))?;
             }
             Ok(())
         }
