@@ -439,4 +439,42 @@ mod tests {
         .summary;
         assert_eq!((s.delivered, s.skipped), (0, 1));
     }
+
+    /// Points of `text` (seconds) under `db`.`rp`, through a checked script.
+    fn replay_script(script: &str, db: &str, text: &[u8]) -> ReplaySummary {
+        let (p, diags) = compiler::check(script);
+        let p = p.unwrap_or_else(|| panic!("{diags:?}"));
+        let data =
+            load_bytes(Path::new("x.lp"), text, (db, "autogen"), Precision::Seconds).unwrap();
+        run(
+            "t",
+            &p,
+            data,
+            &ReplayOptions::offline(Config::default()),
+            &mut VecSink::default(),
+        )
+        .unwrap()
+        .summary
+    }
+
+    #[test]
+    fn a_script_without_dbrp_reads_every_dbrp() {
+        // `tickc run` accepts a script without `dbrp` (the server does not).
+        let s = replay_script("stream\n    |from()\n", "any", b"cpu v=1 1\nmem v=2 2\n");
+        assert_eq!((s.delivered, s.skipped), (2, 0));
+    }
+
+    #[test]
+    fn points_of_measurements_no_from_selects_are_not_delivered() {
+        // As Kapacitor's task master forks by (db, rp, measurement): `mem`
+        // never reaches the task; a `from()` without a measurement takes all.
+        let only_cpu =
+            "dbrp \"db\".\"autogen\"\nstream\n    |from()\n        .measurement('cpu')\n";
+        let s = replay_script(only_cpu, "db", b"cpu v=1 1\nmem v=2 2\ncpu v=3 3\n");
+        assert_eq!((s.delivered, s.skipped), (2, 1));
+        let both =
+            "dbrp \"db\".\"autogen\"\nvar c = stream|from().measurement('cpu')\nstream|from()\n";
+        let s = replay_script(both, "db", b"cpu v=1 1\nmem v=2 2\n");
+        assert_eq!((s.delivered, s.skipped), (2, 0));
+    }
 }
