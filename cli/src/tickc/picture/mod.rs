@@ -125,6 +125,12 @@ impl Picture {
 
     /// Lay the graph out top to bottom (Kapacitor's DOT direction) and draw it.
     pub fn to_svg(&self) -> String {
+        let mut canvas = Canvas::default();
+        // layout-rs cannot rank an empty graph (the DOT of a bare `stream`
+        // has no edge, so no node): an empty picture is drawn directly.
+        if self.nodes.is_empty() {
+            return canvas.finish();
+        }
         let dir = Orientation::TopToBottom;
         let mut vg = VisualGraph::new(dir);
         let look = StyleAttr {
@@ -159,7 +165,6 @@ impl Picture {
             arrow.look.font_size = FONT_SIZE;
             vg.add_edge(arrow, handles[e.from], handles[e.to]);
         }
-        let mut canvas = Canvas::default();
         vg.do_it(false, false, false, &mut canvas);
         canvas.finish()
     }
@@ -223,6 +228,17 @@ mod tests {
         let p = Picture::from_dot(dot).unwrap();
         assert_eq!(p.nodes, ["query1", "log2", "http_out3"]);
         assert_eq!(p.edges[0].processed, Some(3));
+    }
+
+    #[test]
+    fn empty_and_edgeless_graphs_are_drawn() {
+        let empty = Picture::from_dot("digraph t {\n}").unwrap();
+        assert!(empty.nodes.is_empty());
+        assert!(!empty.to_svg().contains("class=\"node\""));
+        let lone = Picture::from_dot("digraph t {\nquery1 [errors=\"0\" ];\n}").unwrap();
+        let svg = lone.to_svg();
+        assert_eq!(svg.matches("class=\"node\"").count(), 1);
+        assert!(!svg.contains("class=\"edge\""));
     }
 
     #[test]
