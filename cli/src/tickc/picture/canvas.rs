@@ -51,6 +51,15 @@ pub struct Canvas {
 }
 
 impl Canvas {
+    /// A canvas whose labels are `font_size` px (the size layout-rs sized
+    /// the boxes for).
+    pub fn new(font_size: usize) -> Canvas {
+        Canvas {
+            font_size,
+            ..Canvas::default()
+        }
+    }
+
     fn grow(&mut self, lo: Point, hi: Point) {
         let min = self.min.get_or_insert(lo);
         min.x = min.x.min(lo.x);

@@ -125,7 +125,7 @@ impl Picture {
 
     /// Lay the graph out top to bottom (Kapacitor's DOT direction) and draw it.
     pub fn to_svg(&self) -> String {
-        let mut canvas = Canvas::default();
+        let mut canvas = Canvas::new(FONT_SIZE);
         // layout-rs cannot rank an empty graph (the DOT of a bare `stream`
         // has no edge, so no node): an empty picture is drawn directly.
         if self.nodes.is_empty() {
