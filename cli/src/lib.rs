@@ -1,7 +1,7 @@
 //! Command implementations behind the binaries: `tickc` (offline) and `kapacitor` (HTTP client).
 //!
 //! `offline` is `tickc run` as a function (files, arguments, exit codes around
-//! `runtime::replay`); `spec` is the spec-case harness behind `tickc test` and
+//! `runtime::engine::replay`); `spec` is the spec-case harness behind `tickc test` and
 //! `tests/spec_run.rs`.
 
 pub mod kapacitor;

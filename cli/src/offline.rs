@@ -1,15 +1,17 @@
 //! `tickc run` as a function, shared by the `run` command, `tickc test` and
 //! the spec harness: read the script (a file or stdin) and the data file,
-//! parse `--dbrp`/`--precision`/`--config`, replay through the runtime
-//! (`runtime::replay`), and map the outcome to an exit code.
+//! parse `--dbrp`/`--precision`/`--config`, replay through the engine's
+//! replay loop (`runtime::engine::replay::run`, the loop the server's replays
+//! use, so offline and server runs share routing and clock rules), and map
+//! the outcome to an exit code.
 
 use compiler::diagnostic::render::render_text;
 use compiler::ir::Pipeline;
 use runtime::config::Config;
+use runtime::engine::replay::{run, ReplayOptions};
 use runtime::line_protocol::Precision;
 use runtime::output::JsonLinesSink;
 use runtime::recording;
-use runtime::replay::{run, RunOptions};
 use std::io::Write;
 use std::path::Path;
 
@@ -39,6 +41,9 @@ pub struct RunArgs {
     /// After the run, write the executing DOT (node and edge stats, api.md
     /// §5.5) to the diagnostic stream.
     pub stats: bool,
+    /// After the run, draw the executing graph (edges labelled with their
+    /// processed counts) as SVG into this file.
+    pub svg: Option<String>,
 }
 
 /// Why a run failed, with the exit code to use (1: script or task error, 2: usage/I/O).
@@ -99,9 +104,9 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     let data = recording::load(Path::new(&args.data), (&db, &rp), precision)
         .map_err(|e| usage(e.to_string()))?;
     let name = task_name(&args.script);
-    let opts = RunOptions {
+    let opts = ReplayOptions {
         strict: args.strict,
-        config,
+        ..ReplayOptions::offline(config)
     };
     let started = std::time::Instant::now();
     let mut sink = JsonLinesSink::new(out, err);
@@ -110,10 +115,19 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         return Err(usage(format!("writing the output: {e}")));
     }
     match result {
-        Ok((task, _)) => {
+        Ok(done) => {
+            let dot = done.task.dot_with_stats(started.elapsed().as_secs_f64());
             if args.stats {
-                let secs = started.elapsed().as_secs_f64();
-                let _ = writeln!(sink.err, "{}", task.dot_with_stats(secs));
+                let _ = writeln!(sink.err, "{dot}");
+            }
+            if let Some(path) = &args.svg {
+                let picture =
+                    crate::tickc::picture::Picture::from_dot(&dot).map_err(|e| Failure {
+                        code: 1,
+                        message: e.to_string(),
+                    })?;
+                std::fs::write(path, picture.to_svg())
+                    .map_err(|e| usage(format!("{path}: {e}")))?;
             }
             Ok(())
         }

@@ -3,9 +3,10 @@
 //! Map: `message` (what flows on edges), `group` (group IDs), `node` (the node
 //! contract + one file per node), `task` (the single-threaded graph executor
 //! and its stats/DOT), `line_protocol` and `recording` (inputs), `result`
-//! (Result/Row JSON), `output` (where outputs go), `replay` (a task fed
-//! loaded data: the runtime side of an offline run), `point` (the point
-//! model), `time` (Go time rules).
+//! (Result/Row JSON), `output` (where outputs go), `engine` (running tasks,
+//! and `engine::replay`: a task fed loaded data, the one loop of server
+//! replays and `tickc run`), `point` (the point model), `time` (Go time
+//! rules).
 
 pub mod alert;
 pub mod config;
@@ -17,7 +18,6 @@ pub mod node;
 pub mod output;
 pub mod point;
 pub mod recording;
-pub mod replay;
 pub mod result;
 pub mod stats;
 pub mod task;

@@ -70,6 +70,9 @@ enum Command {
     Dot {
         /// Script (`-` = stdin).
         file: String,
+        /// Draw the graph as SVG (laid out without Graphviz) instead.
+        #[arg(long)]
+        svg: bool,
     },
     /// Format scripts in place (`-` = stdin to stdout).
     Fmt {
@@ -105,6 +108,10 @@ enum Command {
         /// Print the executing DOT (per-node and per-edge stats) on stderr.
         #[arg(long)]
         stats: bool,
+        /// Also draw the executed graph, each edge labelled with its
+        /// processed count (the numbers of --stats), as SVG into FILE.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<String>,
     },
     /// Serve the Language Server Protocol on stdin/stdout (for editors).
     Lsp,
@@ -138,7 +145,7 @@ fn main() -> ExitCode {
             tickc::check::run(&files, format)
         }
         Command::Ir { file } => tickc::ir::run(&file),
-        Command::Dot { file } => tickc::dot::run(&file),
+        Command::Dot { file, svg } => tickc::dot::run(&file, svg),
         Command::Fmt { check, files } => tickc::fmt::run(&files, check),
         Command::Run {
             script,
@@ -149,6 +156,7 @@ fn main() -> ExitCode {
             handlers,
             config,
             stats,
+            svg,
         } => tickc::run::run(&tickc::run::RunArgs {
             script,
             data,
@@ -158,6 +166,7 @@ fn main() -> ExitCode {
             handlers,
             config,
             stats,
+            svg,
         }),
         Command::Test { dirs } => tickc::test::run(&dirs),
         Command::Lsp => tickc::lsp::run(),

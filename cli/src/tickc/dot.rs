@@ -1,11 +1,12 @@
 //! `tickc dot FILE`: the pipeline as a Graphviz digraph named after the file
-//! stem (`stdin` for `-`), as Kapacitor's task `dot` field shows it.
+//! stem (`stdin` for `-`), as Kapacitor's task `dot` field shows it; with
+//! `--svg`, that graph drawn as SVG (`picture/`).
 
 use super::{read_input, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use compiler::diagnostic::render::render_text;
 use std::path::Path;
 
-pub fn run(file: &str) -> u8 {
+pub fn run(file: &str, svg: bool) -> u8 {
     let input = match read_input(file) {
         Ok(i) => i,
         Err(e) => {
@@ -27,8 +28,21 @@ pub fn run(file: &str) -> u8 {
     };
     match pipeline {
         Some(p) => {
-            print!("{}", compiler::ir::dot::render(&name, &p));
-            EXIT_OK
+            let dot = compiler::ir::dot::render(&name, &p);
+            if !svg {
+                print!("{dot}");
+                return EXIT_OK;
+            }
+            match super::picture::Picture::from_dot(&dot) {
+                Ok(picture) => {
+                    println!("{}", picture.to_svg());
+                    EXIT_OK
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_ERRORS
+                }
+            }
         }
         None => EXIT_ERRORS,
     }

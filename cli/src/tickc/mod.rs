@@ -10,6 +10,7 @@ pub mod eval;
 pub mod fmt;
 pub mod ir;
 pub mod lsp;
+pub mod picture;
 pub mod run;
 pub mod test;
 

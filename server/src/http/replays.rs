@@ -184,6 +184,7 @@ pub async fn create(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
             recording_time,
             start: now,
             config,
+            strict: false,
         },
         outputs,
     )
