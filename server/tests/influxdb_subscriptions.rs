@@ -123,6 +123,13 @@ fn influxdb_down_at_startup_is_retried_in_the_background() {
             .contains("failed to connect to InfluxDB")
             .then_some(())
     });
+    // A manual sync says why it cannot link.
+    let (status, body) = k.call("POST", "/kapacitor/v1/subscriptions", None);
+    assert_eq!(status, 500, "{body}");
+    assert!(
+        body.contains("failed to link subscriptions: linking cluster localhost: "),
+        "{body}"
+    );
     // Past startup-timeout (2s) it keeps trying.
     std::thread::sleep(Duration::from_secs(3));
     influx.restart();

@@ -136,7 +136,11 @@ impl InfluxDb {
     /// `POST /kapacitor/v1/subscriptions`: sync every cluster now.
     pub fn sync_now(&self, ingest: &Ingest) -> Result<(), LinkError> {
         for c in &self.clusters {
-            c.link(&self.tokens, ingest)?;
+            c.link(&self.tokens, ingest)
+                .map_err(|source| LinkError::Cluster {
+                    name: c.name.clone(),
+                    source: Box::new(source),
+                })?;
         }
         Ok(())
     }
