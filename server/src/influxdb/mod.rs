@@ -56,6 +56,12 @@ impl InfluxDb {
         let mut entries = Vec::new();
         let mut configs = Vec::new();
         for c in opts.influxdb.iter().filter(|c| c.enabled) {
+            if c.insecure_skip_verify {
+                tracing::warn!(
+                    "Using InsecureSkipVerify when connecting to InfluxDB @ {:?} this is insecure!",
+                    c.urls
+                );
+            }
             match Client::new(client_config(c)) {
                 Ok(client) => {
                     let client = Arc::new(client);
