@@ -31,12 +31,19 @@ pub struct InfluxDb {
 }
 
 /// The client settings of one `[[influxdb]]` entry.
-pub fn client_config(c: &InfluxdbConfig) -> ClientConfig {
+/// `shared_secret` = `[http] shared-secret`, used when the entry sets
+/// `http-shared-secret`.
+pub fn client_config(c: &InfluxdbConfig, shared_secret: &str) -> ClientConfig {
     ClientConfig {
         urls: c.urls.clone(),
         username: c.username.clone(),
         password: c.password.clone(),
         token: c.token.clone(),
+        shared_secret: if c.http_shared_secret {
+            shared_secret.to_string()
+        } else {
+            String::new()
+        },
         timeout: c.timeout.to_std(),
         user_agent: String::new(),
         insecure_skip_verify: c.insecure_skip_verify,
@@ -62,7 +69,7 @@ impl InfluxDb {
                     c.urls
                 );
             }
-            match Client::new(client_config(c)) {
+            match Client::new(client_config(c, &opts.http_shared_secret)) {
                 Ok(client) => {
                     let client = Arc::new(client);
                     entries.push((c.name.clone(), client.clone()));
