@@ -126,7 +126,7 @@ impl Client {
         let authorization = if !cfg.token.is_empty() {
             Authorization::Fixed(format!("Token {}", cfg.token))
         } else if !cfg.shared_secret.is_empty() {
-            Authorization::Jwt(Jwt::new(&cfg.username, &cfg.shared_secret))
+            Authorization::Jwt(Box::new(Jwt::new(&cfg.username, &cfg.shared_secret)))
         } else if !cfg.username.is_empty() {
             let pair = format!("{}:{}", cfg.username, cfg.password);
             Authorization::Fixed(format!(
@@ -259,7 +259,7 @@ enum Authorization {
     None,
     /// `Token …` or `Basic …`.
     Fixed(String),
-    Jwt(Jwt),
+    Jwt(Box<Jwt>),
 }
 
 /// How long a signed token is valid. Kapacitor's own value is not in our
