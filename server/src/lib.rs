@@ -11,6 +11,7 @@
 pub mod config;
 pub mod http;
 pub mod ids;
+pub mod influxdb;
 pub mod recording;
 pub mod replay;
 pub mod settings;
@@ -18,6 +19,7 @@ pub mod state;
 pub mod stats;
 pub mod store;
 pub mod topics;
+pub mod udp;
 pub mod vars;
 
 pub use http::app;

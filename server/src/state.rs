@@ -31,6 +31,14 @@ impl WriteStats {
     }
 }
 
+/// How long a write (InfluxDB forwarding its writes through a
+/// subscription, or any `/write`) may wait for a task whose queue is full
+/// before the points are dropped for that task. InfluxDB's subscriber gives
+/// up on a destination after its `http-timeout` (30s by default) and then
+/// loses the write for every task; a bound well below that keeps the other
+/// tasks fed. A task only reaches it with 50,000 points already queued.
+pub const WRITE_WAIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub struct AppState {
     pub opts: ServerOptions,
     pub engine: Engine,
@@ -47,6 +55,8 @@ pub struct AppState {
     /// `<data_dir>/cluster.id` and `server.id` (api.md §3.2).
     pub cluster_id: String,
     pub server_id: String,
+    /// `[[influxdb]]` clusters: clients and subscriptions.
+    pub influxdb: crate::influxdb::InfluxDb,
 }
 
 /// Read the UUID in `path`, creating it on first start.
@@ -131,10 +141,13 @@ impl AppState {
         let server_id = id_file(&opts.data_dir.join("server.id"));
         let mut engine_opts = EngineOptions::default();
         engine_opts.config.handlers_enabled = true;
+        engine_opts.write_wait_limit = Some(WRITE_WAIT_LIMIT);
         engine_opts.config.cluster_id = cluster_id.clone();
         engine_opts.config.server_id = server_id.clone();
         engine_opts.config.handler_configs = opts.handler_configs.clone();
         engine_opts.config.handler_configs.hostname = Some(opts.hostname.clone());
+        let influxdb = crate::influxdb::InfluxDb::new(&opts);
+        engine_opts.config.influxdb = influxdb.registry();
         let engine = Engine::new(engine_opts, topics.clone());
         let state = Arc::new(AppState {
             recordings: crate::recording::Recordings::default(),
@@ -148,6 +161,7 @@ impl AppState {
             replays: Mutex::new(HashMap::new()),
             cluster_id,
             server_id,
+            influxdb,
         });
         state.recordings.fail_interrupted(&state.store)?;
         crate::recording::register_dropped(&state.store, &state.opts.replay_dir)?;
@@ -197,6 +211,30 @@ impl AppState {
             }
             Err(e) => Err(e.to_string()),
         }
+    }
+
+    /// Start the InfluxDB subscription syncs; InfluxDB's forwarded writes
+    /// (HTTP to `/write`, or UDP) reach the engine like any other write.
+    /// `http_port` is the port our API listens on.
+    pub fn start_influxdb(self: &Arc<Self>, http_port: u16) {
+        let ingest = self.ingest();
+        self.influxdb.start(
+            &self.opts,
+            (&self.cluster_id, &self.server_id),
+            http_port,
+            ingest,
+        );
+    }
+
+    /// The write path as a function, for listeners that are not HTTP (UDP).
+    pub fn ingest(self: &Arc<Self>) -> crate::udp::Ingest {
+        let weak = Arc::downgrade(self);
+        Arc::new(move |batch: runtime::engine::WriteBatch| {
+            if let Some(state) = weak.upgrade() {
+                state.stats.points_ok(batch.points.len());
+                state.engine.write(batch);
+            }
+        })
     }
 
     pub fn now() -> i64 {
