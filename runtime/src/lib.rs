@@ -8,6 +8,7 @@
 //! model), `time` (Go time rules).
 
 pub mod alert;
+pub mod batch;
 pub mod config;
 pub mod engine;
 pub mod group;
