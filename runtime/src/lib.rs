@@ -12,6 +12,7 @@ pub mod batch;
 pub mod config;
 pub mod engine;
 pub mod group;
+pub mod influxdb;
 pub mod line_protocol;
 pub mod message;
 pub mod node;

@@ -29,6 +29,8 @@ pub struct Config {
     pub server_id: String,
     /// Alert categories seen by inhibitors, shared by every alert node of a run.
     pub inhibit_registry: Arc<InhibitRegistry>,
+    /// The server's `[[influxdb]]` clusters (none offline).
+    pub influxdb: crate::influxdb::Clusters,
 }
 
 impl Config {

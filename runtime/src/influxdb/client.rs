@@ -1,0 +1,388 @@
+//! The HTTP side: one `ureq::Agent` per cluster, URLs taken round-robin as
+//! Kapacitor's `HTTPClient.url()` does, so successive requests spread over
+//! the cluster. Unlike Kapacitor, a request that gets no answer at all
+//! (connection refused, timeout) is tried on the cluster's other URLs before
+//! failing, so one dead node of several does not fail every n-th request.
+
+use super::error::InfluxError;
+use super::response::{Chunk, Response};
+use base64::Engine as _;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// One cluster's connection settings (`[[influxdb]]` urls, credentials,
+/// timeout, TLS).
+#[derive(Clone)]
+pub struct ClientConfig {
+    pub urls: Vec<String>,
+    pub username: String,
+    pub password: String,
+    /// Sent as `Authorization: Token <token>`; wins over username/password.
+    pub token: String,
+    /// Whole-request timeout; zero = none (Kapacitor's default).
+    pub timeout: Duration,
+    /// Empty = `KapacitorInfluxDBClient`.
+    pub user_agent: String,
+    pub insecure_skip_verify: bool,
+    /// gzip write bodies (`compression = "gzip"`, the default).
+    pub gzip_writes: bool,
+}
+
+impl Default for ClientConfig {
+    fn default() -> ClientConfig {
+        ClientConfig {
+            urls: vec!["http://localhost:8086".to_string()],
+            username: String::new(),
+            password: String::new(),
+            token: String::new(),
+            timeout: Duration::ZERO,
+            user_agent: String::new(),
+            insecure_skip_verify: false,
+            gzip_writes: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientConfig {
+    // Credentials never reach logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("urls", &self.urls)
+            .field("username", &self.username)
+            .field("password", &!self.password.is_empty())
+            .field("token", &!self.token.is_empty())
+            .field("timeout", &self.timeout)
+            .field("insecure_skip_verify", &self.insecure_skip_verify)
+            .finish()
+    }
+}
+
+/// A `/query` request. `precision` sets `epoch` (times as integers in that
+/// unit); empty leaves times as RFC3339 strings, as Kapacitor queries.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub command: String,
+    pub database: String,
+    pub retention_policy: String,
+    pub precision: String,
+    pub chunked: bool,
+    /// 0 = the server's default chunk size.
+    pub chunk_size: usize,
+}
+
+impl Query {
+    pub fn new(command: impl Into<String>) -> Query {
+        Query {
+            command: command.into(),
+            ..Query::default()
+        }
+    }
+}
+
+/// Where a `/write` goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WriteRequest {
+    pub database: String,
+    pub retention_policy: String,
+    pub precision: String,
+    pub consistency: String,
+}
+
+#[derive(Debug)]
+pub struct Client {
+    cfg: ClientConfig,
+    urls: Vec<String>,
+    authorization: Option<String>,
+    agent: ureq::Agent,
+    next: AtomicUsize,
+}
+
+const DEFAULT_USER_AGENT: &str = "KapacitorInfluxDBClient";
+
+impl Client {
+    pub fn new(cfg: ClientConfig) -> Result<Client, InfluxError> {
+        if cfg.urls.is_empty() {
+            return Err(InfluxError::NoUrls);
+        }
+        let urls = cfg
+            .urls
+            .iter()
+            .map(|u| check_url(u))
+            .collect::<Result<Vec<_>, _>>()?;
+        let authorization = if !cfg.token.is_empty() {
+            Some(format!("Token {}", cfg.token))
+        } else if !cfg.username.is_empty() {
+            let pair = format!("{}:{}", cfg.username, cfg.password);
+            Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            ))
+        } else {
+            None
+        };
+        let user_agent = if cfg.user_agent.is_empty() {
+            DEFAULT_USER_AGENT.to_string()
+        } else {
+            cfg.user_agent.clone()
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global((!cfg.timeout.is_zero()).then_some(cfg.timeout))
+            .user_agent(user_agent)
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .disable_verification(cfg.insecure_skip_verify)
+                    .build(),
+            )
+            .build()
+            .into();
+        Ok(Client {
+            cfg,
+            urls,
+            authorization,
+            agent,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
+    /// `GET /ping` (204); the server's `X-Influxdb-Version`.
+    pub fn ping(&self) -> Result<String, InfluxError> {
+        self.each_url(|base| {
+            let req = self.authorize(self.agent.get(format!("{base}/ping")));
+            let mut resp = req.call().map_err(|e| transport(base, e))?;
+            accept(&mut resp, &[204, 200])?;
+            Ok(resp
+                .headers()
+                .get("X-Influxdb-Version")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string())
+        })
+    }
+
+    /// `POST /query` (Kapacitor posts every statement; InfluxDB accepts POST
+    /// for reads too). A chunked answer is merged into one [`Response`]; an
+    /// error anywhere in the answer fails the call.
+    pub fn query(&self, q: &Query) -> Result<Response, InfluxError> {
+        let url_query = query_params(q);
+        let response = self.each_url(|base| {
+            let req = self.authorize(self.agent.post(format!("{base}/query?{url_query}")));
+            let mut resp = req.send_empty().map_err(|e| transport(base, e))?;
+            accept(&mut resp, &[200])?;
+            let reader = resp.body_mut().as_reader();
+            let mut out = Response::default();
+            for chunk in serde_json::Deserializer::from_reader(reader).into_iter::<Chunk>() {
+                out.merge_chunk(chunk.map_err(|e| InfluxError::Decode(e.to_string()))?);
+            }
+            Ok(out)
+        })?;
+        match response.first_error() {
+            Some(e) => Err(InfluxError::Query(e.to_string())),
+            None => Ok(response),
+        }
+    }
+
+    /// `POST /write?consistency=&db=&precision=&rp=` with the lines (one
+    /// point per `\n`-terminated line), gzip-compressed unless the cluster's
+    /// compression is "none"; 204 or 200 accepted.
+    pub fn write(&self, w: &WriteRequest, line_protocol: &[u8]) -> Result<(), InfluxError> {
+        let params = write_params(w);
+        let gz;
+        let body = if self.cfg.gzip_writes {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(line_protocol).map_err(InfluxError::Gzip)?;
+            gz = enc.finish().map_err(InfluxError::Gzip)?;
+            &gz[..]
+        } else {
+            line_protocol
+        };
+        self.each_url(|base| {
+            let mut req = self
+                .authorize(self.agent.post(format!("{base}/write?{params}")))
+                .header("Content-Type", "application/octet-stream");
+            if self.cfg.gzip_writes {
+                req = req.header("Content-Encoding", "gzip");
+            }
+            let mut resp = req.send(body).map_err(|e| transport(base, e))?;
+            accept(&mut resp, &[204, 200])
+        })
+    }
+
+    fn authorize<B>(&self, req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.authorization {
+            Some(a) => req.header("Authorization", a),
+            None => req,
+        }
+    }
+
+    /// Run `call` on the next URL in rotation; when it gets no answer, on
+    /// the following ones, returning the last failure.
+    fn each_url<T>(
+        &self,
+        mut call: impl FnMut(&str) -> Result<T, InfluxError>,
+    ) -> Result<T, InfluxError> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut last = InfluxError::NoUrls;
+        for i in 0..self.urls.len() {
+            let base = &self.urls[(start + i) % self.urls.len()];
+            match call(base) {
+                Err(e @ InfluxError::Transport { .. }) => last = e,
+                other => return other,
+            }
+        }
+        Err(last)
+    }
+}
+
+/// `http://` or `https://` only, as Kapacitor's `parseURLs`; the trailing
+/// `/` dropped so paths append cleanly.
+fn check_url(u: &str) -> Result<String, InfluxError> {
+    let scheme = u.split_once("://").map(|(s, _)| s).unwrap_or("");
+    if scheme != "http" && scheme != "https" {
+        return Err(InfluxError::InvalidUrl {
+            url: u.to_string(),
+            reason: format!(
+                "Unsupported protocol scheme: {scheme}, your address must start with http:// or https://"
+            ),
+        });
+    }
+    Ok(u.trim_end_matches('/').to_string())
+}
+
+fn transport(url: &str, e: ureq::Error) -> InfluxError {
+    InfluxError::Transport {
+        url: url.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// A status outside `codes` becomes the server's `{"error"}` text, or
+/// Kapacitor's `invalid response: code N: body: …`.
+fn accept(resp: &mut ureq::http::Response<ureq::Body>, codes: &[u16]) -> Result<(), InfluxError> {
+    let status = resp.status().as_u16();
+    if codes.contains(&status) {
+        return Ok(());
+    }
+    let body = resp.body_mut().read_to_string().unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+        .filter(|e| !e.is_empty());
+    Err(match message {
+        Some(message) => InfluxError::Server { status, message },
+        None => InfluxError::Status { status, body },
+    })
+}
+
+/// Go's `url.Values.Encode`: keys sorted, values query-escaped.
+fn encode_params(params: &mut [(&str, &str)]) -> String {
+    params.sort_by_key(|(k, _)| *k);
+    let mut out = String::new();
+    for (k, v) in params.iter() {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(&compiler::golang::query_escape(v));
+    }
+    out
+}
+
+fn query_params(q: &Query) -> String {
+    let chunk_size = q.chunk_size.to_string();
+    let mut p = vec![("q", q.command.as_str()), ("db", q.database.as_str())];
+    if !q.retention_policy.is_empty() {
+        p.push(("rp", q.retention_policy.as_str()));
+    }
+    if !q.precision.is_empty() {
+        p.push(("epoch", q.precision.as_str()));
+    }
+    if q.chunked {
+        p.push(("chunked", "true"));
+        if q.chunk_size > 0 {
+            p.push(("chunk_size", chunk_size.as_str()));
+        }
+    }
+    encode_params(&mut p)
+}
+
+fn write_params(w: &WriteRequest) -> String {
+    encode_params(&mut [
+        ("db", w.database.as_str()),
+        ("rp", w.retention_policy.as_str()),
+        ("precision", w.precision.as_str()),
+        ("consistency", w.consistency.as_str()),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_sorted_and_escaped_as_go_encodes_them() {
+        let q = Query {
+            command: "SHOW DATABASES".into(),
+            chunked: true,
+            chunk_size: 10,
+            precision: "s".into(),
+            ..Query::default()
+        };
+        assert_eq!(
+            query_params(&q),
+            "chunk_size=10&chunked=true&db=&epoch=s&q=SHOW+DATABASES"
+        );
+        let w = WriteRequest {
+            database: "db".into(),
+            retention_policy: "rp one".into(),
+            precision: "s".into(),
+            consistency: String::new(),
+        };
+        assert_eq!(write_params(&w), "consistency=&db=db&precision=s&rp=rp+one");
+    }
+
+    #[test]
+    fn only_http_urls_are_accepted() {
+        let cfg = |u: &str| ClientConfig {
+            urls: vec![u.to_string()],
+            ..ClientConfig::default()
+        };
+        assert!(matches!(
+            Client::new(cfg("udp://x:1")),
+            Err(InfluxError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            Client::new(ClientConfig {
+                urls: vec![],
+                ..ClientConfig::default()
+            }),
+            Err(InfluxError::NoUrls)
+        ));
+        assert!(Client::new(cfg("https://x:8086/")).is_ok());
+    }
+
+    #[test]
+    fn a_dead_url_fails_over_to_the_next_and_reports_transport_errors() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("bind")
+            .port();
+        let dead = format!("http://127.0.0.1:{port}");
+        let c = Client::new(ClientConfig {
+            urls: vec![dead.clone()],
+            timeout: Duration::from_secs(2),
+            ..ClientConfig::default()
+        })
+        .expect("client");
+        match c.ping() {
+            Err(InfluxError::Transport { url, .. }) => assert_eq!(url, dead),
+            other => panic!("{other:?}"),
+        }
+    }
+}
