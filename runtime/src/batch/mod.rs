@@ -13,13 +13,14 @@
 
 pub mod influxql;
 pub mod query;
+pub mod record;
 pub mod result;
 pub mod schedule;
 #[cfg(test)]
 mod tests;
 
 pub use query::{BatchQuery, QueryError, QueryRun};
-pub use result::{result_to_batches, QueriedBatch, ResultError, Series};
+pub use result::{result_to_batches, QueriedBatch, ResultError, Series, Stamp};
 pub use schedule::{CronError, Schedule};
 
 use compiler::catalog::NodeKind;

@@ -11,8 +11,10 @@
 //! * each tick T runs the window stop = T − offset, start = stop − period.
 
 use super::influxql::{parse_select, Expr, Fill, ParseError, Select};
-use super::result::{result_to_batches, QueriedBatch, ResultError, Series};
+use super::result::{result_to_batches, QueriedBatch, ResultError, Series, Stamp};
 use super::schedule::{CronError, Schedule};
+use crate::influxdb::{Client, InfluxError, Query};
+use crate::message::Batch;
 use compiler::ir::{Arg, Node};
 use std::fmt;
 
@@ -244,24 +246,34 @@ impl BatchQuery {
         out
     }
 
-    /// The batches of a response's results, stamped for the run ending at
-    /// `stop`. A result with an error yields that error (Kapacitor logs it
-    /// and goes on with the next result).
-    pub fn batches<'a>(
+    /// Run `run` through `client` and turn each statement result into
+    /// batches stamped by `stamp`. A failed request is the outer error; a
+    /// result with an error (or one Kapacitor could not read) is that
+    /// result's error.
+    pub fn execute(
         &self,
-        results: impl IntoIterator<Item = (Option<&'a str>, Vec<Series<'a>>)>,
-        stop: i64,
-    ) -> Vec<Result<Vec<crate::message::Batch>, ResultError>> {
-        results
-            .into_iter()
-            .map(|(error, series)| {
-                result_to_batches(error, series, self.by_name).map(|v| {
+        client: &Client,
+        run: &QueryRun,
+        stamp: Stamp,
+    ) -> Result<Vec<Result<Vec<Batch>, ResultError>>, InfluxError> {
+        let resp = client.query(&Query::new(run.text.clone()))?;
+        if let Some(e) = resp.error.filter(|e| !e.is_empty()) {
+            return Err(InfluxError::Query(e));
+        }
+        Ok(resp
+            .results
+            .iter()
+            .map(|r| {
+                let series = r.series.iter().map(Series::of);
+                result_to_batches(r.error.as_deref(), series, self.by_name).map(|v| {
                     v.into_iter()
-                        .map(|q: QueriedBatch| q.stamped(stop, self.is_grouped_by_time()))
+                        .map(|q: QueriedBatch| {
+                            q.stamped(run.stop, stamp.use_stop(self.is_grouped_by_time()))
+                        })
                         .collect()
                 })
             })
-            .collect()
+            .collect())
     }
 }
 

@@ -4,9 +4,7 @@
 //! `time` parsed (RFC3339Nano, then RFC3339), every other non-null column a
 //! field — numbers always float64 (Go decodes them as `json.Number` and
 //! converts) — and rows left without fields dropped. The batch time is the
-//! latest point time; the query node then stamps it with the query's stop
-//! when the query groups by time or the batch has no points
-//! ([`QueriedBatch::stamped`]).
+//! latest point time, or the query's stop as [`Stamp`] says.
 
 use crate::group::group_id;
 use crate::message::{Batch, BatchPoint, Dimensions, FieldValue, Group, Str, Tags};
@@ -22,6 +20,17 @@ pub struct Series<'a> {
     pub tags: &'a BTreeMap<String, String>,
     pub columns: &'a [String],
     pub values: &'a [Vec<Value>],
+}
+
+impl<'a> Series<'a> {
+    pub fn of(row: &'a crate::influxdb::Row) -> Series<'a> {
+        Series {
+            name: &row.name,
+            tags: &row.tags,
+            columns: &row.columns,
+            values: &row.values,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,15 +69,34 @@ pub struct QueriedBatch {
 }
 
 impl QueriedBatch {
-    /// The batch as the query node emits it: its time is the query's `stop`
-    /// when it has no points or the query groups by time, else its latest
-    /// point time.
-    pub fn stamped(mut self, stop: i64, grouped_by_time: bool) -> Batch {
+    /// The batch with its time set: the query's `stop` when it has no
+    /// points or when `use_stop` (see [`Stamp`]), else its latest point time.
+    pub fn stamped(mut self, stop: i64, use_stop: bool) -> Batch {
         self.batch.tmax = match self.latest {
-            Some(t) if !grouped_by_time => t,
+            Some(t) if !use_stop => t,
             _ => stop,
         };
         self.batch
+    }
+}
+
+/// Which of Kapacitor's two rules stamps a queried batch with the query's
+/// stop time (both also stamp a batch without points): the live query node
+/// (batch.go `doQuery`) does when the query groups by time; batch
+/// recordings and `replay-live batch` (`startRecordBatch`) do when it does
+/// **not**.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    Live,
+    Recording,
+}
+
+impl Stamp {
+    pub fn use_stop(self, grouped_by_time: bool) -> bool {
+        match self {
+            Stamp::Live => grouped_by_time,
+            Stamp::Recording => !grouped_by_time,
+        }
     }
 }
 

@@ -14,8 +14,8 @@
 
 use super::pool::RunQueue;
 use super::running::{Enqueued, Job, TaskCell};
-use crate::batch::{BatchQuery, Series};
-use crate::influxdb::{Clusters, Query};
+use crate::batch::{BatchQuery, Stamp};
+use crate::influxdb::Clusters;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -170,30 +170,14 @@ impl Runner {
             Ok(c) => c,
             Err(e) => return self.fail(i, format!("failed to get InfluxDB client: {e}")),
         };
-        let resp = match client.query(&Query::new(run.text)) {
+        let results = match q.execute(&client, &run, Stamp::Live) {
             Ok(r) => r,
             Err(e) => return self.fail(i, format!("error executing query: {e}")),
         };
-        if let Some(e) = &resp.error {
-            return self.fail(i, format!("error executing query: {e}"));
-        }
         if self.signal.is_stopped() {
             return;
         }
-        let results = resp.results.iter().map(|r| {
-            let series = r
-                .series
-                .iter()
-                .map(|s| Series {
-                    name: &s.name,
-                    tags: &s.tags,
-                    columns: &s.columns,
-                    values: &s.values,
-                })
-                .collect();
-            (r.error.as_deref(), series)
-        });
-        for result in q.batches(results, run.stop) {
+        for result in results {
             match result {
                 Ok(batches) => {
                     for b in batches {
