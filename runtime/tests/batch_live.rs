@@ -100,6 +100,7 @@ fn scheduled_queries_feed_the_task_and_errors_do_not_stop_it() {
     let out = Arc::new(Collect::default());
     let e = engine(&influxd.url(), out.clone());
     let script = r#"
+dbrp "kx"."autogen"
 batch
     |query('SELECT mean(usage_idle) AS mean FROM "kx"."autogen"."cpu"')
         .period(10m)
@@ -140,6 +141,7 @@ batch
 
     // A query InfluxDB rejects: logged, counted, the task goes on.
     let bad = r#"
+dbrp "nodb"."autogen"
 batch
     |query('SELECT mean(usage_idle) FROM "nodb"."autogen"."cpu" WHERE x =~ /(/')
         .period(1m)
@@ -154,6 +156,7 @@ batch
         .to_string()
         .contains("failed to parse InfluxQL query"));
     let failing = r#"
+dbrp "nodb"."autogen"
 batch
     |query('SELECT mean(usage_idle) FROM "nodb"."autogen"."cpu"')
         .period(1m)
@@ -176,6 +179,18 @@ batch
 
     // Stopping the task stops its queries: InfluxDB's query count for the
     // live task's text stops growing.
+    // A query outside the task's dbrps is refused at start (checkDBRPs).
+    let outside = "dbrp \"kx\".\"autogen\"\nbatch|query('SELECT v FROM \"other\".\"autogen\".\"m\"').every(1s)|log()\n";
+    let (p, d) = compiler::check(outside);
+    let err = e
+        .start_task("outside", &p.unwrap_or_else(|| panic!("{d:?}")))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("batch query is not allowed to request data from \"other\".\"autogen\""),
+        "{err}"
+    );
+
     assert!(e.stop_task("live"));
     std::thread::sleep(Duration::from_millis(700));
     let before = out.0.lock().unwrap().len();

@@ -44,3 +44,18 @@ pub fn task_queries(pipeline: &Pipeline) -> Result<Vec<BatchQuery>, QueryError> 
         })
         .collect()
 }
+
+/// Kapacitor's `checkDBRPs`: every source of every query must be one of the
+/// task's dbrps.
+pub fn check_dbrps(queries: &[BatchQuery], dbrps: &[compiler::ir::Dbrp]) -> Result<(), QueryError> {
+    for q in queries {
+        for (db, rp) in q.dbrps() {
+            if !dbrps.iter().any(|d| d.db == db && d.rp == rp) {
+                return Err(QueryError::Invalid(format!(
+                    "batch query is not allowed to request data from {db:?}.{rp:?}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}

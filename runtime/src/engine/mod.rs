@@ -157,12 +157,14 @@ impl Engine {
             outputs: self.inner.outputs.clone(),
         };
         let queries = match pipeline.task_type {
-            compiler::ir::TaskType::Batch => Some(crate::batch::task_queries(pipeline).map_err(
-                |e| EngineError::Query {
-                    task: id.to_string(),
-                    message: e.to_string(),
-                },
-            )?),
+            compiler::ir::TaskType::Batch => Some(
+                crate::batch::task_queries(pipeline)
+                    .and_then(|q| crate::batch::check_dbrps(&q, &pipeline.dbrps).map(|()| q))
+                    .map_err(|e| EngineError::Query {
+                        task: id.to_string(),
+                        message: e.to_string(),
+                    })?,
+            ),
             compiler::ir::TaskType::Stream => None,
         };
         let sub = Subscription::of(pipeline);

@@ -76,6 +76,19 @@ pub fn start(
     opts: ReplayOptions,
     outputs: Arc<dyn Outputs>,
 ) -> Result<ReplayHandle, crate::node::BuildError> {
+    start_with(name, pipeline, move || Ok(data), opts, outputs)
+}
+
+/// [`start`] with data that is fetched on the replay's thread first
+/// (`replay-live`: the task's queries run against InfluxDB); a fetch error
+/// fails the replay with that message.
+pub fn start_with(
+    name: &str,
+    pipeline: &Pipeline,
+    fetch: impl FnOnce() -> Result<Data, String> + Send + 'static,
+    opts: ReplayOptions,
+    outputs: Arc<dyn Outputs>,
+) -> Result<ReplayHandle, crate::node::BuildError> {
     let task = Task::build(name, pipeline, opts.config.clone())?;
     let status = Arc::new(Mutex::new(ReplayStatus::default()));
     let st = status.clone();
@@ -87,7 +100,7 @@ pub fn start(
     let thread = std::thread::Builder::new()
         .name(format!("replay-{name}"))
         .spawn(move || {
-            let outcome = run(task, task_type, data, &opts, sink, &st);
+            let outcome = fetch().and_then(|data| run(task, task_type, data, &opts, sink, &st));
             let mut s = st.lock().unwrap_or_else(|e| e.into_inner());
             s.finished = true;
             match outcome {
