@@ -12,6 +12,7 @@ pub mod batch_recording;
 pub mod config;
 pub mod http;
 pub mod ids;
+pub mod influxdb;
 pub mod recording;
 pub mod replay;
 pub mod settings;
@@ -19,6 +20,7 @@ pub mod state;
 pub mod stats;
 pub mod store;
 pub mod topics;
+pub mod udp;
 pub mod vars;
 
 pub use http::app;

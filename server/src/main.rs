@@ -166,6 +166,7 @@ async fn serve(opts: ServerOptions) -> ExitCode {
     }
     if let Ok(a) = listener.local_addr() {
         tracing::info!("Listening on {a}");
+        state.start_influxdb(a.port());
     }
     let shutdown = async {
         let mut term =

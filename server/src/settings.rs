@@ -227,6 +227,10 @@ pub struct ServerOptions {
     /// the runtime's handlers have no deny hooks yet; main logs a warning.
     pub disable_handlers: Option<String>,
     pub blacklist_cidrs: Option<String>,
+    /// `[[influxdb]]` entries (enabled or not) and `[http] auth-enabled`,
+    /// read by `crate::influxdb`.
+    pub influxdb: Vec<crate::config::InfluxdbConfig>,
+    pub http_auth_enabled: bool,
 }
 
 impl ServerOptions {
@@ -254,6 +258,8 @@ impl ServerOptions {
             config_path: path,
             disable_handlers: flags.disable_handlers.clone(),
             blacklist_cidrs: flags.blacklist_cidrs.clone(),
+            influxdb: c.influxdb.clone(),
+            http_auth_enabled: c.http.auth_enabled,
         }
     }
 

@@ -47,6 +47,8 @@ pub struct AppState {
     /// `<data_dir>/cluster.id` and `server.id` (api.md §3.2).
     pub cluster_id: String,
     pub server_id: String,
+    /// `[[influxdb]]` clusters: clients and subscriptions.
+    pub influxdb: crate::influxdb::InfluxDb,
 }
 
 /// Read the UUID in `path`, creating it on first start.
@@ -135,6 +137,8 @@ impl AppState {
         engine_opts.config.server_id = server_id.clone();
         engine_opts.config.handler_configs = opts.handler_configs.clone();
         engine_opts.config.handler_configs.hostname = Some(opts.hostname.clone());
+        let influxdb = crate::influxdb::InfluxDb::new(&opts);
+        engine_opts.config.influxdb = influxdb.registry();
         let engine = Engine::new(engine_opts, topics.clone());
         let state = Arc::new(AppState {
             recordings: crate::recording::Recordings::default(),
@@ -148,6 +152,7 @@ impl AppState {
             replays: Mutex::new(HashMap::new()),
             cluster_id,
             server_id,
+            influxdb,
         });
         state.recordings.fail_interrupted(&state.store)?;
         crate::recording::register_dropped(&state.store, &state.opts.replay_dir)?;
@@ -197,6 +202,30 @@ impl AppState {
             }
             Err(e) => Err(e.to_string()),
         }
+    }
+
+    /// Start the InfluxDB subscription syncs; InfluxDB's forwarded writes
+    /// (HTTP to `/write`, or UDP) reach the engine like any other write.
+    /// `http_port` is the port our API listens on.
+    pub fn start_influxdb(self: &Arc<Self>, http_port: u16) {
+        let ingest = self.ingest();
+        self.influxdb.start(
+            &self.opts,
+            (&self.cluster_id, &self.server_id),
+            http_port,
+            ingest,
+        );
+    }
+
+    /// The write path as a function, for listeners that are not HTTP (UDP).
+    pub fn ingest(self: &Arc<Self>) -> crate::udp::Ingest {
+        let weak = Arc::downgrade(self);
+        Arc::new(move |batch: runtime::engine::WriteBatch| {
+            if let Some(state) = weak.upgrade() {
+                state.stats.points_ok(batch.points.len());
+                state.engine.write(batch);
+            }
+        })
     }
 
     pub fn now() -> i64 {

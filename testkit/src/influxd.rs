@@ -174,7 +174,15 @@ impl Influxd {
 
     /// The rows of `SHOW SUBSCRIPTIONS` as (db, rp, name, mode, destinations).
     pub fn subscriptions(&self) -> Vec<(String, String, String, String, Vec<String>)> {
-        let v = self.query(None, "SHOW SUBSCRIPTIONS", None);
+        self.subscriptions_as(None)
+    }
+
+    /// `subscriptions` on a server with auth enabled.
+    pub fn subscriptions_as(
+        &self,
+        auth: Option<(&str, &str)>,
+    ) -> Vec<(String, String, String, String, Vec<String>)> {
+        let v = self.query(None, "SHOW SUBSCRIPTIONS", auth);
         let mut out = Vec::new();
         for series in v["results"][0]["series"].as_array().into_iter().flatten() {
             let db = series["name"].as_str().unwrap_or_default().to_string();

@@ -385,4 +385,52 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    fn sent_headers(cfg: ClientConfig) -> (String, Vec<(String, String)>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let server = crate::node::harness::serve_once(listener, 204);
+        let c = Client::new(ClientConfig {
+            urls: vec![url],
+            ..cfg
+        })
+        .expect("client");
+        c.write(&WriteRequest::default(), b"m v=1 1\n")
+            .expect("write");
+        let (line, headers, _) = server.join().expect("server");
+        (line, headers)
+    }
+
+    fn header(headers: &[(String, String)], name: &str) -> Option<String> {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn a_token_is_sent_as_authorization_token_and_wins_over_basic_auth() {
+        let (line, h) = sent_headers(ClientConfig {
+            token: "tok123".into(),
+            username: "u".into(),
+            password: "p".into(),
+            ..ClientConfig::default()
+        });
+        assert_eq!(line, "POST /write?consistency=&db=&precision=&rp= HTTP/1.1");
+        assert_eq!(header(&h, "authorization").as_deref(), Some("Token tok123"));
+        assert_eq!(
+            header(&h, "user-agent").as_deref(),
+            Some("KapacitorInfluxDBClient")
+        );
+        assert_eq!(header(&h, "content-encoding").as_deref(), Some("gzip"));
+        // u:p in base64 is dTpw.
+        let (_, h) = sent_headers(ClientConfig {
+            username: "u".into(),
+            password: "p".into(),
+            gzip_writes: false,
+            ..ClientConfig::default()
+        });
+        assert_eq!(header(&h, "authorization").as_deref(), Some("Basic dTpw"));
+        assert_eq!(header(&h, "content-encoding"), None);
+    }
 }

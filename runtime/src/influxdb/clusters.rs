@@ -17,6 +17,9 @@ pub struct Clusters {
 struct Inner {
     by_name: BTreeMap<String, Arc<Client>>,
     default: Option<String>,
+    /// A server's registry (even with no cluster enabled), as opposed to an
+    /// offline run's empty default.
+    live: bool,
 }
 
 impl Clusters {
@@ -28,6 +31,7 @@ impl Clusters {
             inner: Arc::new(Inner {
                 by_name: clusters.into_iter().collect(),
                 default,
+                live: true,
             }),
         }
     }
@@ -52,6 +56,12 @@ impl Clusters {
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.inner.by_name.keys().map(String::as_str)
+    }
+
+    /// Nodes talk to InfluxDB (a server) rather than output what they would
+    /// send (`tickc run`).
+    pub fn is_live(&self) -> bool {
+        self.inner.live
     }
 
     pub fn is_empty(&self) -> bool {

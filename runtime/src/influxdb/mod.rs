@@ -10,9 +10,11 @@
 mod client;
 mod clusters;
 mod error;
+mod quote;
 mod response;
 
 pub use client::{Client, ClientConfig, Query, WriteRequest};
 pub use clusters::Clusters;
 pub use error::InfluxError;
+pub use quote::{ident_needs_quotes, quote_ident, quote_string};
 pub use response::{Message, QueryResult, Response, Row};

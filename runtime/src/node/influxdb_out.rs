@@ -2,24 +2,30 @@
 //! `database`, `retentionPolicy`, `measurement` (default: the point's name),
 //! `writeConsistency`, `precision`, `buffer` (1000), `flushInterval` (10s),
 //! `tag(k, v)` (static tags override the point's), `create()`. Empty db/rp →
-//! the point's own. Stats `points_written`, `write_errors`. Terminal.
+//! the point's own. Stats `points_written` (counted when queued, as
+//! Kapacitor does), `write_errors`. Terminal.
 //!
-//! In `tickc run` every written point is output as
-//! `{"kind":"point","node":"influxdb_out4","line":"<line protocol>"}`
-//! (timestamps in the node's precision). [`Writer`] is the real buffered
-//! line-protocol writer over HTTP (`POST <url>/write?consistency=&db=&
-//! precision=&rp=`, gzip body); the server wires it to the configured
-//! cluster (`tickc run` has no InfluxDB to talk to).
+//! Offline (`tickc run`, no InfluxDB clusters) every written point is output
+//! as `{"kind":"point","node":"influxdb_out4","line":"<line protocol>"}`
+//! (timestamps in the node's precision). In the server the node writes to
+//! its cluster's InfluxDB through a [`Writer`]: a thread of its own that
+//! buffers lines per (db, rp, precision, consistency), writes a buffer when
+//! it holds `buffer` points and every `flushInterval` of wall-clock time,
+//! and counts failed writes — Kapacitor's `writeBuffer`. With `.create()`
+//! the thread first issues `CREATE DATABASE <db>` (+ ` WITH NAME <rp>`).
 
 use super::edit::set;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
+use crate::influxdb::{quote_ident, Client, InfluxError, Query, WriteRequest};
 use crate::line_protocol::{write_line, Precision};
 use crate::message::{Message, Point, Str};
 use crate::output::Output;
 use compiler::ir::{self, Arg};
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::time::Duration;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// What a point is rewritten with before it is written.
 pub struct PointRewrite {
@@ -101,15 +107,56 @@ impl PointRewrite {
 pub struct InfluxDbOut {
     rewrite: PointRewrite,
     line: String,
+    /// The server's writer; `None` offline (points are output instead).
+    writer: Option<Writer>,
+    consistency: String,
+    precision: String,
 }
 
-pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
-    if node.int("buffer").is_some_and(|b| b <= 0) {
+pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
+    let buffer = node.int("buffer").unwrap_or(1000);
+    if buffer <= 0 {
         return Err(BuildError::new(node, "buffer must be > 0"));
     }
+    let rewrite = PointRewrite::from_ir(node)?;
+    let writer = if env.config.influxdb.is_live() {
+        let cluster = node.string("cluster").unwrap_or("");
+        let client = env
+            .config
+            .influxdb
+            .get(cluster)
+            .map_err(|e| BuildError::new(node, e.to_string()))?;
+        let create = node.flag("create").then(|| {
+            (
+                node.string("database").unwrap_or("").to_string(),
+                node.string("retentionPolicy").unwrap_or("").to_string(),
+            )
+        });
+        let interval = node.duration("flushInterval").unwrap_or(10_000_000_000);
+        Some(
+            Writer::start(WriterOptions {
+                client,
+                task: env.task_name.to_string(),
+                buffer: usize::try_from(buffer).unwrap_or(1000),
+                flush_interval: Duration::from_nanos(u64::try_from(interval).unwrap_or(1).max(1)),
+                create,
+            })
+            .map_err(|e| BuildError::new(node, format!("cannot start the writer: {e}")))?,
+        )
+    } else {
+        None
+    };
     Ok(Box::new(InfluxDbOut {
-        rewrite: PointRewrite::from_ir(node)?,
+        rewrite,
         line: String::with_capacity(128),
+        writer,
+        consistency: node.string("writeConsistency").unwrap_or("").to_string(),
+        // Kapacitor's batch points default to "ns".
+        precision: node
+            .string("precision")
+            .filter(|p| !p.is_empty())
+            .unwrap_or("ns")
+            .to_string(),
     }))
 }
 
@@ -131,6 +178,45 @@ pub fn output_points(
     n
 }
 
+impl InfluxDbOut {
+    /// Queue every point of `msg` on the writer: one entry per (db, rp) run
+    /// of points, so a batch costs one hand-over, not one per point.
+    fn queue(&mut self, msg: &Message) -> i64 {
+        let Some(writer) = &self.writer else {
+            return 0;
+        };
+        let mut n = 0;
+        let mut current: Option<(WriteRequest, String, usize)> = None;
+        for p in self.rewrite.points(msg) {
+            let same = current.as_ref().is_some_and(|(k, _, _)| {
+                *k.database == *p.database && *k.retention_policy == *p.retention_policy
+            });
+            if !same {
+                if let Some(entry) = current.take() {
+                    writer.send(entry);
+                }
+                let key = WriteRequest {
+                    database: p.database.to_string(),
+                    retention_policy: p.retention_policy.to_string(),
+                    precision: self.precision.clone(),
+                    consistency: self.consistency.clone(),
+                };
+                current = Some((key, String::new(), 0));
+            }
+            if let Some((_, lines, count)) = current.as_mut() {
+                write_line(lines, &p, self.rewrite.precision);
+                lines.push('\n');
+                *count += 1;
+            }
+            n += 1;
+        }
+        if let Some(entry) = current {
+            writer.send(entry);
+        }
+        n
+    }
+}
+
 impl NodeImpl for InfluxDbOut {
     fn process(
         &mut self,
@@ -140,168 +226,174 @@ impl NodeImpl for InfluxDbOut {
     ) -> Result<(), NodeError> {
         cx.stats.register("points_written");
         cx.stats.register("write_errors");
-        let n = output_points(&self.rewrite, &mut self.line, &msg, cx);
+        let n = if self.writer.is_some() {
+            self.queue(&msg)
+        } else {
+            output_points(&self.rewrite, &mut self.line, &msg, cx)
+        };
         cx.stats.add("points_written", n);
+        if let Some(w) = &self.writer {
+            cx.stats.set("write_errors", w.errors());
+        }
+        Ok(())
+    }
+
+    fn wants_ticks(&self) -> bool {
+        self.writer.is_some()
+    }
+
+    /// Live tasks tick on the wall clock: keep `write_errors` current even
+    /// when no point arrives.
+    fn tick(&mut self, _now: i64, cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
+        if let Some(w) = &self.writer {
+            cx.stats.register("write_errors");
+            cx.stats.set("write_errors", w.errors());
+        }
         Ok(())
     }
 }
 
-/// Where and how a batch of lines is written.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct WriteKey {
-    pub database: String,
-    pub retention_policy: String,
-    /// `n`, `u`, `ms`, `s`, `m`, `h` or empty.
-    pub precision: String,
-    pub consistency: String,
+/// Lines waiting per (db, rp, precision, consistency), and the rule for
+/// when a buffer is written: when it holds `size` points.
+#[derive(Debug, Default)]
+pub struct WriteBuffer {
+    size: usize,
+    pending: BTreeMap<WriteRequest, (String, usize)>,
 }
 
-/// Why a write to InfluxDB failed (the message keeps Kapacitor's
-/// `write failed: …` wording).
-#[derive(Debug)]
-pub enum WriteError {
-    /// The server answered with a status other than 200/204.
-    Status { status: u16, body: String },
-    /// No answer: connection, TLS or timeout failure.
-    Transport(String),
-    /// Compressing the body failed.
-    Gzip(std::io::Error),
-}
-
-impl std::fmt::Display for WriteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            WriteError::Status { status, body } => {
-                write!(f, "write failed: status {status}: {body}")
-            }
-            WriteError::Transport(e) => write!(f, "write failed: {e}"),
-            WriteError::Gzip(e) => write!(f, "write failed: gzip: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for WriteError {}
-
-/// A buffered line-protocol writer to one InfluxDB 1.x URL: lines are
-/// buffered per (db, rp, precision, consistency) and written when a buffer
-/// holds `buffer` lines, when `flush_due` finds it older than the flush
-/// interval, or on `flush_all`.
-pub struct Writer {
-    base_url: String,
-    agent: ureq::Agent,
-    gzip: bool,
-    buffer: usize,
-    flush_interval: i64,
-    pending: BTreeMap<WriteKey, (i64, String, usize)>,
-}
-
-impl Writer {
-    /// `flush_interval` in ns; `gzip` = the cluster's compression is not "none".
-    pub fn new(
-        base_url: &str,
-        buffer: usize,
-        flush_interval: i64,
-        gzip: bool,
-        timeout: Duration,
-    ) -> Writer {
-        Writer {
-            base_url: base_url.trim_end_matches('/').to_string(),
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_global(Some(timeout))
-                .build()
-                .into(),
-            gzip,
-            buffer: buffer.max(1),
-            flush_interval,
+impl WriteBuffer {
+    pub fn new(size: usize) -> WriteBuffer {
+        WriteBuffer {
+            size: size.max(1),
             pending: BTreeMap::new(),
         }
     }
 
-    /// Buffer one line (no newline) written at time `now` (ns).
-    pub fn write(&mut self, key: &WriteKey, line: &str, now: i64) -> Result<(), WriteError> {
-        let entry = self
-            .pending
-            .entry(key.clone())
-            .or_insert_with(|| (now, String::new(), 0));
-        entry.1.push_str(line);
-        entry.1.push('\n');
-        entry.2 += 1;
-        if entry.2 >= self.buffer {
-            let (_, body, _) = self.pending.remove(key).expect("present");
-            return self.send(key, body);
+    /// Add `count` lines (each `\n`-terminated); the buffer to write now
+    /// when it is full.
+    pub fn push(
+        &mut self,
+        key: WriteRequest,
+        lines: &str,
+        count: usize,
+    ) -> Option<(WriteRequest, String)> {
+        let entry = self.pending.entry(key.clone()).or_default();
+        entry.0.push_str(lines);
+        entry.1 += count;
+        if entry.1 >= self.size {
+            let (body, _) = self.pending.remove(&key)?;
+            return Some((key, body));
         }
-        Ok(())
+        None
     }
 
-    /// Write the buffers older than the flush interval at `now`.
-    pub fn flush_due(&mut self, now: i64) -> Result<(), WriteError> {
-        let due: Vec<WriteKey> = self
-            .pending
-            .iter()
-            // Saturating: data times far apart are simply "long enough ago".
-            .filter(|(_, (since, _, _))| now.saturating_sub(*since) >= self.flush_interval)
-            .map(|(k, _)| k.clone())
-            .collect();
-        let mut result = Ok(());
-        for k in due {
-            let (_, body, _) = self.pending.remove(&k).expect("present");
-            if let Err(e) = self.send(&k, body) {
-                result = Err(e);
-            }
-        }
-        result
-    }
-
-    pub fn flush_all(&mut self) -> Result<(), WriteError> {
-        self.flush_due(i64::MAX)
-    }
-
-    /// The write URL: parameters sorted by name, empty ones included.
-    pub fn url(&self, key: &WriteKey) -> String {
-        format!(
-            "{}/write?consistency={}&db={}&precision={}&rp={}",
-            self.base_url,
-            encode(&key.consistency),
-            encode(&key.database),
-            encode(&key.precision),
-            encode(&key.retention_policy)
-        )
-    }
-
-    fn send(&self, key: &WriteKey, body: String) -> Result<(), WriteError> {
-        let url = self.url(key);
-        let req = self
-            .agent
-            .post(&url)
-            .header("Content-Type", "application/octet-stream")
-            .header("User-Agent", "KapacitorInfluxDBClient");
-        let resp = if self.gzip {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            enc.write_all(body.as_bytes()).map_err(WriteError::Gzip)?;
-            let gz = enc.finish().map_err(WriteError::Gzip)?;
-            req.header("Content-Encoding", "gzip").send(&gz[..])
-        } else {
-            req.send(body.as_bytes())
-        };
-        match resp {
-            Ok(mut r) => {
-                let status = r.status().as_u16();
-                if status == 200 || status == 204 {
-                    Ok(())
-                } else {
-                    let text = r.body_mut().read_to_string().unwrap_or_default();
-                    Err(WriteError::Status { status, body: text })
-                }
-            }
-            Err(e) => Err(WriteError::Transport(e.to_string())),
-        }
+    /// Everything waiting (the flush interval passed, or the node stopped).
+    pub fn take_all(&mut self) -> Vec<(WriteRequest, String)> {
+        std::mem::take(&mut self.pending)
+            .into_iter()
+            .map(|(k, (body, _))| (k, body))
+            .collect()
     }
 }
 
-/// Query-string encoding (Go `url.Values.Encode`: space → `+`).
-fn encode(s: &str) -> String {
-    compiler::golang::query_escape(s)
+pub struct WriterOptions {
+    pub client: Arc<Client>,
+    /// For log lines.
+    pub task: String,
+    pub buffer: usize,
+    pub flush_interval: Duration,
+    /// `.create()`: (database, retention policy) to create first.
+    pub create: Option<(String, String)>,
+}
+
+/// The node's side of the writer thread. Dropping it closes the queue; the
+/// thread then writes what it holds and ends (Kapacitor flushes on stop).
+pub struct Writer {
+    tx: SyncSender<(WriteRequest, String, usize)>,
+    errors: Arc<AtomicI64>,
+}
+
+/// Entries the node may queue before it waits for the writer (Kapacitor's
+/// write buffer queue is 1000 deep).
+const QUEUE: usize = 1000;
+
+impl Writer {
+    pub fn start(o: WriterOptions) -> std::io::Result<Writer> {
+        let (tx, rx) = sync_channel::<(WriteRequest, String, usize)>(QUEUE);
+        let errors = Arc::new(AtomicI64::new(0));
+        let counter = errors.clone();
+        std::thread::Builder::new()
+            .name(format!("influxdb-out-{}", o.task))
+            .spawn(move || {
+                if let Some((db, rp)) = &o.create {
+                    create_database(&o.client, &o.task, db, rp);
+                }
+                let mut buf = WriteBuffer::new(o.buffer);
+                let mut next_flush = Instant::now() + o.flush_interval;
+                let write = |key: &WriteRequest, body: &str| {
+                    if let Err(e) = o.client.write(key, body.as_bytes()) {
+                        counter.fetch_add(1, Ordering::Relaxed);
+                        tracing::error!(
+                            task = o.task,
+                            db = key.database,
+                            rp = key.retention_policy,
+                            "failed to write points to InfluxDB: {e}"
+                        );
+                    }
+                };
+                loop {
+                    let wait = next_flush.saturating_duration_since(Instant::now());
+                    match rx.recv_timeout(wait) {
+                        Ok((key, lines, count)) => {
+                            if let Some((key, body)) = buf.push(key, &lines, count) {
+                                write(&key, &body);
+                            }
+                        }
+                        Err(RecvTimeoutError::Timeout) => {
+                            for (key, body) in buf.take_all() {
+                                write(&key, &body);
+                            }
+                            next_flush = Instant::now() + o.flush_interval;
+                        }
+                        Err(RecvTimeoutError::Disconnected) => {
+                            for (key, body) in buf.take_all() {
+                                write(&key, &body);
+                            }
+                            return;
+                        }
+                    }
+                }
+            })?;
+        Ok(Writer { tx, errors })
+    }
+
+    /// Queue lines; waits while the writer is a full queue behind.
+    fn send(&self, entry: (WriteRequest, String, usize)) {
+        // A closed queue means the thread ended (it never does first).
+        let _ = self.tx.send(entry);
+    }
+
+    /// Failed writes so far.
+    pub fn errors(&self) -> i64 {
+        self.errors.load(Ordering::Relaxed)
+    }
+}
+
+/// `CREATE DATABASE <db>` (+ ` WITH NAME <rp>`); a failure is logged and the
+/// node goes on (writes will then fail and be counted), as Kapacitor does.
+fn create_database(client: &Client, task: &str, db: &str, rp: &str) {
+    if db.is_empty() {
+        return;
+    }
+    let mut q = format!("CREATE DATABASE {}", quote_ident(db));
+    if !rp.is_empty() {
+        q.push_str(" WITH NAME ");
+        q.push_str(&quote_ident(rp));
+    }
+    if let Err(e) = client.query(&Query::new(q)) {
+        let e: InfluxError = e;
+        tracing::error!(task, db, "failed to create database: {e}");
+    }
 }
 
 #[cfg(test)]
@@ -310,8 +402,6 @@ mod tests {
     use crate::node::harness::{f, s, Harness};
     use crate::testing::{point, secs};
     use compiler::catalog::NodeKind;
-    use std::io::Read;
-    use std::net::TcpListener;
 
     #[test]
     fn outputs_rewritten_lines() {
@@ -339,70 +429,26 @@ mod tests {
         assert!(h.take().is_empty(), "terminal node");
     }
 
-    fn serve_once(l: TcpListener) -> std::thread::JoinHandle<crate::node::harness::Received> {
-        crate::node::harness::serve_once(l, 204)
-    }
-
-    #[test]
-    fn writer_posts_gzip_line_protocol_when_the_buffer_fills() {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let server = serve_once(listener);
-        let mut w = Writer::new(
-            &format!("http://{addr}"),
-            2,
-            secs(10),
-            true,
-            Duration::from_secs(5),
-        );
-        let key = WriteKey {
-            database: "db".into(),
-            retention_policy: "rp one".into(),
+    fn key(db: &str) -> WriteRequest {
+        WriteRequest {
+            database: db.into(),
             precision: "s".into(),
-            consistency: String::new(),
-        };
-        w.write(&key, "m v=1 1", 0).expect("buffered");
-        w.write(&key, "m v=2 2", 0).expect("sent");
-        let (line, headers, body) = server.join().expect("server");
-        assert_eq!(
-            line,
-            "POST /write?consistency=&db=db&precision=s&rp=rp+one HTTP/1.1"
-        );
-        let h = |k: &str| headers.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        assert_eq!(h("content-encoding").as_deref(), Some("gzip"));
-        assert_eq!(
-            h("content-type").as_deref(),
-            Some("application/octet-stream")
-        );
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(&body[..])
-            .read_to_string(&mut text)
-            .expect("gunzip");
-        assert_eq!(text, "m v=1 1\nm v=2 2\n");
+            ..WriteRequest::default()
+        }
     }
 
     #[test]
-    fn writer_flushes_on_interval() {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let server = serve_once(listener);
-        let mut w = Writer::new(
-            &format!("http://{addr}"),
-            1000,
-            secs(10),
-            false,
-            Duration::from_secs(5),
-        );
-        let key = WriteKey {
-            database: "db".into(),
-            retention_policy: String::new(),
-            precision: String::new(),
-            consistency: String::new(),
-        };
-        w.write(&key, "m v=1 1", 0).expect("buffered");
-        w.flush_due(secs(5)).expect("not yet");
-        w.flush_due(secs(10)).expect("flushed");
-        let (_, _, body) = server.join().expect("server");
-        assert_eq!(body, b"m v=1 1\n");
+    fn a_buffer_is_written_when_it_holds_size_points() {
+        let mut b = WriteBuffer::new(3);
+        assert!(b.push(key("a"), "m v=1 1\n", 1).is_none());
+        assert!(b.push(key("b"), "m v=1 1\n", 1).is_none());
+        // Two more in a's buffer: 3 points, written as one body.
+        let (k, body) = b.push(key("a"), "m v=2 2\nm v=3 3\n", 2).expect("full");
+        assert_eq!(k.database, "a");
+        assert_eq!(body, "m v=1 1\nm v=2 2\nm v=3 3\n");
+        let rest = b.take_all();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].0.database, "b");
+        assert!(b.take_all().is_empty());
     }
 }

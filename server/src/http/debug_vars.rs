@@ -71,7 +71,10 @@ pub fn get(state: &Arc<AppState>) -> Result<Resp, ApiError> {
         ("host", json!(state.opts.hostname)),
         ("kapacitor", Value::Object(stats)),
         ("num_enabled_tasks", json!(enabled)),
-        ("num_subscriptions", json!(0)),
+        (
+            "num_subscriptions",
+            json!(state.influxdb.subscription_count()),
+        ),
         ("num_tasks", json!(tasks.len())),
         ("platform", json!("OSS")),
         ("product", json!("kapacitor")),

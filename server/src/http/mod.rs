@@ -7,6 +7,7 @@ pub mod error;
 mod list;
 mod recordings;
 mod replays;
+mod subscriptions;
 mod tasks;
 mod templates;
 mod topics;
@@ -226,6 +227,7 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["ping"], &Method::GET | &Method::HEAD) => Ok(no_content()),
         (["write"], &Method::POST) => write::write(state, r).await,
         (["debug", "vars"], &Method::GET) => debug_vars::get(state),
+        (["subscriptions"], &Method::POST) => subscriptions::sync(state).await,
         (["tasks"], &Method::GET) => tasks::list(state, r),
         (["tasks"], &Method::POST) => tasks::create(state, r).await,
         (["tasks", id], &Method::GET) => tasks::get(state, r, id),
