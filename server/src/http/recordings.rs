@@ -151,7 +151,12 @@ fn recording_id(v: &Value) -> Result<String, ApiError> {
 
 /// A time of the body: absent or empty is Go's zero time (`None`).
 fn body_time(v: &Value, key: &str) -> Result<Option<i64>, ApiError> {
-    match v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    // Go's zero time (what a client sends for "unset") is no time.
+    match v
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && *s != "0001-01-01T00:00:00Z")
+    {
         None => Ok(None),
         Some(s) => parse_time(s)
             .map(Some)

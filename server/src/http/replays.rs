@@ -307,7 +307,12 @@ fn start_live(
 }
 
 fn body_time(v: &Value, key: &str) -> Result<Option<i64>, ApiError> {
-    match v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    // Go's zero time (what a client sends for "unset") is no time.
+    match v
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && *s != "0001-01-01T00:00:00Z")
+    {
         None => Ok(None),
         Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
             .ok()
