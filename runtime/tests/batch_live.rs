@@ -37,11 +37,13 @@ fn engine(url: &str, outputs: Arc<dyn Outputs>) -> Engine {
         ..ClientConfig::default()
     })
     .unwrap();
-    let mut config = Config::default();
-    config.influxdb = Clusters::new(
-        vec![("default".to_string(), Arc::new(client))],
-        Some("default".to_string()),
-    );
+    let config = Config {
+        influxdb: Clusters::new(
+            vec![("default".to_string(), Arc::new(client))],
+            Some("default".to_string()),
+        ),
+        ..Config::default()
+    };
     Engine::new(
         EngineOptions {
             workers: 1,
