@@ -182,3 +182,51 @@ fn requests_rotate_and_fail_over_past_a_dead_url() {
         c.ping().expect("every ping answered by the live URL");
     }
 }
+
+#[test]
+fn https_with_a_configured_ca_and_typed_tls_errors() {
+    let certs = testkit::tls::Certs::generate();
+    let s = Influxd::start_with(InfluxdOptions {
+        https: Some((certs.cert.clone(), certs.key.clone())),
+        ..InfluxdOptions::default()
+    });
+    assert!(s.url().starts_with("https://"));
+    let with = |ca: &str, skip: bool| {
+        Client::new(ClientConfig {
+            urls: vec![s.url()],
+            ssl_ca: ca.to_string(),
+            insecure_skip_verify: skip,
+            timeout: Duration::from_secs(10),
+            ..ClientConfig::default()
+        })
+    };
+    let ca = certs.ca.display().to_string();
+    with(&ca, false)
+        .expect("client")
+        .ping()
+        .expect("trusted by the CA");
+    with("", true)
+        .expect("client")
+        .ping()
+        .expect("verification off");
+    assert!(matches!(
+        with("", false).expect("client").ping(),
+        Err(InfluxError::Transport { .. })
+    ));
+    assert!(matches!(
+        with("/nonexistent/ca.pem", false),
+        Err(InfluxError::Tls { .. })
+    ));
+    let only_cert = Client::new(ClientConfig {
+        urls: vec![s.url()],
+        ssl_cert: certs.cert.display().to_string(),
+        ..ClientConfig::default()
+    });
+    assert_eq!(
+        only_cert.expect_err("needs the key").to_string(),
+        format!(
+            "TLS file {:?}: ssl-cert given without ssl-key",
+            certs.cert.display().to_string()
+        )
+    );
+}

@@ -31,6 +31,14 @@ impl WriteStats {
     }
 }
 
+/// How long a write (InfluxDB forwarding its writes through a
+/// subscription, or any `/write`) may wait for a task whose queue is full
+/// before the points are dropped for that task. InfluxDB's subscriber gives
+/// up on a destination after its `http-timeout` (30s by default) and then
+/// loses the write for every task; a bound well below that keeps the other
+/// tasks fed. A task only reaches it with 50,000 points already queued.
+pub const WRITE_WAIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub struct AppState {
     pub opts: ServerOptions,
     pub engine: Engine,
@@ -133,6 +141,7 @@ impl AppState {
         let server_id = id_file(&opts.data_dir.join("server.id"));
         let mut engine_opts = EngineOptions::default();
         engine_opts.config.handlers_enabled = true;
+        engine_opts.write_wait_limit = Some(WRITE_WAIT_LIMIT);
         engine_opts.config.cluster_id = cluster_id.clone();
         engine_opts.config.server_id = server_id.clone();
         engine_opts.config.handler_configs = opts.handler_configs.clone();

@@ -237,3 +237,34 @@ fn subscriptions_are_managed_with_basic_auth() {
     );
     assert_eq!(k2.call("GET", "/kapacitor/v1/ping", None).0, 204);
 }
+
+#[test]
+fn with_auth_enabled_destinations_carry_a_subscriber_token() {
+    let influx = Influxd::start();
+    influx.query(None, "CREATE DATABASE telegraf", None);
+    let k = Kapacitord::start_with_http(
+        &influxdb_section(&influx.url(), ""),
+        "",
+        "  auth-enabled = true\n",
+    );
+    let name = format!("kapacitor-{}", k.cluster_id());
+    let sub = wait_for(Duration::from_secs(15), "the subscription", || {
+        ours(&influx.subscriptions(), &name)
+            .first()
+            .map(|s| (*s).clone())
+    });
+    // http://~subscriber:<token>@127.0.0.1:<port>, token = unpadded
+    // base64url of "localhost;" + 64 random bytes (74 bytes → 99 chars).
+    let dest = &sub.4[0];
+    let rest = dest
+        .strip_prefix("http://~subscriber:")
+        .unwrap_or_else(|| panic!("{dest}"));
+    let (token, host) = rest.split_once('@').expect("credentials");
+    assert_eq!(host, format!("127.0.0.1:{}", k.port));
+    assert_eq!(token.len(), 99, "{token}");
+    assert!(token
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    // "localhost;" base64url-encoded starts "bG9jYWxob3N0O".
+    assert!(token.starts_with("bG9jYWxob3N0O"), "{token}");
+}

@@ -17,6 +17,9 @@ pub struct InfluxdOptions {
     /// Use this HTTP port instead of a fresh one (to restart a server on the
     /// port a client already knows).
     pub http_port: Option<u16>,
+    /// Serve HTTPS with this (certificate, private key) PEM pair
+    /// (`testkit::tls::Certs`).
+    pub https: Option<(PathBuf, PathBuf)>,
 }
 
 pub struct Influxd {
@@ -64,10 +67,18 @@ impl Influxd {
              [data]\n  dir = \"{d}/data\"\n  wal-dir = \"{d}/wal\"\n  query-log-enabled = false\n\
              [monitor]\n  store-enabled = false\n\
              [subscriber]\n  enabled = true\n\
-             [http]\n  enabled = true\n  bind-address = \"127.0.0.1:{http}\"\n  auth-enabled = {auth}\n  log-enabled = false\n",
+             [http]\n  enabled = true\n  bind-address = \"127.0.0.1:{http}\"\n  auth-enabled = {auth}\n  log-enabled = false\n{https}",
             rpc = free_port(),
             http = self.http_port,
             auth = self.options.auth_enabled,
+            https = match &self.options.https {
+                Some((cert, key)) => format!(
+                    "  https-enabled = true\n  https-certificate = \"{}\"\n  https-private-key = \"{}\"\n",
+                    cert.display(),
+                    key.display()
+                ),
+                None => String::new(),
+            },
         )
     }
 
@@ -95,7 +106,9 @@ impl Influxd {
                     panic!("influxd exited with {status}:\n{}", self.log());
                 }
             }
-            if ureq::get(&format!("{}/ping", self.url()))
+            if self
+                .agent()
+                .get(&format!("{}/ping", self.url()))
                 .call()
                 .map(|r| r.status().as_u16() == 204)
                 .unwrap_or(false)
@@ -107,9 +120,26 @@ impl Influxd {
         panic!("influxd did not answer /ping within 30s:\n{}", self.log());
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>` (`https://` when serving TLS).
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.http_port)
+        let scheme = if self.options.https.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.http_port)
+    }
+
+    /// The helpers' own client: trusts the test certificate without a CA.
+    fn agent(&self) -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .disable_verification(self.options.https.is_some())
+                    .build(),
+            )
+            .build()
+            .into()
     }
 
     pub fn http_port(&self) -> u16 {
@@ -152,7 +182,9 @@ impl Influxd {
         if let Some((u, p)) = auth {
             url.push_str(&format!("&u={}&p={}", encode(u), encode(p)));
         }
-        let mut resp = ureq::post(&url)
+        let mut resp = self
+            .agent()
+            .post(&url)
             .send_empty()
             .unwrap_or_else(|e| panic!("query {q:?}: {e}"));
         let body = resp.body_mut().read_to_string().expect("query body");
@@ -166,7 +198,9 @@ impl Influxd {
             url.push_str("&rp=");
             url.push_str(&encode(rp));
         }
-        let resp = ureq::post(&url)
+        let resp = self
+            .agent()
+            .post(&url)
             .send(lines.as_bytes())
             .unwrap_or_else(|e| panic!("write to {db}: {e}"));
         assert_eq!(resp.status().as_u16(), 204, "write to {db}");

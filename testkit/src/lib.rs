@@ -6,6 +6,7 @@
 
 pub mod influxd;
 pub mod ports;
+pub mod tls;
 
 pub use influxd::Influxd;
 pub use ports::free_port;

@@ -52,6 +52,9 @@ pub struct EngineOptions {
     pub workers: usize,
     /// Points a task may have queued before writers wait.
     pub queue_points: usize,
+    /// How long one write may wait for room in full task queues before it
+    /// is dropped for those tasks; `None` = as long as it takes.
+    pub write_wait_limit: Option<Duration>,
     /// How often time-driven nodes of live tasks are ticked.
     pub tick_interval: Duration,
     /// The configuration tasks are built with (handler sections, ...).
@@ -65,6 +68,7 @@ impl Default for EngineOptions {
             // Kapacitor buffers 1000 messages per edge; a few write batches
             // of a few thousand points each is the same order.
             queue_points: 50_000,
+            write_wait_limit: None,
             tick_interval: Duration::from_millis(100),
             config: Config::default(),
         }
@@ -272,9 +276,14 @@ impl Engine {
             })
             .cloned()
             .collect();
+        let deadline = self
+            .inner
+            .options
+            .write_wait_limit
+            .map(|d| std::time::Instant::now() + d);
         for cell in targets {
             outcome.tasks += 1;
-            if let Enqueued::Schedule = cell.enqueue_write(batch.clone()) {
+            if let Enqueued::Schedule = cell.enqueue_write(batch.clone(), deadline) {
                 self.inner.queue.push(cell);
             }
         }

@@ -203,6 +203,8 @@ fn run(
         writes_blocked: 0,
         blocked_ns: 0,
         queue_high_water: 0,
+        writes_dropped: 0,
+        points_dropped: 0,
         error: None,
     })
 }

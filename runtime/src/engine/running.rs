@@ -6,7 +6,10 @@
 //! bound waits (backpressure, like Kapacitor's buffered edges blocking the
 //! task master), and the wait is counted in the task's stats. A batch larger
 //! than the bound is admitted alone into an empty inbox, so memory stays
-//! within one bound plus one write.
+//! within one bound plus one write. A writer with a deadline (the server's
+//! write path: InfluxDB's subscription writes must not time out behind one
+//! slow task) stops waiting at the deadline and the write is dropped for
+//! this task only, counted in `points_dropped`.
 
 use super::outputs::TaskSink;
 use super::route::Subscription;
@@ -77,6 +80,8 @@ pub(crate) struct TaskCell {
     writes_blocked: AtomicU64,
     blocked_ns: AtomicU64,
     high_water: AtomicU64,
+    writes_dropped: AtomicU64,
+    points_dropped: AtomicU64,
 }
 
 /// What `enqueue` did.
@@ -86,6 +91,8 @@ pub(crate) enum Enqueued {
     Queued,
     /// The task is stopped: dropped.
     Closed,
+    /// The deadline passed while the inbox stayed full: dropped.
+    TimedOut,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -119,6 +126,8 @@ impl TaskCell {
             writes_blocked: AtomicU64::new(0),
             blocked_ns: AtomicU64::new(0),
             high_water: AtomicU64::new(0),
+            writes_dropped: AtomicU64::new(0),
+            points_dropped: AtomicU64::new(0),
         }
     }
 
@@ -126,20 +135,41 @@ impl TaskCell {
         self.wants_ticks
     }
 
-    /// Queue a write, waiting while the inbox is full.
-    pub fn enqueue_write(&self, batch: Arc<WriteBatch>) -> Enqueued {
+    /// Queue a write, waiting while the inbox is full — until `deadline`,
+    /// if one is given, after which the write is dropped for this task.
+    pub fn enqueue_write(&self, batch: Arc<WriteBatch>, deadline: Option<Instant>) -> Enqueued {
         let job = Job::Write(batch);
         let n = job.points();
         let mut ib = lock(&self.inbox);
         let mut waited: Option<Instant> = None;
+        let mut timed_out = false;
         while !ib.closed && ib.points > 0 && ib.points + n > self.capacity {
-            waited.get_or_insert_with(Instant::now);
-            ib = self.not_full.wait(ib).unwrap_or_else(|e| e.into_inner());
+            let start = *waited.get_or_insert_with(Instant::now);
+            match deadline {
+                None => ib = self.not_full.wait(ib).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now().max(start));
+                    if left.is_zero() {
+                        timed_out = true;
+                        break;
+                    }
+                    ib = self
+                        .not_full
+                        .wait_timeout(ib, left)
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|e| e.into_inner().0);
+                }
+            }
         }
         if let Some(t) = waited {
             self.writes_blocked.fetch_add(1, Ordering::Relaxed);
             self.blocked_ns
                 .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        }
+        if timed_out {
+            self.writes_dropped.fetch_add(1, Ordering::Relaxed);
+            self.points_dropped.fetch_add(n as u64, Ordering::Relaxed);
+            return Enqueued::TimedOut;
         }
         self.push(ib, job)
     }
@@ -288,6 +318,8 @@ impl TaskCell {
             writes_blocked: self.writes_blocked.load(Ordering::Relaxed),
             blocked_ns: self.blocked_ns.load(Ordering::Relaxed),
             queue_high_water: self.high_water.load(Ordering::Relaxed),
+            writes_dropped: self.writes_dropped.load(Ordering::Relaxed),
+            points_dropped: self.points_dropped.load(Ordering::Relaxed),
             error: exec.error.clone(),
         }
     }
@@ -298,6 +330,16 @@ impl TaskCell {
 
     pub fn error(&self) -> Option<String> {
         lock(&self.exec).error.clone()
+    }
+
+    /// (writes, points) dropped at a deadline, read without the executor
+    /// lock (tests hold it to stall the task).
+    #[cfg(test)]
+    pub fn dropped(&self) -> (u64, u64) {
+        (
+            self.writes_dropped.load(Ordering::Relaxed),
+            self.points_dropped.load(Ordering::Relaxed),
+        )
     }
 
     /// Jobs waiting (tests).

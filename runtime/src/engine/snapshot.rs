@@ -30,6 +30,10 @@ pub struct TaskSnapshot {
     pub blocked_ns: u64,
     /// The most points ever queued for the task.
     pub queue_high_water: u64,
+    /// Writes (and their points) given up at the write deadline because the
+    /// task's queue stayed full (`EngineOptions::write_wait_limit`).
+    pub writes_dropped: u64,
+    pub points_dropped: u64,
     /// The fatal error that stopped the task, if any.
     pub error: Option<String>,
 }

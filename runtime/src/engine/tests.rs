@@ -40,6 +40,7 @@ fn engine(workers: usize, queue_points: usize, outputs: Arc<dyn Outputs>) -> Eng
             queue_points,
             tick_interval: Duration::from_millis(10),
             config: Config::default(),
+            write_wait_limit: None,
         },
         outputs,
     )
@@ -163,6 +164,51 @@ fn a_full_queue_makes_writers_wait_within_the_bound() {
     assert_eq!(s.writes_blocked, 1);
     assert!(s.blocked_ns >= 50_000_000);
     assert_eq!(s.queue_high_water, 10);
+    e.shutdown();
+}
+
+#[test]
+fn a_write_deadline_drops_the_write_for_a_stuck_task_only() {
+    let e = Engine::new(
+        EngineOptions {
+            // One worker stays stuck on the held task; the other serves "fine".
+            workers: 2,
+            queue_points: 5,
+            tick_interval: Duration::from_millis(10),
+            config: Config::default(),
+            write_wait_limit: Some(Duration::from_millis(200)),
+        },
+        Arc::new(Collect::default()),
+    );
+    let script = "dbrp \"db\".\"rp\"\nstream|from()|log()\n";
+    e.start_task("stuck", &pipeline(script)).unwrap();
+    e.start_task("fine", &pipeline(script)).unwrap();
+    let stuck = read(&e.inner.tasks).get("stuck").cloned().unwrap();
+    let held = stuck.exec.lock().unwrap();
+    let five = || {
+        WriteBatch::new(
+            "db",
+            "rp",
+            points("m v=1 1\nm v=1 2\nm v=1 3\nm v=1 4\nm v=1 5\n"),
+        )
+    };
+    // The worker takes the first job and blocks on the held executor; the
+    // second fills the stuck task's queue (5 points).
+    e.write(five());
+    assert!(wait_for(|| stuck.queued_points() == 0));
+    e.write(five());
+    let t = Instant::now();
+    e.write(five());
+    let waited = t.elapsed();
+    assert!(
+        waited >= Duration::from_millis(200) && waited < Duration::from_secs(2),
+        "{waited:?}"
+    );
+    let s = stuck.dropped();
+    assert_eq!((s.0, s.1), (1, 5), "one write of five points dropped");
+    drop(held);
+    assert!(wait_for(|| routed(&e, "fine") == 15));
+    assert!(wait_for(|| routed(&e, "stuck") == 10));
     e.shutdown();
 }
 

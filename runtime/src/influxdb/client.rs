@@ -25,6 +25,11 @@ pub struct ClientConfig {
     /// Empty = `KapacitorInfluxDBClient`.
     pub user_agent: String,
     pub insecure_skip_verify: bool,
+    /// PEM files: CA certificates to trust instead of the system's, and a
+    /// client certificate with its key (`ssl-ca`, `ssl-cert`, `ssl-key`).
+    pub ssl_ca: String,
+    pub ssl_cert: String,
+    pub ssl_key: String,
     /// gzip write bodies (`compression = "gzip"`, the default).
     pub gzip_writes: bool,
 }
@@ -39,6 +44,9 @@ impl Default for ClientConfig {
             timeout: Duration::ZERO,
             user_agent: String::new(),
             insecure_skip_verify: false,
+            ssl_ca: String::new(),
+            ssl_cert: String::new(),
+            ssl_key: String::new(),
             gzip_writes: true,
         }
     }
@@ -130,11 +138,7 @@ impl Client {
             .http_status_as_error(false)
             .timeout_global((!cfg.timeout.is_zero()).then_some(cfg.timeout))
             .user_agent(user_agent)
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .disable_verification(cfg.insecure_skip_verify)
-                    .build(),
-            )
+            .tls_config(tls_config(&cfg)?)
             .build()
             .into();
         Ok(Client {
@@ -237,6 +241,50 @@ impl Client {
         }
         Err(last)
     }
+}
+
+/// TLS settings from the PEM files named in the config.
+fn tls_config(cfg: &ClientConfig) -> Result<ureq::tls::TlsConfig, InfluxError> {
+    use ureq::tls::{parse_pem, Certificate, ClientCert, PemItem, PrivateKey, RootCerts};
+    let read = |path: &str| {
+        std::fs::read(path).map_err(|e| InfluxError::Tls {
+            path: path.to_string(),
+            reason: e.to_string(),
+        })
+    };
+    let bad = |path: &str, reason: &str| InfluxError::Tls {
+        path: path.to_string(),
+        reason: reason.to_string(),
+    };
+    let certs_in = |path: &str| -> Result<Vec<Certificate<'static>>, InfluxError> {
+        let pem = read(path)?;
+        let certs: Vec<_> = parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if certs.is_empty() {
+            return Err(bad(path, "no PEM certificate found"));
+        }
+        Ok(certs)
+    };
+    let mut b = ureq::tls::TlsConfig::builder().disable_verification(cfg.insecure_skip_verify);
+    if !cfg.ssl_ca.is_empty() {
+        b = b.root_certs(RootCerts::new_with_certs(&certs_in(&cfg.ssl_ca)?));
+    }
+    match (cfg.ssl_cert.is_empty(), cfg.ssl_key.is_empty()) {
+        (true, true) => {}
+        (false, false) => {
+            let chain = certs_in(&cfg.ssl_cert)?;
+            let key = PrivateKey::from_pem(&read(&cfg.ssl_key)?)
+                .map_err(|e| bad(&cfg.ssl_key, &e.to_string()))?;
+            b = b.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
+        }
+        (true, false) => return Err(bad(&cfg.ssl_key, "ssl-key given without ssl-cert")),
+        (false, true) => return Err(bad(&cfg.ssl_cert, "ssl-cert given without ssl-key")),
+    }
+    Ok(b.build())
 }
 
 /// `http://` or `https://` only, as Kapacitor's `parseURLs`; the trailing

@@ -10,6 +10,8 @@ pub enum InfluxError {
     NoUrls,
     /// A configured URL is not `http://` or `https://` (Kapacitor's wording).
     InvalidUrl { url: String, reason: String },
+    /// A TLS file (`ssl-ca`, `ssl-cert`, `ssl-key`) cannot be used.
+    Tls { path: String, reason: String },
     /// No answer from any URL: connection refused, TLS, timeout.
     Transport { url: String, message: String },
     /// A non-accepted status whose body carried `{"error": "…"}`.
@@ -31,6 +33,7 @@ impl fmt::Display for InfluxError {
         match self {
             InfluxError::NoUrls => write!(f, "no InfluxDB URLs configured"),
             InfluxError::InvalidUrl { url, reason } => write!(f, "invalid URL {url:?}: {reason}"),
+            InfluxError::Tls { path, reason } => write!(f, "TLS file {path:?}: {reason}"),
             InfluxError::Transport { url, message } => write!(f, "{url}: {message}"),
             InfluxError::Server { message, .. } => write!(f, "{message}"),
             InfluxError::Status { status, body } => {

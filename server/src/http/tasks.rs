@@ -143,6 +143,8 @@ fn task_json(state: &AppState, rec: &TaskRecord, v: &View) -> TaskJson {
                 "queue_high_water": s.queue_high_water,
                 "writes_blocked": s.writes_blocked,
                 "blocked_ns": s.blocked_ns,
+                "writes_dropped": s.writes_dropped,
+                "points_dropped": s.points_dropped,
             }, "node-stats": nodes})
         }
         None if v.list => Value::Null,

@@ -68,7 +68,7 @@ pub enum LinkError {
         name: String,
         db: String,
         rp: String,
-        source: InfluxError,
+        source: Box<InfluxError>,
     },
     Token(std::io::Error),
 }
@@ -127,7 +127,7 @@ impl Linker<'_> {
             name: name.to_string(),
             db: db.to_string(),
             rp: rp.to_string(),
-            source,
+            source: Box::new(source),
         })?;
         tracing::info!(
             cluster = self.settings.cluster_name,

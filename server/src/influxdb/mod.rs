@@ -40,6 +40,9 @@ pub fn client_config(c: &InfluxdbConfig) -> ClientConfig {
         timeout: c.timeout.to_std(),
         user_agent: String::new(),
         insecure_skip_verify: c.insecure_skip_verify,
+        ssl_ca: c.ssl_ca.clone(),
+        ssl_cert: c.ssl_cert.clone(),
+        ssl_key: c.ssl_key.clone(),
         gzip_writes: c.compression != "none",
     }
 }

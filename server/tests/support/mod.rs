@@ -28,12 +28,17 @@ impl Kapacitord {
     /// `influxdb` is the TOML of the `[[influxdb]]` section(s); `extra` more
     /// top-level sections.
     pub fn start(influxdb: &str, extra: &str) -> Kapacitord {
+        Kapacitord::start_with_http(influxdb, extra, "")
+    }
+
+    /// `http` = more lines of the `[http]` section (`auth-enabled = true`).
+    pub fn start_with_http(influxdb: &str, extra: &str, http: &str) -> Kapacitord {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = testkit::free_port();
         let d = dir.path().display();
         let config = format!(
             "hostname = \"127.0.0.1\"\ndata_dir = \"{d}\"\n\
-             [http]\n  bind-address = \"127.0.0.1:{port}\"\n  log-enabled = false\n\
+             [http]\n  bind-address = \"127.0.0.1:{port}\"\n  log-enabled = false\n{http}\n\
              [replay]\n  dir = \"{d}/replay\"\n\
              [storage]\n  boltdb = \"{d}/kapacitor.db\"\n\
              [logging]\n  file = \"{d}/kapacitord.log\"\n  level = \"INFO\"\n\
