@@ -103,41 +103,12 @@ pub struct Select {
     pub tz: Option<String>,
 }
 
-/// InfluxQL's `QuoteIdent` of one segment: quoted when it is a keyword, empty,
-/// or has a character an identifier cannot have.
-pub fn quote_ident(out: &mut String, ident: &str) {
-    let bare = !ident.is_empty()
-        && lexer::keyword(ident).is_none()
-        && ident.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if bare {
-        out.push_str(ident);
-        return;
-    }
-    out.push('"');
-    for c in ident.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+fn quote_ident(out: &mut String, ident: &str) {
+    out.push_str(&crate::influxdb::quote_ident(ident));
 }
 
-/// InfluxQL's `QuoteString`.
 fn quote_string(out: &mut String, s: &str) {
-    out.push('\'');
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
+    out.push_str(&crate::influxdb::quote_string(s));
 }
 
 fn write_regex(out: &mut String, re: &str) {
