@@ -181,3 +181,127 @@ fn cron_schedules_and_bad_queries() {
     let e = query_err("batch|query('SELECT FROM').every(1m)\n");
     assert!(matches!(e, QueryError::Parse(_)), "{e}");
 }
+
+#[test]
+fn printing_is_canonical_and_reparses_to_the_same_statement() {
+    use super::influxql::parse_select;
+    // (input, InfluxQL's print of it, derived by the rules above): keywords
+    // upper-case, `fill` lower-case, a bare `*`, a `::type` kept, `<>` as
+    // `!=`, -1.5 as -1.500, integer 3 as 3, `TZ('…')`, `ORDER BY time DESC`.
+    let cases = [
+        ("select * from cpu", "SELECT * FROM cpu"),
+        (
+            r#"select top("v", 3), v::field from "a"."b"."c" where "host" !~ /x/ and v::integer >= -1.5 or h <> 'a' group by time(1h) fill(linear) order by time desc limit 10 slimit 2 tz('Europe/Paris')"#,
+            "SELECT top(v, 3), v::field FROM a.b.c WHERE host !~ /x/ AND v::integer >= -1.500 OR h != 'a' GROUP BY time(1h) fill(linear) ORDER BY time DESC LIMIT 10 SLIMIT 2 TZ('Europe/Paris')",
+        ),
+        (
+            "SELECT DISTINCT host FROM rp.m WHERE (a + 2) * 3 > 1 AND b = true",
+            "SELECT DISTINCT host FROM rp.m WHERE (a + 2) * 3 > 1 AND b = true",
+        ),
+        (
+            r#"SELECT mean(v) AS "the mean" INTO db.rp.out FROM (SELECT v FROM db.rp.m), /^cpu\d$/"#,
+            "SELECT mean(v) AS \"the mean\" INTO db.rp.out FROM (SELECT v FROM db.rp.m), /^cpu\\d$/",
+        ),
+    ];
+    for (input, want) in cases {
+        let stmt = parse_select(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+        let printed = stmt.to_string();
+        assert_eq!(printed, want, "{input}");
+        let again = parse_select(&printed).unwrap_or_else(|e| panic!("{printed}: {e}"));
+        assert_eq!(again, stmt, "{printed} reparses to the same statement");
+    }
+    for bad in [
+        "",
+        "SELECT",
+        "SELECT v",
+        "SELECT v FROM",
+        "SELECT v FROM m WHERE",
+        "SELECT v FROM m GROUP",
+        "SELECT v FROM m LIMIT x",
+        "SELECT v FROM m fill(sometimes)",
+        "SELECT v FROM 'm'",
+        "SELECT v FROM m WHERE x =~ /(/",
+        "SELECT v FROM m WHERE s = 'open",
+        "SELECT v FROM a.b.c.d",
+        "SHOW DATABASES",
+        "SELECT v FROM m; SELECT w FROM m",
+        "SELECT v FROM m WHERE x = 'a\\q'",
+    ] {
+        assert!(parse_select(bad).is_err(), "{bad:?} must not parse");
+    }
+}
+
+proptest::proptest! {
+    /// Any text gives a statement or a typed error, never a panic; what
+    /// parses prints to text that parses back to the same statement.
+    #[test]
+    fn parse_never_panics_and_round_trips(s in "(SELECT|select|FROM|WHERE|GROUP BY|fill|[a-z\"'/\\\\(),.:;*<>=!~+-]|[0-9]{1,3}(ms|s|m|h)?| ){0,24}") {
+        if let Ok(stmt) = super::influxql::parse_select(&s) {
+            let printed = stmt.to_string();
+            let again = super::influxql::parse_select(&printed);
+            proptest::prop_assert_eq!(again.as_ref().ok(), Some(&stmt), "{} -> {}", s, printed);
+        }
+    }
+}
+
+fn expr_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        "[a-z_][a-z0-9_]{0,5}",
+        "\"[a-z -]{1,6}\"",
+        "'[a-z' ]{0,6}'".prop_map(|s: String| {
+            // Escape inner quotes as InfluxQL wants them.
+            let body = &s[1..s.len() - 1];
+            format!("'{}'", body.replace('\'', "\\'"))
+        }),
+        (0i64..100_000).prop_map(|n| n.to_string()),
+        (0i64..100_000).prop_map(|n| format!("{}.{:03}", n / 1000, n % 1000)),
+        (
+            1i64..1000,
+            prop::sample::select(vec!["ms", "s", "m", "h", "d", "w", "u"])
+        )
+            .prop_map(|(n, u)| format!("{n}{u}")),
+        Just("true".to_string()),
+        Just("v::field".to_string()),
+    ];
+    leaf.prop_recursive(4, 24, 3, |inner| {
+        prop_oneof![
+            (
+                inner.clone(),
+                prop::sample::select(vec![
+                    "+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">=", "AND", "OR", "&",
+                    "|", "^"
+                ]),
+                inner.clone()
+            )
+                .prop_map(|(a, op, b)| format!("{a} {op} {b}")),
+            inner.clone().prop_map(|e| format!("({e})")),
+            (
+                prop::sample::select(vec!["mean", "sum", "count", "now"]),
+                inner.clone()
+            )
+                .prop_map(|(f, e)| format!("{f}({e})")),
+            inner.clone().prop_map(|e| format!("{e} =~ /a[b]+/")),
+        ]
+    })
+}
+
+proptest::proptest! {
+    /// Generated statements print to InfluxQL that parses back to the same
+    /// statement (floats have at most 3 decimals: InfluxQL prints 3).
+    #[test]
+    fn generated_statements_round_trip(
+        field in expr_text(),
+        cond in expr_text(),
+        alias in proptest::option::of("[a-z]{1,4}"),
+    ) {
+        let alias = alias.map(|a| format!(" AS {a}")).unwrap_or_default();
+        let q = format!("SELECT {field}{alias} FROM \"db\".\"rp\".\"m\" WHERE {cond}");
+        let stmt = super::influxql::parse_select(&q);
+        proptest::prop_assert!(stmt.is_ok(), "{} did not parse: {:?}", q, stmt.err());
+        let stmt = stmt.unwrap();
+        let printed = stmt.to_string();
+        let again = super::influxql::parse_select(&printed);
+        proptest::prop_assert_eq!(again.as_ref().ok(), Some(&stmt), "{} -> {}", q, printed);
+    }
+}
