@@ -57,6 +57,11 @@ fn request_errors_are_kapacitors() {
         (st, error_of(&t).as_str()),
         (400, "cannot replay batch against stream task: s")
     );
+    let (st, t) = post("replays/batch", r#"{"id":"a b","task":"b"}"#);
+    assert_eq!(
+        (st, error_of(&t).as_str()),
+        (400, r#"replay ID must match ^[-\._\p{L}0-9]+$ "a b""#)
+    );
     let (st, t) = post("replays/query", r#"{"task":"b"}"#);
     assert_eq!((st, error_of(&t).as_str()), (400, "must provide query"));
     let (st, t) = post(

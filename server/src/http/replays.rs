@@ -219,7 +219,14 @@ struct ReplayRequest {
     body: Value,
 }
 
-fn replay_request(state: &Arc<AppState>, r: &Req) -> Result<ReplayRequest, ApiError> {
+/// Kapacitor words a bad ID of `replays/batch` as a replay's and of
+/// `replays/query` as a recording's, both naming the ID pattern.
+fn replay_request(
+    state: &Arc<AppState>,
+    r: &Req,
+    id_kind: &str,
+    before_task: impl FnOnce(&Value) -> Result<(), ApiError>,
+) -> Result<ReplayRequest, ApiError> {
     let v: Value =
         serde_json::from_slice(&r.body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
@@ -228,9 +235,10 @@ fn replay_request(state: &Arc<AppState>, r: &Req) -> Result<ReplayRequest, ApiEr
         .unwrap_or_else(random_uuid);
     if !valid_id(&id) {
         return Err(ApiError::BadRequest(format!(
-            "replay ID must contain only letters, numbers, '-', '.' and '_'. {id:?}"
+            "{id_kind} ID must match ^[-\\._\\p{{L}}0-9]+$ {id:?}"
         )));
     }
+    before_task(&v)?;
     let task_id = s("task");
     let task = state
         .store
@@ -324,7 +332,7 @@ fn body_time(v: &Value, key: &str) -> Result<Option<i64>, ApiError> {
 
 /// `POST /replays/batch` `{"id"?,"task","start","stop","recording-time","clock"}`.
 pub async fn batch(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
-    let req = replay_request(state, r)?;
+    let req = replay_request(state, r, "replay", |_| Ok(()))?;
     if req.pipeline.task_type == compiler::ir::TaskType::Stream {
         return Err(ApiError::BadRequest(format!(
             "cannot replay batch against stream task: {}",
@@ -346,17 +354,18 @@ pub async fn batch(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
 
 /// `POST /replays/query` `{"id"?,"task","query","cluster"?,"recording-time","clock"}`.
 pub async fn query(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
-    let v: Value =
-        serde_json::from_slice(&r.body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let query = v
+    let req = replay_request(state, r, "recording", |v| {
+        match v.get("query").and_then(Value::as_str) {
+            Some(q) if !q.is_empty() => Ok(()),
+            _ => Err(ApiError::BadRequest("must provide query".into())),
+        }
+    })?;
+    let query = req
+        .body
         .get("query")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    if query.is_empty() {
-        return Err(ApiError::BadRequest("must provide query".into()));
-    }
-    let req = replay_request(state, r)?;
     let cluster = req
         .body
         .get("cluster")
