@@ -183,4 +183,24 @@ mod tests {
         assert!(n > t && n - t <= 5 * M);
         assert_eq!(c.next(n), Some(n + 5 * M));
     }
+
+    #[test]
+    fn cron_weekdays_count_from_sunday_zero_as_cronexpr() {
+        use chrono::{Datelike, Timelike, Weekday};
+        // cronexpr: day-of-week 0 (and 7) is Sunday; SAT is 6.
+        let t = 1_700_000_000 * S; // a Tuesday in every time zone's 14th or 15th
+        for (expr, day) in [
+            ("0 0 * * 0", Weekday::Sun),
+            ("0 0 * * 7", Weekday::Sun),
+            ("0 0 * * 6", Weekday::Sat),
+            ("0 0 * * MON", Weekday::Mon),
+        ] {
+            let n = Schedule::cron(expr).unwrap().next(t).unwrap();
+            let local = Local.timestamp_nanos(n);
+            assert_eq!(local.weekday(), day, "{expr}");
+            assert_eq!((local.hour(), local.minute()), (0, 0), "{expr}");
+        }
+        // 6 fields: the sixth is the year; none left after 2020.
+        assert_eq!(Schedule::cron("0 0 * * * 2020").unwrap().next(t), None);
+    }
 }
