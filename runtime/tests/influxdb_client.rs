@@ -230,3 +230,33 @@ fn https_with_a_configured_ca_and_typed_tls_errors() {
         )
     );
 }
+
+#[test]
+fn jwt_bearer_auth_with_the_shared_secret() {
+    let s = Influxd::start_with(InfluxdOptions {
+        auth_enabled: true,
+        shared_secret: Some("sharedsecret".into()),
+        ..InfluxdOptions::default()
+    });
+    s.query(
+        None,
+        "CREATE USER admin WITH PASSWORD 'pw' WITH ALL PRIVILEGES",
+        None,
+    );
+    let with = |secret: &str| {
+        Client::new(ClientConfig {
+            urls: vec![s.url()],
+            username: "admin".into(),
+            shared_secret: secret.into(),
+            ..ClientConfig::default()
+        })
+        .expect("client")
+    };
+    with("sharedsecret")
+        .query(&Query::new("SHOW DATABASES"))
+        .expect("a JWT signed with the shared secret is accepted");
+    match with("othersecret").query(&Query::new("SHOW DATABASES")) {
+        Err(InfluxError::Server { status: 401, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}

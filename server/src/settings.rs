@@ -231,6 +231,8 @@ pub struct ServerOptions {
     /// read by `crate::influxdb`.
     pub influxdb: Vec<crate::config::InfluxdbConfig>,
     pub http_auth_enabled: bool,
+    /// `[http] shared-secret`: signs JWTs for clusters with `http-shared-secret`.
+    pub http_shared_secret: String,
 }
 
 impl ServerOptions {
@@ -260,6 +262,7 @@ impl ServerOptions {
             blacklist_cidrs: flags.blacklist_cidrs.clone(),
             influxdb: c.influxdb.clone(),
             http_auth_enabled: c.http.auth_enabled,
+            http_shared_secret: c.http.shared_secret.clone(),
         }
     }
 

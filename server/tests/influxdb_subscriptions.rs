@@ -123,6 +123,13 @@ fn influxdb_down_at_startup_is_retried_in_the_background() {
             .contains("failed to connect to InfluxDB")
             .then_some(())
     });
+    // A manual sync says why it cannot link.
+    let (status, body) = k.call("POST", "/kapacitor/v1/subscriptions", None);
+    assert_eq!(status, 500, "{body}");
+    assert!(
+        body.contains("failed to link subscriptions: linking cluster localhost: "),
+        "{body}"
+    );
     // Past startup-timeout (2s) it keeps trying.
     std::thread::sleep(Duration::from_secs(3));
     influx.restart();
@@ -267,4 +274,55 @@ fn with_auth_enabled_destinations_carry_a_subscriber_token() {
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
     // "localhost;" base64url-encoded starts "bG9jYWxob3N0O".
     assert!(token.starts_with("bG9jYWxob3N0O"), "{token}");
+}
+
+#[test]
+fn the_subscriptions_list_server_mode_and_disable_subscriptions_are_obeyed() {
+    let influx = Influxd::start();
+    influx.query(None, "CREATE DATABASE telegraf", None);
+    influx.query(None, "CREATE DATABASE other", None);
+    influx.query(
+        None,
+        "CREATE RETENTION POLICY week ON telegraf DURATION 7d REPLICATION 1",
+        None,
+    );
+    // Only telegraf.week, named after the server id.
+    let section = influxdb_section(
+        &influx.url(),
+        "  subscription-mode = \"server\"\n  [influxdb.subscriptions]\n    telegraf = [\"week\"]\n",
+    );
+    let k = Kapacitord::start(&section, "");
+    let server_id = std::fs::read_to_string(k.data_dir().join("server.id")).expect("server.id");
+    let name = format!("kapacitor-{}", server_id.trim());
+    assert_ne!(name, format!("kapacitor-{}", k.cluster_id()));
+    let subs = wait_for(
+        Duration::from_secs(15),
+        "the one listed subscription",
+        || {
+            let s = influx.subscriptions();
+            (!ours(&s, &name).is_empty()).then_some(s)
+        },
+    );
+    let mine: Vec<(&str, &str)> = ours(&subs, &name)
+        .iter()
+        .map(|s| (s.0.as_str(), s.1.as_str()))
+        .collect();
+    assert_eq!(mine, vec![("telegraf", "week")], "{subs:?}");
+    drop(k);
+
+    // disable-subscriptions: a second Kapacitor creates none at all.
+    let influx2 = Influxd::start();
+    influx2.query(None, "CREATE DATABASE telegraf", None);
+    let k2 = Kapacitord::start(
+        &influxdb_section(&influx2.url(), "  disable-subscriptions = true\n"),
+        "",
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        influx2.subscriptions().is_empty(),
+        "{:?}",
+        influx2.subscriptions()
+    );
+    assert_eq!(k2.call("POST", "/kapacitor/v1/subscriptions", None).0, 204);
+    assert!(influx2.subscriptions().is_empty());
 }

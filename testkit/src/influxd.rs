@@ -20,6 +20,8 @@ pub struct InfluxdOptions {
     /// Serve HTTPS with this (certificate, private key) PEM pair
     /// (`testkit::tls::Certs`).
     pub https: Option<(PathBuf, PathBuf)>,
+    /// `[http] shared-secret`: JWTs signed with it are accepted.
+    pub shared_secret: Option<String>,
 }
 
 pub struct Influxd {
@@ -77,6 +79,9 @@ impl Influxd {
                     cert.display(),
                     key.display()
                 ),
+                None => String::new(),
+            } + &match &self.options.shared_secret {
+                Some(secret) => format!("  shared-secret = \"{secret}\"\n"),
                 None => String::new(),
             },
         )

@@ -82,7 +82,7 @@ mod tests {
         assert!(cl.get("local").is_ok());
         assert_eq!(
             cl.get("other").expect_err("unknown").to_string(),
-            "unknown InfluxDB cluster \"other\""
+            "no such InfluxDB config other"
         );
         assert_eq!(
             Clusters::default().get("").expect_err("none").to_string(),

@@ -45,7 +45,8 @@ impl fmt::Display for InfluxError {
             InfluxError::UnknownCluster(name) if name.is_empty() => {
                 write!(f, "no default InfluxDB cluster configured")
             }
-            InfluxError::UnknownCluster(name) => write!(f, "unknown InfluxDB cluster {name:?}"),
+            // Kapacitor's `NewNamedClient` wording.
+            InfluxError::UnknownCluster(name) => write!(f, "no such InfluxDB config {name}"),
         }
     }
 }

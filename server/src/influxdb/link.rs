@@ -71,6 +71,11 @@ pub enum LinkError {
         source: Box<InfluxError>,
     },
     Token(std::io::Error),
+    /// `POST /kapacitor/v1/subscriptions`: which cluster failed.
+    Cluster {
+        name: String,
+        source: Box<LinkError>,
+    },
 }
 
 impl std::fmt::Display for LinkError {
@@ -87,6 +92,7 @@ impl std::fmt::Display for LinkError {
                 "creating sub {name} for db {db:?} and rp {rp:?}: {source}"
             ),
             LinkError::Token(e) => write!(f, "generating token: {e}"),
+            LinkError::Cluster { name, source } => write!(f, "linking cluster {name}: {source}"),
         }
     }
 }

@@ -31,12 +31,19 @@ pub struct InfluxDb {
 }
 
 /// The client settings of one `[[influxdb]]` entry.
-pub fn client_config(c: &InfluxdbConfig) -> ClientConfig {
+/// `shared_secret` = `[http] shared-secret`, used when the entry sets
+/// `http-shared-secret`.
+pub fn client_config(c: &InfluxdbConfig, shared_secret: &str) -> ClientConfig {
     ClientConfig {
         urls: c.urls.clone(),
         username: c.username.clone(),
         password: c.password.clone(),
         token: c.token.clone(),
+        shared_secret: if c.http_shared_secret {
+            shared_secret.to_string()
+        } else {
+            String::new()
+        },
         timeout: c.timeout.to_std(),
         user_agent: String::new(),
         insecure_skip_verify: c.insecure_skip_verify,
@@ -56,7 +63,13 @@ impl InfluxDb {
         let mut entries = Vec::new();
         let mut configs = Vec::new();
         for c in opts.influxdb.iter().filter(|c| c.enabled) {
-            match Client::new(client_config(c)) {
+            if c.insecure_skip_verify {
+                tracing::warn!(
+                    "Using InsecureSkipVerify when connecting to InfluxDB @ {:?} this is insecure!",
+                    c.urls
+                );
+            }
+            match Client::new(client_config(c, &opts.http_shared_secret)) {
                 Ok(client) => {
                     let client = Arc::new(client);
                     entries.push((c.name.clone(), client.clone()));
@@ -136,7 +149,11 @@ impl InfluxDb {
     /// `POST /kapacitor/v1/subscriptions`: sync every cluster now.
     pub fn sync_now(&self, ingest: &Ingest) -> Result<(), LinkError> {
         for c in &self.clusters {
-            c.link(&self.tokens, ingest)?;
+            c.link(&self.tokens, ingest)
+                .map_err(|source| LinkError::Cluster {
+                    name: c.name.clone(),
+                    source: Box::new(source),
+                })?;
         }
         Ok(())
     }
