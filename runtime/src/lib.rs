@@ -9,6 +9,7 @@
 //! rules).
 
 pub mod alert;
+pub mod batch;
 pub mod config;
 pub mod engine;
 pub mod group;

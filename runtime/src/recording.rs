@@ -247,7 +247,8 @@ fn parse_time(v: Option<&Value>, what: &str) -> Result<i64, String> {
 
 fn tags_of(v: Option<&Value>) -> Result<Tags, String> {
     let mut tags: Tags = Vec::new();
-    if let Some(v) = v {
+    // `null` is Go's nil map: Kapacitor writes it for a point without tags.
+    if let Some(v) = v.filter(|v| !v.is_null()) {
         let obj = v.as_object().ok_or("tags must be an object")?;
         for (k, v) in obj {
             let v = v

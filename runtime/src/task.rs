@@ -294,6 +294,18 @@ impl Task {
         self.deliver(q as usize, 0, Message::Batch(b), sink)
     }
 
+    /// A live batch task's query of query node number `query_index` failed:
+    /// counted in that node's `errors` and `query_errors` stats (the task
+    /// goes on, as Kapacitor's query node logs and keeps ticking). Returns
+    /// the node's name for the log.
+    pub fn count_query_error(&mut self, query_index: usize) -> Option<&str> {
+        let &q = self.queries.get(query_index)?;
+        let slot = &mut self.slots[q as usize];
+        slot.stats.errors += 1;
+        slot.stats.add("query_errors", 1);
+        Some(&slot.name)
+    }
+
     /// Advance stream time to `now`, ticking the nodes that want it.
     pub fn advance(&mut self, now: i64, sink: &mut dyn Sink) -> Result<(), TaskError> {
         if now <= self.now && self.started {

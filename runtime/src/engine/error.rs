@@ -11,6 +11,8 @@ pub enum EngineError {
     NotRunning(String),
     /// The task graph could not be built (bad node settings).
     Build { task: String, error: BuildError },
+    /// A batch task's query node cannot run (bad InfluxQL, bad schedule).
+    Query { task: String, message: String },
     /// The engine is shutting down and takes no more work.
     ShuttingDown,
 }
@@ -22,6 +24,9 @@ impl fmt::Display for EngineError {
             EngineError::NotRunning(id) => write!(f, "task {id} is not executing"),
             EngineError::Build { task, error } => {
                 write!(f, "failed to start task {task}: {error}")
+            }
+            EngineError::Query { task, message } => {
+                write!(f, "failed to start task {task}: {message}")
             }
             EngineError::ShuttingDown => f.write_str("the engine is shutting down"),
         }

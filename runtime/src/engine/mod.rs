@@ -15,6 +15,7 @@
 //! * **Shared services**: one `Outputs` for every task (alert events, logs),
 //!   `http_out` results and `snapshot` stats readable while a task runs.
 
+mod batch;
 mod clock;
 mod error;
 mod outputs;
@@ -84,6 +85,8 @@ struct Inner {
     /// write scans a flat list).
     streams: RwLock<Vec<Arc<TaskCell>>>,
     taps: RwLock<Vec<(u64, Arc<dyn Tap>)>>,
+    /// The query schedulers of running batch tasks (`batch.rs`).
+    schedulers: Mutex<HashMap<Arc<str>, batch::Scheduler>>,
     next_tap: Mutex<u64>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     shutdown: std::sync::atomic::AtomicBool,
@@ -114,6 +117,7 @@ impl Engine {
             tasks: RwLock::new(HashMap::new()),
             streams: RwLock::new(Vec::new()),
             taps: RwLock::new(Vec::new()),
+            schedulers: Mutex::new(HashMap::new()),
             next_tap: Mutex::new(0),
             threads: Mutex::new(Vec::new()),
             shutdown: std::sync::atomic::AtomicBool::new(false),
@@ -156,6 +160,17 @@ impl Engine {
             task: id.clone(),
             outputs: self.inner.outputs.clone(),
         };
+        let queries = match pipeline.task_type {
+            compiler::ir::TaskType::Batch => Some(
+                crate::batch::task_queries(pipeline)
+                    .and_then(|q| crate::batch::check_dbrps(&q, &pipeline.dbrps).map(|()| q))
+                    .map_err(|e| EngineError::Query {
+                        task: id.to_string(),
+                        message: e.to_string(),
+                    })?,
+            ),
+            compiler::ir::TaskType::Stream => None,
+        };
         let sub = Subscription::of(pipeline);
         let is_stream = sub.is_some();
         let cell = Arc::new(TaskCell::new(
@@ -170,7 +185,24 @@ impl Engine {
             if tasks.contains_key(&id) {
                 return Err(EngineError::AlreadyRunning(id.to_string()));
             }
-            tasks.insert(id, cell.clone());
+            tasks.insert(id.clone(), cell.clone());
+        }
+        if let Some(queries) = queries.filter(|q| !q.is_empty()) {
+            let scheduler = batch::start(
+                queries,
+                self.inner.options.config.influxdb.clone(),
+                cell.clone(),
+                self.inner.queue.clone(),
+            );
+            if let Some(old) = self
+                .inner
+                .schedulers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id, scheduler)
+            {
+                old.stop();
+            }
         }
         if is_stream {
             write_lock(&self.inner.streams).push(cell);
@@ -184,6 +216,15 @@ impl Engine {
             return false;
         };
         write_lock(&self.inner.streams).retain(|c| !Arc::ptr_eq(c, &cell));
+        if let Some(s) = self
+            .inner
+            .schedulers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id)
+        {
+            s.stop();
+        }
         cell.close();
         true
     }

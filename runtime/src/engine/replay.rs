@@ -72,6 +72,8 @@ pub enum ReplayError {
     Input(String),
     /// Batches for a stream task, or points for a batch task.
     Mismatch(TaskType),
+    /// The data could not be fetched (`replay-live`: the task's queries).
+    Fetch(String),
 }
 
 impl fmt::Display for ReplayError {
@@ -79,7 +81,7 @@ impl fmt::Display for ReplayError {
         match self {
             ReplayError::Build(e) => write!(f, "cannot build the task: {e}"),
             ReplayError::Task(e) => write!(f, "task stopped: {e}"),
-            ReplayError::Input(e) => write!(f, "{e}"),
+            ReplayError::Input(e) | ReplayError::Fetch(e) => write!(f, "{e}"),
             ReplayError::Mismatch(TaskType::Stream) => write!(
                 f,
                 "a stream task needs line protocol or a stream recording (.srpl), not batches"
@@ -179,6 +181,19 @@ pub fn start(
     opts: ReplayOptions,
     outputs: Arc<dyn Outputs>,
 ) -> Result<ReplayHandle, BuildError> {
+    start_with(name, pipeline, move || Ok(data), opts, outputs)
+}
+
+/// [`start`] with data that is fetched on the replay's thread first
+/// (`replay-live`: the task's queries run against InfluxDB); a fetch error
+/// fails the replay with that message.
+pub fn start_with(
+    name: &str,
+    pipeline: &Pipeline,
+    fetch: impl FnOnce() -> Result<Data, String> + Send + 'static,
+    opts: ReplayOptions,
+    outputs: Arc<dyn Outputs>,
+) -> Result<ReplayHandle, BuildError> {
     let task = Task::build(name, pipeline, opts.config.clone())?;
     let sub = Routing::of(pipeline);
     let status = Arc::new(Mutex::new(ReplayStatus::default()));
@@ -191,7 +206,9 @@ pub fn start(
         .name(format!("replay-{name}"))
         .spawn(move || {
             let progress = |p: f64| st.lock().unwrap_or_else(|e| e.into_inner()).progress = p;
-            let outcome = feed(task, &sub, data, &opts, &mut sink, &progress);
+            let outcome = fetch()
+                .map_err(ReplayError::Fetch)
+                .and_then(|data| feed(task, &sub, data, &opts, &mut sink, &progress));
             let mut s = st.lock().unwrap_or_else(|e| e.into_inner());
             s.finished = true;
             match outcome {

@@ -15,6 +15,7 @@ use super::outputs::TaskSink;
 use super::route::Subscription;
 use super::snapshot::{node_snapshots, TaskSnapshot};
 use super::write::WriteBatch;
+use crate::message::Batch;
 use crate::task::Task;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,13 +26,25 @@ pub(crate) enum Job {
     Write(Arc<WriteBatch>),
     /// Wall-clock tick (ns) for time-driven nodes.
     Tick(i64),
+    /// A live batch task's query result: a batch for query node number
+    /// `query` (`task::replay_order`), fed by its scheduler (`batch.rs`).
+    Batch {
+        query: usize,
+        batch: Arc<Batch>,
+    },
+    /// That query node's query failed (counted in its stats).
+    QueryFailed {
+        query: usize,
+        message: String,
+    },
 }
 
 impl Job {
     fn points(&self) -> usize {
         match self {
             Job::Write(b) => b.points.len(),
-            Job::Tick(_) => 0,
+            Job::Batch { batch, .. } => batch.points.len(),
+            Job::Tick(_) | Job::QueryFailed { .. } => 0,
         }
     }
 }
@@ -161,6 +174,22 @@ impl TaskCell {
         self.push(ib, job)
     }
 
+    /// Queue a query's batch (or failure), waiting while the inbox is full,
+    /// as a write does.
+    pub fn enqueue_query_job(&self, job: Job) -> Enqueued {
+        let n = job.points();
+        let mut ib = lock(&self.inbox);
+        while !ib.closed && ib.points > 0 && ib.points + n > self.capacity {
+            ib = self.not_full.wait(ib).unwrap_or_else(|e| e.into_inner());
+        }
+        self.push(ib, job)
+    }
+
+    /// Whether the task was stopped or failed.
+    pub fn is_closed(&self) -> bool {
+        lock(&self.inbox).closed
+    }
+
     /// Queue a clock tick unless one is already waiting (never blocks).
     pub fn enqueue_tick(&self, now: i64) -> Enqueued {
         let mut ib = lock(&self.inbox);
@@ -248,6 +277,16 @@ impl TaskCell {
                 Ok(())
             }
             Job::Tick(now) => exec.task.tick_clock(now, &mut exec.sink),
+            Job::Batch { query, batch } => exec.task.push_batch(query, batch, &mut exec.sink),
+            Job::QueryFailed { query, message } => {
+                let node = exec
+                    .task
+                    .count_query_error(query)
+                    .unwrap_or("query")
+                    .to_string();
+                crate::output::Sink::diagnostic(&mut exec.sink, &node, &message);
+                Ok(())
+            }
         }));
         let failure = match result {
             Ok(Ok(())) => None,

@@ -16,5 +16,5 @@ mod response;
 pub use client::{Client, ClientConfig, Query, WriteRequest};
 pub use clusters::Clusters;
 pub use error::InfluxError;
-pub use quote::{ident_needs_quotes, quote_ident, quote_string};
+pub use quote::{ident_needs_quotes, keyword, quote_ident, quote_string};
 pub use response::{Message, QueryResult, Response, Row};

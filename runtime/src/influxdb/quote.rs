@@ -89,6 +89,15 @@ const KEYWORDS: &[&str] = &[
     "WRITE",
 ];
 
+/// The keyword `word` is (any case), upper-cased: the InfluxQL scanner's
+/// token for a bare word (`runtime::batch::influxql`).
+pub fn keyword(word: &str) -> Option<&'static str> {
+    KEYWORDS
+        .iter()
+        .copied()
+        .find(|k| k.eq_ignore_ascii_case(word))
+}
+
 pub fn ident_needs_quotes(ident: &str) -> bool {
     if ident.is_empty() || KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(ident)) {
         return true;

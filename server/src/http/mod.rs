@@ -241,14 +241,14 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["templates", id], &Method::DELETE) => templates::delete(state, id).await,
         (["recordings"], &Method::GET) => recordings::list(state, r),
         (["recordings", "stream"], &Method::POST) => recordings::stream(state, r).await,
-        (["recordings", "batch" | "query"], &Method::POST) => Err(ApiError::Internal(
-            "batch and query recordings need the InfluxDB integration, which is not configured"
-                .into(),
-        )),
+        (["recordings", "batch"], &Method::POST) => recordings::batch(state, r).await,
+        (["recordings", "query"], &Method::POST) => recordings::query(state, r).await,
         (["recordings", id], &Method::GET) => recordings::get(state, id),
         (["recordings", id], &Method::DELETE) => recordings::delete(state, id),
         (["replays"], &Method::GET) => replays::list(state, r),
         (["replays"], &Method::POST) => replays::create(state, r).await,
+        (["replays", "batch"], &Method::POST) => replays::batch(state, r).await,
+        (["replays", "query"], &Method::POST) => replays::query(state, r).await,
         (["replays", id], &Method::GET) => replays::get(state, id),
         (["replays", id], &Method::DELETE) => replays::delete(state, id),
         (["alerts", "topics"], &Method::GET) => topics::list(state, r),

@@ -1,5 +1,7 @@
 //! Recordings (api.md §1.7): stream recordings made by the engine's write
-//! tap; batch and query recordings need the InfluxDB client (next issue).
+//! tap; batch recordings (a batch task's queries over a time range) and
+//! query recordings (one query's result) fetched from InfluxDB
+//! (`batch_recording.rs`) and written as `.brpl`/`.srpl`.
 
 use super::list::{link, params};
 use super::{no_content, pretty, ApiError, Req, Resp};
@@ -130,4 +132,130 @@ pub async fn stream(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         .recording(&id)?
         .unwrap_or_else(|| new_record(&id, "stream"));
     Ok(pretty(201, &Value::Object(rec_json(&r))))
+}
+
+/// The body's `id` (random when absent), checked.
+fn recording_id(v: &Value) -> Result<String, ApiError> {
+    let id = v
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|x| !x.is_empty())
+        .map_or_else(random_uuid, str::to_string);
+    if !valid_id(&id) {
+        return Err(ApiError::BadRequest(format!(
+            "recording ID must contain only letters, numbers, '-', '.' and '_'. {id:?}"
+        )));
+    }
+    Ok(id)
+}
+
+/// A time of the body: absent or empty is Go's zero time (`None`).
+fn body_time(v: &Value, key: &str) -> Result<Option<i64>, ApiError> {
+    // Go's zero time (what a client sends for "unset") is no time.
+    match v
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && *s != "0001-01-01T00:00:00Z")
+    {
+        None => Ok(None),
+        Some(s) => parse_time(s)
+            .map(Some)
+            .ok_or_else(|| ApiError::BadRequest(format!("parsing time {s:?} as RFC3339"))),
+    }
+}
+
+/// Store `rec` as running, run `make` on its own thread (it writes the
+/// file), then store the outcome as Kapacitor's `updateRecordingResult`.
+fn run_recording(
+    state: &Arc<AppState>,
+    rec: RecordingRecord,
+    make: impl FnOnce(&std::path::Path) -> Result<(), String> + Send + 'static,
+) -> Result<Resp, ApiError> {
+    if state.store.recording(&rec.id)?.is_some() {
+        return Err(ApiError::Internal("recording already exists".into()));
+    }
+    state.store.put_recording(&rec)?;
+    let body = Value::Object(rec_json(&rec));
+    let st = state.clone();
+    let path = path_of(state, &rec);
+    std::thread::spawn(move || {
+        let result = make(&path);
+        let mut rec = rec;
+        rec.date = crate::ids::now_ns();
+        rec.progress = 1.0;
+        rec.size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        match result {
+            Ok(()) => rec.status = "finished".into(),
+            Err(e) => {
+                rec.status = "failed".into();
+                rec.error = e;
+            }
+        }
+        if let Err(e) = st.store.put_recording(&rec) {
+            tracing::error!(recording = rec.id, "failed to save recording info: {e}");
+        }
+    });
+    Ok(pretty(201, &body))
+}
+
+fn create_file(path: &std::path::Path) -> Result<std::fs::File, String> {
+    std::fs::File::create(path).map_err(|e| format!("failed to create recording file: {e}"))
+}
+
+fn sync(f: std::fs::File) -> Result<(), String> {
+    f.sync_all().map_err(|e| e.to_string())
+}
+
+/// `POST /recordings/batch` `{"id"?,"task","start","stop"?}`.
+pub async fn batch(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
+    let v: Value =
+        serde_json::from_slice(&r.body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let id = recording_id(&v)?;
+    let start = body_time(&v, "start")?
+        .ok_or_else(|| ApiError::BadRequest("must provide start time".into()))?;
+    let stop = body_time(&v, "stop")?.unwrap_or_else(crate::ids::now_ns);
+    let task_id = v.get("task").and_then(Value::as_str).unwrap_or("");
+    let task = state
+        .store
+        .task(task_id)?
+        .ok_or_else(|| ApiError::NotFound("no task exists".into()))?;
+    let pipeline = state
+        .pipeline(&task)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let clusters = state.engine.options().config.influxdb.clone();
+    run_recording(state, new_record(&id, "batch"), move |path| {
+        let entries = crate::batch_recording::task_batches(&clusters, &pipeline, start, stop)?;
+        let f = create_file(path)?;
+        sync(runtime::batch::record::write_brpl(f, &entries).map_err(|e| e.to_string())?)
+    })
+}
+
+/// `POST /recordings/query` `{"id"?,"query","type":"stream|batch","cluster"?}`.
+pub async fn query(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
+    let v: Value =
+        serde_json::from_slice(&r.body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let id = recording_id(&v)?;
+    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let query = s("query");
+    if query.is_empty() {
+        return Err(ApiError::BadRequest("must provide query".into()));
+    }
+    let cluster = s("cluster");
+    let clusters = state.engine.options().config.influxdb.clone();
+    match s("type").as_str() {
+        "stream" => run_recording(state, new_record(&id, "stream"), move |path| {
+            let points = crate::batch_recording::query_points(&clusters, &query, &cluster)?;
+            let f = create_file(path)?;
+            sync(runtime::batch::record::write_srpl(f, &points).map_err(|e| e.to_string())?)
+        }),
+        "batch" => run_recording(state, new_record(&id, "batch"), move |path| {
+            let (_, _, batches) =
+                crate::batch_recording::query_batches(&clusters, &query, &cluster)?;
+            let f = create_file(path)?;
+            sync(runtime::batch::record::write_brpl(f, &[batches]).map_err(|e| e.to_string())?)
+        }),
+        other => Err(ApiError::BadRequest(format!(
+            "invalid type {other:?}: must be stream or batch"
+        ))),
+    }
 }

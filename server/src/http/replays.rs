@@ -1,5 +1,8 @@
 //! Replays (api.md §1.8): `POST /replays` runs a stored recording through a
-//! task on a fresh executor (fast or real clock, recorded or shifted time).
+//! task on a fresh executor (fast or real clock, recorded or shifted time);
+//! `POST /replays/batch` and `/replays/query` (`replay-live`) fetch the data
+//! from InfluxDB first — a batch task's queries over a time range, or one
+//! query — and replay it the same way without storing a recording.
 
 use super::list::{link, params};
 use super::{no_content, pretty, ApiError, Req, Resp};
@@ -205,4 +208,183 @@ pub async fn create(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         .unwrap_or_else(|e| e.into_inner())
         .insert(id, entry);
     Ok(pretty(201, &body))
+}
+
+/// What every replay request shares: ID, clock, recording-time and the task.
+struct ReplayRequest {
+    id: String,
+    clock: Clock,
+    recording_time: bool,
+    task_id: String,
+    pipeline: compiler::ir::Pipeline,
+    body: Value,
+}
+
+/// Kapacitor words a bad ID of `replays/batch` as a replay's and of
+/// `replays/query` as a recording's, both naming the ID pattern.
+fn replay_request(
+    state: &Arc<AppState>,
+    r: &Req,
+    id_kind: &str,
+    before_task: impl FnOnce(&Value) -> Result<(), ApiError>,
+) -> Result<ReplayRequest, ApiError> {
+    let v: Value =
+        serde_json::from_slice(&r.body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let id = Some(s("id"))
+        .filter(|x| !x.is_empty())
+        .unwrap_or_else(random_uuid);
+    if !valid_id(&id) {
+        return Err(ApiError::BadRequest(format!(
+            "{id_kind} ID must match ^[-\\._\\p{{L}}0-9]+$ {id:?}"
+        )));
+    }
+    before_task(&v)?;
+    let task_id = s("task");
+    let task = state
+        .store
+        .task(&task_id)?
+        .ok_or_else(|| ApiError::NotFound("task load: no task exists".into()))?;
+    let pipeline = state
+        .pipeline(&task)
+        .map_err(|e| ApiError::BadRequest(format!("task load: {e}")))?;
+    let clock = match s("clock").as_str() {
+        "" | "fast" => Clock::Fast,
+        "real" => Clock::Real,
+        x => return Err(ApiError::BadRequest(format!("invalid clock type {x}"))),
+    };
+    let recording_time = v
+        .get("recording-time")
+        .and_then(|x| x.as_bool())
+        .unwrap_or(false);
+    Ok(ReplayRequest {
+        id,
+        clock,
+        recording_time,
+        task_id,
+        pipeline,
+        body: v,
+    })
+}
+
+/// Start a replay whose data `fetch` gets from InfluxDB on the replay's thread.
+fn start_live(
+    state: &Arc<AppState>,
+    req: ReplayRequest,
+    fetch: impl FnOnce() -> Result<runtime::recording::Data, String> + Send + 'static,
+) -> Result<Resp, ApiError> {
+    let mut config = state.engine.options().config.clone();
+    config.handlers_enabled = true;
+    let outputs = Arc::new(ReplayOutputs {
+        replay: req.id.clone(),
+        topics: state.topics.clone(),
+    });
+    let now = crate::ids::now_ns();
+    let handle = replay::start_with(
+        &req.task_id,
+        &req.pipeline,
+        fetch,
+        ReplayOptions {
+            clock: req.clock,
+            recording_time: req.recording_time,
+            start: now,
+            config,
+        },
+        outputs,
+    )
+    .map_err(|e| ApiError::Internal(format!("failed to start replay: {e}")))?;
+    let entry = ReplayEntry {
+        id: req.id.clone(),
+        task: req.task_id,
+        recording: String::new(),
+        recording_time: req.recording_time,
+        clock: if req.clock == Clock::Fast {
+            "fast"
+        } else {
+            "real"
+        },
+        date: now,
+        handle,
+    };
+    let body = Value::Object(replay_json(&entry));
+    state
+        .replays
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(req.id, entry);
+    Ok(pretty(201, &body))
+}
+
+fn body_time(v: &Value, key: &str) -> Result<Option<i64>, ApiError> {
+    // Go's zero time (what a client sends for "unset") is no time.
+    match v
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && *s != "0001-01-01T00:00:00Z")
+    {
+        None => Ok(None),
+        Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            .ok()
+            .and_then(|t| i64::try_from(t.unix_timestamp_nanos()).ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::BadRequest(format!("parsing time {s:?} as RFC3339"))),
+    }
+}
+
+/// `POST /replays/batch` `{"id"?,"task","start","stop","recording-time","clock"}`.
+pub async fn batch(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
+    let req = replay_request(state, r, "replay", |_| Ok(()))?;
+    if req.pipeline.task_type == compiler::ir::TaskType::Stream {
+        return Err(ApiError::BadRequest(format!(
+            "cannot replay batch against stream task: {}",
+            req.task_id
+        )));
+    }
+    // Kapacitor takes a zero start as year 1 and would run every schedule
+    // instant since; that is refused as a batch recording refuses it.
+    let start = body_time(&req.body, "start")?
+        .ok_or_else(|| ApiError::BadRequest("must provide start time".into()))?;
+    let stop = body_time(&req.body, "stop")?.unwrap_or_else(crate::ids::now_ns);
+    let clusters = state.engine.options().config.influxdb.clone();
+    let pipeline = req.pipeline.clone();
+    start_live(state, req, move || {
+        crate::batch_recording::task_batches(&clusters, &pipeline, start, stop)
+            .map(crate::batch_recording::as_replay_data)
+    })
+}
+
+/// `POST /replays/query` `{"id"?,"task","query","cluster"?,"recording-time","clock"}`.
+pub async fn query(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
+    let req = replay_request(state, r, "recording", |v| {
+        match v.get("query").and_then(Value::as_str) {
+            Some(q) if !q.is_empty() => Ok(()),
+            _ => Err(ApiError::BadRequest("must provide query".into())),
+        }
+    })?;
+    let query = req
+        .body
+        .get("query")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let cluster = req
+        .body
+        .get("cluster")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let clusters = state.engine.options().config.influxdb.clone();
+    let stream = req.pipeline.task_type == compiler::ir::TaskType::Stream;
+    start_live(state, req, move || {
+        if stream {
+            let points = crate::batch_recording::query_points(&clusters, &query, &cluster)?;
+            Ok(runtime::recording::Data::Stream(
+                points.into_iter().map(Ok).collect(),
+            ))
+        } else {
+            let (_, _, batches) =
+                crate::batch_recording::query_batches(&clusters, &query, &cluster)?;
+            Ok(crate::batch_recording::as_replay_data(vec![batches]))
+        }
+    })
 }
