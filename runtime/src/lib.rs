@@ -24,3 +24,4 @@ pub mod task;
 pub mod template;
 pub mod testing;
 pub mod time;
+pub mod yaml_json;

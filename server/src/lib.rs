@@ -11,6 +11,7 @@
 pub mod config;
 pub mod http;
 pub mod ids;
+pub mod load;
 pub mod recording;
 pub mod replay;
 pub mod settings;

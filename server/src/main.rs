@@ -161,6 +161,18 @@ async fn serve(opts: ServerOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The load directory is defined before the first client is served, and again on
+    // every SIGHUP (one pass at a time: the loop awaits each).
+    server::load::load(&state).await;
+    if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        let state = state.clone();
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                tracing::info!(service = "load", "SIGHUP received: reloading the load directory");
+                server::load::load(&state).await;
+            }
+        });
+    }
     if state.opts.stats_enabled && !state.opts.stats_interval.is_zero() {
         tokio::spawn(server::stats::run(state.clone(), state.opts.stats_interval));
     }

@@ -227,6 +227,12 @@ pub struct ServerOptions {
     /// the runtime's handlers have no deny hooks yet; main logs a warning.
     pub disable_handlers: Option<String>,
     pub blacklist_cidrs: Option<String>,
+    /// `[load]`: the directory of tasks, templates and handlers defined as files.
+    pub load_enabled: bool,
+    pub load_dir: PathBuf,
+    /// The resolved configuration (file, env, flags): the base that stored config overrides
+    /// apply over (`crate::overrides`).
+    pub config: Config,
 }
 
 impl ServerOptions {
@@ -254,6 +260,9 @@ impl ServerOptions {
             config_path: path,
             disable_handlers: flags.disable_handlers.clone(),
             blacklist_cidrs: flags.blacklist_cidrs.clone(),
+            load_enabled: c.load.enabled,
+            load_dir: PathBuf::from(&c.load.dir),
+            config: c.clone(),
         }
     }
 

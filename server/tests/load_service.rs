@@ -1,0 +1,133 @@
+//! The load service end to end: kapacitord started with `[load] enabled` over a directory of
+//! tasks, templates and template-task files; the API shows what was loaded; after the files
+//! change, `kill -HUP` redefines changed tasks and deletes those whose file is gone — never a
+//! task defined through the API — and a bad file is logged and skipped.
+
+mod common;
+
+use common::Server;
+use serde_json::json;
+use std::fs;
+
+const CPU_V1: &str = "dbrp \"db\".\"rp\"\nstream\n    |from()\n        .measurement('cpu')\n    |httpOut('h')\n";
+const CPU_V2: &str = "dbrp \"db\".\"rp\"\nstream\n    |from()\n        .measurement('mem')\n    |httpOut('h')\n";
+const TPL: &str = "var measurement string\nstream\n    |from()\n        .measurement(measurement)\n    |httpOut('h')\n";
+/// Line 4 has `><`, which is no operator.
+const BAD: &str = "dbrp \"db\".\"rp\"\nstream\n    |from()\n    |where(lambda: \"v\" >< 1)\n";
+const TEMPLATE_TASK: &str = "template-id: tpl\ndbrps:\n  - db: db\n    rp: rp\nvars:\n  measurement:\n    type: string\n    value: disk\n";
+
+#[test]
+fn load_dir_at_start_and_on_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = dir.path().join("load");
+    for d in ["tasks", "templates", "handlers"] {
+        fs::create_dir_all(load.join(d)).unwrap();
+    }
+    fs::write(load.join("tasks/cpu.tick"), CPU_V1).unwrap();
+    fs::write(load.join("tasks/bad.tick"), BAD).unwrap();
+    fs::write(load.join("tasks/tt.yaml"), TEMPLATE_TASK).unwrap();
+    fs::write(load.join("templates/tpl.tick"), TPL).unwrap();
+    // Not one of the load service's extensions: ignored.
+    fs::write(load.join("tasks/notes.txt"), "not a task").unwrap();
+    let load_dir = load.to_str().unwrap();
+    let s = Server::start(
+        dir.path(),
+        &[
+            ("KAPACITOR_LOAD_ENABLED", "true"),
+            ("KAPACITOR_LOAD_DIR", load_dir),
+        ],
+        &[],
+    );
+
+    // .tick: ID from the file name, type and dbrps from the script, enabled and running.
+    let (st, t) = s.get("/kapacitor/v1/tasks/cpu");
+    assert_eq!(st, 200, "{t}");
+    assert_eq!(t["type"], "stream");
+    assert_eq!(t["status"], "enabled");
+    assert_eq!(t["executing"], true);
+    assert_eq!(t["dbrps"], json!([{"db": "db", "rp": "rp"}]));
+    // Template and template task (YAML vars).
+    let (st, tpl) = s.get("/kapacitor/v1/templates/tpl");
+    assert_eq!(st, 200, "{tpl}");
+    let (st, tt) = s.get("/kapacitor/v1/tasks/tt");
+    assert_eq!(st, 200, "{tt}");
+    assert_eq!(tt["template-id"], "tpl");
+    assert_eq!(tt["status"], "enabled");
+    assert_eq!(tt["vars"]["measurement"]["value"], "disk");
+    // The bad file is skipped, its error logged with the diagnostic's position (line 4).
+    assert_eq!(s.get("/kapacitor/v1/tasks/bad").0, 404);
+    assert_eq!(s.get("/kapacitor/v1/tasks/notes").0, 404);
+    let log = s.log_text();
+    assert!(
+        log.contains("bad.tick") && log.contains("invalid TICKscript") && log.contains(":4:"),
+        "{log}"
+    );
+
+    // Data reaches the loaded task.
+    s.call(
+        "POST",
+        "/write?db=db&rp=rp&precision=s",
+        Some(b"cpu v=1 1\n"),
+    );
+    s.wait_for("cpu's httpOut", |s| {
+        s.call("GET", "/kapacitor/v1/tasks/cpu/h", None).0 == 200
+            && s.call("GET", "/kapacitor/v1/tasks/cpu/h", None).1.contains("\"cpu\"")
+    });
+
+    // A task defined through the API is never the load service's to delete.
+    let (st, m) = s.json(
+        "POST",
+        "/kapacitor/v1/tasks",
+        json!({"id": "manual", "script": CPU_V1}),
+    );
+    assert_eq!(st, 200, "{m}");
+
+    // Change one task, remove the template task and its template, fix the bad file.
+    fs::write(load.join("tasks/cpu.tick"), CPU_V2).unwrap();
+    fs::remove_file(load.join("tasks/tt.yaml")).unwrap();
+    fs::remove_file(load.join("templates/tpl.tick")).unwrap();
+    fs::write(load.join("tasks/bad.tick"), CPU_V1).unwrap();
+    s.signal("HUP");
+    s.wait_for("the template task to be removed", |s| {
+        s.get("/kapacitor/v1/tasks/tt").0 == 404
+    });
+    s.wait_for("the template to be removed", |s| {
+        s.get("/kapacitor/v1/templates/tpl").0 == 404
+    });
+    s.wait_for("the fixed task", |s| s.get("/kapacitor/v1/tasks/bad").0 == 200);
+    let (_, t) = s.get("/kapacitor/v1/tasks/cpu?script-format=raw");
+    assert_eq!(t["script"], CPU_V2);
+    assert_eq!(t["status"], "enabled");
+    assert_eq!(t["executing"], true);
+    assert_eq!(s.get("/kapacitor/v1/tasks/manual").0, 200);
+
+    // The loaded set survives a restart: removing cpu.tick while the server is down still
+    // deletes it at the next start.
+    s.stop();
+    fs::remove_file(load.join("tasks/cpu.tick")).unwrap();
+    let s = Server::start(
+        dir.path(),
+        &[
+            ("KAPACITOR_LOAD_ENABLED", "true"),
+            ("KAPACITOR_LOAD_DIR", load_dir),
+        ],
+        &[],
+    );
+    assert_eq!(s.get("/kapacitor/v1/tasks/cpu").0, 404);
+    assert_eq!(s.get("/kapacitor/v1/tasks/bad").0, 200);
+    assert_eq!(s.get("/kapacitor/v1/tasks/manual").0, 200);
+}
+
+#[test]
+fn load_disabled_ignores_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = dir.path().join("load");
+    fs::create_dir_all(load.join("tasks")).unwrap();
+    fs::write(load.join("tasks/cpu.tick"), CPU_V1).unwrap();
+    let s = Server::start(
+        dir.path(),
+        &[("KAPACITOR_LOAD_DIR", load.to_str().unwrap())],
+        &[],
+    );
+    assert_eq!(s.get("/kapacitor/v1/tasks/cpu").0, 404);
+}
