@@ -24,39 +24,27 @@ The commands are:
 \"run\" is the default command.
 ";
 
-/// Kapacitor's level names (any case) as a filter for our crates; other
-/// crates (hyper, redb, ...) log warnings only.
-fn level_filter(level: &str) -> String {
-    let l = match level.to_ascii_lowercase().as_str() {
-        "debug" => "debug",
-        "warn" => "warn",
-        "error" => "error",
-        "off" => "off",
-        _ => "info",
-    };
-    format!("warn,server={l},kapacitord={l},runtime={l}")
-}
-
 fn init_logging(o: &ServerOptions) {
-    let filter = tracing_subscriber::EnvFilter::try_new(level_filter(&o.log_level))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false);
-    match o.log_file.as_deref() {
-        Some(f) if f.as_os_str() == "STDOUT" => builder.with_writer(std::io::stdout).init(),
+    use server::logs::LogTarget;
+    let mut failed = None;
+    let target = match o.log_file.as_deref() {
+        Some(f) if f.as_os_str() == "STDOUT" => LogTarget::Stdout,
         Some(f) => match std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(f)
         {
-            Ok(file) => builder.with_writer(std::sync::Mutex::new(file)).init(),
+            Ok(file) => LogTarget::File(file),
             Err(e) => {
-                builder.with_writer(std::io::stderr).init();
-                tracing::error!("cannot open log file {}: {e}", f.display());
+                failed = Some(format!("cannot open log file {}: {e}", f.display()));
+                LogTarget::Stderr
             }
         },
-        None => builder.with_writer(std::io::stderr).init(),
+        None => LogTarget::Stderr,
+    };
+    server::logs::init(&o.log_level, target);
+    if let Some(e) = failed {
+        tracing::error!("{e}");
     }
 }
 

@@ -47,6 +47,9 @@ pub struct AppState {
     /// `<data_dir>/cluster.id` and `server.id` (api.md §3.2).
     pub cluster_id: String,
     pub server_id: String,
+    /// The effective configuration: the file's with the stored overrides applied
+    /// (`crate::overrides`); the lock also serializes override updates.
+    pub config: tokio::sync::Mutex<crate::config::Config>,
 }
 
 /// Read the UUID in `path`, creating it on first start.
@@ -129,11 +132,12 @@ impl AppState {
         let topics = Arc::new(Topics::default());
         let cluster_id = id_file(&opts.data_dir.join("cluster.id"));
         let server_id = id_file(&opts.data_dir.join("server.id"));
+        let effective = crate::overrides::effective_at_start(&opts, &store);
         let mut engine_opts = EngineOptions::default();
         engine_opts.config.handlers_enabled = true;
         engine_opts.config.cluster_id = cluster_id.clone();
         engine_opts.config.server_id = server_id.clone();
-        engine_opts.config.handler_configs = opts.handler_configs.clone();
+        engine_opts.config.handler_configs = effective.handler_configs();
         engine_opts.config.handler_configs.hostname = Some(opts.hostname.clone());
         let engine = Engine::new(engine_opts, topics.clone());
         let state = Arc::new(AppState {
@@ -148,8 +152,11 @@ impl AppState {
             replays: Mutex::new(HashMap::new()),
             cluster_id,
             server_id,
+            config: tokio::sync::Mutex::new(effective),
         });
         state.recordings.fail_interrupted(&state.store)?;
+        *state.replays.lock().unwrap_or_else(|e| e.into_inner()) =
+            crate::replay::restore(&state.store)?;
         crate::recording::register_dropped(&state.store, &state.opts.replay_dir)?;
         state.resume_tasks()?;
         Ok(state)

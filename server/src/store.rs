@@ -365,18 +365,38 @@ impl Store {
         self.list_json(OVERRIDES, "config_overrides")
     }
 
-    pub fn delete_override(&self, section: &str) -> Result<bool, StoreError> {
-        self.delete(&[OVERRIDES], section)
+    /// Replace every stored override with `all` (key, record) in one transaction.
+    pub fn replace_overrides<T: Serialize>(&self, all: &[(String, T)]) -> Result<(), StoreError> {
+        let mut rows = Vec::with_capacity(all.len());
+        for (k, v) in all {
+            let bytes = serde_json::to_vec(v).map_err(|e| StoreError::Decode {
+                table: "config_overrides",
+                id: k.clone(),
+                error: e.to_string(),
+            })?;
+            rows.push((k.as_str(), bytes));
+        }
+        let tx = self.db.begin_write()?;
+        {
+            let mut t = tx.open_table(OVERRIDES)?;
+            t.retain(|_, _| false)?;
+            for (k, v) in &rows {
+                t.insert(*k, v.as_slice())?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
-    /// Write a consistent copy of the whole database to `out`: redb has a single writer, so
-    /// holding a write transaction (never committed) while the file is copied keeps every
-    /// other change out until the copy is done; committed data is all in the file.
-    pub fn backup_to(&self, src: &Path, out: &Path) -> Result<u64, StoreError> {
+    /// A consistent copy of the whole database file (`path` is where it was opened): redb
+    /// has one writer at a time, so holding a write transaction (never committed) while the
+    /// file is read keeps every change out until the copy is taken, and every committed
+    /// change is already in the file.
+    pub fn snapshot(&self, path: &Path) -> Result<Vec<u8>, StoreError> {
         let tx = self.db.begin_write()?;
-        let n = std::fs::copy(src, out).map_err(|e| StoreError::Io(e.to_string()))?;
+        let bytes = std::fs::read(path).map_err(|e| StoreError::Io(e.to_string()))?;
         tx.abort()?;
-        Ok(n)
+        Ok(bytes)
     }
 
     /// Rebuild a store: every record of its tables is decoded and written back in one

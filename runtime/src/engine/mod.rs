@@ -72,6 +72,9 @@ impl Default for EngineOptions {
 
 struct Inner {
     options: EngineOptions,
+    /// The configuration tasks are built with from now on (starts as `options.config`;
+    /// replaced by `set_config` when the server's config is overridden live).
+    config: RwLock<Config>,
     outputs: Arc<dyn Outputs>,
     queue: Arc<RunQueue>,
     /// Running tasks by ID.
@@ -104,6 +107,7 @@ impl Engine {
         let queue = Arc::new(RunQueue::default());
         let mut threads = pool::start_workers(&queue, options.workers);
         let inner = Arc::new(Inner {
+            config: RwLock::new(options.config.clone()),
             options,
             outputs,
             queue,
@@ -130,6 +134,17 @@ impl Engine {
         &self.inner.options
     }
 
+    /// The configuration the next task is built with.
+    pub fn config(&self) -> Config {
+        read(&self.inner.config).clone()
+    }
+
+    /// Build tasks started from now on with `config` (running tasks keep theirs until
+    /// restarted).
+    pub fn set_config(&self, config: Config) {
+        *write_lock(&self.inner.config) = config;
+    }
+
     pub fn outputs(&self) -> &Arc<dyn Outputs> {
         &self.inner.outputs
     }
@@ -140,7 +155,7 @@ impl Engine {
             return Err(EngineError::ShuttingDown);
         }
         let mut task =
-            Task::build(id, pipeline, self.inner.options.config.clone()).map_err(|error| {
+            Task::build(id, pipeline, self.config()).map_err(|error| {
                 EngineError::Build {
                     task: id.to_string(),
                     error,
