@@ -231,10 +231,12 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
             _ => Err(not_found()),
         };
     }
+    // `/kapacitor/v1preview` first: `/kapacitor/v1` is a prefix of it.
     let path = r
         .path
-        .strip_prefix(BASE)
-        .or_else(|| r.path.strip_prefix("/kapacitor/v1preview"))
+        .strip_prefix("/kapacitor/v1preview")
+        .or_else(|| r.path.strip_prefix(BASE))
+        .filter(|p| p.is_empty() || p.starts_with('/'))
         .ok_or_else(not_found)?;
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let m = &r.method;
