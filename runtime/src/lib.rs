@@ -13,6 +13,7 @@ pub mod engine;
 pub mod group;
 pub mod line_protocol;
 pub mod message;
+pub mod net_policy;
 pub mod node;
 pub mod output;
 pub mod point;

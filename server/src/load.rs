@@ -32,7 +32,10 @@ use std::sync::Arc;
 /// Why one file could not be loaded.
 #[derive(Debug)]
 pub enum LoadError {
-    Read { path: PathBuf, error: std::io::Error },
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     /// A YAML or JSON file that does not decode to an object.
     Decode { path: PathBuf, error: String },
     /// The API refused the definition (the message is the API's error text).
@@ -224,7 +227,13 @@ async fn load_template(state: &Arc<AppState>, p: &Path, id: &str) -> Result<(), 
     let script = read(p)?;
     let link = format!("/templates/{id}");
     let a = if call(state, Method::GET, &link, None).await.ok() {
-        call(state, Method::PATCH, &link, Some(json!({ "script": script }))).await
+        call(
+            state,
+            Method::PATCH,
+            &link,
+            Some(json!({ "script": script })),
+        )
+        .await
     } else {
         let body = json!({ "id": id, "script": script });
         call(state, Method::POST, "/templates", Some(body)).await
@@ -404,7 +413,12 @@ async fn remove_missing(
                 tracing::info!(service = "load", item = key, "removed: its file is gone");
                 report.removed.push(key);
             } else {
-                tracing::error!(service = "load", item = key, "cannot remove: {}", a.message());
+                tracing::error!(
+                    service = "load",
+                    item = key,
+                    "cannot remove: {}",
+                    a.message()
+                );
                 report
                     .errors
                     .push(format!("cannot remove {key}: {}", a.message()));

@@ -70,9 +70,9 @@ static SERVICE: OnceLock<LogService> = OnceLock::new();
 /// Install the process's logger (once; later calls are ignored). An unknown level name
 /// starts at `info`, as Kapacitor's.
 pub fn init(level: &str, target: LogTarget) {
-    let filter = EnvFilter::try_new(filter_for(level).unwrap_or_else(|_| {
-        filter_for("info").expect("info is a level")
-    }))
+    let filter = EnvFilter::try_new(
+        filter_for(level).unwrap_or_else(|_| filter_for("info").expect("info is a level")),
+    )
     .unwrap_or_else(|_| EnvFilter::new("info"));
     let (filter, reload) = reload::Layer::new(filter);
     let writer = match target {
@@ -220,7 +220,8 @@ impl Visit for Fields {
         if field.name() == "message" {
             self.msg = value.to_string();
         } else {
-            self.pairs.push((field.name().to_string(), value.to_string()));
+            self.pairs
+                .push((field.name().to_string(), value.to_string()));
         }
     }
 

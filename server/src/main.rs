@@ -98,14 +98,27 @@ fn run(flags: &Flags, env: &[(String, String)]) -> ExitCode {
     for key in &resolved.unknown_keys {
         tracing::warn!(key = key.as_str(), "unknown configuration key ignored");
     }
-    if let Some(h) = &opts.disable_handlers {
-        tracing::warn!(
-            handlers = h.as_str(),
-            "-disable-handlers is not enforced yet"
-        );
-    }
     if let Some(c) = &opts.blacklist_cidrs {
-        tracing::warn!(cidrs = c.as_str(), "-blacklist-cidrs is not enforced yet");
+        match runtime::net_policy::parse_list(c) {
+            Ok(list) => {
+                tracing::info!(
+                    cidrs = c.as_str(),
+                    "outbound connections to these networks are refused"
+                );
+                runtime::net_policy::set_blacklist(list);
+            }
+            Err(e) => {
+                eprintln!("run: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if let Some(h) = &opts.disable_handlers {
+        if let Err(e) = settings::disabled_handler_kinds(h) {
+            eprintln!("run: {e}");
+            return ExitCode::FAILURE;
+        }
+        tracing::info!(handlers = h.as_str(), "alert handlers disabled");
     }
     if let Some(p) = &opts.pidfile {
         if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -156,7 +169,10 @@ async fn serve(opts: ServerOptions) -> ExitCode {
         let state = state.clone();
         tokio::spawn(async move {
             while hup.recv().await.is_some() {
-                tracing::info!(service = "load", "SIGHUP received: reloading the load directory");
+                tracing::info!(
+                    service = "load",
+                    "SIGHUP received: reloading the load directory"
+                );
                 server::load::load(&state).await;
             }
         });

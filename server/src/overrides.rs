@@ -115,10 +115,16 @@ impl Override {
 #[derive(Debug, Clone, PartialEq)]
 pub enum OverrideError {
     UnknownSection(String),
-    UnknownElement { section: String, element: String },
+    UnknownElement {
+        section: String,
+        element: String,
+    },
     /// The body's actions do not fit the section (set on a list without an element, …).
     BadAction(String),
-    UnknownOptions { section: String, options: Vec<String> },
+    UnknownOptions {
+        section: String,
+        options: Vec<String>,
+    },
     /// The overridden configuration does not decode or validate.
     Invalid(String),
     Store(String),
@@ -169,7 +175,9 @@ pub struct UpdateAction {
 fn to_json(c: &Config) -> Result<Map<String, Value>, OverrideError> {
     match serde_json::to_value(c) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(OverrideError::Invalid("configuration is not a table".into())),
+        Ok(_) => Err(OverrideError::Invalid(
+            "configuration is not a table".into(),
+        )),
         Err(e) => Err(OverrideError::Invalid(e.to_string())),
     }
 }
@@ -178,10 +186,7 @@ fn to_json(c: &Config) -> Result<Map<String, Value>, OverrideError> {
 pub fn elements(c: &Config, s: &Overridable) -> Result<Vec<Map<String, Value>>, OverrideError> {
     let json = to_json(c)?;
     Ok(match json.get(s.name) {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|e| e.as_object().cloned())
-            .collect(),
+        Some(Value::Array(a)) => a.iter().filter_map(|e| e.as_object().cloned()).collect(),
         Some(Value::Object(o)) if s.element_key.is_some() => vec![o.clone()],
         Some(Value::Object(o)) => vec![o.clone()],
         _ => Vec::new(),
@@ -207,7 +212,9 @@ pub fn redacted(s: &Overridable, mut e: Map<String, Value>) -> (Map<String, Valu
             let set = match v {
                 Value::Null => false,
                 Value::String(x) => !x.is_empty(),
-                Value::Object(o) => o.values().any(|x| x.as_str().is_some_and(|s| !s.is_empty())),
+                Value::Object(o) => o
+                    .values()
+                    .any(|x| x.as_str().is_some_and(|s| !s.is_empty())),
                 Value::Array(a) => !a.is_empty(),
                 _ => true,
             };
@@ -288,7 +295,10 @@ pub fn effective_at_start(opts: &crate::settings::ServerOptions, store: &Store) 
     match stored(store).and_then(|o| apply(&opts.config, &o)) {
         Ok(c) => c,
         Err(e) => {
-            tracing::error!(service = "config-override", "cannot apply stored overrides: {e}");
+            tracing::error!(
+                service = "config-override",
+                "cannot apply stored overrides: {e}"
+            );
             opts.config.clone()
         }
     }
@@ -314,7 +324,10 @@ pub fn plan(
     let element = element.filter(|e| !e.is_empty());
     let mut out: Vec<Override> = existing.to_vec();
     let find = |out: &mut Vec<Override>, el: &str| -> usize {
-        match out.iter().position(|o| o.section == s.name && o.element == el) {
+        match out
+            .iter()
+            .position(|o| o.section == s.name && o.element == el)
+        {
             Some(i) => i,
             None => {
                 out.push(Override {
@@ -493,7 +506,13 @@ mod tests {
     #[test]
     fn bad_actions_are_refused_by_name() {
         let base = Config::demo(std::path::Path::new("/h"));
-        let e = plan(&base, &[], "smtp", None, &action(json!({"set": {"nope": 1}})));
+        let e = plan(
+            &base,
+            &[],
+            "smtp",
+            None,
+            &action(json!({"set": {"nope": 1}})),
+        );
         assert_eq!(
             e.unwrap_err().to_string(),
             "unknown options [nope] in section smtp"
@@ -504,7 +523,14 @@ mod tests {
         ));
         assert!(plan(&base, &[], "smtp", None, &action(json!({"add": {"x": 1}}))).is_err());
         // A value of the wrong type fails to decode: not stored by the caller.
-        let ov = plan(&base, &[], "smtp", None, &action(json!({"set": {"port": "x"}}))).unwrap();
+        let ov = plan(
+            &base,
+            &[],
+            "smtp",
+            None,
+            &action(json!({"set": {"port": "x"}})),
+        )
+        .unwrap();
         assert!(matches!(apply(&base, &ov), Err(OverrideError::Invalid(_))));
     }
 

@@ -140,6 +140,12 @@ impl AppState {
         engine_opts.config.handler_configs = effective.handler_configs();
         engine_opts.config.handler_configs.hostname = Some(opts.hostname.clone());
         let engine = Engine::new(engine_opts, topics.clone());
+        if let Some(list) = &opts.disable_handlers {
+            // Validated by main; a bad entry here disables nothing rather than failing open.
+            engine.set_disabled_handlers(
+                crate::settings::disabled_handler_kinds(list).unwrap_or_default(),
+            );
+        }
         let state = Arc::new(AppState {
             recordings: crate::recording::Recordings::default(),
             opts,

@@ -33,8 +33,12 @@ fn hook() -> (String, mpsc::Receiver<String>) {
             }
             let mut body = vec![0; len];
             let _ = r.read_exact(&mut body);
-            let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-            if tx.send(String::from_utf8_lossy(&body).into_owned()).is_err() {
+            let _ =
+                c.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            if tx
+                .send(String::from_utf8_lossy(&body).into_owned())
+                .is_err()
+            {
                 return;
             }
         }
@@ -83,7 +87,10 @@ fn overrides_show_redact_persist_and_validate() {
 
     // Bad input: typed errors, nothing stored.
     let (st, e) = s.get("/kapacitor/v1/config/nope");
-    assert_eq!((st, e["error"].as_str()), (404, Some("unknown section: nope")));
+    assert_eq!(
+        (st, e["error"].as_str()),
+        (404, Some("unknown section: nope"))
+    );
     let (st, e) = s.get("/kapacitor/v1/config/httppost/nope");
     assert_eq!(
         (st, e["error"].as_str()),
@@ -94,11 +101,18 @@ fn overrides_show_redact_persist_and_validate() {
         (st, e["error"].as_str()),
         (400, Some("unknown options [nope] in section smtp"))
     );
-    let (st, _) = post(&s, "/kapacitor/v1/config/smtp", json!({"set": {"port": "x"}}));
+    let (st, _) = post(
+        &s,
+        "/kapacitor/v1/config/smtp",
+        json!({"set": {"port": "x"}}),
+    );
     assert_eq!(st, 400);
     let (st, _) = post(&s, "/kapacitor/v1/config/smtp", json!({"bogus": {}}));
     assert_eq!(st, 400);
-    assert_eq!(s.get("/kapacitor/v1/config/smtp/").1["options"]["port"], 2525);
+    assert_eq!(
+        s.get("/kapacitor/v1/config/smtp/").1["options"]["port"],
+        2525
+    );
 
     // Add an element to a list section, then remove it.
     let (st, e) = post(
@@ -173,7 +187,9 @@ fn a_handler_override_reaches_the_next_alert() {
     );
     assert_eq!(st, 200, "{t}");
     s.call("POST", "/write?db=db&rp=rp&precision=s", Some(b"m v=1 1\n"));
-    let body = rx_a.recv_timeout(Duration::from_secs(10)).expect("alert at A");
+    let body = rx_a
+        .recv_timeout(Duration::from_secs(10))
+        .expect("alert at A");
     assert!(body.contains("\"id\":\"a\""), "{body}");
 
     let (st, _) = post(
@@ -183,7 +199,9 @@ fn a_handler_override_reaches_the_next_alert() {
     );
     assert_eq!(st, 204);
     s.call("POST", "/write?db=db&rp=rp&precision=s", Some(b"m v=2 2\n"));
-    let body = rx_b.recv_timeout(Duration::from_secs(10)).expect("alert at B");
+    let body = rx_b
+        .recv_timeout(Duration::from_secs(10))
+        .expect("alert at B");
     assert!(body.contains("\"id\":\"a\""), "{body}");
     assert!(rx_a.try_recv().is_err(), "A no longer receives");
 }

@@ -9,8 +9,10 @@ use common::Server;
 use serde_json::json;
 use std::fs;
 
-const CPU_V1: &str = "dbrp \"db\".\"rp\"\nstream\n    |from()\n        .measurement('cpu')\n    |httpOut('h')\n";
-const CPU_V2: &str = "dbrp \"db\".\"rp\"\nstream\n    |from()\n        .measurement('mem')\n    |httpOut('h')\n";
+const CPU_V1: &str =
+    "dbrp \"db\".\"rp\"\nstream\n    |from()\n        .measurement('cpu')\n    |httpOut('h')\n";
+const CPU_V2: &str =
+    "dbrp \"db\".\"rp\"\nstream\n    |from()\n        .measurement('mem')\n    |httpOut('h')\n";
 const TPL: &str = "var measurement string\nstream\n    |from()\n        .measurement(measurement)\n    |httpOut('h')\n";
 /// Line 4 has `><`, which is no operator.
 const BAD: &str = "dbrp \"db\".\"rp\"\nstream\n    |from()\n    |where(lambda: \"v\" >< 1)\n";
@@ -71,7 +73,9 @@ fn load_dir_at_start_and_on_sighup() {
     );
     s.wait_for("cpu's httpOut", |s| {
         s.call("GET", "/kapacitor/v1/tasks/cpu/h", None).0 == 200
-            && s.call("GET", "/kapacitor/v1/tasks/cpu/h", None).1.contains("\"cpu\"")
+            && s.call("GET", "/kapacitor/v1/tasks/cpu/h", None)
+                .1
+                .contains("\"cpu\"")
     });
 
     // A task defined through the API is never the load service's to delete.
@@ -94,7 +98,9 @@ fn load_dir_at_start_and_on_sighup() {
     s.wait_for("the template to be removed", |s| {
         s.get("/kapacitor/v1/templates/tpl").0 == 404
     });
-    s.wait_for("the fixed task", |s| s.get("/kapacitor/v1/tasks/bad").0 == 200);
+    s.wait_for("the fixed task", |s| {
+        s.get("/kapacitor/v1/tasks/bad").0 == 200
+    });
     let (_, t) = s.get("/kapacitor/v1/tasks/cpu?script-format=raw");
     assert_eq!(t["script"], CPU_V2);
     assert_eq!(t["status"], "enabled");

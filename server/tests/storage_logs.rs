@@ -39,7 +39,8 @@ fn cli(s: &Server, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-const TASK: &str = "dbrp \"db\".\"rp\"\nstream\n    |from()\n        .measurement('m')\n    |httpOut('h')\n";
+const TASK: &str =
+    "dbrp \"db\".\"rp\"\nstream\n    |from()\n        .measurement('m')\n    |httpOut('h')\n";
 
 #[test]
 fn stores_rebuild_and_backup() {
@@ -61,7 +62,10 @@ fn stores_rebuild_and_backup() {
         .iter()
         .map(|x| x["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"tasks") && names.contains(&"replays"), "{l}");
+    assert!(
+        names.contains(&"tasks") && names.contains(&"replays"),
+        "{l}"
+    );
     assert_eq!(
         l["storage"][0]["link"]["href"],
         format!("/kapacitor/v1/storage/stores/{}", names[0])
@@ -72,13 +76,20 @@ fn stores_rebuild_and_backup() {
         json!({"action": "rebuild"}),
     );
     assert_eq!(st, 204, "{e}");
-    assert_eq!(s.get("/kapacitor/v1/tasks/kept").0, 200, "rebuild keeps records");
+    assert_eq!(
+        s.get("/kapacitor/v1/tasks/kept").0,
+        200,
+        "rebuild keeps records"
+    );
     let (st, e) = s.json(
         "POST",
         "/kapacitor/v1/storage/stores/nope",
         json!({"action": "rebuild"}),
     );
-    assert_eq!((st, e["error"].as_str()), (404, Some("unknown storage \"nope\"")));
+    assert_eq!(
+        (st, e["error"].as_str()),
+        (404, Some("unknown storage \"nope\""))
+    );
     let (st, e) = s.json(
         "POST",
         "/kapacitor/v1/storage/stores/tasks",
@@ -184,10 +195,14 @@ fn level_and_log_sessions() {
 
     // A key twice or a bad level: 400.
     assert_eq!(
-        s.call("GET", "/kapacitor/v1preview/logs?task=a&task=b", None).0,
+        s.call("GET", "/kapacitor/v1preview/logs?task=a&task=b", None)
+            .0,
         400
     );
-    assert_eq!(s.call("GET", "/kapacitor/v1preview/logs?lvl=loud", None).0, 400);
+    assert_eq!(
+        s.call("GET", "/kapacitor/v1preview/logs?lvl=loud", None).0,
+        400
+    );
 }
 
 /// A recording made elsewhere, dropped into the replay dir (registered at start-up).
@@ -222,15 +237,14 @@ fn replays_survive_a_restart_with_their_final_status() {
     // The final record is stored a moment after the status turns (polled every 100 ms).
     std::thread::sleep(Duration::from_millis(400));
     s.stop(); // kill -9
-    // A replay the crash cut short: stored as running, as `POST /replays` stores it first.
+              // A replay the crash cut short: stored as running, as `POST /replays` stores it first.
     {
         let store = server::store::Store::open(&dir.path().join("kapacitor.db")).unwrap();
-        let mut cut: server::replay::ReplayRecord =
-            serde_json::from_value(json!({
-                "id": "cut", "task": "t", "recording": "short", "recording_time": false,
-                "clock": "real", "date": 1, "status": "running", "error": "", "progress": 0.5
-            }))
-            .unwrap();
+        let mut cut: server::replay::ReplayRecord = serde_json::from_value(json!({
+            "id": "cut", "task": "t", "recording": "short", "recording_time": false,
+            "clock": "real", "date": 1, "status": "running", "error": "", "progress": 0.5
+        }))
+        .unwrap();
         cut.progress = 0.5;
         store.put_replay("cut", &cut).unwrap();
     }

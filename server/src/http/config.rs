@@ -139,7 +139,11 @@ pub async fn update(
     let rows: Vec<(String, overrides::Override)> =
         next.iter().map(|o| (o.key(), o.clone())).collect();
     state.store.replace_overrides(&rows)?;
-    tracing::info!(service = "config-override", section = name, "configuration overridden");
+    tracing::info!(
+        service = "config-override",
+        section = name,
+        "configuration overridden"
+    );
     let mut engine_config = state.engine.config();
     engine_config.handler_configs = config.handler_configs();
     engine_config.handler_configs.hostname = Some(state.opts.hostname.clone());
@@ -158,7 +162,10 @@ async fn restart_running_tasks(state: &Arc<AppState>) -> Result<(), ApiError> {
     for rec in state.store.tasks()? {
         if rec.enabled && state.engine.is_executing(&rec.id) {
             if let Err(e) = state.start(&rec) {
-                tracing::error!(task = rec.id, "cannot restart with the new configuration: {e}");
+                tracing::error!(
+                    task = rec.id,
+                    "cannot restart with the new configuration: {e}"
+                );
             }
         }
     }

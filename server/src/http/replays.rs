@@ -132,6 +132,12 @@ pub async fn create(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
     let pipeline = state
         .pipeline(&task)
         .map_err(|e| ApiError::BadRequest(format!("task load: {e}")))?;
+    if let Some((node, kind)) = state.engine.disabled_handler_in(&pipeline) {
+        return Err(ApiError::BadRequest(format!(
+            "task load: {node}: the {} alert handler is disabled on this server",
+            kind.kind()
+        )));
+    }
     let rec_id = s("recording");
     let rec = state
         .store
