@@ -100,9 +100,6 @@ pub struct Override {
     /// The element did not exist in the file: `add` created it.
     #[serde(default)]
     pub create: bool,
-    /// A file element removed with `remove`.
-    #[serde(default)]
-    pub removed: bool,
 }
 
 impl Override {
@@ -114,6 +111,7 @@ impl Override {
 /// Why an override cannot be made.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OverrideError {
+    /// Not an overridable section (`GET`: 404 `unknown section: x`; `POST`: 400).
     UnknownSection(String),
     UnknownElement {
         section: String,
@@ -253,16 +251,13 @@ pub fn apply(base: &Config, overrides: &[Override]) -> Result<Config, OverrideEr
             e.as_object()
                 .is_some_and(|e| element_name(s, e) == o.element)
         });
-        match (pos, o.removed, o.create) {
-            (Some(i), true, _) => {
-                items.remove(i);
-            }
-            (Some(i), false, _) => {
+        match (pos, o.create) {
+            (Some(i), _) => {
                 if let Value::Object(m) = &mut items[i] {
                     m.extend(o.options.clone());
                 }
             }
-            (None, false, true) => {
+            (None, true) => {
                 // A new element starts from the section's defaults.
                 let mut m = match default_json.get(s.name) {
                     Some(Value::Array(a)) => a
@@ -311,8 +306,18 @@ pub fn stored(store: &Store) -> Result<Vec<Override>, OverrideError> {
     Ok(v)
 }
 
+/// Kapacitor's rules for one update's actions (its messages, prefixed as it prefixes them).
+fn invalid_action(m: &str) -> OverrideError {
+    OverrideError::BadAction(format!(
+        "failed to apply update: invalid update action: {m}"
+    ))
+}
+
 /// The overrides after `action` on `section[/element]` (nothing stored yet): the caller
 /// applies them over the file config, and stores them only if that succeeds.
+///
+/// `element` is `None` when the path ends at the section (`/config/smtp`), `Some("")` with
+/// a trailing slash (`/config/smtp/`): as in Kapacitor, set and delete need the latter.
 pub fn plan(
     current: &Config,
     existing: &[Override],
@@ -320,123 +325,112 @@ pub fn plan(
     element: Option<&str>,
     action: &UpdateAction,
 ) -> Result<Vec<Override>, OverrideError> {
-    let s = section(name).ok_or_else(|| OverrideError::UnknownSection(name.into()))?;
-    let element = element.filter(|e| !e.is_empty());
-    let mut out: Vec<Override> = existing.to_vec();
-    let find = |out: &mut Vec<Override>, el: &str| -> usize {
-        match out
-            .iter()
-            .position(|o| o.section == s.name && o.element == el)
-        {
-            Some(i) => i,
-            None => {
-                out.push(Override {
-                    section: s.name.into(),
-                    element: el.into(),
-                    ..Override::default()
-                });
-                out.len() - 1
-            }
-        }
-    };
     let set_or_delete = !action.set.is_empty() || !action.delete.is_empty();
-    let add_or_remove = !action.add.is_empty() || !action.remove.is_empty();
-    if set_or_delete && add_or_remove {
-        return Err(OverrideError::BadAction(
-            "cannot set or delete and add or remove in the same request".into(),
+    let adding = !action.add.is_empty();
+    let removing = !action.remove.is_empty();
+    if set_or_delete && (adding || removing) {
+        return Err(invalid_action(
+            "cannot provide both set/delete and add/remove actions in the same update",
         ));
     }
-    if add_or_remove {
-        let Some(key) = s.element_key else {
-            return Err(OverrideError::BadAction(format!(
-                "section {name} is not a list, elements cannot be added or removed"
-            )));
-        };
-        if element.is_some() {
-            return Err(OverrideError::BadAction(
-                "cannot add or remove an element: the path must name the section only".into(),
-            ));
-        }
-        for el in &action.remove {
-            let in_file = elements(current, s)?
-                .iter()
-                .any(|e| &element_name(s, e) == el);
-            if !in_file {
-                return Err(OverrideError::UnknownElement {
-                    section: name.into(),
-                    element: el.clone(),
-                });
-            }
-            let i = find(&mut out, el);
-            if out[i].create {
-                out.remove(i);
-            } else {
-                out[i].removed = true;
-                out[i].options.clear();
-            }
-        }
-        if !action.add.is_empty() {
-            check_options(current, s, &action.add)?;
-            let el = match action.add.get(key) {
-                Some(Value::String(v)) if !v.is_empty() => v.clone(),
-                _ => {
-                    return Err(OverrideError::BadAction(format!(
-                        "missing or empty {key:?} in add: it names the new element"
-                    )))
-                }
-            };
-            if elements(current, s)?
-                .iter()
-                .any(|e| element_name(s, e) == el)
-            {
-                return Err(OverrideError::BadAction(format!(
-                    "cannot add element with existing key {el:?}"
-                )));
-            }
-            let i = find(&mut out, &el);
-            out[i].create = true;
-            out[i].removed = false;
-            out[i].options = action.add.clone();
-        }
+    let named = element.is_some_and(|e| !e.is_empty());
+    if adding && named {
+        return Err(invalid_action(
+            "must not provide an element name when adding an a new override",
+        ));
+    }
+    if removing && named {
+        return Err(invalid_action(
+            "must not provide element when removing an override",
+        ));
+    }
+    if !adding && !removing && element.is_none() {
+        return Err(invalid_action(
+            "element not specified, are you missing a trailing '/'?",
+        ));
+    }
+    let s = section(name).ok_or_else(|| OverrideError::UnknownSection(name.into()))?;
+    let mut out: Vec<Override> = existing.to_vec();
+    let position = |out: &[Override], el: &str| {
+        out.iter()
+            .position(|o| o.section == s.name && o.element == el)
+    };
+    if removing {
+        // Removing drops the override: an added element disappears, an overridden one
+        // returns to the file's values.
+        out.retain(|o| !(o.section == s.name && action.remove.contains(&o.element)));
         return Ok(out);
     }
-    let el = match (s.element_key, element) {
-        (None, None) => String::new(),
-        (None, Some(e)) => {
-            return Err(OverrideError::UnknownElement {
-                section: name.into(),
-                element: e.into(),
-            })
-        }
-        (Some(_), None) => {
+    if adding {
+        let Some(key) = s.element_key else {
             return Err(OverrideError::BadAction(format!(
-                "section {name} is a list: set and delete need an element in the path"
-            )))
+                "failed to apply update: section {name:?} is not a list, cannot add new element"
+            )));
+        };
+        let el = match action.add.get(key) {
+            Some(Value::String(v)) => v.clone(),
+            Some(other) => {
+                return Err(OverrideError::BadAction(format!(
+                    "failed to apply update: expected {key:?} key to be a string, got {other}"
+                )))
+            }
+            None => {
+                return Err(OverrideError::BadAction(format!(
+                    "failed to apply update: missing key {key:?} in \"add\" map"
+                )))
+            }
+        };
+        let exists = position(&out, &el).is_some()
+            || elements(current, s)?
+                .iter()
+                .any(|e| element_name(s, e) == el);
+        if exists {
+            return Err(OverrideError::BadAction(format!(
+                "failed to apply update: cannot add new override, override already exists for {}/{el}",
+                s.name
+            )));
         }
-        (Some(_), Some(e)) => e.to_string(),
-    };
-    if s.element_key.is_some()
-        && !elements(current, s)?
+        check_options(current, s, &action.add)?;
+        out.push(Override {
+            section: s.name.into(),
+            element: el,
+            options: action.add.clone(),
+            create: true,
+        });
+        return Ok(out);
+    }
+    let el = element.unwrap_or("").to_string();
+    let known = match s.element_key {
+        None => el.is_empty(),
+        Some(_) => elements(current, s)?
             .iter()
-            .any(|e| element_name(s, e) == el)
-    {
+            .any(|e| element_name(s, e) == el),
+    };
+    if !known {
         return Err(OverrideError::UnknownElement {
             section: name.into(),
             element: el,
         });
     }
-    if let Some(k) = action.delete.iter().find(|k| action.set.contains_key(*k)) {
-        return Err(OverrideError::BadAction(format!(
-            "cannot set and delete the same option {k:?}"
-        )));
-    }
     check_options(current, s, &action.set)?;
-    let i = find(&mut out, &el);
+    let i = match position(&out, &el) {
+        Some(i) => i,
+        None => {
+            out.push(Override {
+                section: s.name.into(),
+                element: el.clone(),
+                ..Override::default()
+            });
+            out.len() - 1
+        }
+    };
+    for (k, v) in &action.set {
+        out[i].options.insert(k.clone(), v.clone());
+    }
     for k in &action.delete {
         out[i].options.remove(k);
     }
-    out[i].options.extend(action.set.clone());
-    if out[i].options.is_empty() && !out[i].create && !out[i].removed {
+    if out[i].options.is_empty() && !out[i].create {
         out.remove(i);
     }
     Ok(out)
@@ -486,7 +480,7 @@ mod tests {
             &base,
             &[],
             "smtp",
-            None,
+            Some(""),
             &action(json!({"set": {"host": "mail.example", "port": 2525, "password": "pw"}})),
         )
         .unwrap();
@@ -497,7 +491,14 @@ mod tests {
         let (opts, red) = redacted(s, elements(&c, s).unwrap().remove(0));
         assert_eq!(opts["password"], json!(true));
         assert_eq!(red, vec!["password".to_string()]);
-        let ov = plan(&c, &ov, "smtp", None, &action(json!({"delete": ["host"]}))).unwrap();
+        let ov = plan(
+            &c,
+            &ov,
+            "smtp",
+            Some(""),
+            &action(json!({"delete": ["host"]})),
+        )
+        .unwrap();
         let c = apply(&base, &ov).unwrap();
         assert_eq!(c.smtp.host, base.smtp.host);
         assert_eq!(c.smtp.port, 2525);
@@ -510,7 +511,7 @@ mod tests {
             &base,
             &[],
             "smtp",
-            None,
+            Some(""),
             &action(json!({"set": {"nope": 1}})),
         );
         assert_eq!(
@@ -518,7 +519,7 @@ mod tests {
             "unknown options [nope] in section smtp"
         );
         assert!(matches!(
-            plan(&base, &[], "http", None, &action(json!({}))),
+            plan(&base, &[], "http", Some(""), &action(json!({}))),
             Err(OverrideError::UnknownSection(_))
         ));
         assert!(plan(&base, &[], "smtp", None, &action(json!({"add": {"x": 1}}))).is_err());

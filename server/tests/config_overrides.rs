@@ -73,9 +73,19 @@ fn overrides_show_redact_persist_and_validate() {
     // Not overridable: absent.
     assert!(all["sections"].get("http").is_none());
 
+    // Set and delete name the element: a single section's path ends with a slash.
     let (st, e) = post(
         &s,
         "/kapacitor/v1/config/smtp",
+        json!({"set": {"host": "mail.example"}}),
+    );
+    assert_eq!(
+        (st, e["error"].as_str()),
+        (400, Some("failed to apply update: invalid update action: element not specified, are you missing a trailing '/'?"))
+    );
+    let (st, e) = post(
+        &s,
+        "/kapacitor/v1/config/smtp/",
         json!({"set": {"host": "mail.example", "port": 2525, "password": "secret"}}),
     );
     assert_eq!(st, 204, "{e}");
@@ -96,7 +106,11 @@ fn overrides_show_redact_persist_and_validate() {
         (st, e["error"].as_str()),
         (404, Some("unknown section/element: httppost/nope"))
     );
-    let (st, e) = post(&s, "/kapacitor/v1/config/smtp", json!({"set": {"nope": 1}}));
+    let (st, e) = post(
+        &s,
+        "/kapacitor/v1/config/smtp/",
+        json!({"set": {"nope": 1}}),
+    );
     assert_eq!(
         (st, e["error"].as_str()),
         (400, Some("unknown options [nope] in section smtp"))
@@ -107,7 +121,26 @@ fn overrides_show_redact_persist_and_validate() {
         json!({"set": {"port": "x"}}),
     );
     assert_eq!(st, 400);
-    let (st, _) = post(&s, "/kapacitor/v1/config/smtp", json!({"bogus": {}}));
+    let (st, _) = post(&s, "/kapacitor/v1/config/smtp/", json!({"bogus": {}}));
+    assert_eq!(st, 400);
+    let (st, e) = s.get("/kapacitor/v1/config/");
+    assert_eq!(
+        (st, e["error"].as_str()),
+        (
+            400,
+            Some("section not specified, do you have an extra trailing '/'?")
+        )
+    );
+    let (st, e) = post(&s, "/kapacitor/v1/config/nope/", json!({"set": {"a": 1}}));
+    assert_eq!(
+        (st, e["error"].as_str()),
+        (400, Some("unknown section nope"))
+    );
+    let (st, _) = post(
+        &s,
+        "/kapacitor/v1/config/smtp",
+        json!({"add": {"host": "x"}}),
+    );
     assert_eq!(st, 400);
     assert_eq!(
         s.get("/kapacitor/v1/config/smtp/").1["options"]["port"],
@@ -138,7 +171,11 @@ fn overrides_show_redact_persist_and_validate() {
     assert_eq!(st, 204);
     assert_eq!(s.get("/kapacitor/v1/config/slack/ops").0, 404);
     // delete returns an option to the file's value.
-    let (st, _) = post(&s, "/kapacitor/v1/config/smtp", json!({"delete": ["host"]}));
+    let (st, _) = post(
+        &s,
+        "/kapacitor/v1/config/smtp/",
+        json!({"delete": ["host"]}),
+    );
     assert_eq!(st, 204);
     assert_eq!(
         s.get("/kapacitor/v1/config/smtp/").1["options"]["host"],

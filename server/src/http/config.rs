@@ -78,6 +78,11 @@ pub async fn get_all(state: &Arc<AppState>) -> Result<Resp, ApiError> {
 
 pub async fn get_section(state: &Arc<AppState>, name: &str) -> Result<Resp, ApiError> {
     enabled(state)?;
+    if name.is_empty() {
+        return Err(ApiError::BadRequest(
+            "section not specified, do you have an extra trailing '/'?".into(),
+        ));
+    }
     let s = overrides::section(name)
         .ok_or_else(|| ApiError::NotFound(format!("unknown section: {name}")))?;
     let c = state.config.lock().await;
@@ -131,10 +136,18 @@ pub async fn update(
 ) -> Result<Resp, ApiError> {
     enabled(state)?;
     let action: UpdateAction = serde_json::from_slice(&r.body)
-        .map_err(|e| ApiError::BadRequest(format!("failed to decode JSON: {e}")))?;
+        .map_err(|e| ApiError::BadRequest(format!("failed to decode JSON:{e}")))?;
     let mut current = state.config.lock().await;
     let existing = overrides::stored(&state.store).map_err(api_error)?;
-    let next = overrides::plan(&current, &existing, name, element, &action).map_err(api_error)?;
+    // A POST names no resource to find: every refusal is a 400, as Kapacitor's.
+    let next =
+        overrides::plan(&current, &existing, name, element, &action).map_err(|e| match e {
+            OverrideError::UnknownSection(s) => {
+                ApiError::BadRequest(format!("unknown section {s}"))
+            }
+            OverrideError::Store(_) => ApiError::Internal(e.to_string()),
+            other => ApiError::BadRequest(other.to_string()),
+        })?;
     let config = overrides::apply(&state.opts.config, &next).map_err(api_error)?;
     let rows: Vec<(String, overrides::Override)> =
         next.iter().map(|o| (o.key(), o.clone())).collect();
