@@ -523,12 +523,24 @@ mod tests {
             Err(OverrideError::UnknownSection(_))
         ));
         assert!(plan(&base, &[], "smtp", None, &action(json!({"add": {"x": 1}}))).is_err());
+        // Set without the trailing slash: Kapacitor's message.
+        let e = plan(
+            &base,
+            &[],
+            "smtp",
+            None,
+            &action(json!({"set": {"port": 1}})),
+        );
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "failed to apply update: invalid update action: element not specified, are you missing a trailing '/'?"
+        );
         // A value of the wrong type fails to decode: not stored by the caller.
         let ov = plan(
             &base,
             &[],
             "smtp",
-            None,
+            Some(""),
             &action(json!({"set": {"port": "x"}})),
         )
         .unwrap();
