@@ -17,6 +17,7 @@ pub mod overrides;
 pub mod recording;
 pub mod replay;
 pub mod settings;
+pub mod sideload;
 pub mod state;
 pub mod stats;
 pub mod store;

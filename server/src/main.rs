@@ -171,9 +171,11 @@ async fn serve(opts: ServerOptions) -> ExitCode {
             while hup.recv().await.is_some() {
                 tracing::info!(
                     service = "load",
-                    "SIGHUP received: reloading the load directory"
+                    "SIGHUP received: reloading the load directory and sideload sources"
                 );
                 server::load::load(&state).await;
+                // Failures are logged per task by the reload.
+                let _ = server::sideload::reload(&state).await;
             }
         });
     }

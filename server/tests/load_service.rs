@@ -137,3 +137,59 @@ fn load_disabled_ignores_the_directory() {
     );
     assert_eq!(s.get("/kapacitor/v1/tasks/cpu").0, 404);
 }
+
+/// `sideload()` sources are read when a task starts; `POST /sideload/reload` and SIGHUP
+/// re-read them for the running tasks.
+#[test]
+fn sideload_sources_reload_on_request_and_on_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    let side = dir.path().join("side");
+    fs::create_dir_all(&side).unwrap();
+    fs::write(side.join("default.yml"), "threshold: 1\n").unwrap();
+    let s = Server::start(dir.path(), &[], &[]);
+    let script = format!(
+        "dbrp \"db\".\"rp\"\nstream\n    |from()\n        .measurement('m')\n    |sideload()\n        .source('file://{}')\n        .order('default.yml')\n        .field('threshold', 0)\n    |httpOut('h')\n",
+        side.display()
+    );
+    let (st, t) = s.json(
+        "POST",
+        "/kapacitor/v1/tasks",
+        json!({"id": "side", "script": script, "status": "enabled"}),
+    );
+    assert_eq!(st, 200, "{t}");
+    let threshold = |s: &Server, ts: i64| -> i64 {
+        s.call(
+            "POST",
+            "/write?db=db&rp=rp&precision=s",
+            Some(format!("m v=1 {ts}\n").as_bytes()),
+        );
+        let mut last = -1;
+        s.wait_for("the point at httpOut", |s| {
+            let (_, v) = s.get("/kapacitor/v1/tasks/side/h");
+            let row = &v["series"][0];
+            let cols = row["columns"].as_array().cloned().unwrap_or_default();
+            let i = cols.iter().position(|c| c == "threshold");
+            let t = row["values"][0][0].as_str().unwrap_or("");
+            match i {
+                Some(i) if t.ends_with(&format!(":{:02}Z", ts % 60)) => {
+                    last = row["values"][0][i].as_i64().unwrap_or(-1);
+                    true
+                }
+                _ => false,
+            }
+        });
+        last
+    };
+    assert_eq!(threshold(&s, 1), 1);
+    fs::write(side.join("default.yml"), "threshold: 2\n").unwrap();
+    assert_eq!(threshold(&s, 2), 1, "not re-read until asked");
+    assert_eq!(s.call("POST", "/kapacitor/v1/sideload/reload", None).0, 204);
+    assert_eq!(threshold(&s, 3), 2);
+    fs::write(side.join("default.yml"), "threshold: 3\n").unwrap();
+    s.signal("HUP");
+    // The second reload in the log is SIGHUP's (the first was the POST's).
+    s.wait_for("the reload after SIGHUP", |s| {
+        s.log_text().matches("sideload sources reloaded").count() == 2
+    });
+    assert_eq!(threshold(&s, 4), 3);
+}

@@ -250,6 +250,10 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["storage", "stores"], &Method::GET) => storage::list(),
         (["storage", "stores", name], &Method::POST) => storage::action(state, r, name).await,
         (["storage", "backup"], &Method::GET) => storage::backup(state).await,
+        (["sideload", "reload"], &Method::POST) => match crate::sideload::reload(state).await {
+            Ok(_) => Ok(no_content()),
+            Err(e) => Err(ApiError::Internal(e.to_string())),
+        },
         (["config"], &Method::GET) => config::get_all(state).await,
         (["config", section], &Method::GET) => config::get_section(state, section).await,
         (["config", section, element], &Method::GET) => {
