@@ -113,13 +113,13 @@ impl LogService {
         self.reload.reload(f).map_err(|_| InvalidLevel)
     }
 
-    /// Open a session: records matching `filter` arrive as JSON lines on the receiver until
+    /// Open a session: records matching `filter` arrive as lines in `format` on the receiver until
     /// it is dropped. A slow reader loses records rather than slowing the server (bounded).
-    pub fn subscribe(&self, filter: SessionFilter) -> mpsc::Receiver<Bytes> {
+    pub fn subscribe(&self, filter: SessionFilter, format: Format) -> mpsc::Receiver<Bytes> {
         let (tx, rx) = mpsc::channel(1024);
         let mut list = self.sessions.list.lock().unwrap_or_else(|e| e.into_inner());
         list.retain(|s| !s.tx.is_closed());
-        list.push(Session { filter, tx });
+        list.push(Session { filter, format, tx });
         self.sessions.count.store(list.len(), Ordering::Release);
         rx
     }
@@ -194,8 +194,18 @@ impl SessionFilter {
     }
 }
 
+/// How a session's records are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object per line (`Accept: application/json`).
+    Json,
+    /// `key=value` pairs per line, Kapacitor's default.
+    Logfmt,
+}
+
 struct Session {
     filter: SessionFilter,
+    format: Format,
     tx: mpsc::Sender<Bytes>,
 }
 
@@ -254,13 +264,19 @@ impl<S: Subscriber> Layer<S> for Broadcast {
         event.record(&mut fields);
         let level = level_index(event.metadata().level());
         let mut list = self.0.list.lock().unwrap_or_else(|e| e.into_inner());
-        let mut line: Option<Bytes> = None;
+        let ts = crate::ids::go_time(crate::ids::now_ns());
+        let (mut json, mut logfmt): (Option<Bytes>, Option<Bytes>) = (None, None);
         list.retain(|s| {
             if s.tx.is_closed() {
                 return false;
             }
             if s.filter.matches(level, &fields.pairs) {
-                let l = line.get_or_insert_with(|| json_line(level, &fields));
+                let l = match s.format {
+                    Format::Json => json.get_or_insert_with(|| json_line(&ts, level, &fields)),
+                    Format::Logfmt => {
+                        logfmt.get_or_insert_with(|| logfmt_line(&ts, level, &fields))
+                    }
+                };
                 // Full: the reader is behind; the record is dropped for it alone.
                 let _ = s.tx.try_send(l.clone());
             }
@@ -271,18 +287,61 @@ impl<S: Subscriber> Layer<S> for Broadcast {
 }
 
 /// One record as Kapacitor's JSON log line: `ts`, `lvl`, `msg`, then the tags.
-fn json_line(level: usize, f: &Fields) -> Bytes {
+fn json_line(ts: &str, level: usize, f: &Fields) -> Bytes {
     let mut m = serde_json::Map::new();
-    m.insert(
-        "ts".into(),
-        serde_json::Value::String(crate::ids::go_time(crate::ids::now_ns())),
-    );
+    m.insert("ts".into(), serde_json::Value::String(ts.to_string()));
     m.insert("lvl".into(), LEVELS[level].into());
     m.insert("msg".into(), f.msg.clone().into());
     for (k, v) in &f.pairs {
         m.insert(k.clone(), v.clone().into());
     }
     let mut s = serde_json::Value::Object(m).to_string();
+    s.push('\n');
+    Bytes::from(s)
+}
+
+/// A logfmt value: bare when it has no space, quote, `=` or control character, else quoted
+/// with Go's escapes.
+fn logfmt_value(v: &str, out: &mut String) {
+    let bare = !v.is_empty()
+        && !v
+            .chars()
+            .any(|c| c == ' ' || c == '"' || c == '=' || c == '\\' || c.is_control());
+    if bare {
+        out.push_str(v);
+        return;
+    }
+    out.push('"');
+    for c in v.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// One record as a logfmt line: `ts=… lvl=… msg=…` then the tags.
+fn logfmt_line(ts: &str, level: usize, f: &Fields) -> Bytes {
+    let mut s = String::with_capacity(64 + f.msg.len());
+    s.push_str("ts=");
+    logfmt_value(ts, &mut s);
+    s.push_str(" lvl=");
+    s.push_str(LEVELS[level]);
+    s.push_str(" msg=");
+    logfmt_value(&f.msg, &mut s);
+    for (k, v) in &f.pairs {
+        s.push(' ');
+        s.push_str(k);
+        s.push('=');
+        logfmt_value(v, &mut s);
+    }
     s.push('\n');
     Bytes::from(s)
 }
@@ -312,6 +371,22 @@ mod tests {
             Err(FilterError::DuplicateKey("task".into()))
         );
         assert!(SessionFilter::from_query(&q(&[("lvl", "loud")])).is_err());
+    }
+
+    #[test]
+    fn logfmt_quotes_what_needs_quoting() {
+        let f = Fields {
+            msg: "log level changed".into(),
+            pairs: vec![
+                ("service".into(), "http".into()),
+                ("err".into(), "a \"b\"".into()),
+            ],
+        };
+        let line = logfmt_line("T", 1, &f);
+        assert_eq!(
+            std::str::from_utf8(&line).unwrap(),
+            "ts=T lvl=info msg=\"log level changed\" service=http err=\"a \\\"b\\\"\"\n"
+        );
     }
 
     #[test]

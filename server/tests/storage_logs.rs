@@ -185,7 +185,42 @@ fn level_and_log_sessions() {
     }
     let _ = child.kill();
     let _ = child.wait();
+    // The CLI asks for no encoding: logfmt, Kapacitor's default.
     let line = got.expect("a log record on the session");
+    assert!(line.starts_with("ts="), "{line}");
+    assert!(
+        line.contains(" lvl=info msg=\"log level changed\" ") && line.contains(" service=http"),
+        "{line}"
+    );
+
+    // `Accept: application/json`: one JSON object per line.
+    let url = format!("{}/kapacitor/v1preview/logs?service=http", s.url());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok(mut resp) = common::agent()
+            .get(&url)
+            .header("Accept", "application/json")
+            .call()
+        else {
+            return;
+        };
+        let reader = BufReader::new(resp.body_mut().as_reader());
+        for line in reader.lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut got = None;
+    for _ in 0..100 {
+        s.json("POST", "/kapacitor/v1/loglevel", json!({"level": "info"}));
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            got = Some(l);
+            break;
+        }
+    }
+    let line = got.expect("a JSON log record");
     let v: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(v["service"], "http", "{line}");
     assert_eq!(v["lvl"], "info");

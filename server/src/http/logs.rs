@@ -1,8 +1,9 @@
 //! `POST /kapacitor/v1/loglevel` (the running log's level) and `GET /kapacitor/v1preview/logs`
-//! (a session streaming the log records whose tags match the query, as JSON lines).
+//! (a session streaming the log records whose tags match the query: JSON lines when the
+//! client accepts `application/json`, else logfmt, as Kapacitor's).
 
 use super::{error_response, no_content, ApiError, Body, Req, Resp};
-use crate::logs::{self, SessionFilter};
+use crate::logs::{self, Format, SessionFilter};
 use bytes::Bytes;
 use hyper::body::Frame;
 use serde_json::Value;
@@ -47,14 +48,22 @@ pub fn stream(r: &Req) -> Result<Resp, ApiError> {
             "the log service is not running".into(),
         )));
     };
-    let rx = service.subscribe(filter);
+    let json = r
+        .headers
+        .get("Accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    let format = if json { Format::Json } else { Format::Logfmt };
+    let rx = service.subscribe(filter, format);
     let body: Body = http_body_util::BodyExt::boxed(ChannelBody(rx));
     let mut resp = hyper::Response::new(body);
-    // JSON lines is the one encoding we write (Kapacitor's default is logfmt unless the
-    // client asks for JSON, which its CLI does).
     resp.headers_mut().insert(
         "Content-Type",
-        hyper::header::HeaderValue::from_static("application/json"),
+        hyper::header::HeaderValue::from_static(if json {
+            "application/json"
+        } else {
+            "application/logfmt"
+        }),
     );
     resp.headers_mut().insert(
         "X-Kapacitor-Version",
