@@ -27,7 +27,16 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+/// Files that failed to load since start-up (Kapacitor's `load` statistic, `errors`).
+static ERRORS: AtomicU64 = AtomicU64::new(0);
+
+/// The `errors` value of the `load` statistic.
+pub fn errors() -> u64 {
+    ERRORS.load(Ordering::Relaxed)
+}
 
 /// Why one file could not be loaded.
 #[derive(Debug)]
@@ -375,6 +384,7 @@ pub async fn load(state: &Arc<AppState>) -> LoadReport {
 }
 
 fn fail(report: &mut LoadReport, e: LoadError) {
+    ERRORS.fetch_add(1, Ordering::Relaxed);
     tracing::error!(service = "load", "{e}");
     report.errors.push(e.to_string());
 }

@@ -64,6 +64,15 @@ fn load_dir_at_start_and_on_sighup() {
         log.contains("bad.tick") && log.contains("invalid TICKscript") && log.contains(":4:"),
         "{log}"
     );
+    // Counted in the `load` statistic.
+    let (_, vars) = s.get("/kapacitor/v1/debug/vars");
+    let load_errors = vars["kapacitor"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|v| v["name"] == "load")
+        .map(|v| v["values"]["errors"].clone());
+    assert_eq!(load_errors, Some(json!(1)));
 
     // Data reaches the loaded task.
     s.call(

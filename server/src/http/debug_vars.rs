@@ -36,6 +36,12 @@ pub fn get(state: &Arc<AppState>) -> Result<Resp, ApiError> {
             "denied": runtime::net_policy::denied(),
         }}),
     );
+    stats.insert(
+        key(),
+        json!({"name": "load", "tags": base(json!({})), "values": {
+            "errors": crate::load::errors(),
+        }}),
+    );
     let tasks = state.store.tasks()?;
     let ids = state.engine.task_ids();
     for id in &ids {
