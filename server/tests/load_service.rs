@@ -29,6 +29,8 @@ fn load_dir_at_start_and_on_sighup() {
     fs::write(load.join("tasks/bad.tick"), BAD).unwrap();
     fs::write(load.join("tasks/tt.yaml"), TEMPLATE_TASK).unwrap();
     fs::write(load.join("templates/tpl.tick"), TPL).unwrap();
+    // YAML that does not parse: logged and skipped like the bad script.
+    fs::write(load.join("tasks/broken.yml"), "template-id: [unclosed\n").unwrap();
     // Not one of the load service's extensions: ignored.
     fs::write(load.join("tasks/notes.txt"), "not a task").unwrap();
     let load_dir = load.to_str().unwrap();
@@ -72,7 +74,9 @@ fn load_dir_at_start_and_on_sighup() {
         .values()
         .find(|v| v["name"] == "load")
         .map(|v| v["values"]["errors"].clone());
-    assert_eq!(load_errors, Some(json!(1)));
+    assert_eq!(load_errors, Some(json!(2)));
+    assert!(log.contains("broken.yml"), "{log}");
+    assert_eq!(s.get("/kapacitor/v1/tasks/broken").0, 404);
 
     // Data reaches the loaded task.
     s.call(
