@@ -24,39 +24,27 @@ The commands are:
 \"run\" is the default command.
 ";
 
-/// Kapacitor's level names (any case) as a filter for our crates; other
-/// crates (hyper, redb, ...) log warnings only.
-fn level_filter(level: &str) -> String {
-    let l = match level.to_ascii_lowercase().as_str() {
-        "debug" => "debug",
-        "warn" => "warn",
-        "error" => "error",
-        "off" => "off",
-        _ => "info",
-    };
-    format!("warn,server={l},kapacitord={l},runtime={l}")
-}
-
 fn init_logging(o: &ServerOptions) {
-    let filter = tracing_subscriber::EnvFilter::try_new(level_filter(&o.log_level))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false);
-    match o.log_file.as_deref() {
-        Some(f) if f.as_os_str() == "STDOUT" => builder.with_writer(std::io::stdout).init(),
+    use server::logs::LogTarget;
+    let mut failed = None;
+    let target = match o.log_file.as_deref() {
+        Some(f) if f.as_os_str() == "STDOUT" => LogTarget::Stdout,
         Some(f) => match std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(f)
         {
-            Ok(file) => builder.with_writer(std::sync::Mutex::new(file)).init(),
+            Ok(file) => LogTarget::File(file),
             Err(e) => {
-                builder.with_writer(std::io::stderr).init();
-                tracing::error!("cannot open log file {}: {e}", f.display());
+                failed = Some(format!("cannot open log file {}: {e}", f.display()));
+                LogTarget::Stderr
             }
         },
-        None => builder.with_writer(std::io::stderr).init(),
+        None => LogTarget::Stderr,
+    };
+    server::logs::init(&o.log_level, target);
+    if let Some(e) = failed {
+        tracing::error!("{e}");
     }
 }
 
@@ -110,14 +98,27 @@ fn run(flags: &Flags, env: &[(String, String)]) -> ExitCode {
     for key in &resolved.unknown_keys {
         tracing::warn!(key = key.as_str(), "unknown configuration key ignored");
     }
-    if let Some(h) = &opts.disable_handlers {
-        tracing::warn!(
-            handlers = h.as_str(),
-            "-disable-handlers is not enforced yet"
-        );
-    }
     if let Some(c) = &opts.blacklist_cidrs {
-        tracing::warn!(cidrs = c.as_str(), "-blacklist-cidrs is not enforced yet");
+        match runtime::net_policy::parse_list(c) {
+            Ok(list) => {
+                tracing::info!(
+                    cidrs = c.as_str(),
+                    "outbound connections to these networks are refused"
+                );
+                runtime::net_policy::set_blacklist(list);
+            }
+            Err(e) => {
+                eprintln!("run: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if let Some(h) = &opts.disable_handlers {
+        if let Err(e) = settings::disabled_handler_kinds(h) {
+            eprintln!("run: {e}");
+            return ExitCode::FAILURE;
+        }
+        tracing::info!(handlers = h.as_str(), "alert handlers disabled");
     }
     if let Some(p) = &opts.pidfile {
         if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -161,6 +162,23 @@ async fn serve(opts: ServerOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The load directory is defined before the first client is served, and again on
+    // every SIGHUP (one pass at a time: the loop awaits each).
+    server::load::load(&state).await;
+    if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        let state = state.clone();
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                tracing::info!(
+                    service = "load",
+                    "SIGHUP received: reloading the load directory and sideload sources"
+                );
+                server::load::load(&state).await;
+                // Failures are logged per task by the reload.
+                let _ = server::sideload::reload(&state).await;
+            }
+        });
+    }
     if state.opts.stats_enabled && !state.opts.stats_interval.is_zero() {
         tokio::spawn(server::stats::run(state.clone(), state.opts.stats_interval));
     }

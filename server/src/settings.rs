@@ -43,9 +43,9 @@ pub struct Flags {
     pub hostname: Option<String>,
     pub log_file: Option<String>,
     pub log_level: Option<String>,
-    /// `-blacklist-cidrs`: accepted; not enforced yet (see `ServerOptions`).
+    /// `-blacklist-cidrs`: networks alert handlers and `httpPost` never connect to.
     pub blacklist_cidrs: Option<String>,
-    /// `-disable-handlers`: accepted; not enforced yet (see `ServerOptions`).
+    /// `-disable-handlers`: alert handler kinds a task may not use.
     pub disable_handlers: Option<String>,
 }
 
@@ -198,6 +198,39 @@ pub fn resolve(
     })
 }
 
+/// A `-disable-handlers` entry that names no alert handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownHandler(pub String);
+
+impl fmt::Display for UnknownHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "-disable-handlers: unknown alert handler {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownHandler {}
+
+/// `-disable-handlers a,b`: handler kinds by their topic-handler kind (`exec`, `smtp`,
+/// `pagerduty2`) or their TICKscript method (`email`, `pagerDuty2`), any case.
+pub fn disabled_handler_kinds(
+    list: &str,
+) -> Result<Vec<compiler::catalog::HandlerKind>, UnknownHandler> {
+    use compiler::catalog::HandlerKind;
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|name| {
+            HandlerKind::ALL
+                .iter()
+                .find(|k| {
+                    k.kind().eq_ignore_ascii_case(name) || k.method().eq_ignore_ascii_case(name)
+                })
+                .copied()
+                .ok_or_else(|| UnknownHandler(name.to_string()))
+        })
+        .collect()
+}
+
 /// What the running server reads of the configuration, resolved.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
@@ -223,8 +256,8 @@ pub struct ServerOptions {
     pub handler_configs: HandlerConfigs,
     /// Where the configuration came from (for the start-up log line).
     pub config_path: Option<PathBuf>,
-    /// `-disable-handlers` / `-blacklist-cidrs` as given. Not enforced:
-    /// the runtime's handlers have no deny hooks yet; main logs a warning.
+    /// `-disable-handlers` / `-blacklist-cidrs` as given (parsed by
+    /// `disabled_handler_kinds` and `runtime::net_policy::parse_list`).
     pub disable_handlers: Option<String>,
     pub blacklist_cidrs: Option<String>,
     /// `[[influxdb]]` entries (enabled or not) and `[http] auth-enabled`,
@@ -233,6 +266,12 @@ pub struct ServerOptions {
     pub http_auth_enabled: bool,
     /// `[http] shared-secret`: signs JWTs for clusters with `http-shared-secret`.
     pub http_shared_secret: String,
+    /// `[load]`: the directory of tasks, templates and handlers defined as files.
+    pub load_enabled: bool,
+    pub load_dir: PathBuf,
+    /// The resolved configuration (file, env, flags): the base that stored config overrides
+    /// apply over (`crate::overrides`).
+    pub config: Config,
 }
 
 impl ServerOptions {
@@ -263,6 +302,9 @@ impl ServerOptions {
             influxdb: c.influxdb.clone(),
             http_auth_enabled: c.http.auth_enabled,
             http_shared_secret: c.http.shared_secret.clone(),
+            load_enabled: c.load.enabled,
+            load_dir: PathBuf::from(&c.load.dir),
+            config: c.clone(),
         }
     }
 

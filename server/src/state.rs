@@ -57,6 +57,9 @@ pub struct AppState {
     pub server_id: String,
     /// `[[influxdb]]` clusters: clients and subscriptions.
     pub influxdb: crate::influxdb::InfluxDb,
+    /// The effective configuration: the file's with the stored overrides applied
+    /// (`crate::overrides`); the lock also serializes override updates.
+    pub config: tokio::sync::Mutex<crate::config::Config>,
 }
 
 /// Read the UUID in `path`, creating it on first start.
@@ -139,16 +142,23 @@ impl AppState {
         let topics = Arc::new(Topics::default());
         let cluster_id = id_file(&opts.data_dir.join("cluster.id"));
         let server_id = id_file(&opts.data_dir.join("server.id"));
+        let effective = crate::overrides::effective_at_start(&opts, &store);
         let mut engine_opts = EngineOptions::default();
         engine_opts.config.handlers_enabled = true;
         engine_opts.write_wait_limit = Some(WRITE_WAIT_LIMIT);
         engine_opts.config.cluster_id = cluster_id.clone();
         engine_opts.config.server_id = server_id.clone();
-        engine_opts.config.handler_configs = opts.handler_configs.clone();
+        engine_opts.config.handler_configs = effective.handler_configs();
         engine_opts.config.handler_configs.hostname = Some(opts.hostname.clone());
         let influxdb = crate::influxdb::InfluxDb::new(&opts);
         engine_opts.config.influxdb = influxdb.registry();
         let engine = Engine::new(engine_opts, topics.clone());
+        if let Some(list) = &opts.disable_handlers {
+            // Validated by main; a bad entry here disables nothing rather than failing open.
+            engine.set_disabled_handlers(
+                crate::settings::disabled_handler_kinds(list).unwrap_or_default(),
+            );
+        }
         let state = Arc::new(AppState {
             recordings: crate::recording::Recordings::default(),
             opts,
@@ -162,8 +172,11 @@ impl AppState {
             cluster_id,
             server_id,
             influxdb,
+            config: tokio::sync::Mutex::new(effective),
         });
         state.recordings.fail_interrupted(&state.store)?;
+        *state.replays.lock().unwrap_or_else(|e| e.into_inner()) =
+            crate::replay::restore(&state.store)?;
         crate::recording::register_dropped(&state.store, &state.opts.replay_dir)?;
         state.resume_tasks()?;
         Ok(state)

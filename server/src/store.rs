@@ -17,6 +17,24 @@ const TASKS: TableDefinition<&str, &[u8]> = TableDefinition::new("tasks");
 const IMAGES: TableDefinition<&str, &[u8]> = TableDefinition::new("task_images");
 const TEMPLATES: TableDefinition<&str, &[u8]> = TableDefinition::new("templates");
 const RECORDINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("recordings");
+/// Finished replays (id → JSON `ReplayRecord`), so `GET /replays` survives a restart.
+const REPLAYS: TableDefinition<&str, &[u8]> = TableDefinition::new("replays");
+/// What the load service defined from its directory (`tasks/<id>`, `templates/<id>`,
+/// `handlers/<topic>/<id>` → empty): only these are deleted when their file goes away.
+const LOAD_ITEMS: TableDefinition<&str, &[u8]> = TableDefinition::new("load_items");
+/// Config overrides (section → JSON `SectionOverride`), applied over the file at start-up.
+const OVERRIDES: TableDefinition<&str, &[u8]> = TableDefinition::new("config_overrides");
+
+/// The stores `GET /storage/stores` lists and `POST /storage/stores/<name>` rebuilds, with
+/// the tables behind each (Kapacitor's store names where it has one).
+pub const STORES: &[(&str, &[&str])] = &[
+    ("tasks", &["tasks", "task_images"]),
+    ("templates", &["templates"]),
+    ("recordings", &["recordings"]),
+    ("replays", &["replays"]),
+    ("load", &["load_items"]),
+    ("overrides", &["config_overrides"]),
+];
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -26,6 +44,8 @@ pub enum StoreError {
         id: String,
         error: String,
     },
+    /// A file operation beside the database (backup copy).
+    Io(String),
 }
 
 impl fmt::Display for StoreError {
@@ -35,6 +55,7 @@ impl fmt::Display for StoreError {
             StoreError::Decode { table, id, error } => {
                 write!(f, "storage error: cannot decode {table} {id:?}: {error}")
             }
+            StoreError::Io(e) => write!(f, "storage error: {e}"),
         }
     }
 }
@@ -110,7 +131,9 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let db = Database::create(path)?;
         let tx = db.begin_write()?;
-        for t in [TASKS, IMAGES, TEMPLATES, RECORDINGS] {
+        for t in [
+            TASKS, IMAGES, TEMPLATES, RECORDINGS, REPLAYS, LOAD_ITEMS, OVERRIDES,
+        ] {
             tx.open_table(t)?;
         }
         tx.commit()?;
@@ -294,6 +317,118 @@ impl Store {
 
     pub fn delete_recording(&self, id: &str) -> Result<bool, StoreError> {
         self.delete(&[RECORDINGS], id)
+    }
+
+    pub fn put_replay<T: Serialize>(&self, id: &str, r: &T) -> Result<(), StoreError> {
+        self.put_json(REPLAYS, id, r)
+    }
+
+    pub fn replays<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
+        self.list_json(REPLAYS, "replays")
+    }
+
+    pub fn delete_replay(&self, id: &str) -> Result<bool, StoreError> {
+        self.delete(&[REPLAYS], id)
+    }
+
+    /// Keys of the load items under `prefix` (`tasks/`, `templates/`, `handlers/`), prefix
+    /// removed.
+    pub fn load_items(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(LOAD_ITEMS)?;
+        let mut out = Vec::new();
+        for r in t.iter()? {
+            let (k, _) = r?;
+            if let Some(rest) = k.value().strip_prefix(prefix) {
+                out.push(rest.to_string());
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn put_load_item(&self, key: &str) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(LOAD_ITEMS)?.insert(key, [].as_slice())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn delete_load_item(&self, key: &str) -> Result<bool, StoreError> {
+        self.delete(&[LOAD_ITEMS], key)
+    }
+
+    pub fn put_override<T: Serialize>(&self, section: &str, v: &T) -> Result<(), StoreError> {
+        self.put_json(OVERRIDES, section, v)
+    }
+
+    pub fn overrides<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
+        self.list_json(OVERRIDES, "config_overrides")
+    }
+
+    /// Replace every stored override with `all` (key, record) in one transaction.
+    pub fn replace_overrides<T: Serialize>(&self, all: &[(String, T)]) -> Result<(), StoreError> {
+        let mut rows = Vec::with_capacity(all.len());
+        for (k, v) in all {
+            let bytes = serde_json::to_vec(v).map_err(|e| StoreError::Decode {
+                table: "config_overrides",
+                id: k.clone(),
+                error: e.to_string(),
+            })?;
+            rows.push((k.as_str(), bytes));
+        }
+        let tx = self.db.begin_write()?;
+        {
+            let mut t = tx.open_table(OVERRIDES)?;
+            t.retain(|_, _| false)?;
+            for (k, v) in &rows {
+                t.insert(*k, v.as_slice())?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A consistent copy of the whole database file (`path` is where it was opened): redb
+    /// has one writer at a time, so holding a write transaction (never committed) while the
+    /// file is read keeps every change out until the copy is taken, and every committed
+    /// change is already in the file.
+    pub fn snapshot(&self, path: &Path) -> Result<Vec<u8>, StoreError> {
+        let tx = self.db.begin_write()?;
+        let bytes = std::fs::read(path).map_err(|e| StoreError::Io(e.to_string()))?;
+        tx.abort()?;
+        Ok(bytes)
+    }
+
+    /// Rebuild a store: every record of its tables is decoded and written back in one
+    /// transaction (Kapacitor's `rebuild` re-indexes; here it rewrites the records, which
+    /// also proves each one still decodes). Returns how many records were rewritten.
+    pub fn rebuild(&self, tables: &[&str]) -> Result<usize, StoreError> {
+        let tx = self.db.begin_write()?;
+        let mut n = 0;
+        for name in tables {
+            let def: TableDefinition<&str, &[u8]> = TableDefinition::new(name);
+            let mut t = tx.open_table(def)?;
+            let mut rows: Vec<(String, Vec<u8>)> = Vec::new();
+            for r in t.iter()? {
+                let (k, v) = r?;
+                rows.push((k.value().to_string(), v.value().to_vec()));
+            }
+            for (k, v) in &rows {
+                if *name != "task_images" && *name != "load_items" {
+                    serde_json::from_slice::<serde_json::Value>(v).map_err(|e| {
+                        StoreError::Decode {
+                            table: "store",
+                            id: k.clone(),
+                            error: e.to_string(),
+                        }
+                    })?;
+                }
+                t.insert(k.as_str(), v.as_slice())?;
+            }
+            n += rows.len();
+        }
+        tx.commit()?;
+        Ok(n)
     }
 }
 

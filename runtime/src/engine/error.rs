@@ -15,6 +15,12 @@ pub enum EngineError {
     Query { task: String, message: String },
     /// The engine is shutting down and takes no more work.
     ShuttingDown,
+    /// An alert node uses a handler kind disabled on this server (`-disable-handlers`).
+    HandlerDisabled {
+        task: String,
+        node: String,
+        kind: &'static str,
+    },
 }
 
 impl fmt::Display for EngineError {
@@ -29,6 +35,10 @@ impl fmt::Display for EngineError {
                 write!(f, "failed to start task {task}: {message}")
             }
             EngineError::ShuttingDown => f.write_str("the engine is shutting down"),
+            EngineError::HandlerDisabled { task, node, kind } => write!(
+                f,
+                "failed to start task {task}: {node}: the {kind} alert handler is disabled on this server"
+            ),
         }
     }
 }

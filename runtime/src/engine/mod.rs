@@ -77,6 +77,11 @@ impl Default for EngineOptions {
 
 struct Inner {
     options: EngineOptions,
+    /// The configuration tasks are built with from now on (starts as `options.config`;
+    /// replaced by `set_config` when the server's config is overridden live).
+    config: RwLock<Config>,
+    /// Alert handler kinds refused at task start (`kapacitord -disable-handlers`).
+    disabled_handlers: RwLock<Vec<compiler::catalog::HandlerKind>>,
     outputs: Arc<dyn Outputs>,
     queue: Arc<RunQueue>,
     /// Running tasks by ID.
@@ -111,6 +116,8 @@ impl Engine {
         let queue = Arc::new(RunQueue::default());
         let mut threads = pool::start_workers(&queue, options.workers);
         let inner = Arc::new(Inner {
+            config: RwLock::new(options.config.clone()),
+            disabled_handlers: RwLock::new(Vec::new()),
             options,
             outputs,
             queue,
@@ -138,6 +145,39 @@ impl Engine {
         &self.inner.options
     }
 
+    /// The configuration the next task is built with.
+    pub fn config(&self) -> Config {
+        read(&self.inner.config).clone()
+    }
+
+    /// Build tasks started from now on with `config` (running tasks keep theirs until
+    /// restarted).
+    pub fn set_config(&self, config: Config) {
+        *write_lock(&self.inner.config) = config;
+    }
+
+    /// Refuse to start tasks whose alert nodes use one of `kinds`.
+    pub fn set_disabled_handlers(&self, kinds: Vec<compiler::catalog::HandlerKind>) {
+        *write_lock(&self.inner.disabled_handlers) = kinds;
+    }
+
+    /// The first disabled handler `pipeline` uses, with the alert node using it.
+    pub fn disabled_handler_in(
+        &self,
+        pipeline: &Pipeline,
+    ) -> Option<(String, compiler::catalog::HandlerKind)> {
+        let disabled = read(&self.inner.disabled_handlers);
+        if disabled.is_empty() {
+            return None;
+        }
+        pipeline.nodes.iter().find_map(|n| {
+            n.handlers
+                .iter()
+                .find(|h| disabled.contains(&h.kind))
+                .map(|h| (n.name.clone(), h.kind))
+        })
+    }
+
     pub fn outputs(&self) -> &Arc<dyn Outputs> {
         &self.inner.outputs
     }
@@ -147,12 +187,17 @@ impl Engine {
         if self.is_shut_down() {
             return Err(EngineError::ShuttingDown);
         }
+        if let Some((node, kind)) = self.disabled_handler_in(pipeline) {
+            return Err(EngineError::HandlerDisabled {
+                task: id.to_string(),
+                node,
+                kind: kind.kind(),
+            });
+        }
         let mut task =
-            Task::build(id, pipeline, self.inner.options.config.clone()).map_err(|error| {
-                EngineError::Build {
-                    task: id.to_string(),
-                    error,
-                }
+            Task::build(id, pipeline, self.config()).map_err(|error| EngineError::Build {
+                task: id.to_string(),
+                error,
             })?;
         task.set_live_clock(true);
         let id: Arc<str> = Arc::from(id);

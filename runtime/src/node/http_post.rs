@@ -81,11 +81,12 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
             .duration("timeout")
             .filter(|d| *d > 0)
             .map(|d| Duration::from_nanos(d as u64));
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(timeout)
-            .build()
-            .into();
+        let agent = crate::net_policy::agent(
+            ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(timeout)
+                .build(),
+        );
         Some(Target {
             url,
             headers,

@@ -103,3 +103,72 @@ pub fn join(path: &str, key: &str) -> String {
         format!("{path}.{key}")
     }
 }
+
+/// One overridable section.
+pub struct Overridable {
+    pub name: &'static str,
+    /// For list sections, the option naming an element (`None`: a single element).
+    pub element_key: Option<&'static str>,
+    /// Options shown as `true`/`false` (set or not) instead of their value.
+    pub redact: &'static [&'static str],
+}
+
+const fn single(name: &'static str, redact: &'static [&'static str]) -> Overridable {
+    Overridable {
+        name,
+        element_key: None,
+        redact,
+    }
+}
+
+const fn list(
+    name: &'static str,
+    key: &'static str,
+    redact: &'static [&'static str],
+) -> Overridable {
+    Overridable {
+        name,
+        element_key: Some(key),
+        redact,
+    }
+}
+
+/// Kapacitor's overridable sections (server/config.go `override` tags), in its order.
+pub const OVERRIDABLE: &[Overridable] = &[
+    list("influxdb", "name", &["password"]),
+    single("alerta", &["token"]),
+    single("bigpanda", &["token"]),
+    list("discord", "workspace", &["url"]),
+    single("hipchat", &["token"]),
+    list("kafka", "id", &["sasl-password"]),
+    list("mqtt", "name", &["password"]),
+    single("opsgenie", &["api-key"]),
+    single("opsgenie2", &["api-key"]),
+    single("pagerduty", &["service-key"]),
+    single("pagerduty2", &["routing-key"]),
+    single("pushover", &["token", "user-key"]),
+    list("httppost", "endpoint", &["basic-auth"]),
+    single("smtp", &["password"]),
+    single("snmptrap", &["community"]),
+    single("sensu", &[]),
+    list("slack", "workspace", &["url", "token"]),
+    single("talk", &["url"]),
+    single("teams", &["channel-url"]),
+    single("telegram", &["token"]),
+    single("victorops", &["api-key"]),
+    single("zenoss", &["password"]),
+    list("scraper", "name", &["password", "bearer-token"]),
+    list("azure", "id", &["client-secret"]),
+    list("consul", "id", &["password", "token"]),
+    list("dns", "id", &[]),
+    list("ec2", "id", &["secret-key"]),
+    list("file-discovery", "id", &[]),
+    list("gce", "id", &[]),
+    list("marathon", "id", &["token"]),
+    list("nerve", "id", &[]),
+    list("serverset", "id", &[]),
+    list("static-discovery", "id", &[]),
+    list("triton", "id", &[]),
+    list("kubernetes", "id", &["token"]),
+    list("swarm", "id", &["password"]),
+];

@@ -13,7 +13,7 @@
 //! `render.rs` (TOML output), `catalog.rs` (shape facts), `paths.rs`
 //! (which file to read), `error.rs`.
 
-mod catalog;
+pub mod catalog;
 mod decode;
 mod env;
 mod error;

@@ -29,6 +29,19 @@ pub fn get(state: &Arc<AppState>) -> Result<Resp, ApiError> {
             "points_written_fail": state.stats.points_written_fail.load(Ordering::Relaxed),
         }}),
     );
+    // Outbound connections refused by `-blacklist-cidrs`.
+    stats.insert(
+        key(),
+        json!({"name": "net_policy", "tags": base(json!({})), "values": {
+            "denied": runtime::net_policy::denied(),
+        }}),
+    );
+    stats.insert(
+        key(),
+        json!({"name": "load", "tags": base(json!({})), "values": {
+            "errors": crate::load::errors(),
+        }}),
+    );
     let tasks = state.store.tasks()?;
     let ids = state.engine.task_ids();
     for id in &ids {

@@ -7,6 +7,8 @@ use std::fmt;
 pub enum ApiError {
     BadRequest(String),
     NotFound(String),
+    /// 403: the service behind the endpoint is disabled.
+    Forbidden(String),
     /// 413: the body is larger than the configured limit.
     TooLarge(usize),
     Internal(String),
@@ -20,6 +22,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) | ApiError::WriteBadRequest(_) => 400,
             ApiError::NotFound(_) => 404,
+            ApiError::Forbidden(_) => 403,
             ApiError::TooLarge(_) => 413,
             ApiError::Internal(_) | ApiError::WriteInternal(_) => 500,
         }
@@ -39,6 +42,7 @@ impl fmt::Display for ApiError {
         match self {
             ApiError::BadRequest(m)
             | ApiError::NotFound(m)
+            | ApiError::Forbidden(m)
             | ApiError::Internal(m)
             | ApiError::WriteBadRequest(m)
             | ApiError::WriteInternal(m) => f.write_str(m),

@@ -2,12 +2,16 @@
 //! one response and knows nothing of sockets, so tests can call it directly;
 //! `main` binds the listener. One file per resource.
 
+mod config;
 mod debug_vars;
 pub mod error;
 mod list;
+mod logs;
+mod pprof;
 mod recordings;
 mod replays;
 mod subscriptions;
+mod storage;
 mod tasks;
 mod templates;
 mod topics;
@@ -16,11 +20,12 @@ mod write;
 use crate::state::AppState;
 use bytes::Bytes;
 pub use error::ApiError;
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Body;
 use hyper::header::HeaderValue;
 use hyper::{Method, Request, Response};
 use serde::Serialize;
+use std::convert::Infallible;
 use std::sync::Arc;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -53,10 +58,16 @@ impl Req {
     }
 }
 
-pub type Resp = Response<Full<Bytes>>;
+/// A response body: whole (`Full`) for almost every endpoint, streamed for logs and backup.
+pub type Body = BoxBody<Bytes, Infallible>;
+pub type Resp = Response<Body>;
+
+pub fn full(b: Bytes) -> Body {
+    Full::new(b).boxed()
+}
 
 fn response(status: u16, content_type: &str, body: Bytes) -> Resp {
-    let mut r = Response::new(Full::new(body));
+    let mut r = Response::new(full(body));
     *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::OK);
     let h = r.headers_mut();
     h.insert(
@@ -69,6 +80,11 @@ fn response(status: u16, content_type: &str, body: Bytes) -> Resp {
         hyper::header::HeaderValue::from_static(VERSION),
     );
     r
+}
+
+/// A body of any content type (pprof text, backup bytes).
+pub fn plain(status: u16, content_type: &str, body: Bytes) -> Resp {
+    response(status, content_type, body)
 }
 
 /// 4-space pretty JSON without a trailing newline (tasks, recordings, …).
@@ -148,7 +164,7 @@ fn percent_decode(s: &str) -> String {
 /// The whole API: one request in, one response out.
 pub async fn app<B>(state: Arc<AppState>, req: Request<B>) -> Resp
 where
-    B: Body,
+    B: hyper::body::Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let (parts, body) = req.into_parts();
@@ -216,10 +232,12 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
             _ => Err(not_found()),
         };
     }
+    // `/kapacitor/v1preview` first: `/kapacitor/v1` is a prefix of it.
     let path = r
         .path
-        .strip_prefix(BASE)
-        .or_else(|| r.path.strip_prefix("/kapacitor/v1preview"))
+        .strip_prefix("/kapacitor/v1preview")
+        .or_else(|| r.path.strip_prefix(BASE))
+        .filter(|p| p.is_empty() || p.starts_with('/'))
         .ok_or_else(not_found)?;
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let m = &r.method;
@@ -228,6 +246,25 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["write"], &Method::POST) => write::write(state, r).await,
         (["debug", "vars"], &Method::GET) => debug_vars::get(state),
         (["subscriptions"], &Method::POST) => subscriptions::sync(state).await,
+        (["debug", "pprof", rest @ ..], &Method::GET) => pprof::get(rest),
+        (["loglevel"], &Method::POST) => logs::set_level(r),
+        (["logs"], &Method::GET) => logs::stream(r),
+        (["storage", "stores"], &Method::GET) => storage::list(),
+        (["storage", "stores", name], &Method::POST) => storage::action(state, r, name).await,
+        (["storage", "backup"], &Method::GET) => storage::backup(state).await,
+        (["sideload", "reload"], &Method::POST) => match crate::sideload::reload(state).await {
+            Ok(_) => Ok(no_content()),
+            Err(e) => Err(ApiError::Internal(e.to_string())),
+        },
+        (["config"], &Method::GET) => config::get_all(state).await,
+        (["config", section], &Method::GET) => config::get_section(state, section).await,
+        (["config", section, element], &Method::GET) => {
+            config::get_element(state, section, element).await
+        }
+        (["config", section], &Method::POST) => config::update(state, r, section, None).await,
+        (["config", section, element], &Method::POST) => {
+            config::update(state, r, section, Some(element)).await
+        }
         (["tasks"], &Method::GET) => tasks::list(state, r),
         (["tasks"], &Method::POST) => tasks::create(state, r).await,
         (["tasks", id], &Method::GET) => tasks::get(state, r, id),

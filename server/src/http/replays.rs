@@ -2,17 +2,17 @@
 //! task on a fresh executor (fast or real clock, recorded or shifted time);
 //! `POST /replays/batch` and `/replays/query` (`replay-live`) fetch the data
 //! from InfluxDB first — a batch task's queries over a time range, or one
-//! query — and replay it the same way without storing a recording.
+//! query — and replay it the same way without storing a recording. Replays
+//! are stored, so the list survives a restart with each replay's final status.
 
 use super::list::{link, params};
 use super::{no_content, pretty, ApiError, Req, Resp};
 use crate::ids::{go_time, random_uuid, valid_id};
-use crate::replay::{ReplayEntry, ReplayOutputs};
+use crate::replay::{ReplayEntry, ReplayOutputs, ReplayRecord};
 use crate::state::AppState;
-use runtime::engine::replay::{self, Clock, ReplayOptions};
+use runtime::engine::replay::{self, Clock, ReplayHandle, ReplayOptions};
 use runtime::line_protocol::Precision;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const FIELDS: &[&str] = &[
@@ -28,54 +28,35 @@ const FIELDS: &[&str] = &[
     "progress",
 ];
 
-fn stats_json(s: &runtime::engine::TaskSnapshot) -> Value {
-    let nodes: BTreeMap<&str, BTreeMap<&str, i64>> = s
-        .nodes
-        .iter()
-        .map(|n| {
-            (
-                n.name.as_str(),
-                n.values.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
-            )
-        })
-        .collect();
-    json!({"task-stats": {"throughput": s.throughput}, "node-stats": nodes})
-}
-
-fn replay_json(e: &ReplayEntry) -> Map<String, Value> {
-    let st = e.handle.status();
-    let status = match (st.finished, &st.error) {
-        (false, _) => "running",
-        (true, None) => "finished",
-        (true, Some(_)) => "failed",
-    };
+fn replay_json(r: &ReplayRecord) -> Map<String, Value> {
     let mut m = Map::new();
-    m.insert("link".into(), link("replays", &e.id));
-    m.insert("id".into(), json!(e.id));
-    m.insert("task".into(), json!(e.task));
-    m.insert("recording".into(), json!(e.recording));
-    m.insert("recording-time".into(), json!(e.recording_time));
-    m.insert("clock".into(), json!(e.clock));
-    m.insert("date".into(), json!(go_time(e.date)));
-    m.insert("error".into(), json!(st.error.clone().unwrap_or_default()));
-    m.insert("status".into(), json!(status));
-    m.insert("progress".into(), json!(st.progress));
-    m.insert(
-        "stats".into(),
-        st.stats.as_ref().map_or_else(|| json!({}), stats_json),
-    );
+    m.insert("link".into(), link("replays", &r.id));
+    m.insert("id".into(), json!(r.id));
+    m.insert("task".into(), json!(r.task));
+    m.insert("recording".into(), json!(r.recording));
+    m.insert("recording-time".into(), json!(r.recording_time));
+    m.insert("clock".into(), json!(r.clock));
+    m.insert("date".into(), json!(go_time(r.date)));
+    m.insert("error".into(), json!(r.error));
+    m.insert("status".into(), json!(r.status));
+    m.insert("progress".into(), json!(r.progress));
+    m.insert("stats".into(), r.stats.clone());
     m
 }
 
 pub fn list(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
     let p = params(r, "replays", FIELDS)?;
     let replays = state.replays.lock().unwrap_or_else(|e| e.into_inner());
-    let mut v: Vec<&ReplayEntry> = replays.values().filter(|e| p.matches(&e.id)).collect();
+    let mut v: Vec<ReplayRecord> = replays
+        .values()
+        .filter(|e| p.matches(&e.record.id))
+        .map(ReplayEntry::current)
+        .collect();
     v.sort_by(|a, b| b.date.cmp(&a.date).then(a.id.cmp(&b.id)));
     let out: Vec<Value> = p
         .page(v)
         .into_iter()
-        .map(|e| p.project(replay_json(e)))
+        .map(|e| p.project(replay_json(&e)))
         .collect();
     Ok(pretty(200, &json!({ "replays": out })))
 }
@@ -85,7 +66,7 @@ pub fn get(state: &Arc<AppState>, id: &str) -> Result<Resp, ApiError> {
     let e = replays
         .get(id)
         .ok_or_else(|| ApiError::NotFound("could not find replay: no replay exists".into()))?;
-    let m = replay_json(e);
+    let m = replay_json(&e.current());
     let code = if m.get("status") == Some(&json!("running")) {
         202
     } else {
@@ -100,6 +81,7 @@ pub fn delete(state: &Arc<AppState>, id: &str) -> Result<Resp, ApiError> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .remove(id);
+    state.store.delete_replay(id)?;
     Ok(no_content())
 }
 
@@ -109,24 +91,18 @@ pub fn task_in_replay(state: &Arc<AppState>, replay: &str, task: &str) -> Result
     let e = replays
         .get(replay)
         .ok_or_else(|| ApiError::BadRequest(format!("no running replay with ID: {replay}")))?;
-    if e.task != task {
+    let rec = e.current();
+    if rec.task != task {
         return Err(ApiError::BadRequest(format!(
             "replay {replay} is not for task: {task}"
         )));
     }
-    let st = e.handle.status();
     let mut m = Map::new();
     m.insert("link".into(), link("tasks", task));
     m.insert("id".into(), json!(task));
-    m.insert(
-        "dot".into(),
-        json!(st.stats.as_ref().map(|s| s.dot.clone()).unwrap_or_default()),
-    );
-    m.insert("executing".into(), json!(!st.finished));
-    m.insert(
-        "stats".into(),
-        st.stats.as_ref().map_or_else(|| json!({}), stats_json),
-    );
+    m.insert("dot".into(), json!(rec.dot));
+    m.insert("executing".into(), json!(rec.status == "running"));
+    m.insert("stats".into(), rec.stats);
     Ok(pretty(200, &Value::Object(m)))
 }
 
@@ -159,6 +135,12 @@ pub async fn create(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
     let pipeline = state
         .pipeline(&task)
         .map_err(|e| ApiError::BadRequest(format!("task load: {e}")))?;
+    if let Some((node, kind)) = state.engine.disabled_handler_in(&pipeline) {
+        return Err(ApiError::BadRequest(format!(
+            "task load: {node}: the {} alert handler is disabled on this server",
+            kind.kind()
+        )));
+    }
     let rec_id = s("recording");
     let rec = state
         .store
@@ -192,21 +174,55 @@ pub async fn create(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         outputs,
     )
     .map_err(|e| ApiError::Internal(format!("failed to start replay: {e}")))?;
-    let entry = ReplayEntry {
-        id: id.clone(),
-        task: task_id,
-        recording: rec_id,
+    let record = new_record(id, task_id, rec_id, recording_time, clock, now);
+    register(state, record, handle)
+}
+
+/// The record of a replay that starts now.
+fn new_record(
+    id: String,
+    task: String,
+    recording: String,
+    recording_time: bool,
+    clock: Clock,
+    date: i64,
+) -> ReplayRecord {
+    ReplayRecord {
+        id,
+        task,
+        recording,
         recording_time,
-        clock: if clock == Clock::Fast { "fast" } else { "real" },
-        date: now,
-        handle,
+        clock: if clock == Clock::Fast { "fast" } else { "real" }.into(),
+        date,
+        status: "running".into(),
+        error: String::new(),
+        progress: 0.0,
+        stats: json!({}),
+        dot: String::new(),
+    }
+}
+
+/// Store a started replay, list it, and store its final status when it ends.
+fn register(
+    state: &Arc<AppState>,
+    record: ReplayRecord,
+    handle: ReplayHandle,
+) -> Result<Resp, ApiError> {
+    let id = record.id.clone();
+    let entry = ReplayEntry {
+        record,
+        handle: Some(handle),
     };
-    let body = Value::Object(replay_json(&entry));
+    let current = entry.current();
+    // Stored as running first: a crash before the end leaves it failed, not forgotten.
+    state.store.put_replay(&id, &entry.record)?;
+    let body = Value::Object(replay_json(&current));
     state
         .replays
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(id, entry);
+        .insert(id.clone(), entry);
+    tokio::spawn(crate::replay::persist_when_done(state.clone(), id));
     Ok(pretty(201, &body))
 }
 
@@ -289,30 +305,20 @@ fn start_live(
             recording_time: req.recording_time,
             start: now,
             config,
+            strict: false,
         },
         outputs,
     )
     .map_err(|e| ApiError::Internal(format!("failed to start replay: {e}")))?;
-    let entry = ReplayEntry {
-        id: req.id.clone(),
-        task: req.task_id,
-        recording: String::new(),
-        recording_time: req.recording_time,
-        clock: if req.clock == Clock::Fast {
-            "fast"
-        } else {
-            "real"
-        },
-        date: now,
-        handle,
-    };
-    let body = Value::Object(replay_json(&entry));
-    state
-        .replays
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(req.id, entry);
-    Ok(pretty(201, &body))
+    let record = new_record(
+        req.id,
+        req.task_id,
+        String::new(),
+        req.recording_time,
+        req.clock,
+        now,
+    );
+    register(state, record, handle)
 }
 
 fn body_time(v: &Value, key: &str) -> Result<Option<i64>, ApiError> {

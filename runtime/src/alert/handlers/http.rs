@@ -15,11 +15,13 @@ pub fn post(
     body: &[u8],
     timeout: Option<Duration>,
 ) -> Result<Response, HandlerError> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(timeout.unwrap_or(Duration::from_secs(30))))
-        .build()
-        .into();
+    // Through the outbound policy (`-blacklist-cidrs`).
+    let agent = crate::net_policy::agent(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout.unwrap_or(Duration::from_secs(30))))
+            .build(),
+    );
     let mut req = agent.post(url);
     for (k, v) in headers {
         req = req.header(*k, v.as_str());
