@@ -28,9 +28,7 @@ pub struct ReplayOutputs {
 impl Outputs for ReplayOutputs {
     fn output(&self, task: &str, out: Output<'_>) {
         match out {
-            Output::Alert { node, event_json } => self
-                .topics
-                .record(format!("{}:{task}:{node}", self.replay), event_json),
+            Output::Alert { node, .. } => self.topics.record_output(&self.replay, task, node, &out),
             other => self.topics.output(task, other),
         }
     }

@@ -227,6 +227,9 @@ pub struct ServerOptions {
     /// the runtime's handlers have no deny hooks yet; main logs a warning.
     pub disable_handlers: Option<String>,
     pub blacklist_cidrs: Option<String>,
+    /// `[alert] persist-topics` and `topic-buffer-length`.
+    pub persist_topics: bool,
+    pub topic_buffer_length: usize,
 }
 
 impl ServerOptions {
@@ -254,6 +257,8 @@ impl ServerOptions {
             config_path: path,
             disable_handlers: flags.disable_handlers.clone(),
             blacklist_cidrs: flags.blacklist_cidrs.clone(),
+            persist_topics: c.alert.persist_topics,
+            topic_buffer_length: c.alert.topic_buffer_length.max(1) as usize,
         }
     }
 

@@ -126,7 +126,6 @@ impl AppState {
             let _ = std::fs::create_dir_all(parent);
         }
         let store = Store::open(&opts.db_path)?;
-        let topics = Arc::new(Topics::default());
         let cluster_id = id_file(&opts.data_dir.join("cluster.id"));
         let server_id = id_file(&opts.data_dir.join("server.id"));
         let mut engine_opts = EngineOptions::default();
@@ -135,6 +134,10 @@ impl AppState {
         engine_opts.config.server_id = server_id.clone();
         engine_opts.config.handler_configs = opts.handler_configs.clone();
         engine_opts.config.handler_configs.hostname = Some(opts.hostname.clone());
+        engine_opts.config.handler_buffer = opts.topic_buffer_length;
+        // Alert nodes and topic handlers share the config's one handler pool.
+        let topics = Arc::new(Topics::new(engine_opts.config.clone(), opts.persist_topics));
+        topics.restore(&store)?;
         let engine = Engine::new(engine_opts, topics.clone());
         let state = Arc::new(AppState {
             recordings: crate::recording::Recordings::default(),
@@ -149,6 +152,7 @@ impl AppState {
             cluster_id,
             server_id,
         });
+        crate::topics::persist::spawn_flusher(&state, |s: &AppState| (&*s.topics, &s.store));
         state.recordings.fail_interrupted(&state.store)?;
         crate::recording::register_dropped(&state.store, &state.opts.replay_dir)?;
         state.resume_tasks()?;

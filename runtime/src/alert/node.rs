@@ -106,6 +106,8 @@ pub struct Settings {
     pub category: Option<Str>,
     pub inhibitors: Vec<Inhibitor>,
     pub server: ServerInfo,
+    /// `.topic()`: the named topic events are published to.
+    pub topic: Option<Str>,
 }
 
 struct GroupState {
@@ -287,6 +289,8 @@ impl AlertNode {
         cx.output(Output::Alert {
             node: cx.node,
             event_json: &json,
+            event: ev,
+            topic: self.settings.topic.as_deref(),
         });
         if let Some(h) = &mut self.handlers {
             if let Err(e) = h.send(ev.clone(), json) {

@@ -29,6 +29,11 @@ pub struct Config {
     pub server_id: String,
     /// Alert categories seen by inhibitors, shared by every alert node of a run.
     pub inhibit_registry: Arc<InhibitRegistry>,
+    /// The one pool running every alert handler of a run or a server.
+    pub handler_pool: crate::alert::handlers::HandlerPool,
+    /// Events queued per handler before dropping (`[alert] topic-buffer-length`;
+    /// 0 = Kapacitor's default, 5000).
+    pub handler_buffer: usize,
 }
 
 impl Config {
@@ -38,6 +43,15 @@ impl Config {
             handler_configs: HandlerConfigs::from_toml(src)?,
             ..Config::default()
         })
+    }
+
+    /// The per-handler queue length in effect.
+    pub fn handler_queue(&self) -> usize {
+        if self.handler_buffer == 0 {
+            crate::alert::handlers::QUEUE
+        } else {
+            self.handler_buffer
+        }
     }
 
     /// `.ServerInfo.Hostname`: the config's `hostname`, default `localhost`.

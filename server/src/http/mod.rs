@@ -4,11 +4,13 @@
 
 mod debug_vars;
 pub mod error;
+mod json_patch;
 mod list;
 mod recordings;
 mod replays;
 mod tasks;
 mod templates;
+mod topic_handlers;
 mod topics;
 mod write;
 
@@ -254,6 +256,18 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["alerts", "topics", id], &Method::DELETE) => topics::delete(state, id),
         (["alerts", "topics", id, "events"], &Method::GET) => topics::events(state, r, id),
         (["alerts", "topics", id, "events", ev], &Method::GET) => topics::event(state, id, ev),
+        (["alerts", "topics", t, "handlers"], &Method::GET) => topic_handlers::list(state, r, t),
+        (["alerts", "topics", t, "handlers"], &Method::POST) => topic_handlers::create(state, r, t),
+        (["alerts", "topics", t, "handlers", h], &Method::GET) => topic_handlers::get(state, t, h),
+        (["alerts", "topics", t, "handlers", h], &Method::PUT) => {
+            topic_handlers::put(state, r, t, h)
+        }
+        (["alerts", "topics", t, "handlers", h], &Method::PATCH) => {
+            topic_handlers::patch(state, r, t, h)
+        }
+        (["alerts", "topics", t, "handlers", h], &Method::DELETE) => {
+            topic_handlers::delete(state, t, h)
+        }
         _ => Err(not_found()),
     }
 }
