@@ -239,3 +239,78 @@ fn worker(inner: Arc<PoolInner>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::{channel, Sender};
+    use std::time::{Duration, Instant};
+
+    /// Blocks until released, then reports each event ID.
+    struct Gate(Arc<(Mutex<bool>, Condvar)>, Sender<String>);
+
+    impl Handler for Gate {
+        fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
+            let (open, cv) = &*self.0;
+            let mut o = lock(open);
+            while !*o {
+                o = cv.wait(o).unwrap();
+            }
+            let _ = self.1.send(ev.id.clone());
+            Ok(())
+        }
+    }
+
+    struct Report(Sender<String>);
+
+    impl Handler for Report {
+        fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
+            let _ = self.0.send(ev.id.clone());
+            Ok(())
+        }
+    }
+
+    fn delivery(id: &str) -> Arc<Delivery> {
+        Arc::new(Delivery {
+            event: Event {
+                id: id.into(),
+                ..Event::default()
+            },
+            json: String::new(),
+        })
+    }
+
+    #[test]
+    fn a_stuck_handler_blocks_neither_sender_nor_other_handlers() {
+        let pool = HandlerPool::default();
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let (slow_tx, slow_rx) = channel();
+        let (fast_tx, fast_rx) = channel();
+        let slow = pool.lane("slow", Box::new(Gate(gate.clone(), slow_tx)), 2);
+        let fast = pool.lane("fast", Box::new(Report(fast_tx)), 10);
+        let start = Instant::now();
+        // "1" is taken by the stuck worker; "2" and "3" fill the queue of 2;
+        // "4" and "5" are dropped, without waiting.
+        for id in ["1", "2", "3", "4", "5"] {
+            let _ = slow.send(&pool, delivery(id));
+            fast.send(&pool, delivery(id)).unwrap();
+        }
+        assert!(start.elapsed() < Duration::from_secs(1));
+        let fast_got: Vec<String> = (0..5)
+            .map(|_| fast_rx.recv_timeout(Duration::from_secs(5)).unwrap())
+            .collect();
+        assert_eq!(fast_got, ["1", "2", "3", "4", "5"]);
+        assert!(slow_rx.try_recv().is_err());
+        // The first event may still be queued when 4 and 5 arrive (2 or 3
+        // dropped then), or taken by the worker already (2 dropped).
+        let dropped = slow.dropped.load(Ordering::Relaxed);
+        assert!((2..=3).contains(&dropped), "dropped {dropped}");
+        *lock(&gate.0) = true;
+        gate.1.notify_all();
+        slow.flush();
+        let slow_got: Vec<String> = slow_rx.try_iter().collect();
+        assert_eq!(slow_got.len() as u64, 5 - dropped);
+        assert_eq!(slow_got[0], "1", "in order");
+        assert_eq!(slow.delivered.load(Ordering::Relaxed), 5 - dropped);
+    }
+}
