@@ -13,6 +13,7 @@ pub mod http;
 pub mod ids;
 pub mod recording;
 pub mod replay;
+pub mod service_tests;
 pub mod settings;
 pub mod state;
 pub mod stats;

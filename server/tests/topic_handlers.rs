@@ -25,8 +25,13 @@ fn free_port() -> u16 {
 
 impl Server {
     fn start(dir: &Path) -> Server {
+        Server::start_with(dir, &[])
+    }
+
+    fn start_with(dir: &Path, args: &[&str]) -> Server {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_kapacitord"))
+            .args(args)
             .env("HOME", dir)
             .env("KAPACITOR_DATA_DIR", dir)
             .env("KAPACITOR_REPLAY_DIR", dir.join("replay"))
@@ -372,4 +377,83 @@ fn topic_task_fires_matching_handler_with_exact_bytes() {
     assert_eq!(ids, ["a", "b"]);
     assert_eq!(ev["events"][0]["state"]["level"], "CRITICAL");
     assert_eq!(ev["events"][0]["state"]["message"], "a is CRITICAL");
+}
+
+#[test]
+fn service_tests_list_options_and_run_against_a_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, bodies) = listener();
+    let conf = dir.path().join("kapacitor.conf");
+    std::fs::write(
+        &conf,
+        format!("[[slack]]\n  enabled = true\n  default = true\n  url = \"{url}\"\n  channel = \"#alerts\"\n"),
+    )
+    .unwrap();
+    let s = Server::start_with(dir.path(), &["-config", conf.to_str().unwrap()]);
+
+    // List: sorted names, compact JSON plus a newline; defaults from the config.
+    let (st, text) = s.call("GET", "/kapacitor/v1/service-tests?pattern=s*", None);
+    assert_eq!(st, 200);
+    assert!(text.ends_with("}\n") && !text.contains("\n "), "{text}");
+    let l: Value = serde_json::from_str(&text).unwrap();
+    let names: Vec<&str> = l["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["sensu", "slack", "smtp"]);
+    let (_, one) = s.call("GET", "/kapacitor/v1/service-tests/slack", None);
+    assert_eq!(
+        one,
+        "{\"link\":{\"rel\":\"self\",\"href\":\"/kapacitor/v1/service-tests/slack\"},\"name\":\"slack\",\"options\":{\"workspace\":\"\",\"channel\":\"#alerts\",\"message\":\"test slack message\",\"level\":\"CRITICAL\",\"username\":\"\",\"icon-emoji\":\"\"}}\n"
+    );
+    assert_eq!(
+        s.call("GET", "/kapacitor/v1/service-tests/nope", None).0,
+        404
+    );
+    assert_eq!(
+        s.call("POST", "/kapacitor/v1/service-tests/nope", Some("null"))
+            .0,
+        404
+    );
+
+    // Run with null options (what `kapacitor service-tests` sends): the
+    // listener gets Kapacitor's Slack body (preparePost) — a Go map, so keys
+    // sorted; username and icon_emoji always set, from the config when the
+    // options leave them empty ("kapacitor" and ""); color "danger" for
+    // CRITICAL; json.Encoder's trailing newline.
+    let (st, r) = s.call("POST", "/kapacitor/v1/service-tests/slack", Some("null"));
+    assert_eq!(
+        (st, r.as_str()),
+        (200, "{\"success\":true,\"message\":\"\"}\n")
+    );
+    let got = bodies.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(
+        got,
+        "{\"as_user\":false,\"attachments\":[{\"fallback\":\"test slack message\",\"color\":\"danger\",\"text\":\"test slack message\",\"mrkdwn_in\":[\"text\"]}],\"channel\":\"#alerts\",\"icon_emoji\":\"\",\"text\":\"\",\"username\":\"kapacitor\"}\n"
+    );
+    // Options overlay the defaults.
+    let (_, r) = s.call(
+        "POST",
+        "/kapacitor/v1/service-tests/slack",
+        Some(r#"{"message":"hi","level":"WARNING"}"#),
+    );
+    assert_eq!(r, "{\"success\":true,\"message\":\"\"}\n");
+    let got = bodies.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(
+        got.contains("\"text\":\"hi\"") && got.contains("\"color\":\"warning\""),
+        "{got}"
+    );
+    // A disabled service fails the test but still answers 200.
+    let (st, r) = s.call("POST", "/kapacitor/v1/service-tests/victorops", None);
+    assert_eq!(
+        (st, r.as_str()),
+        (
+            200,
+            "{\"success\":false,\"message\":\"victorops: service is not enabled\"}\n"
+        )
+    );
+    let (st, _) = s.call("POST", "/kapacitor/v1/service-tests/slack", Some("[1]"));
+    assert_eq!(st, 400);
 }

@@ -8,6 +8,7 @@ mod json_patch;
 mod list;
 mod recordings;
 mod replays;
+mod service_tests;
 mod tasks;
 mod templates;
 mod topic_handlers;
@@ -256,6 +257,9 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["alerts", "topics", id], &Method::DELETE) => topics::delete(state, id),
         (["alerts", "topics", id, "events"], &Method::GET) => topics::events(state, r, id),
         (["alerts", "topics", id, "events", ev], &Method::GET) => topics::event(state, id, ev),
+        (["service-tests"], &Method::GET) => service_tests::list(state, r),
+        (["service-tests", name], &Method::GET) => service_tests::get(state, name),
+        (["service-tests", name], &Method::POST) => service_tests::run(state, r, name).await,
         (["alerts", "topics", t, "handlers"], &Method::GET) => topic_handlers::list(state, r, t),
         (["alerts", "topics", t, "handlers"], &Method::POST) => topic_handlers::create(state, r, t),
         (["alerts", "topics", t, "handlers", h], &Method::GET) => topic_handlers::get(state, t, h),
