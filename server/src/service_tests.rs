@@ -8,8 +8,8 @@
 use crate::ids::now_ns;
 use crate::topics::parse_level;
 use runtime::alert::event::Event;
-use runtime::alert::handlers::build_handler;
 use runtime::alert::handlers::options::handler_from_options;
+use runtime::alert::handlers::{build_handler, HandlerError};
 use runtime::alert::level::Level;
 use runtime::config::{Config, HandlerConfigs};
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -423,6 +423,10 @@ impl ServiceTest {
         let ir = handler_from_options(s.kind, &s.handler).map_err(|e| e.to_string())?;
         let mut h = build_handler(&ir, config).map_err(|e| e.to_string())?;
         let json = s.event.to_json();
-        h.handle(&s.event, &json).map_err(|e| e.to_string())
+        h.handle(&s.event, &json).map_err(|e| match e {
+            // Kapacitor's services answer a test with the bare text.
+            HandlerError::NotEnabled(_) => "service is not enabled".to_string(),
+            other => other.to_string(),
+        })
     }
 }

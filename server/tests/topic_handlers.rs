@@ -451,7 +451,7 @@ fn service_tests_list_options_and_run_against_a_listener() {
         (st, r.as_str()),
         (
             200,
-            "{\"success\":false,\"message\":\"victorops: service is not enabled\"}\n"
+            "{\"success\":false,\"message\":\"service is not enabled\"}\n"
         )
     );
     let (st, _) = s.call("POST", "/kapacitor/v1/service-tests/slack", Some("[1]"));
