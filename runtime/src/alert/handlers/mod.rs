@@ -52,6 +52,9 @@ pub trait Handler: Send {
 /// `[alert] topic-buffer-length` default).
 pub const QUEUE: usize = 5000;
 
+/// A built handler and the name its lane is logged under.
+pub type NamedHandler = (String, Box<dyn Handler>);
+
 /// An alert node's own handlers: one lane each in the shared pool.
 pub struct HandlerSet {
     pool: HandlerPool,
@@ -59,11 +62,7 @@ pub struct HandlerSet {
 }
 
 impl HandlerSet {
-    pub fn start(
-        handlers: Vec<(String, Box<dyn Handler>)>,
-        pool: &HandlerPool,
-        capacity: usize,
-    ) -> HandlerSet {
+    pub fn start(handlers: Vec<NamedHandler>, pool: &HandlerPool, capacity: usize) -> HandlerSet {
         let lanes = handlers
             .into_iter()
             .map(|(name, h)| pool.lane(name, h, capacity))
@@ -290,7 +289,7 @@ pub fn build_all(
     env: &BuildEnv<'_>,
     strict: bool,
     skipped: &mut Vec<HandlerKind>,
-) -> Result<Vec<(String, Box<dyn Handler>)>, HandlerError> {
+) -> Result<Vec<NamedHandler>, HandlerError> {
     let mut out = Vec::new();
     let name = |k: HandlerKind| format!("{}:{}:{}", env.task_name, node.name, k.kind());
     for h in &node.handlers {
