@@ -18,8 +18,10 @@ pub struct ReplayEntry {
     pub handle: ReplayHandle,
 }
 
-/// A replay's outputs: alerts land in topics named by the replay (its
-/// private task master), logs go to the server log.
+/// A replay's outputs: alerts land in anonymous topics named by the replay
+/// (its private task master) — a `.topic()` publishes to that topic, as
+/// Kapacitor's one alert service shared by every task master does; logs go
+/// to the server log.
 pub struct ReplayOutputs {
     pub replay: String,
     pub topics: Arc<Topics>,
