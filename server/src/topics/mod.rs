@@ -389,3 +389,77 @@ impl Outputs for Topics {
         tracing::error!(task, node, "{message}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ev(id: &str, level: Level, t: i64) -> Event {
+        Event {
+            id: id.into(),
+            message: format!("{id} {}", level.as_str()),
+            level,
+            time: t,
+            ..Event::default()
+        }
+    }
+
+    #[test]
+    fn changed_compares_with_the_events_previous_level_in_the_topic() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("k.db")).unwrap();
+        let log = dir.path().join("h.log");
+        let topics = Topics::new(Config::default(), true);
+        let spec = TopicHandlerRecord {
+            id: "h".into(),
+            topic: "t".into(),
+            kind: "log".into(),
+            options: json!({"path": log.to_str().unwrap()})
+                .as_object()
+                .unwrap()
+                .clone(),
+            match_: "changed()".into(),
+        };
+        topics.add_handler(&store, spec).unwrap();
+        // a: CRITICAL (changed from OK), CRITICAL (same), OK (changed);
+        // b: OK as its first event (no change from the implicit OK).
+        let events = [
+            ev("a", Level::Critical, 1),
+            ev("a", Level::Critical, 2),
+            ev("b", Level::Ok, 3),
+            ev("a", Level::Ok, 4),
+        ];
+        for e in &events {
+            topics.record("t", e, &e.to_json());
+        }
+        let t = topics.get("t").unwrap();
+        t.lock().handlers[0].lane().flush();
+        let text = std::fs::read_to_string(&log).unwrap();
+        let messages: Vec<String> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["message"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(messages, ["a CRITICAL", "a OK"]);
+        let st = t.lock();
+        assert_eq!(st.collected, 4);
+        assert_eq!(st.level(), Level::Ok);
+        drop(st);
+
+        // persist: the dirty topic is written once, and restored.
+        persist::flush(&topics, &store).unwrap();
+        assert!(topics.take_dirty().is_empty());
+        let again = Topics::new(Config::default(), true);
+        again.restore(&store).unwrap();
+        let t2 = again.get("t").unwrap();
+        let st2 = t2.lock();
+        assert_eq!(st2.events["a"].message, "a OK");
+        assert_eq!(st2.events["a"].time, 4);
+        assert_eq!(st2.handlers.len(), 1);
+    }
+}
