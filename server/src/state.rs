@@ -138,6 +138,9 @@ impl AppState {
         // Alert nodes and topic handlers share the config's one handler pool.
         let topics = Arc::new(Topics::new(engine_opts.config.clone(), opts.persist_topics));
         topics.restore(&store)?;
+        // Alert nodes restore a group's level from the topics (Kapacitor's
+        // restoreEventState).
+        engine_opts.config.event_states = Some(topics.clone());
         let engine = Engine::new(engine_opts, topics.clone());
         let state = Arc::new(AppState {
             recordings: crate::recording::Recordings::default(),

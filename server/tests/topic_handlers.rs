@@ -377,6 +377,32 @@ fn topic_task_fires_matching_handler_with_exact_bytes() {
     assert_eq!(ids, ["a", "b"]);
     assert_eq!(ev["events"][0]["state"]["level"], "CRITICAL");
     assert_eq!(ev["events"][0]["state"]["message"], "a is CRITICAL");
+
+    // The resumed task restores group a's level from the topic (Kapacitor's
+    // restoreEventState): CRITICAL entered at the new point's time (T+2s),
+    // triggered at the stored event's time (T+1s); the point's own
+    // CRITICAL then has previousLevel CRITICAL and duration T+2s - T+1s = 1s.
+    // Without the restore it would read previousLevel OK, duration 0.
+    assert_eq!(
+        s.call(
+            "POST",
+            "/write?db=db&rp=rp",
+            Some("cpu,host=a value=40 1767225602000000000\n")
+        )
+        .0,
+        204
+    );
+    let got = bodies
+        .recv_timeout(Duration::from_secs(10))
+        .expect("event after restart");
+    assert!(
+        got.starts_with("{\"id\":\"a\",\"message\":\"a is CRITICAL\",\"details\":\"\",\"time\":\"2026-01-01T00:00:02Z\",\"duration\":1000000000,"),
+        "{got}"
+    );
+    assert!(
+        got.ends_with(",\"previousLevel\":\"CRITICAL\",\"recoverable\":true}\n"),
+        "{got}"
+    );
 }
 
 #[test]

@@ -21,6 +21,7 @@ pub mod handlers;
 pub mod inhibit;
 pub mod level;
 pub mod node;
+pub mod restore;
 pub mod state;
 pub mod topic_match;
 
@@ -130,6 +131,7 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
             server_id: cfg.server_id.as_str().into(),
         },
         topic: opt_str(node, "topic"),
+        node: node.name.as_str().into(),
     };
     let levels = [
         None,
@@ -163,6 +165,7 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
     let needs_registry = settings.category.is_some() || !settings.inhibitors.is_empty();
     let registry = needs_registry.then(|| cfg.inhibit_registry.clone());
     let mut alert = AlertNode::new(settings, levels, resets, registry, handlers);
+    alert.event_states = cfg.event_states.clone();
     alert.skipped_handlers = skipped
         .iter()
         .map(|k| {

@@ -31,6 +31,9 @@ pub struct Config {
     pub inhibit_registry: Arc<InhibitRegistry>,
     /// The one pool running every alert handler of a run or a server.
     pub handler_pool: crate::alert::handlers::HandlerPool,
+    /// Where alert nodes restore a group's level from when it first appears
+    /// (the server's topic store; `None` offline and in replays).
+    pub event_states: Option<Arc<dyn crate::alert::restore::EventStates>>,
     /// Events queued per handler before dropping (`[alert] topic-buffer-length`;
     /// 0 = Kapacitor's default, 5000).
     pub handler_buffer: usize,

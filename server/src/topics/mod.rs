@@ -21,6 +21,7 @@ use handler::{HandlerSpecError, TopicHandler};
 use runtime::alert::event::Event;
 use runtime::alert::handlers::HandlerPool;
 use runtime::alert::level::Level;
+use runtime::alert::restore::EventStates;
 use runtime::config::Config;
 use runtime::engine::Outputs;
 use runtime::output::Output;
@@ -373,6 +374,38 @@ impl Topics {
                 self.record(&name, event, event_json);
             }),
         }
+    }
+}
+
+impl std::fmt::Debug for Topics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Topics")
+            .field("persist", &self.persist)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Topics {
+    fn event_state(&self, topic: &str, id: &str) -> Option<(Level, i64)> {
+        let t = self.get(topic)?;
+        let st = t.lock();
+        st.events.get(id).map(|e| (e.level, e.time))
+    }
+}
+
+impl EventStates for Topics {
+    /// The anonymous topic takes precedence over the named one, as in
+    /// Kapacitor's `restoreEvent`.
+    fn restore(
+        &self,
+        task: &str,
+        node: &str,
+        topic: Option<&str>,
+        id: &str,
+    ) -> Option<(Level, i64)> {
+        let anon = format!("{TASK_MASTER}:{task}:{node}");
+        self.event_state(&anon, id)
+            .or_else(|| topic.and_then(|t| self.event_state(t, id)))
     }
 }
 
