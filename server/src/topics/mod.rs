@@ -270,7 +270,7 @@ impl Topics {
         Ok(())
     }
 
-    /// The specs of `topic`'s handlers (sorted by ID), `None` for no topic.
+    /// The specs of `topic`'s handlers, sorted by ID (none for an unknown topic).
     pub fn handler_specs(&self, topic: &str) -> Vec<TopicHandlerRecord> {
         self.get(topic)
             .map(|t| t.lock().handlers.iter().map(|h| h.spec.clone()).collect())
