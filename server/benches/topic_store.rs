@@ -29,10 +29,14 @@ fn events() -> Vec<Event> {
         .collect()
 }
 
+/// A topic of the replaced store: collected count, event ID → message,
+/// details, time, level.
+type BaselineTopic = (u64, BTreeMap<String, [String; 4]>);
+
 /// The replaced store: each event's JSON parsed back, one global lock.
 #[derive(Default)]
 struct ReparseBaseline {
-    topics: RwLock<BTreeMap<String, (u64, BTreeMap<String, [String; 4]>)>>,
+    topics: RwLock<BTreeMap<String, BaselineTopic>>,
 }
 
 impl ReparseBaseline {
