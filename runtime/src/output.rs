@@ -8,8 +8,15 @@ use std::io::Write;
 /// would sort the keys).
 #[derive(Debug, Clone, Copy)]
 pub enum Output<'a> {
-    /// An alert event (api.md §5.3), serialized.
-    Alert { node: &'a str, event_json: &'a str },
+    /// An alert event (api.md §5.3): the typed event for the topic store and
+    /// its serialized JSON; `topic` is the node's `.topic()`, `None` for its
+    /// anonymous topic (`<task master>:<task>:<node>`).
+    Alert {
+        node: &'a str,
+        event_json: &'a str,
+        event: &'a crate::alert::event::Event,
+        topic: Option<&'a str>,
+    },
     /// A point written by influxDBOut / httpPost, as line protocol.
     Point { node: &'a str, line: &'a str },
     /// One line of the log node.
@@ -84,7 +91,9 @@ impl<W: Write, E: Write> Sink for JsonLinesSink<W, E> {
 /// The `tickc run` line for one output, newline included.
 pub fn render(out: Output<'_>) -> String {
     match out {
-        Output::Alert { node, event_json } => format!(
+        Output::Alert {
+            node, event_json, ..
+        } => format!(
             "{{\"kind\":\"alert\",\"node\":{},\"event\":{}}}\n",
             json_str(node),
             event_json
@@ -154,7 +163,9 @@ mod tests {
         assert_eq!(
             render(Output::Alert {
                 node: "alert2",
-                event_json: "{\"id\":\"x\"}"
+                event_json: "{\"id\":\"x\"}",
+                event: &crate::alert::event::Event::default(),
+                topic: None,
             }),
             "{\"kind\":\"alert\",\"node\":\"alert2\",\"event\":{\"id\":\"x\"}}\n"
         );

@@ -18,6 +18,7 @@ pub mod logs;
 pub mod overrides;
 pub mod recording;
 pub mod replay;
+pub mod service_tests;
 pub mod settings;
 pub mod sideload;
 pub mod state;

@@ -123,8 +123,10 @@ pub async fn persist_when_done(state: Arc<crate::state::AppState>, id: String) {
     }
 }
 
-/// A replay's outputs: alerts land in topics named by the replay (its
-/// private task master), logs go to the server log.
+/// A replay's outputs: alerts land in anonymous topics named by the replay
+/// (its private task master) — a `.topic()` publishes to that topic, as
+/// Kapacitor's one alert service shared by every task master does; logs go
+/// to the server log.
 pub struct ReplayOutputs {
     pub replay: String,
     pub topics: Arc<Topics>,
@@ -133,9 +135,7 @@ pub struct ReplayOutputs {
 impl Outputs for ReplayOutputs {
     fn output(&self, task: &str, out: Output<'_>) {
         match out {
-            Output::Alert { node, event_json } => self
-                .topics
-                .record(format!("{}:{task}:{node}", self.replay), event_json),
+            Output::Alert { node, .. } => self.topics.record_output(&self.replay, task, node, &out),
             other => self.topics.output(task, other),
         }
     }

@@ -272,6 +272,9 @@ pub struct ServerOptions {
     /// The resolved configuration (file, env, flags): the base that stored config overrides
     /// apply over (`crate::overrides`).
     pub config: Config,
+    /// `[alert] persist-topics` and `topic-buffer-length`.
+    pub persist_topics: bool,
+    pub topic_buffer_length: usize,
 }
 
 impl ServerOptions {
@@ -305,6 +308,8 @@ impl ServerOptions {
             load_enabled: c.load.enabled,
             load_dir: PathBuf::from(&c.load.dir),
             config: c.clone(),
+            persist_topics: c.alert.persist_topics,
+            topic_buffer_length: c.alert.topic_buffer_length.max(1) as usize,
         }
     }
 

@@ -139,7 +139,6 @@ impl AppState {
             let _ = std::fs::create_dir_all(parent);
         }
         let store = Store::open(&opts.db_path)?;
-        let topics = Arc::new(Topics::default());
         let cluster_id = id_file(&opts.data_dir.join("cluster.id"));
         let server_id = id_file(&opts.data_dir.join("server.id"));
         let effective = crate::overrides::effective_at_start(&opts, &store);
@@ -152,6 +151,13 @@ impl AppState {
         engine_opts.config.handler_configs.hostname = Some(opts.hostname.clone());
         let influxdb = crate::influxdb::InfluxDb::new(&opts);
         engine_opts.config.influxdb = influxdb.registry();
+        engine_opts.config.handler_buffer = opts.topic_buffer_length;
+        // Alert nodes and topic handlers share the config's one handler pool.
+        let topics = Arc::new(Topics::new(engine_opts.config.clone(), opts.persist_topics));
+        topics.restore(&store)?;
+        // Alert nodes restore a group's level from the topics (Kapacitor's
+        // restoreEventState).
+        engine_opts.config.event_states = Some(topics.clone());
         let engine = Engine::new(engine_opts, topics.clone());
         if let Some(list) = &opts.disable_handlers {
             // Validated by main; a bad entry here disables nothing rather than failing open.
@@ -174,6 +180,7 @@ impl AppState {
             influxdb,
             config: tokio::sync::Mutex::new(effective),
         });
+        crate::topics::persist::spawn_flusher(&state, |s: &AppState| (&*s.topics, &s.store));
         state.recordings.fail_interrupted(&state.store)?;
         *state.replays.lock().unwrap_or_else(|e| e.into_inner()) =
             crate::replay::restore(&state.store)?;

@@ -34,7 +34,13 @@ pub const STORES: &[(&str, &[&str])] = &[
     ("replays", &["replays"]),
     ("load", &["load_items"]),
     ("overrides", &["config_overrides"]),
+    ("handlers", &["topic_handlers"]),
+    ("topics", &["topic_states"]),
 ];
+/// Topic handler specs keyed `<topic>/<handler>` (Kapacitor's object ID).
+const TOPIC_HANDLERS: TableDefinition<&str, &[u8]> = TableDefinition::new("topic_handlers");
+/// Each topic's event states (`[alert] persist-topics`), keyed by topic.
+const TOPIC_STATES: TableDefinition<&str, &[u8]> = TableDefinition::new("topic_states");
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -116,6 +122,37 @@ pub struct RecordingRecord {
     pub progress: f64,
 }
 
+/// A topic handler as the API shows it (Kapacitor's `HandlerSpec`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicHandlerRecord {
+    pub id: String,
+    pub topic: String,
+    pub kind: String,
+    #[serde(default)]
+    pub options: serde_json::Map<String, serde_json::Value>,
+    #[serde(default, rename = "match")]
+    pub match_: String,
+}
+
+/// One event's last state in a topic (Kapacitor's `EventState`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventStateRecord {
+    pub message: String,
+    pub details: String,
+    /// ns since the epoch.
+    pub time: i64,
+    /// ns since the alert left OK.
+    pub duration: i64,
+    /// `OK`, `INFO`, `WARNING`, `CRITICAL`.
+    pub level: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TopicStateRecord {
+    pub topic: String,
+    pub events: std::collections::BTreeMap<String, EventStateRecord>,
+}
+
 /// A compiled task: the checked IR and the build that produced it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Image {
@@ -132,7 +169,15 @@ impl Store {
         let db = Database::create(path)?;
         let tx = db.begin_write()?;
         for t in [
-            TASKS, IMAGES, TEMPLATES, RECORDINGS, REPLAYS, LOAD_ITEMS, OVERRIDES,
+            TASKS,
+            IMAGES,
+            TEMPLATES,
+            RECORDINGS,
+            REPLAYS,
+            LOAD_ITEMS,
+            OVERRIDES,
+            TOPIC_HANDLERS,
+            TOPIC_STATES,
         ] {
             tx.open_table(t)?;
         }
@@ -382,6 +427,30 @@ impl Store {
             t.retain(|_, _| false)?;
             for (k, v) in &rows {
                 t.insert(*k, v.as_slice())?;
+    pub fn put_topic_handler(&self, h: &TopicHandlerRecord) -> Result<(), StoreError> {
+        self.put_json(TOPIC_HANDLERS, &format!("{}/{}", h.topic, h.id), h)
+    }
+
+    pub fn topic_handlers(&self) -> Result<Vec<TopicHandlerRecord>, StoreError> {
+        self.list_json(TOPIC_HANDLERS, "topic_handlers")
+    }
+
+    pub fn delete_topic_handler(&self, topic: &str, id: &str) -> Result<bool, StoreError> {
+        self.delete(&[TOPIC_HANDLERS], &format!("{topic}/{id}"))
+    }
+
+    /// Writes several topics' states in one transaction (the periodic flush).
+    pub fn put_topic_states(&self, states: &[TopicStateRecord]) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut t = tx.open_table(TOPIC_STATES)?;
+            for st in states {
+                let bytes = serde_json::to_vec(st).map_err(|e| StoreError::Decode {
+                    table: "topic_states",
+                    id: st.topic.clone(),
+                    error: e.to_string(),
+                })?;
+                t.insert(st.topic.as_str(), bytes.as_slice())?;
             }
         }
         tx.commit()?;
@@ -429,6 +498,29 @@ impl Store {
         }
         tx.commit()?;
         Ok(n)
+    pub fn topic_states(&self) -> Result<Vec<TopicStateRecord>, StoreError> {
+        self.list_json(TOPIC_STATES, "topic_states")
+    }
+
+    /// Removes a topic's state and every handler of it.
+    pub fn delete_topic(&self, topic: &str) -> Result<(), StoreError> {
+        let prefix = format!("{topic}/");
+        let tx = self.db.begin_write()?;
+        {
+            tx.open_table(TOPIC_STATES)?.remove(topic)?;
+            let mut t = tx.open_table(TOPIC_HANDLERS)?;
+            let keys: Vec<String> = t
+                .iter()?
+                .filter_map(|r| r.ok())
+                .map(|(k, _)| k.value().to_string())
+                .filter(|k| k.starts_with(&prefix) && !k[prefix.len()..].contains('/'))
+                .collect();
+            for k in keys {
+                t.remove(k.as_str())?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 }
 

@@ -8,7 +8,7 @@ use crate::result::{write_row, write_str, Row};
 use crate::template::gotime::rfc3339_nano;
 use std::fmt::Write as _;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Event {
     pub id: String,
     pub message: String,

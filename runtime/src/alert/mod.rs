@@ -8,9 +8,10 @@
 //! (template data), `event.rs` (event JSON, api.md §5.3), `inhibit.rs`
 //! (category/inhibit registry shared by a run), `handlers/` (wire payloads).
 //!
-//! Offline differences from a Kapacitor server, on purpose: `.topic()` is
-//! accepted but there is no topic store (nothing to publish to or restore a
-//! level from); an ID template that fails to execute is logged as a node
+//! Events go out as `Output::Alert` with the node's `.topic()` (the server's
+//! topic store publishes them to that topic, or to the node's anonymous one).
+//! Offline differences from a Kapacitor server, on purpose: no topic store
+//! (nothing to restore a level from); an ID template that fails to execute is logged as a node
 //! error instead of stopping the task, and the ID is only rendered for points
 //! that produce an event.
 
@@ -20,7 +21,9 @@ pub mod handlers;
 pub mod inhibit;
 pub mod level;
 pub mod node;
+pub mod restore;
 pub mod state;
+pub mod topic_match;
 
 #[cfg(test)]
 mod tests;
@@ -127,6 +130,8 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
             cluster_id: cfg.cluster_id.as_str().into(),
             server_id: cfg.server_id.as_str().into(),
         },
+        topic: opt_str(node, "topic"),
+        node: node.name.as_str().into(),
     };
     let levels = [
         None,
@@ -144,7 +149,11 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
     let handlers = if cfg.handlers_enabled {
         let hs = handlers::build_all(node, env, true, &mut skipped)
             .map_err(|e| BuildError::new(node, e.to_string()))?;
-        Some(handlers::HandlerSet::start(hs))
+        Some(handlers::HandlerSet::start(
+            hs,
+            &cfg.handler_pool,
+            cfg.handler_queue(),
+        ))
     } else {
         // Still validate handler settings (templates, required args) at build
         // time; a handler kind not implemented yet is tolerated when nothing is
@@ -156,6 +165,7 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
     let needs_registry = settings.category.is_some() || !settings.inhibitors.is_empty();
     let registry = needs_registry.then(|| cfg.inhibit_registry.clone());
     let mut alert = AlertNode::new(settings, levels, resets, registry, handlers);
+    alert.event_states = cfg.event_states.clone();
     alert.skipped_handlers = skipped
         .iter()
         .map(|k| {

@@ -106,6 +106,10 @@ pub struct Settings {
     pub category: Option<Str>,
     pub inhibitors: Vec<Inhibitor>,
     pub server: ServerInfo,
+    /// `.topic()`: the named topic events are published to.
+    pub topic: Option<Str>,
+    /// The node's name (`alert2`), naming its anonymous topic.
+    pub node: Str,
 }
 
 struct GroupState {
@@ -124,6 +128,8 @@ pub struct AlertNode {
     registry: Option<Arc<InhibitRegistry>>,
     handlers: Option<HandlerSet>,
     stats_registered: bool,
+    /// Where a new group's level is restored from (`restore.rs`).
+    pub event_states: Option<Arc<dyn super::restore::EventStates>>,
     /// Handlers of the script that are not built (unsupported kinds in a run
     /// that calls no handler), reported once as build warnings.
     pub skipped_handlers: Vec<String>,
@@ -156,8 +162,35 @@ impl AlertNode {
             registry,
             handlers,
             stats_registered: false,
+            event_states: None,
             skipped_handlers: Vec::new(),
         }
+    }
+
+    /// Creates the state of a group seen for the first time, restoring its
+    /// level from the topic store when there is one (`restore.rs`).
+    fn new_group(&mut self, gid: &Str, name: &Str, tags: &[(Str, Str)], t: i64) {
+        let mut gs = GroupState::new(self.settings.history);
+        if let Some(src) = self.event_states.clone() {
+            match self.render_id(name, gid, tags) {
+                Ok(id) => {
+                    let s = &self.settings;
+                    if let Some((level, triggered)) =
+                        src.restore(&s.task, &s.node, s.topic.as_deref(), &id)
+                    {
+                        if level != Level::Ok {
+                            gs.state.add_event(level, t, s.max_interval);
+                            gs.state.triggered(triggered);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(
+                    task = &*self.settings.task,
+                    "cannot restore an alert level: {e}"
+                ),
+            }
+        }
+        self.groups.insert(gid.clone(), gs);
     }
 
     /// §4.4 steps 1–3 for the node's predicates.
@@ -287,6 +320,8 @@ impl AlertNode {
         cx.output(Output::Alert {
             node: cx.node,
             event_json: &json,
+            event: ev,
+            topic: self.settings.topic.as_deref(),
         });
         if let Some(h) = &mut self.handlers {
             if let Err(e) = h.send(ev.clone(), json) {
@@ -298,6 +333,9 @@ impl AlertNode {
     fn point(&mut self, p: Arc<Point>, cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
         let gid = p.group.id.clone();
         let history = self.settings.history;
+        if self.event_states.is_some() && !self.groups.contains_key(&gid) {
+            self.new_group(&gid, &p.name, &p.tags, p.time);
+        }
         // One hash lookup per point: the group's state is borrowed for both
         // the level evaluation and the emission decision.
         let gs = self
@@ -343,6 +381,9 @@ impl AlertNode {
         }
         let gid = b.group.id.clone();
         let history = self.settings.history;
+        if self.event_states.is_some() && !self.groups.contains_key(&gid) {
+            self.new_group(&gid, &b.name, &b.tags, b.tmax);
+        }
         let gs = self
             .groups
             .entry(gid.clone())

@@ -31,6 +31,14 @@ pub struct Config {
     pub inhibit_registry: Arc<InhibitRegistry>,
     /// The server's `[[influxdb]]` clusters (none offline).
     pub influxdb: crate::influxdb::Clusters,
+    /// The one pool running every alert handler of a run or a server.
+    pub handler_pool: crate::alert::handlers::HandlerPool,
+    /// Where alert nodes restore a group's level from when it first appears
+    /// (the server's topic store; `None` offline and in replays).
+    pub event_states: Option<Arc<dyn crate::alert::restore::EventStates>>,
+    /// Events queued per handler before dropping (`[alert] topic-buffer-length`;
+    /// 0 = Kapacitor's default, 5000).
+    pub handler_buffer: usize,
 }
 
 impl Config {
@@ -40,6 +48,15 @@ impl Config {
             handler_configs: HandlerConfigs::from_toml(src)?,
             ..Config::default()
         })
+    }
+
+    /// The per-handler queue length in effect.
+    pub fn handler_queue(&self) -> usize {
+        if self.handler_buffer == 0 {
+            crate::alert::handlers::QUEUE
+        } else {
+            self.handler_buffer
+        }
     }
 
     /// `.ServerInfo.Hostname`: the config's `hostname`, default `localhost`.

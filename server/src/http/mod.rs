@@ -5,6 +5,7 @@
 mod config;
 mod debug_vars;
 pub mod error;
+mod json_patch;
 mod list;
 mod logs;
 mod pprof;
@@ -12,8 +13,10 @@ mod recordings;
 mod replays;
 mod subscriptions;
 mod storage;
+mod service_tests;
 mod tasks;
 mod templates;
+mod topic_handlers;
 mod topics;
 mod write;
 
@@ -293,6 +296,21 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["alerts", "topics", id], &Method::DELETE) => topics::delete(state, id),
         (["alerts", "topics", id, "events"], &Method::GET) => topics::events(state, r, id),
         (["alerts", "topics", id, "events", ev], &Method::GET) => topics::event(state, id, ev),
+        (["service-tests"], &Method::GET) => service_tests::list(state, r),
+        (["service-tests", name], &Method::GET) => service_tests::get(state, name),
+        (["service-tests", name], &Method::POST) => service_tests::run(state, r, name).await,
+        (["alerts", "topics", t, "handlers"], &Method::GET) => topic_handlers::list(state, r, t),
+        (["alerts", "topics", t, "handlers"], &Method::POST) => topic_handlers::create(state, r, t),
+        (["alerts", "topics", t, "handlers", h], &Method::GET) => topic_handlers::get(state, t, h),
+        (["alerts", "topics", t, "handlers", h], &Method::PUT) => {
+            topic_handlers::put(state, r, t, h)
+        }
+        (["alerts", "topics", t, "handlers", h], &Method::PATCH) => {
+            topic_handlers::patch(state, r, t, h)
+        }
+        (["alerts", "topics", t, "handlers", h], &Method::DELETE) => {
+            topic_handlers::delete(state, t, h)
+        }
         _ => Err(not_found()),
     }
 }

@@ -155,6 +155,8 @@ pub async fn create(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
     .map_err(|e| ApiError::NotFound(format!("recording not found: {e}")))?;
     let mut config = state.engine.options().config.clone();
     config.handlers_enabled = true;
+    // A replay starts from no alert state (its own task master's topics).
+    config.event_states = None;
     let outputs = Arc::new(ReplayOutputs {
         replay: id.clone(),
         topics: state.topics.clone(),

@@ -1,7 +1,9 @@
 //! Alert handlers: one file per handler, each turning an [`Event`] into its
-//! exact wire payload (api.md §5.3, §7). Handlers run on one worker thread
-//! behind a bounded queue so a slow endpoint never stalls the alert node;
+//! exact wire payload (api.md §5.3, §7). Handlers run in the shared
+//! [`HandlerPool`] (`pool.rs`), each behind its own bounded queue, so a slow
+//! endpoint stalls neither the alert node nor the other handlers;
 //! `HandlerSet::close` waits for delivery (what `tickc run` does at the end).
+//! `options.rs` builds a handler from a topic handler's JSON options.
 //!
 //! HTTP goes through `ureq` (already a workspace dependency): blocking I/O fits
 //! the worker thread, and it handles chunked responses and TLS endpoints that a
@@ -16,8 +18,10 @@ pub mod jsonw;
 pub mod log;
 pub mod opsgenie;
 pub mod opsgenie2;
+pub mod options;
 pub mod pagerduty;
 pub mod pagerduty2;
+pub mod pool;
 pub mod post;
 pub mod pushover;
 pub mod sensu;
@@ -35,9 +39,8 @@ use crate::node::BuildEnv;
 use compiler::catalog::HandlerKind;
 use compiler::ir::{self, Arg};
 pub use error::HandlerError;
-use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+pub use pool::{Delivery, HandlerPool, Lane};
+use std::sync::Arc;
 
 /// One configured handler of an alert node.
 pub trait Handler: Send {
@@ -45,71 +48,55 @@ pub trait Handler: Send {
     fn handle(&mut self, ev: &Event, json: &str) -> Result<(), HandlerError>;
 }
 
-/// Queue length before events are dropped (Kapacitor's topic buffer default).
-const QUEUE: usize = 5000;
+/// Queue length per handler before events are dropped (Kapacitor's
+/// `[alert] topic-buffer-length` default).
+pub const QUEUE: usize = 5000;
 
+/// A built handler and the name its lane is logged under.
+pub type NamedHandler = (String, Box<dyn Handler>);
+
+/// An alert node's own handlers: one lane each in the shared pool.
 pub struct HandlerSet {
-    tx: Option<SyncSender<(Event, String)>>,
-    worker: Option<JoinHandle<()>>,
-    errors: Arc<Mutex<Vec<HandlerError>>>,
+    pool: HandlerPool,
+    lanes: Vec<Arc<Lane>>,
 }
 
 impl HandlerSet {
-    pub fn start(mut handlers: Vec<Box<dyn Handler>>) -> HandlerSet {
-        let (tx, rx) = sync_channel::<(Event, String)>(QUEUE);
-        let errors = Arc::new(Mutex::new(Vec::new()));
-        let errs = errors.clone();
-        let worker = std::thread::Builder::new()
-            .name("alert-handlers".into())
-            .spawn(move || {
-                for (ev, json) in rx {
-                    for h in handlers.iter_mut() {
-                        if let Err(e) = h.handle(&ev, &json) {
-                            errs.lock().unwrap_or_else(|e| e.into_inner()).push(e);
-                        }
-                    }
-                }
-            })
-            .ok();
+    pub fn start(handlers: Vec<NamedHandler>, pool: &HandlerPool, capacity: usize) -> HandlerSet {
+        let lanes = handlers
+            .into_iter()
+            .map(|(name, h)| pool.lane(name, h, capacity))
+            .collect();
         HandlerSet {
-            tx: Some(tx),
-            worker,
-            errors,
+            pool: pool.clone(),
+            lanes,
         }
     }
 
-    /// Queues an event; fails (event dropped) when the queue is full.
+    /// Queues an event on every handler; an error when a queue was full
+    /// (that handler drops the event, the others still get it).
     pub fn send(&mut self, ev: Event, json: String) -> Result<(), HandlerError> {
-        let Some(tx) = &self.tx else {
-            return Err(HandlerError::Queue("handlers closed"));
-        };
-        match tx.try_send((ev, json)) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) => Err(HandlerError::Queue(
-                "alert handler queue full, event dropped",
-            )),
-            Err(TrySendError::Disconnected(_)) => {
-                Err(HandlerError::Queue("alert handler worker stopped"))
+        if self.lanes.is_empty() {
+            return Ok(());
+        }
+        let d = Arc::new(Delivery { event: ev, json });
+        let mut result = Ok(());
+        for lane in &self.lanes {
+            if let Err(e) = lane.send(&self.pool, d.clone()) {
+                result = Err(e);
             }
         }
+        result
     }
 
     /// Waits until every queued event was delivered; returns handler errors.
-    pub fn close(mut self) -> Vec<HandlerError> {
-        self.tx = None;
-        if let Some(w) = self.worker.take() {
-            let _ = w.join();
+    pub fn close(self) -> Vec<HandlerError> {
+        let mut errors = Vec::new();
+        for lane in &self.lanes {
+            lane.flush();
+            errors.extend(lane.take_errors());
         }
-        std::mem::take(&mut *self.errors.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-}
-
-impl Drop for HandlerSet {
-    fn drop(&mut self) {
-        self.tx = None;
-        if let Some(w) = self.worker.take() {
-            let _ = w.join();
-        }
+        errors
     }
 }
 
@@ -202,7 +189,13 @@ fn section_enabled(h: &ir::Handler, cfg: &crate::config::HandlerConfigs) -> Opti
 }
 
 fn build_one(h: &ir::Handler, env: &BuildEnv<'_>) -> Result<Box<dyn Handler>, HandlerError> {
-    let cfg = &env.config.handler_configs;
+    build_handler(h, env.config)
+}
+
+/// A handler from its IR and the config's handler sections (alert nodes and
+/// topic handlers alike).
+pub fn build_handler(h: &ir::Handler, config: &Config) -> Result<Box<dyn Handler>, HandlerError> {
+    let cfg = &config.handler_configs;
     if section_enabled(h, cfg) == Some(false) {
         return Ok(Box::new(NotEnabled(h.kind)));
     }
@@ -296,18 +289,19 @@ pub fn build_all(
     env: &BuildEnv<'_>,
     strict: bool,
     skipped: &mut Vec<HandlerKind>,
-) -> Result<Vec<Box<dyn Handler>>, HandlerError> {
+) -> Result<Vec<NamedHandler>, HandlerError> {
     let mut out = Vec::new();
+    let name = |k: HandlerKind| format!("{}:{}:{}", env.task_name, node.name, k.kind());
     for h in &node.handlers {
         match build_one(h, env) {
-            Ok(b) => out.push(b),
+            Ok(b) => out.push((name(h.kind), b)),
             Err(HandlerError::Unsupported(k)) if !strict => skipped.push(k),
             Err(e) => return Err(e),
         }
     }
     for k in globals(env.config) {
         if !node.handlers.iter().any(|h| h.kind == k) {
-            out.push(build_one(&empty_handler(k), env)?);
+            out.push((name(k), build_one(&empty_handler(k), env)?));
         }
     }
     Ok(out)
