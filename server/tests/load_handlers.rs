@@ -1,10 +1,6 @@
 //! The load service's topic handlers (`<dir>/handlers/*.{yaml,yml,json}`), end to end: loaded
 //! at start-up through the topic-handler API, replaced when the file changes, deleted on
 //! SIGHUP once their file is gone; a handler file missing `topic` or `id` is logged and skipped.
-//!
-//! Needs the topic-handler API of branch `topics` (not merged into `services` yet): ignored
-//! here, and passing on branch `trial-topics` (services + topics merged). Remove the
-//! `#[ignore]` once `topics` is merged.
 
 mod common;
 
@@ -12,7 +8,6 @@ use common::Server;
 use std::fs;
 
 #[test]
-#[ignore = "needs the topic-handler API (branch topics)"]
 fn handler_files_load_and_unload() {
     let dir = tempfile::tempdir().unwrap();
     let load = dir.path().join("load");
