@@ -17,6 +17,10 @@ const TASKS: TableDefinition<&str, &[u8]> = TableDefinition::new("tasks");
 const IMAGES: TableDefinition<&str, &[u8]> = TableDefinition::new("task_images");
 const TEMPLATES: TableDefinition<&str, &[u8]> = TableDefinition::new("templates");
 const RECORDINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("recordings");
+/// Topic handler specs keyed `<topic>/<handler>` (Kapacitor's object ID).
+const TOPIC_HANDLERS: TableDefinition<&str, &[u8]> = TableDefinition::new("topic_handlers");
+/// Each topic's event states (`[alert] persist-topics`), keyed by topic.
+const TOPIC_STATES: TableDefinition<&str, &[u8]> = TableDefinition::new("topic_states");
 /// Finished replays (id → JSON `ReplayRecord`), so `GET /replays` survives a restart.
 const REPLAYS: TableDefinition<&str, &[u8]> = TableDefinition::new("replays");
 /// What the load service defined from its directory (`tasks/<id>`, `templates/<id>`,
@@ -37,10 +41,6 @@ pub const STORES: &[(&str, &[&str])] = &[
     ("handlers", &["topic_handlers"]),
     ("topics", &["topic_states"]),
 ];
-/// Topic handler specs keyed `<topic>/<handler>` (Kapacitor's object ID).
-const TOPIC_HANDLERS: TableDefinition<&str, &[u8]> = TableDefinition::new("topic_handlers");
-/// Each topic's event states (`[alert] persist-topics`), keyed by topic.
-const TOPIC_STATES: TableDefinition<&str, &[u8]> = TableDefinition::new("topic_states");
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -427,30 +427,6 @@ impl Store {
             t.retain(|_, _| false)?;
             for (k, v) in &rows {
                 t.insert(*k, v.as_slice())?;
-    pub fn put_topic_handler(&self, h: &TopicHandlerRecord) -> Result<(), StoreError> {
-        self.put_json(TOPIC_HANDLERS, &format!("{}/{}", h.topic, h.id), h)
-    }
-
-    pub fn topic_handlers(&self) -> Result<Vec<TopicHandlerRecord>, StoreError> {
-        self.list_json(TOPIC_HANDLERS, "topic_handlers")
-    }
-
-    pub fn delete_topic_handler(&self, topic: &str, id: &str) -> Result<bool, StoreError> {
-        self.delete(&[TOPIC_HANDLERS], &format!("{topic}/{id}"))
-    }
-
-    /// Writes several topics' states in one transaction (the periodic flush).
-    pub fn put_topic_states(&self, states: &[TopicStateRecord]) -> Result<(), StoreError> {
-        let tx = self.db.begin_write()?;
-        {
-            let mut t = tx.open_table(TOPIC_STATES)?;
-            for st in states {
-                let bytes = serde_json::to_vec(st).map_err(|e| StoreError::Decode {
-                    table: "topic_states",
-                    id: st.topic.clone(),
-                    error: e.to_string(),
-                })?;
-                t.insert(st.topic.as_str(), bytes.as_slice())?;
             }
         }
         tx.commit()?;
@@ -498,6 +474,38 @@ impl Store {
         }
         tx.commit()?;
         Ok(n)
+    }
+
+    pub fn put_topic_handler(&self, h: &TopicHandlerRecord) -> Result<(), StoreError> {
+        self.put_json(TOPIC_HANDLERS, &format!("{}/{}", h.topic, h.id), h)
+    }
+
+    pub fn topic_handlers(&self) -> Result<Vec<TopicHandlerRecord>, StoreError> {
+        self.list_json(TOPIC_HANDLERS, "topic_handlers")
+    }
+
+    pub fn delete_topic_handler(&self, topic: &str, id: &str) -> Result<bool, StoreError> {
+        self.delete(&[TOPIC_HANDLERS], &format!("{topic}/{id}"))
+    }
+
+    /// Writes several topics' states in one transaction (the periodic flush).
+    pub fn put_topic_states(&self, states: &[TopicStateRecord]) -> Result<(), StoreError> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut t = tx.open_table(TOPIC_STATES)?;
+            for st in states {
+                let bytes = serde_json::to_vec(st).map_err(|e| StoreError::Decode {
+                    table: "topic_states",
+                    id: st.topic.clone(),
+                    error: e.to_string(),
+                })?;
+                t.insert(st.topic.as_str(), bytes.as_slice())?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn topic_states(&self) -> Result<Vec<TopicStateRecord>, StoreError> {
         self.list_json(TOPIC_STATES, "topic_states")
     }
