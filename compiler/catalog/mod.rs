@@ -3,6 +3,7 @@
 //! DOT writer, the VM and the runtime.
 
 pub mod builtins;
+pub mod docs;
 pub mod handlers;
 pub mod nodes;
 

@@ -295,7 +295,9 @@ proptest::proptest! {
         cond in expr_text(),
         alias in proptest::option::of("[a-z]{1,4}"),
     ) {
-        let alias = alias.map(|a| format!(" AS {a}")).unwrap_or_default();
+        // Quoted: a generated alias may be a keyword (`on`, `key`), which
+        // InfluxQL only accepts quoted; the printer must quote it back.
+        let alias = alias.map(|a| format!(" AS \"{a}\"")).unwrap_or_default();
         let q = format!("SELECT {field}{alias} FROM \"db\".\"rp\".\"m\" WHERE {cond}");
         let stmt = super::influxql::parse_select(&q);
         proptest::prop_assert!(stmt.is_ok(), "{} did not parse: {:?}", q, stmt.err());

@@ -5,6 +5,7 @@
 
 use super::context::{self, Target};
 use compiler::catalog::builtins::BUILTINS;
+use compiler::catalog::docs;
 use compiler::catalog::nodes::{self, Chains, PropSpec};
 use compiler::catalog::{handlers, EdgeType, HandlerKind, NodeKind};
 use compiler::lexer::Token;
@@ -94,12 +95,17 @@ fn chain_methods(kind: NodeKind, edge: Option<EdgeType>) -> Vec<CompletionItem> 
     items
 }
 
-fn prop_item(p: &PropSpec) -> CompletionItem {
+/// A property of the node or handler whose method is `owner`, with its
+/// one-line description from the catalog.
+fn prop_item(owner: &str, p: &PropSpec) -> CompletionItem {
     let mut detail = format!(".{}{}", p.name, p.params.describe());
     if !p.default.is_empty() {
         detail.push_str(&format!(" (default {})", p.default));
     }
-    item(p.name, CompletionItemKind::PROPERTY, detail)
+    let mut it = item(p.name, CompletionItemKind::PROPERTY, detail);
+    it.documentation =
+        docs::property(owner, p.name).map(|d| lsp_types::Documentation::String(d.to_string()));
+    it
 }
 
 fn node_properties(kind: NodeKind) -> Vec<CompletionItem> {
@@ -108,7 +114,7 @@ fn node_properties(kind: NodeKind) -> Vec<CompletionItem> {
         .props
         .iter()
         .chain(nodes::COMMON_PROPS)
-        .map(prop_item)
+        .map(|p| prop_item(kind.method(), p))
         .collect();
     if kind == NodeKind::Alert {
         items.extend(HandlerKind::ALL.iter().map(|h| {
@@ -126,14 +132,14 @@ fn node_properties(kind: NodeKind) -> Vec<CompletionItem> {
 /// A handler's own properties, then the alert properties it shadows none of.
 fn handler_properties(h: HandlerKind) -> Vec<CompletionItem> {
     let own = handlers::spec(h).props;
-    let mut items: Vec<CompletionItem> = own.iter().map(prop_item).collect();
+    let mut items: Vec<CompletionItem> = own.iter().map(|p| prop_item(h.method(), p)).collect();
     let alert = nodes::spec(NodeKind::Alert);
     items.extend(
         alert
             .props
             .iter()
             .filter(|p| !own.iter().any(|o| o.name == p.name))
-            .map(prop_item),
+            .map(|p| prop_item("alert", p)),
     );
     items
 }
@@ -147,7 +153,11 @@ fn lambda_items(toks: &[context::Tok<'_>]) -> Vec<CompletionItem> {
                 .iter()
                 .map(|s| super::hover::signature_text(b.name, s))
                 .collect();
-            item(b.name, CompletionItemKind::FUNCTION, sigs.join(" | "))
+            let mut it = item(b.name, CompletionItemKind::FUNCTION, sigs.join(" | "));
+            it.documentation = Some(lsp_types::Documentation::String(
+                docs::builtin(b.builtin).to_string(),
+            ));
+            it
         })
         .collect();
     let fields: BTreeSet<&str> = toks

@@ -4,7 +4,7 @@
 use super::context::{self, Target};
 use compiler::catalog::builtins::{Builtin, Signature};
 use compiler::catalog::nodes::{self, PropSpec};
-use compiler::catalog::{handlers, HandlerKind, NodeKind};
+use compiler::catalog::{docs, handlers, HandlerKind, NodeKind};
 use compiler::ir::{self, Arg, Expr, ExprKind};
 use compiler::lexer::Token;
 use compiler::span::Span;
@@ -81,6 +81,10 @@ fn prop_doc(owner: &str, p: &PropSpec) -> String {
         s.push_str(&format!("; default `{}`", p.default));
     }
     s.push('.');
+    if let Some(d) = docs::property(owner, p.name) {
+        s.push_str("\n\n");
+        s.push_str(d);
+    }
     s
 }
 
@@ -169,7 +173,11 @@ fn builtin_doc(b: Builtin) -> String {
         .iter()
         .map(|s| signature_text(spec.name, s))
         .collect();
-    let mut s = format!("```tickscript\n{}\n```", sigs.join("\n"));
+    let mut s = format!(
+        "```tickscript\n{}\n```\n\n{}",
+        sigs.join("\n"),
+        docs::builtin(b)
+    );
     if b.is_stateful() {
         s.push_str("\n\nStateful: keeps its state across points.");
     }
@@ -206,9 +214,14 @@ mod tests {
         assert!(hover_at(src, "from").starts_with("```tickscript\n|from()\n```"));
         assert!(hover_at(src, "period")
             .starts_with("```tickscript\n.period(duration)\n```\n\nProperty of `window`"));
-        assert_eq!(hover_at(src, "abs"), "```tickscript\nabs(float) float\n```");
+        assert!(hover_at(src, "period").ends_with("\n\nHow much time each emitted window covers."));
+        assert_eq!(
+            hover_at(src, "abs"),
+            "```tickscript\nabs(float) float\n```\n\nThe absolute value."
+        );
         assert!(hover_at(src, "slack").starts_with("```tickscript\n.slack()\n```\n\nAlert handler"));
         assert!(hover_at(src, "channel").contains("Property of `slack`"));
+        assert!(hover_at(src, "channel").ends_with("The channel to post to."));
         assert_eq!(hover_at(src, "w)"), "```tickscript\nvar w = 5m\n```");
         // On `>`: the comparison's type; on the reference: dynamic (a field's
         // type is known only per point).
