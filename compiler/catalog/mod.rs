@@ -168,4 +168,5 @@ handler_kinds! {
     Teams "teams" "teams";
     ServiceNow "serviceNow" "servicenow";
     Zenoss "zenoss" "zenoss";
+    Alertmanager "alertmanager" "alertmanager";
 }

@@ -31,6 +31,10 @@ pub use runtime::config::handlers::{
     PagerDutyConfig, PushoverConfig, SensuConfig, SlackConfig, SmtpConfig, TelegramConfig,
     VictorOpsConfig,
 };
+pub use runtime::config::handlers::{
+    AlertmanagerConfig, BigPandaConfig, DiscordConfig, HipChatConfig, ServiceNowConfig, TalkConfig,
+    TeamsConfig, ZenossConfig, ZenossSeverity, ZenossSeverityMap,
+};
 pub use runtime::config::{GoDuration, HandlerConfigs};
 pub use sections::*;
 
@@ -81,12 +85,15 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub snmptrap: SnmpTrapConfig,
     pub sensu: SensuConfig,
+    pub servicenow: ServiceNowConfig,
     pub slack: Vec<SlackConfig>,
     pub talk: TalkConfig,
     pub teams: TeamsConfig,
     pub telegram: TelegramConfig,
     pub victorops: VictorOpsConfig,
     pub zenoss: ZenossConfig,
+    /// An addition beyond Kapacitor (`.alertmanager()`).
+    pub alertmanager: AlertmanagerConfig,
 
     pub reporting: ReportingConfig,
     pub stats: StatsConfig,
@@ -143,12 +150,14 @@ impl Default for Config {
             smtp: SmtpConfig::default(),
             snmptrap: SnmpTrapConfig::default(),
             sensu: SensuConfig::default(),
+            servicenow: ServiceNowConfig::default(),
             slack: vec![SlackConfig::default()],
             talk: TalkConfig::default(),
             teams: TeamsConfig::default(),
             telegram: TelegramConfig::default(),
             victorops: VictorOpsConfig::default(),
             zenoss: ZenossConfig::default(),
+            alertmanager: AlertmanagerConfig::default(),
             reporting: ReportingConfig::default(),
             stats: StatsConfig::default(),
             udf: UdfConfig::default(),
@@ -310,6 +319,14 @@ impl Config {
             alerta: self.alerta.clone(),
             pushover: self.pushover.clone(),
             httppost: self.httppost.clone(),
+            hipchat: self.hipchat.clone(),
+            talk: self.talk.clone(),
+            teams: self.teams.clone(),
+            discord: self.discord.clone(),
+            bigpanda: self.bigpanda.clone(),
+            servicenow: self.servicenow.clone(),
+            zenoss: self.zenoss.clone(),
+            alertmanager: self.alertmanager.clone(),
         }
     }
 
