@@ -40,6 +40,8 @@ pub mod zenoss;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod webhook_tests;
 
 use super::event::Event;
 use crate::config::Config;
@@ -192,9 +194,10 @@ fn section_enabled(h: &ir::Handler, cfg: &crate::config::HandlerConfigs) -> Opti
         HandlerKind::Sensu => cfg.sensu.enabled,
         HandlerKind::Pushover => cfg.pushover.enabled,
         HandlerKind::Email => cfg.smtp.enabled,
-        HandlerKind::Discord => cfg
-            .discord(hstr(h, "workspace").unwrap_or(""))
-            .is_some_and(|d| d.enabled),
+        // No section at all is Kapacitor's default (one disabled
+        // workspace); an unknown workspace is the handler's build error.
+        HandlerKind::Discord if cfg.discord.is_empty() => false,
+        HandlerKind::Discord => cfg.discord(hstr(h, "workspace").unwrap_or(""))?.enabled,
         HandlerKind::Teams => cfg.teams.enabled,
         HandlerKind::BigPanda => cfg.bigpanda.enabled,
         HandlerKind::ServiceNow => cfg.servicenow.enabled,
