@@ -29,6 +29,45 @@ pub enum ConfigError {
     },
     /// The decoded config breaks one of Kapacitor's validation rules.
     Invalid { key: String, message: String },
+    /// A `${NAME}` reference or a `<key>-file` secret could not be resolved.
+    Secret { key: String, problem: SecretProblem },
+}
+
+/// What is wrong with a secret reference (`secrets.rs`).
+#[derive(Debug)]
+pub enum SecretProblem {
+    /// `${NAME}` names a variable that is not set.
+    Unset(String),
+    /// `${` without its `}`.
+    Unterminated,
+    /// `${…}` holds no valid variable name.
+    BadName(String),
+    /// Both `<key>` and this `<key>-file` are set.
+    BothSet(String),
+    /// A `-file` key whose value is not a string.
+    NotAPath,
+    /// The secret file could not be read.
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for SecretProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretProblem::Unset(v) => write!(f, "environment variable {v} is not set"),
+            SecretProblem::Unterminated => f.write_str("unterminated ${ reference"),
+            SecretProblem::BadName(n) => write!(f, "invalid environment variable name {n:?}"),
+            SecretProblem::BothSet(file_key) => {
+                write!(f, "set either the key or {file_key}, not both")
+            }
+            SecretProblem::NotAPath => f.write_str("must be a file path string"),
+            SecretProblem::Read { path, source } => {
+                write!(f, "read secret file {}: {source}", path.display())
+            }
+        }
+    }
 }
 
 impl ConfigError {
@@ -42,7 +81,9 @@ impl ConfigError {
     /// The TOML key path the error is about, when it is about one key.
     pub fn key(&self) -> Option<&str> {
         match self {
-            ConfigError::Value { key, .. } | ConfigError::Invalid { key, .. } => Some(key),
+            ConfigError::Value { key, .. }
+            | ConfigError::Invalid { key, .. }
+            | ConfigError::Secret { key, .. } => Some(key),
             _ => None,
         }
     }
@@ -69,6 +110,7 @@ impl fmt::Display for ConfigError {
                 message,
             } => write!(f, "failed to apply {var} using value '{value}': {message}"),
             ConfigError::Invalid { key, message } => write!(f, "{key}: {message}"),
+            ConfigError::Secret { key, problem } => write!(f, "{key}: {problem}"),
         }
     }
 }
@@ -77,6 +119,10 @@ impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ConfigError::Read { source, .. } => Some(source),
+            ConfigError::Secret {
+                problem: SecretProblem::Read { source, .. },
+                ..
+            } => Some(source),
             _ => None,
         }
     }

@@ -11,7 +11,8 @@
 //! the runtime has no handler for; the others are `runtime::config`'s),
 //! `decode.rs` (Go decoding semantics), `env.rs`, `validate.rs`,
 //! `render.rs` (TOML output), `catalog.rs` (shape facts), `paths.rs`
-//! (which file to read), `error.rs`.
+//! (which file to read), `secrets.rs` (`${NAME}` and `<key>-file`
+//! secrets, an addition), `error.rs`.
 
 pub mod catalog;
 mod decode;
@@ -20,10 +21,11 @@ mod error;
 mod handlers;
 mod paths;
 mod render;
+pub mod secrets;
 mod sections;
 mod validate;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, SecretProblem};
 pub use handlers::*;
 pub use paths::{config_path, SYSTEM_CONFIG};
 pub use runtime::config::handlers::{
@@ -211,12 +213,24 @@ impl Config {
     /// Decodes `src` over `base` as Kapacitor decodes a file over its
     /// defaults.
     pub fn decode(src: &str, base: &Config, path: Option<&Path>) -> Result<Loaded, ConfigError> {
+        Config::decode_with_env(src, base, path, &|name| std::env::var(name).ok())
+    }
+
+    /// `decode` with `${NAME}` references looked up through `env` (see
+    /// `secrets.rs`; `-file` paths are relative to `path`'s directory).
+    pub fn decode_with_env(
+        src: &str,
+        base: &Config,
+        path: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Loaded, ConfigError> {
         let mut user: toml::Table =
             src.parse()
                 .map_err(|e: toml::de::Error| ConfigError::Syntax {
                     path: path.map(Path::to_path_buf),
                     message: e.to_string(),
                 })?;
+        secrets::resolve(&mut user, env, path.and_then(Path::parent))?;
         decode::normalize_lists(&mut user);
         let base_tree = toml::Value::Table(base.to_tree());
         let merged = match decode::merge(&base_tree, &toml::Value::Table(user.clone()), "") {
