@@ -223,7 +223,7 @@ fn zenoss_sends_a_router_call_with_sorted_event_data() {
                     ("component", vec![s("{{ .Name }}")]),
                     ("eventClass", vec![s("/Status")]),
                     ("customField", vec![s("team"), s("ops")]),
-                    ("customField", vec![s("extra"), s("{\"a\": [1, \"b\"]}")]),
+                    ("customField", vec![s("extra"), s("{\"z\": 2.50, \"a\": [1, \"<b>\"]}")]),
                 ],
             )
         },
@@ -232,7 +232,7 @@ fn zenoss_sends_a_router_call_with_sorted_event_data() {
     assert_eq!(crit.header("authorization"), Some("Basic ejpwdw=="));
     let want = |severity: &str, summary: &str| {
         format!(
-            "{{\"action\":\"EventsRouter\",\"method\":\"add_event\",\"data\":[{{\"collector\":\"Kapacitor\",\"component\":\"cpu\",\"device\":\"a\",\"evclass\":\"/Status\",\"evclasskey\":\"\",\"extra\":{{\"a\":[1,\"b\"]}},\"severity\":{severity},\"summary\":\"{summary}\",\"team\":\"ops\"}}],\"type\":\"rpc\",\"tid\":1}}"
+            "{{\"action\":\"EventsRouter\",\"method\":\"add_event\",\"data\":[{{\"collector\":\"Kapacitor\",\"component\":\"cpu\",\"device\":\"a\",\"evclass\":\"/Status\",\"evclasskey\":\"\",\"extra\":{{\"a\":[1,\"\\u003cb\\u003e\"],\"z\":2.5}},\"severity\":{severity},\"summary\":\"{summary}\",\"team\":\"ops\"}}],\"type\":\"rpc\",\"tid\":1}}"
         )
     };
     assert_eq!(crit.body, want("\"Critical\"", "cpu:nil is CRITICAL"));
@@ -315,4 +315,93 @@ fn html_unescape_decodes_go_entities() {
         bigpanda::html_unescape("{&#34;a&#34;:&lt;b&gt; &amp; &#x41; &bogus; &"),
         "{\"a\":<b> & A &bogus; &"
     );
+}
+
+#[test]
+fn topic_handler_options_of_the_new_kinds() {
+    use super::options::handler_from_options;
+    use serde_json::json;
+    let opts = |v: serde_json::Value| v.as_object().cloned().unwrap();
+    let h = handler_from_options(
+        "discord",
+        &opts(json!({"workspace": "w", "username": "u", "avatar-url": "http://a", "embed-title": "T", "timestamp": true})),
+    )
+    .unwrap();
+    for p in ["workspace", "username", "avatarURL", "embedTitle", "timestamp"] {
+        assert!(h.prop(p).is_some(), "{p}");
+    }
+    let h = handler_from_options("teams", &opts(json!({"channel-url": "http://t"}))).unwrap();
+    assert_eq!(hstr(&h, "channelURL"), Some("http://t"));
+    let h = handler_from_options(
+        "bigpanda",
+        &opts(json!({"app-key": "k", "host": "h", "primary-property": "p", "attributes": {"a": "1"}})),
+    )
+    .unwrap();
+    assert_eq!(hstr(&h, "appKey"), Some("k"));
+    assert_eq!(hpairs(&h, "attribute"), [("a".to_string(), "1".to_string())]);
+    let h = handler_from_options(
+        "servicenow",
+        &opts(json!({"url": "http://s", "source": "s", "node": "n", "metric-name": "m", "message-key": "k", "additional-info": {"x": "y"}})),
+    )
+    .unwrap();
+    assert_eq!(hstr(&h, "uRL"), Some("http://s"));
+    assert_eq!(hstr(&h, "metricName"), Some("m"));
+    let h = handler_from_options(
+        "zenoss",
+        &opts(json!({"tid": 7, "event-class-key": "k", "custom-fields": {"f": "v"}})),
+    )
+    .unwrap();
+    assert_eq!(h.prop("tid").unwrap().args, [compiler::ir::Arg::Int(7)]);
+    assert_eq!(hpairs(&h, "customField"), [("f".to_string(), "v".to_string())]);
+    let h = handler_from_options("hipchat", &opts(json!({"room": "r", "token": "t"}))).unwrap();
+    assert_eq!((hstr(&h, "room"), hstr(&h, "token")), (Some("r"), Some("t")));
+    assert!(handler_from_options("talk", &Default::default()).is_ok());
+    let h = handler_from_options(
+        "alertmanager",
+        &opts(json!({"labels": {"team": "ops"}, "annotations": {"runbook": "r"}})),
+    )
+    .unwrap();
+    assert_eq!(hpairs(&h, "label"), [("team".to_string(), "ops".to_string())]);
+    assert_eq!(hpairs(&h, "annotation"), [("runbook".to_string(), "r".to_string())]);
+    assert!(matches!(
+        handler_from_options("teams", &opts(json!({"channel": "x"}))),
+        Err(options::OptionsError::UnknownOption { .. })
+    ));
+}
+
+#[test]
+fn global_sections_add_handlers_and_force_state_changes_only() {
+    let node_of = |script: &str| {
+        let (p, d) = compiler::check(script);
+        let p = p.unwrap_or_else(|| panic!("{d:?}"));
+        p.nodes
+            .into_iter()
+            .find(|n| n.kind == compiler::catalog::NodeKind::Alert)
+            .unwrap()
+    };
+    let node = node_of("stream|from()|alert().crit(lambda: TRUE)");
+    let cfg = |toml: &str| with(&HandlerConfigs::from_toml(toml).unwrap());
+    let env = |c: &Config| -> Vec<String> {
+        let env = crate::node::BuildEnv {
+            task_name: "t",
+            task_type: compiler::ir::TaskType::Stream,
+            config: c,
+        };
+        let mut skipped = Vec::new();
+        build_all(&node, &env, true, &mut skipped)
+            .unwrap()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    };
+    let c = cfg("[teams]\nenabled = true\nglobal = true\nchannel-url = \"http://x\"\n[zenoss]\nenabled = true\nglobal = false\n[alertmanager]\nenabled = true\nglobal = true\n");
+    assert_eq!(env(&c), ["t:alert2:teams", "t:alert2:alertmanager"]);
+    assert!(!forces_state_changes_only(&node, &c));
+    let c = cfg("[bigpanda]\nenabled = true\nglobal = true\nstate-changes-only = true\n");
+    assert!(forces_state_changes_only(&node, &c));
+    // Kapacitor's discord service reports its `global` flag as
+    // StateChangesOnly, so a global discord forces it.
+    let c = cfg("[[discord]]\nenabled = true\nglobal = true\nurl = \"http://d\"\n");
+    assert!(forces_state_changes_only(&node, &c));
+    assert_eq!(env(&c), ["t:alert2:discord"]);
 }

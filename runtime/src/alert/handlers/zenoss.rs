@@ -18,6 +18,7 @@ use crate::alert::event::Event;
 use crate::alert::level::Level;
 use crate::config::handlers::{ZenossSeverity, ZenossSeverityMap};
 use crate::config::HandlerConfigs;
+use crate::result::{write_float, write_str};
 use crate::template::{Mode, Struct, Template, Value};
 use compiler::ir;
 use std::collections::BTreeMap;
@@ -107,10 +108,48 @@ fn severity_json(s: &ZenossSeverity) -> String {
 fn custom_value(v: &str) -> String {
     if v.starts_with('{') || v.starts_with('[') {
         if let Ok(parsed) = serde_json::from_str::<serde_json::Value>(v) {
-            return parsed.to_string();
+            let mut out = String::new();
+            write_go_json(&mut out, &parsed);
+            return out;
         }
     }
     json_str(v)
+}
+
+/// A value as Go re-marshals an `interface{}` it decoded: objects with
+/// sorted keys, every number a float64, strings HTML-escaped.
+fn write_go_json(out: &mut String, v: &serde_json::Value) {
+    use serde_json::Value as J;
+    match v {
+        J::Null => out.push_str("null"),
+        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        J::Number(n) => write_float(out, n.as_f64().unwrap_or(0.0)),
+        J::String(s) => write_str(out, s),
+        J::Array(items) => {
+            out.push('[');
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_go_json(out, x);
+            }
+            out.push(']');
+        }
+        J::Object(m) => {
+            let mut entries: Vec<_> = m.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (k, x)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_str(out, k);
+                out.push(':');
+                write_go_json(out, x);
+            }
+            out.push('}');
+        }
+    }
 }
 
 impl Handler for ZenossHandler {
