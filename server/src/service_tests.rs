@@ -210,7 +210,10 @@ pub static SERVICE_TESTS: &[ServiceTest] = &[
     ServiceTest {
         name: "discord",
         defaults: |c| {
-            let workspace = c.discord("").map(|d| d.workspace.clone()).unwrap_or_default();
+            let workspace = c
+                .discord("")
+                .map(|d| d.workspace.clone())
+                .unwrap_or_default();
             Options(vec![
                 ("workspace", json!(workspace)),
                 ("message", json!("test discord message")),

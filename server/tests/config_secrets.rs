@@ -36,7 +36,12 @@ fn environment_references_expand_in_any_string_value() {
 #[test]
 fn an_unset_variable_names_the_key_and_the_variable() {
     let dir = tempfile::tempdir().unwrap();
-    let e = decode_in(dir.path(), "[pagerduty2]\n  routing-key = \"${PD_KEY}\"\n", &[]).unwrap_err();
+    let e = decode_in(
+        dir.path(),
+        "[pagerduty2]\n  routing-key = \"${PD_KEY}\"\n",
+        &[],
+    )
+    .unwrap_err();
     assert_eq!(e.key(), Some("pagerduty2.routing-key"));
     assert!(matches!(
         &e,
@@ -85,11 +90,18 @@ fn both_forms_or_a_missing_file_are_errors() {
         e.to_string(),
         "telegram.token: set either the key or token-file, not both"
     );
-    let e = decode_in(dir.path(), "[alerta]\n  token-file = \"missing.tok\"\n", &[]).unwrap_err();
+    let e = decode_in(
+        dir.path(),
+        "[alerta]\n  token-file = \"missing.tok\"\n",
+        &[],
+    )
+    .unwrap_err();
     assert_eq!(e.key(), Some("alerta.token-file"));
     assert!(
-        e.to_string()
-            .starts_with(&format!("alerta.token-file: read secret file {}", dir.path().join("missing.tok").display())),
+        e.to_string().starts_with(&format!(
+            "alerta.token-file: read secret file {}",
+            dir.path().join("missing.tok").display()
+        )),
         "{e}"
     );
 }

@@ -153,7 +153,10 @@ fn wait_alerts(am: &testkit::Alertmanager, what: &str, pred: impl Fn(&Value) -> 
             return alerts;
         }
         if Instant::now() > deadline {
-            panic!("alertmanager: {what} did not happen within 30s; alerts: {alerts}\n{}", am.log());
+            panic!(
+                "alertmanager: {what} did not happen within 30s; alerts: {alerts}\n{}",
+                am.log()
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -235,9 +238,7 @@ fn teams_and_alertmanager_from_a_live_task() {
     // The recovery's endsAt (its event time, now) resolves the alert:
     // Alertmanager stops listing it as active.
     wait_alerts(&am, "the alert resolving", |a| {
-        ours(a)
-            .iter()
-            .all(|x| x["status"]["state"] != "active")
+        ours(a).iter().all(|x| x["status"]["state"] != "active")
     });
 }
 
@@ -262,7 +263,10 @@ fn service_tests_of_the_new_handlers_send_kapacitors_payloads() {
         "/kapacitor/v1/service-tests/discord",
         Some(r#"{"timestamp":false}"#),
     );
-    assert_eq!((st, r.as_str()), (200, "{\"success\":true,\"message\":\"\"}\n"));
+    assert_eq!(
+        (st, r.as_str()),
+        (200, "{\"success\":true,\"message\":\"\"}\n")
+    );
     let d = recv(&rx);
     assert_eq!(d.path, "/discord");
     assert_eq!(
@@ -290,7 +294,10 @@ fn service_tests_of_the_new_handlers_send_kapacitors_payloads() {
 
     // Sections left disabled answer as Kapacitor's services do.
     let (_, r) = s.call("POST", "/kapacitor/v1/service-tests/zenoss", None);
-    assert_eq!(r, "{\"success\":false,\"message\":\"service is not enabled\"}\n");
+    assert_eq!(
+        r,
+        "{\"success\":false,\"message\":\"service is not enabled\"}\n"
+    );
     let (_, opts) = s.call("GET", "/kapacitor/v1/service-tests/teams", None);
     assert!(
         opts.contains("\"options\":{\"channel_url\":\"\",\"alert_topic\":\"test kapacitor alert topic\",\"alert_id\":\"foo/bar/bat\",\"message\":\"test teams message\",\"level\":\"CRITICAL\"}"),

@@ -14,7 +14,10 @@ pub struct Alertmanager {
 }
 
 fn binary() -> PathBuf {
-    for p in ["/usr/bin/prometheus-alertmanager", "/usr/local/bin/alertmanager"] {
+    for p in [
+        "/usr/bin/prometheus-alertmanager",
+        "/usr/local/bin/alertmanager",
+    ] {
         if Path::new(p).exists() {
             return PathBuf::from(p);
         }
@@ -30,12 +33,18 @@ impl Alertmanager {
         let conf = dir.path().join("alertmanager.yml");
         // One receiver without integrations: alerts are stored and shown by
         // the API, nothing is sent anywhere.
-        std::fs::write(&conf, "route:\n  receiver: none\nreceivers:\n  - name: none\n")
-            .expect("write alertmanager.yml");
+        std::fs::write(
+            &conf,
+            "route:\n  receiver: none\nreceivers:\n  - name: none\n",
+        )
+        .expect("write alertmanager.yml");
         let log = std::fs::File::create(dir.path().join("alertmanager.log")).expect("log file");
         let child = Command::new(binary())
             .arg(format!("--config.file={}", conf.display()))
-            .arg(format!("--storage.path={}", dir.path().join("data").display()))
+            .arg(format!(
+                "--storage.path={}",
+                dir.path().join("data").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--cluster.listen-address=")
             .stdin(Stdio::null())

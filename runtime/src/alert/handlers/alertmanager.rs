@@ -51,7 +51,8 @@ impl AlertmanagerHandler {
         annotations.extend(hpairs(h, "annotation"));
         Ok(AlertmanagerHandler {
             url: format!("{}/api/v2/alerts", c.url.trim_end_matches('/')),
-            timeout: (c.timeout.nanos() > 0).then(|| Duration::from_nanos(c.timeout.nanos() as u64)),
+            timeout: (c.timeout.nanos() > 0)
+                .then(|| Duration::from_nanos(c.timeout.nanos() as u64)),
             labels,
             annotations,
             generator_base: format!("{}/tasks/", cfg.client_url()),

@@ -309,7 +309,10 @@ fn global_sections(c: &crate::config::HandlerConfigs) -> [(bool, HandlerKind); 7
     [
         (discord, HandlerKind::Discord),
         (c.teams.enabled && c.teams.global, HandlerKind::Teams),
-        (c.bigpanda.enabled && c.bigpanda.global, HandlerKind::BigPanda),
+        (
+            c.bigpanda.enabled && c.bigpanda.global,
+            HandlerKind::BigPanda,
+        ),
         (
             c.servicenow.enabled && c.servicenow.global,
             HandlerKind::ServiceNow,

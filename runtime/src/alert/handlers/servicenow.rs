@@ -55,8 +55,7 @@ pub fn render(t: &Option<Template>, data: &Value) -> Result<String, HandlerError
 /// `Authorization: Basic …` for Go's `req.SetBasicAuth(user, password)`.
 pub fn basic_auth(user: &str, password: &str) -> Option<String> {
     (!user.is_empty() && !password.is_empty()).then(|| {
-        let token =
-            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
         format!("Basic {token}")
     })
 }

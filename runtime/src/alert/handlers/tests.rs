@@ -40,7 +40,11 @@ pub(super) fn event(level: Level) -> Event {
 
 const DATA: &str = r#"{"series":[{"name":"cpu","tags":{"host":"a"},"columns":["time","usage_idle"],"values":[["2016-05-04T17:44:00Z",3.2]]}]}"#;
 
-pub(super) fn handler(kind: HandlerKind, args: Vec<Arg>, props: Vec<(&str, Vec<Arg>)>) -> ir::Handler {
+pub(super) fn handler(
+    kind: HandlerKind,
+    args: Vec<Arg>,
+    props: Vec<(&str, Vec<Arg>)>,
+) -> ir::Handler {
     ir::Handler {
         kind,
         args,

@@ -48,7 +48,10 @@ fn discord_sends_one_embed_per_event() {
             )
         },
     );
-    assert_eq!((crit.method.as_str(), crit.path.as_str()), ("POST", "/api/webhooks/1/x"));
+    assert_eq!(
+        (crit.method.as_str(), crit.path.as_str()),
+        ("POST", "/api/webhooks/1/x")
+    );
     assert_eq!(crit.header("content-type"), Some("application/json"));
     assert_eq!(
         crit.body,
@@ -67,7 +70,11 @@ fn discord_unknown_workspace_and_disabled_section() {
          [[discord]]\nenabled = true\nworkspace = \"b\"\nurl = \"http://y\"\ndefault = true\n",
     )
     .unwrap();
-    let h = handler(HandlerKind::Discord, vec![], vec![("workspace", vec![s("zz")])]);
+    let h = handler(
+        HandlerKind::Discord,
+        vec![],
+        vec![("workspace", vec![s("zz")])],
+    );
     let err = build_handler(&h, &with(&cfg)).err().unwrap();
     assert_eq!(err.to_string(), "discord workspace \"zz\" not found");
     let cfg = HandlerConfigs::from_toml("[[discord]]\nurl = \"http://x\"\n").unwrap();
@@ -111,7 +118,10 @@ fn teams_summary_is_cut_to_70_bytes() {
     let mut ev = event(Level::Warning);
     ev.message = "x".repeat(100);
     let h = handler(HandlerKind::Teams, vec![], vec![]);
-    build_handler(&h, &with(&cfg)).unwrap().handle(&ev, "").unwrap();
+    build_handler(&h, &with(&cfg))
+        .unwrap()
+        .handle(&ev, "")
+        .unwrap();
     let req = server.join().unwrap().pop().unwrap();
     // "WARNING: [cpu:nil] - " is 21 bytes, so 49 of the x's fit.
     let summary = format!("\"summary\":\"WARNING: [cpu:nil] - {}...\"", "x".repeat(49));
@@ -151,17 +161,27 @@ fn bigpanda_sends_a_sorted_map_with_tags_fields_and_attributes() {
 #[test]
 fn bigpanda_leaves_out_default_json_details() {
     let (base, server) = http_server(1);
-    let cfg = HandlerConfigs::from_toml(&format!(
-        "[bigpanda]\nenabled = true\nurl = \"{base}/a\"\n"
-    ))
-    .unwrap();
+    let cfg =
+        HandlerConfigs::from_toml(&format!("[bigpanda]\nenabled = true\nurl = \"{base}/a\"\n"))
+            .unwrap();
     let mut ev = event(Level::Critical);
     ev.details = "{&#34;Name&#34;:&#34;cpu&#34;}".into();
-    let h = handler(HandlerKind::BigPanda, vec![], vec![("appKey", vec![s("k2")])]);
-    build_handler(&h, &with(&cfg)).unwrap().handle(&ev, "").unwrap();
+    let h = handler(
+        HandlerKind::BigPanda,
+        vec![],
+        vec![("appKey", vec![s("k2")])],
+    );
+    build_handler(&h, &with(&cfg))
+        .unwrap()
+        .handle(&ev, "")
+        .unwrap();
     let req = server.join().unwrap().pop().unwrap();
     assert!(!req.body.contains("\"details\""), "{}", req.body);
-    assert!(req.body.starts_with("{\"app_key\":\"k2\",\"check\""), "{}", req.body);
+    assert!(
+        req.body.starts_with("{\"app_key\":\"k2\",\"check\""),
+        "{}",
+        req.body
+    );
     // "Bearer " with the empty token (the listener trims header values).
     assert_eq!(req.header("authorization"), Some("Bearer"));
 }
@@ -200,8 +220,13 @@ fn servicenow_renders_templates_and_uses_basic_auth() {
 
 #[test]
 fn servicenow_bad_template_is_a_build_error() {
-    let cfg = HandlerConfigs::from_toml("[servicenow]\nenabled = true\nurl = \"http://x\"\n").unwrap();
-    let h = handler(HandlerKind::ServiceNow, vec![], vec![("node", vec![s("{{ .Nope")])]);
+    let cfg =
+        HandlerConfigs::from_toml("[servicenow]\nenabled = true\nurl = \"http://x\"\n").unwrap();
+    let h = handler(
+        HandlerKind::ServiceNow,
+        vec![],
+        vec![("node", vec![s("{{ .Nope")])],
+    );
     assert!(matches!(
         build_handler(&h, &with(&cfg)),
         Err(HandlerError::Template(_))
@@ -223,7 +248,10 @@ fn zenoss_sends_a_router_call_with_sorted_event_data() {
                     ("component", vec![s("{{ .Name }}")]),
                     ("eventClass", vec![s("/Status")]),
                     ("customField", vec![s("team"), s("ops")]),
-                    ("customField", vec![s("extra"), s("{\"z\": 2.50, \"a\": [1, \"<b>\"]}")]),
+                    (
+                        "customField",
+                        vec![s("extra"), s("{\"z\": 2.50, \"a\": [1, \"<b>\"]}")],
+                    ),
                 ],
             )
         },
@@ -260,7 +288,9 @@ fn talk_sends_title_text_and_author() {
 #[test]
 fn hipchat_posts_to_the_room_notification_with_the_token() {
     let (crit, ok) = critical_then_ok(
-        |b| format!("[hipchat]\nenabled = true\nurl = \"{b}/v2/room\"\nroom = \"cfg-room\"\ntoken = \"t k&n\"\n"),
+        |b| {
+            format!("[hipchat]\nenabled = true\nurl = \"{b}/v2/room\"\nroom = \"cfg-room\"\ntoken = \"t k&n\"\n")
+        },
         |_| handler(HandlerKind::HipChat, vec![], vec![("room", vec![s("ops")])]),
     );
     assert_eq!(crit.path, "/v2/room/ops/notification?auth_token=t+k%26n");
@@ -288,7 +318,10 @@ fn alertmanager_alert_fires_and_resolves() {
             )
         },
     );
-    assert_eq!((crit.method.as_str(), crit.path.as_str()), ("POST", "/api/v2/alerts"));
+    assert_eq!(
+        (crit.method.as_str(), crit.path.as_str()),
+        ("POST", "/api/v2/alerts")
+    );
     assert_eq!(crit.header("content-type"), Some("application/json"));
     let labels = r#""labels":{"alertname":"cpu:nil","env":"prod","host":"a"}"#;
     let gen = r#""generatorURL":"http://localhost:9092/kapacitor/v1/tasks/cpu_alert""#;
@@ -327,18 +360,29 @@ fn topic_handler_options_of_the_new_kinds() {
         &opts(json!({"workspace": "w", "username": "u", "avatar-url": "http://a", "embed-title": "T", "timestamp": true})),
     )
     .unwrap();
-    for p in ["workspace", "username", "avatarURL", "embedTitle", "timestamp"] {
+    for p in [
+        "workspace",
+        "username",
+        "avatarURL",
+        "embedTitle",
+        "timestamp",
+    ] {
         assert!(h.prop(p).is_some(), "{p}");
     }
     let h = handler_from_options("teams", &opts(json!({"channel-url": "http://t"}))).unwrap();
     assert_eq!(hstr(&h, "channelURL"), Some("http://t"));
     let h = handler_from_options(
         "bigpanda",
-        &opts(json!({"app-key": "k", "host": "h", "primary-property": "p", "attributes": {"a": "1"}})),
+        &opts(
+            json!({"app-key": "k", "host": "h", "primary-property": "p", "attributes": {"a": "1"}}),
+        ),
     )
     .unwrap();
     assert_eq!(hstr(&h, "appKey"), Some("k"));
-    assert_eq!(hpairs(&h, "attribute"), [("a".to_string(), "1".to_string())]);
+    assert_eq!(
+        hpairs(&h, "attribute"),
+        [("a".to_string(), "1".to_string())]
+    );
     let h = handler_from_options(
         "servicenow",
         &opts(json!({"url": "http://s", "source": "s", "node": "n", "metric-name": "m", "message-key": "k", "additional-info": {"x": "y"}})),
@@ -352,17 +396,29 @@ fn topic_handler_options_of_the_new_kinds() {
     )
     .unwrap();
     assert_eq!(h.prop("tid").unwrap().args, [compiler::ir::Arg::Int(7)]);
-    assert_eq!(hpairs(&h, "customField"), [("f".to_string(), "v".to_string())]);
+    assert_eq!(
+        hpairs(&h, "customField"),
+        [("f".to_string(), "v".to_string())]
+    );
     let h = handler_from_options("hipchat", &opts(json!({"room": "r", "token": "t"}))).unwrap();
-    assert_eq!((hstr(&h, "room"), hstr(&h, "token")), (Some("r"), Some("t")));
+    assert_eq!(
+        (hstr(&h, "room"), hstr(&h, "token")),
+        (Some("r"), Some("t"))
+    );
     assert!(handler_from_options("talk", &Default::default()).is_ok());
     let h = handler_from_options(
         "alertmanager",
         &opts(json!({"labels": {"team": "ops"}, "annotations": {"runbook": "r"}})),
     )
     .unwrap();
-    assert_eq!(hpairs(&h, "label"), [("team".to_string(), "ops".to_string())]);
-    assert_eq!(hpairs(&h, "annotation"), [("runbook".to_string(), "r".to_string())]);
+    assert_eq!(
+        hpairs(&h, "label"),
+        [("team".to_string(), "ops".to_string())]
+    );
+    assert_eq!(
+        hpairs(&h, "annotation"),
+        [("runbook".to_string(), "r".to_string())]
+    );
     assert!(matches!(
         handler_from_options("teams", &opts(json!({"channel": "x"}))),
         Err(options::OptionsError::UnknownOption { .. })
