@@ -1,6 +1,7 @@
 //! Secrets in `kapacitor.conf` (an addition beyond Kapacitor): `${NAME}`
 //! references to the environment and `<key>-file` variants of secret keys.
-//! A file using neither decodes exactly as before.
+//! A file using neither decodes exactly as before. Also the sections of the
+//! handlers added beside them (servicenow, discord, zenoss, alertmanager).
 
 use server::config::{Config, ConfigError, SecretProblem};
 use std::path::Path;
@@ -114,4 +115,57 @@ fn a_config_without_secrets_decodes_as_before() {
     let plain = Config::from_toml_str(src).unwrap();
     assert_eq!(with, plain);
     assert_eq!(with.http.shared_secret, "x$y");
+}
+
+#[test]
+fn new_handler_sections_validate_with_kapacitors_rules() {
+    let check = |src: &str| {
+        let mut c = Config::from_toml_str(src).unwrap();
+        c.data_dir = "/tmp/k".into();
+        c.validate().err().map(|e| e.to_string())
+    };
+    assert_eq!(
+        check("[servicenow]\nenabled = true\n").as_deref(),
+        Some("servicenow.url: must specify Alerts URL")
+    );
+    assert_eq!(
+        check("[alertmanager]\nenabled = true\nurl = \"\"\n").as_deref(),
+        Some("alertmanager.url: must specify the Alertmanager URL")
+    );
+    assert_eq!(
+        check("[[discord]]\nworkspace = \"a\"\nurl = \"http://a\"\n[[discord]]\nworkspace = \"b\"\nurl = \"http://b\"\n").as_deref(),
+        Some("discord: at least one Discord config must be set as default")
+    );
+    assert_eq!(
+        check("[[discord]]\nenabled = true\n").as_deref(),
+        Some("discord[0].url: Must specify the Discord channel webhook URL")
+    );
+    assert_eq!(
+        check("[[discord]]\nenabled = true\nurl = \"http://d\"\nglobal = true\n"),
+        None
+    );
+    let c = Config::from_toml_str(
+        "[zenoss.severity-map]\nOK = 0\nCritical = \"Urgent\"\n[alertmanager]\nenabled = true\n[alertmanager.labels]\nenv = \"prod\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.zenoss.severity_map.ok,
+        server::config::ZenossSeverity::Number(0)
+    );
+    assert_eq!(
+        c.zenoss.severity_map.critical,
+        server::config::ZenossSeverity::Name("Urgent".into())
+    );
+    assert_eq!(c.alertmanager.url, "http://localhost:9093");
+    assert_eq!(c.alertmanager.labels["env"], "prod");
+    // `kapacitord config` prints both sections.
+    let text = Config::default().to_toml();
+    assert!(
+        text.contains("[servicenow]") && text.contains("[alertmanager]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[zenoss.severity-map]\n    OK = \"Clear\""),
+        "{text}"
+    );
 }
