@@ -19,10 +19,15 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, conf: &Path) -> Server {
+        Server::start_env(dir, conf, &[])
+    }
+
+    fn start_env(dir: &Path, conf: &Path, vars: &[(&str, &str)]) -> Server {
         let port = testkit::free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_kapacitord"))
             .arg("-config")
             .arg(conf)
+            .envs(vars.iter().copied())
             .env("HOME", dir)
             .env("KAPACITOR_DATA_DIR", dir)
             .env("KAPACITOR_REPLAY_DIR", dir.join("replay"))
@@ -243,7 +248,7 @@ fn teams_and_alertmanager_from_a_live_task() {
 }
 
 #[test]
-fn service_tests_of_the_new_handlers_send_kapacitors_payloads() {
+fn service_tests_of_the_new_handlers_send_kapacitors_payloads_with_secrets_resolved() {
     let (base, rx) = listener();
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("kapacitor.conf");
@@ -251,12 +256,18 @@ fn service_tests_of_the_new_handlers_send_kapacitors_payloads() {
         &conf,
         format!(
             "[[discord]]\n  enabled = true\n  url = \"{base}/discord\"\n\
-             [talk]\n  enabled = true\n  url = \"{base}/talk\"\n  author_name = \"kap\"\n\
-             [servicenow]\n  enabled = true\n  url = \"{base}/sn\"\n"
+             [talk]\n  enabled = true\n  url = \"${{TALK_BASE}}/talk\"\n  author_name = \"kap\"\n\
+             [servicenow]\n  enabled = true\n  url = \"{base}/sn\"\n  username = \"${{SN_USER}}\"\n  password-file = \"sn.pw\"\n"
         ),
     )
     .unwrap();
-    let s = Server::start(dir.path(), &conf);
+    // Secrets from the environment and a file beside the config.
+    std::fs::write(dir.path().join("sn.pw"), "p4ss\n").unwrap();
+    let s = Server::start_env(
+        dir.path(),
+        &conf,
+        &[("TALK_BASE", base.as_str()), ("SN_USER", "admin")],
+    );
 
     let (st, r) = s.call(
         "POST",
@@ -277,6 +288,7 @@ fn service_tests_of_the_new_handlers_send_kapacitors_payloads() {
     let (_, r) = s.call("POST", "/kapacitor/v1/service-tests/talk", Some("null"));
     assert_eq!(r, "{\"success\":true,\"message\":\"\"}\n");
     let t = recv(&rx);
+    assert_eq!(t.path, "/talk");
     assert_eq!(
         t.body,
         "{\"authorName\":\"kap\",\"text\":\"test talk text\",\"title\":\"testTitle\"}\n"
@@ -286,7 +298,8 @@ fn service_tests_of_the_new_handlers_send_kapacitors_payloads() {
     assert_eq!(r, "{\"success\":true,\"message\":\"\"}\n");
     let n = recv(&rx);
     assert_eq!(n.path, "/sn");
-    assert_eq!(n.header("authorization"), None);
+    // admin:p4ss
+    assert_eq!(n.header("authorization"), Some("Basic YWRtaW46cDRzcw=="));
     assert_eq!(
         n.body,
         r#"{"source":"Kapacitor","node":"","type":"","resource":"","metric_name":"","message_key":"id","severity":"1","description":"test servicenow alert"}"#
@@ -302,5 +315,34 @@ fn service_tests_of_the_new_handlers_send_kapacitors_payloads() {
     assert!(
         opts.contains("\"options\":{\"channel_url\":\"\",\"alert_topic\":\"test kapacitor alert topic\",\"alert_id\":\"foo/bar/bat\",\"message\":\"test teams message\",\"level\":\"CRITICAL\"}"),
         "{opts}"
+    );
+}
+
+#[test]
+fn an_unset_secret_variable_stops_kapacitord_naming_key_and_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("kapacitor.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "data_dir = \"{}\"\n[talk]\n  url = \"${{KAP_TEST_UNSET_VAR}}\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kapacitord"))
+        .arg("-config")
+        .arg(&conf)
+        .env("HOME", dir.path())
+        .env_remove("KAP_TEST_UNSET_VAR")
+        .env_remove("KAPACITOR_CONFIG_PATH")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("talk.url: environment variable KAP_TEST_UNSET_VAR is not set"),
+        "{stderr}"
     );
 }
