@@ -4,12 +4,15 @@
 //! section when both its username and password are set (as Kapacitor does,
 //! the handler's own username/password are not used for the request).
 //! node, type, resource, metricName and messageKey are templates over
-//! `{ID, Name, TaskName, Fields, Tags}`.
+//! `{ID, Name, TaskName, Fields, Tags}`. `.additionalInfo(k, v)` pairs
+//! (templates too) are sent as an `additional_info` object after the
+//! description, left out when there are none: the Kapacitor source at hand
+//! predates that option, so its placement follows ServiceNow's event API.
 
 use super::error::HandlerError;
 use super::http::post_json;
 use super::jsonw::{cut_bytes, Obj};
-use super::{hstr, or, Handler};
+use super::{hpairs, hstr, or, Handler};
 use crate::alert::data::{fields_value, tags_value};
 use crate::alert::event::Event;
 use crate::alert::level::Level;
@@ -31,6 +34,7 @@ pub struct ServiceNowHandler {
     resource: Option<Template>,
     metric_name: Option<Template>,
     message_key: Option<Template>,
+    additional_info: Vec<(String, Template)>,
 }
 
 /// A template when the option is set (an empty one renders as "").
@@ -72,6 +76,13 @@ impl ServiceNowHandler {
             resource: optional_template(h, "resource", "resource")?,
             metric_name: optional_template(h, "metricName", "metricName")?,
             message_key: optional_template(h, "messageKey", "messageKey")?,
+            additional_info: hpairs(h, "additionalInfo")
+                .into_iter()
+                .map(|(k, v)| {
+                    let t = Template::parse(&format!("additionalInfo.{k}"), &v, Mode::Text)?;
+                    Ok((k, t))
+                })
+                .collect::<Result<_, HandlerError>>()?,
         })
     }
 }
@@ -113,8 +124,16 @@ impl Handler for ServiceNowHandler {
             .str("metric_name", cut_bytes(&metric_name, USUAL_CUTOFF))
             .str("message_key", cut_bytes(&message_key, 1024))
             .str("severity", severity)
-            .str("description", cut_bytes(&ev.message, 4000))
-            .done();
+            .str("description", cut_bytes(&ev.message, 4000));
+        let body = if self.additional_info.is_empty() {
+            body.done()
+        } else {
+            let mut info = Obj::map();
+            for (k, t) in &self.additional_info {
+                info = info.str(k, &t.render(&d)?);
+            }
+            body.raw("additional_info", &info.done()).done()
+        };
         let mut extra = Vec::new();
         if let Some(a) = &self.auth {
             extra.push(("Authorization", a.clone()));

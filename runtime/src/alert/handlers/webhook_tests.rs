@@ -219,6 +219,33 @@ fn servicenow_renders_templates_and_uses_basic_auth() {
 }
 
 #[test]
+fn servicenow_additional_info_is_an_object_after_the_description() {
+    let (base, server) = http_server(1);
+    let cfg = HandlerConfigs::from_toml(&format!(
+        "[servicenow]\nenabled = true\nurl = \"{base}/sn\"\n"
+    ))
+    .unwrap();
+    let h = handler(
+        HandlerKind::ServiceNow,
+        vec![],
+        vec![
+            ("additionalInfo", vec![s("z"), s("{{ .TaskName }}")]),
+            ("additionalInfo", vec![s("a"), s("1")]),
+        ],
+    );
+    build_handler(&h, &with(&cfg))
+        .unwrap()
+        .handle(&event(Level::Warning), "")
+        .unwrap();
+    let req = server.join().unwrap().pop().unwrap();
+    assert_eq!(req.header("authorization"), None);
+    assert_eq!(
+        req.body,
+        r#"{"source":"","node":"","type":"","resource":"","metric_name":"","message_key":"cpu:nil","severity":"4","description":"cpu:nil is WARNING","additional_info":{"a":"1","z":"cpu_alert"}}"#
+    );
+}
+
+#[test]
 fn servicenow_bad_template_is_a_build_error() {
     let cfg =
         HandlerConfigs::from_toml("[servicenow]\nenabled = true\nurl = \"http://x\"\n").unwrap();
