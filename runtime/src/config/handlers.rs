@@ -549,6 +549,10 @@ impl HandlerConfigs {
     /// are ignored. `[slack]` may be a single table or an array of tables.
     pub fn from_toml(src: &str) -> Result<HandlerConfigs, String> {
         let mut v: toml::Table = src.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        // `${NAME}` and `<key>-file` secrets, as kapacitord reads them
+        // (a relative secret file is relative to the working directory).
+        super::secrets::resolve(&mut v, &|n| std::env::var(n).ok(), None)
+            .map_err(|e| e.to_string())?;
         for key in ["slack", "httppost", "discord"] {
             if let Some(t @ toml::Value::Table(_)) = v.get(key).cloned() {
                 v.insert(key.into(), toml::Value::Array(vec![t]));

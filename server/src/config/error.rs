@@ -2,6 +2,8 @@
 //! the file, the TOML key path (`influxdb[0].timeout`) or the environment
 //! variable, so the message alone tells the user what to fix.
 
+use runtime::config::secrets::SecretError;
+pub use runtime::config::secrets::SecretProblem;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -31,43 +33,6 @@ pub enum ConfigError {
     Invalid { key: String, message: String },
     /// A `${NAME}` reference or a `<key>-file` secret could not be resolved.
     Secret { key: String, problem: SecretProblem },
-}
-
-/// What is wrong with a secret reference (`secrets.rs`).
-#[derive(Debug)]
-pub enum SecretProblem {
-    /// `${NAME}` names a variable that is not set.
-    Unset(String),
-    /// `${` without its `}`.
-    Unterminated,
-    /// `${…}` holds no valid variable name.
-    BadName(String),
-    /// Both `<key>` and this `<key>-file` are set.
-    BothSet(String),
-    /// A `-file` key whose value is not a string.
-    NotAPath,
-    /// The secret file could not be read.
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
-
-impl fmt::Display for SecretProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SecretProblem::Unset(v) => write!(f, "environment variable {v} is not set"),
-            SecretProblem::Unterminated => f.write_str("unterminated ${ reference"),
-            SecretProblem::BadName(n) => write!(f, "invalid environment variable name {n:?}"),
-            SecretProblem::BothSet(file_key) => {
-                write!(f, "set either the key or {file_key}, not both")
-            }
-            SecretProblem::NotAPath => f.write_str("must be a file path string"),
-            SecretProblem::Read { path, source } => {
-                write!(f, "read secret file {}: {source}", path.display())
-            }
-        }
-    }
 }
 
 impl ConfigError {
@@ -124,6 +89,15 @@ impl std::error::Error for ConfigError {
                 ..
             } => Some(source),
             _ => None,
+        }
+    }
+}
+
+impl From<SecretError> for ConfigError {
+    fn from(e: SecretError) -> Self {
+        ConfigError::Secret {
+            key: e.key,
+            problem: e.problem,
         }
     }
 }

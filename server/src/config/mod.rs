@@ -11,8 +11,8 @@
 //! the runtime has no handler for; the others are `runtime::config`'s),
 //! `decode.rs` (Go decoding semantics), `env.rs`, `validate.rs`,
 //! `render.rs` (TOML output), `catalog.rs` (shape facts), `paths.rs`
-//! (which file to read), `secrets.rs` (`${NAME}` and `<key>-file`
-//! secrets, an addition), `error.rs`.
+//! (which file to read), `runtime::config::secrets` (`${NAME}` and
+//! `<key>-file` secrets, an addition), `error.rs`.
 
 pub mod catalog;
 mod decode;
@@ -21,7 +21,6 @@ mod error;
 mod handlers;
 mod paths;
 mod render;
-pub mod secrets;
 mod sections;
 mod validate;
 
@@ -217,7 +216,7 @@ impl Config {
     }
 
     /// `decode` with `${NAME}` references looked up through `env` (see
-    /// `secrets.rs`; `-file` paths are relative to `path`'s directory).
+    /// `runtime::config::secrets`; `-file` paths are relative to `path`'s directory).
     pub fn decode_with_env(
         src: &str,
         base: &Config,
@@ -230,7 +229,7 @@ impl Config {
                     path: path.map(Path::to_path_buf),
                     message: e.to_string(),
                 })?;
-        secrets::resolve(&mut user, env, path.and_then(Path::parent))?;
+        runtime::config::secrets::resolve(&mut user, env, path.and_then(Path::parent))?;
         decode::normalize_lists(&mut user);
         let base_tree = toml::Value::Table(base.to_tree());
         let merged = match decode::merge(&base_tree, &toml::Value::Table(user.clone()), "") {

@@ -11,10 +11,77 @@
 //!   is relative to the config file's directory. Setting both `<key>` and
 //!   `<key>-file` is an error.
 
-use super::catalog::join;
-use super::error::{ConfigError, SecretProblem};
+use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Value;
+
+/// A secret that could not be resolved, and the key it is for.
+#[derive(Debug)]
+pub struct SecretError {
+    /// The dotted key path (`slack[0].token`, `smtp.password-file`).
+    pub key: String,
+    pub problem: SecretProblem,
+}
+
+/// What is wrong with a secret reference.
+#[derive(Debug)]
+pub enum SecretProblem {
+    /// `${NAME}` names a variable that is not set.
+    Unset(String),
+    /// `${` without its `}`.
+    Unterminated,
+    /// `${…}` holds no valid variable name.
+    BadName(String),
+    /// Both `<key>` and this `<key>-file` are set.
+    BothSet(String),
+    /// A `-file` key whose value is not a string.
+    NotAPath,
+    /// The secret file could not be read.
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for SecretProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretProblem::Unset(v) => write!(f, "environment variable {v} is not set"),
+            SecretProblem::Unterminated => f.write_str("unterminated ${ reference"),
+            SecretProblem::BadName(n) => write!(f, "invalid environment variable name {n:?}"),
+            SecretProblem::BothSet(file_key) => {
+                write!(f, "set either the key or {file_key}, not both")
+            }
+            SecretProblem::NotAPath => f.write_str("must be a file path string"),
+            SecretProblem::Read { path, source } => {
+                write!(f, "read secret file {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl fmt::Display for SecretError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.problem)
+    }
+}
+
+impl std::error::Error for SecretError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.problem {
+            SecretProblem::Read { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
 
 /// Keys (in any section) that take a `-file` variant: the options Kapacitor
 /// redacts, and the URLs and usernames that may carry credentials.
@@ -45,7 +112,7 @@ pub fn resolve(
     table: &mut toml::Table,
     env: &dyn Fn(&str) -> Option<String>,
     dir: Option<&Path>,
-) -> Result<(), ConfigError> {
+) -> Result<(), SecretError> {
     expand_table(table, "", env)?;
     files_table(table, "", dir)
 }
@@ -54,7 +121,7 @@ fn expand_table(
     t: &mut toml::Table,
     path: &str,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(), ConfigError> {
+) -> Result<(), SecretError> {
     for (k, v) in t.iter_mut() {
         expand_value(v, &join(path, k), env)?;
     }
@@ -65,7 +132,7 @@ fn expand_value(
     v: &mut Value,
     key: &str,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(), ConfigError> {
+) -> Result<(), SecretError> {
     match v {
         Value::String(s) if s.contains("${") => *s = expand(s, key, env)?,
         Value::Array(items) => {
@@ -84,8 +151,8 @@ pub fn expand(
     s: &str,
     key: &str,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<String, ConfigError> {
-    let err = |problem| ConfigError::Secret {
+) -> Result<String, SecretError> {
+    let err = |problem| SecretError {
         key: key.to_string(),
         problem,
     };
@@ -121,7 +188,7 @@ pub fn expand(
     Ok(out)
 }
 
-fn files_table(t: &mut toml::Table, path: &str, dir: Option<&Path>) -> Result<(), ConfigError> {
+fn files_table(t: &mut toml::Table, path: &str, dir: Option<&Path>) -> Result<(), SecretError> {
     let file_keys: Vec<String> = t
         .keys()
         .filter(|k| {
@@ -134,13 +201,13 @@ fn files_table(t: &mut toml::Table, path: &str, dir: Option<&Path>) -> Result<()
         let base = fk.trim_end_matches("-file").to_string();
         let key = join(path, &base);
         if t.contains_key(&base) {
-            return Err(ConfigError::Secret {
+            return Err(SecretError {
                 key,
                 problem: SecretProblem::BothSet(fk),
             });
         }
         let Some(Value::String(p)) = t.remove(&fk) else {
-            return Err(ConfigError::Secret {
+            return Err(SecretError {
                 key: join(path, &fk),
                 problem: SecretProblem::NotAPath,
             });
@@ -149,7 +216,7 @@ fn files_table(t: &mut toml::Table, path: &str, dir: Option<&Path>) -> Result<()
             Some(d) if Path::new(&p).is_relative() => d.join(&p),
             _ => PathBuf::from(&p),
         };
-        let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Secret {
+        let text = std::fs::read_to_string(&file).map_err(|source| SecretError {
             key: join(path, &fk),
             problem: SecretProblem::Read { path: file, source },
         })?;
@@ -208,5 +275,23 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("\"A-B\""));
+    }
+
+    #[test]
+    fn handler_sections_of_tickc_resolve_secrets_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tok");
+        std::fs::write(&file, "from-file\n").unwrap();
+        let src = format!("[telegram]\ntoken-file = \"{}\"\n", file.display());
+        let c = crate::config::HandlerConfigs::from_toml(&src).unwrap();
+        assert_eq!(c.telegram.token, "from-file");
+        let e = crate::config::HandlerConfigs::from_toml(
+            "[teams]\nchannel-url = \"${KAPACITOR_TEST_SURELY_UNSET}\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "teams.channel-url: environment variable KAPACITOR_TEST_SURELY_UNSET is not set"
+        );
     }
 }
