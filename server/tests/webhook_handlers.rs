@@ -305,6 +305,16 @@ fn service_tests_of_the_new_handlers_send_kapacitors_payloads_with_secrets_resol
         r#"{"source":"Kapacitor","node":"","type":"","resource":"","metric_name":"","message_key":"id","severity":"1","description":"test servicenow alert"}"#
     );
 
+    // The section shows in the config API with its password redacted.
+    let (st, sec) = s.call("GET", "/kapacitor/v1/config/servicenow", None);
+    assert_eq!(st, 200, "{sec}");
+    let sec: Value = serde_json::from_str(&sec).unwrap();
+    let el = &sec["elements"][0];
+    assert_eq!(el["options"]["password"], json!(true), "{sec}");
+    assert_eq!(el["options"]["username"], "admin");
+    assert_eq!(el["redacted"], json!(["password"]));
+    assert!(!sec.to_string().contains("p4ss"));
+
     // Sections left disabled answer as Kapacitor's services do.
     let (_, r) = s.call("POST", "/kapacitor/v1/service-tests/zenoss", None);
     assert_eq!(
