@@ -356,3 +356,71 @@ fn an_unset_secret_variable_stops_kapacitord_naming_key_and_variable() {
         "{stderr}"
     );
 }
+
+#[test]
+fn topic_handlers_of_the_new_kinds_get_the_topics_events() {
+    let (base, rx) = listener();
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("kapacitor.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[bigpanda]\n  enabled = true\n  url = \"{base}/bp\"\n  token = \"tok\"\n  app-key = \"cfg\"\n\
+             [hipchat]\n  enabled = true\n  url = \"{base}/v2/room\"\n  token = \"cfg-token\"\n"
+        ),
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &conf);
+    let h = "/kapacitor/v1/alerts/topics/cpu/handlers";
+    let bp = json!({"id": "bp", "kind": "bigpanda",
+                    "options": {"app-key": "ak", "primary-property": "host", "attributes": {"team": "ops"}}});
+    let (st, b) = s.call("POST", h, Some(&bp.to_string()));
+    assert_eq!(st, 200, "{b}");
+    let (st, b) = s.call(
+        "POST",
+        h,
+        Some(r#"{"id":"bad","kind":"bigpanda","options":{"colour":1}}"#),
+    );
+    // Kapacitor answers a handler it cannot create with 500.
+    assert_eq!(st, 500, "{b}");
+    assert!(
+        b.contains("failed to create handler: invalid option \\\"colour\\\" for handler kind \\\"bigpanda\\\""),
+        "{b}"
+    );
+
+    let script = "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        \
+                  .id('{{ index .Tags \"host\" }}')\n        .message('{{ .ID }} is {{ .Level }}')\n        \
+                  .details('')\n        .crit(lambda: \"value\" > 10)\n        .topic('cpu')\n";
+    let task = json!({"id": "t", "type": "stream", "dbrps": [{"db": "db", "rp": "rp"}],
+                      "script": script, "status": "enabled"});
+    let (st, b) = s.call("POST", "/kapacitor/v1/tasks", Some(&task.to_string()));
+    assert_eq!(st, 200, "{b}");
+    // 1767225600 s = 2026-01-01T00:00:00Z.
+    let lines = "cpu,host=a value=20 1767225600000000000\n";
+    assert_eq!(s.call("POST", "/write?db=db&rp=rp", Some(lines)).0, 204);
+    let got = recv(&rx);
+    assert_eq!(got.path, "/bp");
+    assert_eq!(got.header("authorization"), Some("Bearer tok"));
+    assert_eq!(
+        got.body,
+        "{\"app_key\":\"ak\",\"check\":\"a\",\"description\":\"a is CRITICAL\",\"host\":\"a\",\"primary_property\":\"host\",\"status\":\"critical\",\"task\":\"t:cpu\",\"team\":\"ops\",\"timestamp\":1767225600,\"value\":\"20\"}\n"
+    );
+
+    // A second handler on the same topic: hipchat with the room from its options.
+    let hc = json!({"id": "hc", "kind": "hipchat", "options": {"room": "ops"}});
+    assert_eq!(s.call("POST", h, Some(&hc.to_string())).0, 200);
+    let lines = "cpu,host=a value=1 1767225601000000000\n";
+    assert_eq!(s.call("POST", "/write?db=db&rp=rp", Some(lines)).0, 204);
+    let mut two = [recv(&rx), recv(&rx)];
+    two.sort_by(|a, b| a.path.cmp(&b.path));
+    assert_eq!(two[0].path, "/bp");
+    assert!(two[0].body.contains("\"status\":\"ok\""), "{}", two[0].body);
+    assert_eq!(
+        two[1].path,
+        "/v2/room/ops/notification?auth_token=cfg-token"
+    );
+    assert_eq!(
+        two[1].body,
+        "{\"color\":\"green\",\"from\":\"kapacitor\",\"message\":\"a is OK\",\"notify\":true}\n"
+    );
+}
