@@ -118,6 +118,8 @@ pub static HANDLERS: &[HandlerSpec] = &[
             field("username", &[STR]),
             field("avatarURL", &[STR]),
             field("embedTitle", &[STR]),
+            // Kapacitor's topic-handler option `timestamp`.
+            flag("timestamp"),
         ],
     ),
     h(
@@ -248,6 +250,15 @@ pub static HANDLERS: &[HandlerSpec] = &[
             field("eventClass", &[STR]),
             field("message", &[STR]),
             prop_acc("customField", Params::exact(&[STR, STR])),
+        ],
+    ),
+    // An addition beyond Kapacitor: Prometheus Alertmanager v2 alerts.
+    h(
+        HandlerKind::Alertmanager,
+        Params::NONE,
+        &[
+            prop_acc("label", Params::exact(&[STR, STR])),
+            prop_acc("annotation", Params::exact(&[STR, STR])),
         ],
     ),
 ];

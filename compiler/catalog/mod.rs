@@ -169,4 +169,5 @@ handler_kinds! {
     Teams "teams" "teams";
     ServiceNow "serviceNow" "servicenow";
     Zenoss "zenoss" "zenoss";
+    Alertmanager "alertmanager" "alertmanager";
 }

@@ -99,6 +99,13 @@ fn handler_opts(o: &Options, keys: &[(&str, &str)]) -> Map<String, Value> {
         .collect()
 }
 
+/// Now as Go's `time.Time` marshals (RFC3339Nano, UTC).
+fn rfc3339_now() -> String {
+    let mut s = String::new();
+    runtime::template::gotime::rfc3339_nano(now_ns(), &mut s);
+    s
+}
+
 fn list(v: &[String]) -> Value {
     if v.is_empty() {
         Value::Null
@@ -150,6 +157,106 @@ pub static SERVICE_TESTS: &[ServiceTest] = &[
                         ("timeout", "timeout"),
                     ],
                 ),
+            })
+        },
+    },
+    ServiceTest {
+        name: "alertmanager",
+        defaults: |_| {
+            Options(vec![
+                ("alert_id", json!("testAlertmanager")),
+                ("message", json!("test alertmanager message")),
+                ("level", json!("CRITICAL")),
+                ("labels", json!({})),
+                ("annotations", json!({})),
+            ])
+        },
+        send: |o| {
+            Ok(Send {
+                event: event(o.str("alert_id"), o.str("message"), level_of(o, "level")?),
+                kind: "alertmanager",
+                handler: handler_opts(o, &[("labels", "labels"), ("annotations", "annotations")]),
+            })
+        },
+    },
+    ServiceTest {
+        name: "bigpanda",
+        defaults: |_| {
+            Options(vec![
+                ("app_key", json!("my-app-key-123456")),
+                ("message", json!("test bigpanda message")),
+                ("level", json!("CRITICAL")),
+                (
+                    "event_data",
+                    json!({"Name": "testBigPanda", "TaskName": "", "Group": "", "Tags": {}, "Fields": {}, "Result": {"series": null}}),
+                ),
+                ("timestamp", json!("1970-01-01T00:00:01Z")),
+            ])
+        },
+        send: |o| {
+            // Kapacitor's test sends no alert ID and no details.
+            let mut ev = event(String::new(), o.str("message"), level_of(o, "level")?);
+            ev.time = 1_000_000_000;
+            if let Some(n) = o.get("event_data").get("Name").and_then(Value::as_str) {
+                ev.name = n.into();
+            }
+            Ok(Send {
+                event: ev,
+                kind: "bigpanda",
+                handler: handler_opts(o, &[("app_key", "app-key")]),
+            })
+        },
+    },
+    ServiceTest {
+        name: "discord",
+        defaults: |c| {
+            let workspace = c
+                .discord("")
+                .map(|d| d.workspace.clone())
+                .unwrap_or_default();
+            Options(vec![
+                ("workspace", json!(workspace)),
+                ("message", json!("test discord message")),
+                ("level", json!("INFO")),
+                ("username", json!("")),
+                ("avatar-url", json!("")),
+                ("embed-title", json!("Kapacitor Alert")),
+                ("timestamp", json!(true)),
+                // Kapacitor's test options tag their time field "color".
+                ("color", json!(rfc3339_now())),
+            ])
+        },
+        send: |o| {
+            Ok(Send {
+                event: event(String::new(), o.str("message"), level_of(o, "level")?),
+                kind: "discord",
+                handler: handler_opts(
+                    o,
+                    &[
+                        ("workspace", "workspace"),
+                        ("username", "username"),
+                        ("avatar-url", "avatar-url"),
+                        ("embed-title", "embed-title"),
+                        ("timestamp", "timestamp"),
+                    ],
+                ),
+            })
+        },
+    },
+    ServiceTest {
+        name: "hipchat",
+        defaults: |c| {
+            Options(vec![
+                ("room", json!(c.hipchat.room)),
+                ("message", json!("test hipchat message")),
+                ("level", json!("CRITICAL")),
+            ])
+        },
+        send: |o| {
+            Ok(Send {
+                event: event(String::new(), o.str("message"), level_of(o, "level")?),
+                kind: "hipchat",
+                handler: handler_opts(o, &[("room", "room")]),
             })
         },
     },
@@ -297,6 +404,24 @@ pub static SERVICE_TESTS: &[ServiceTest] = &[
         },
     },
     ServiceTest {
+        name: "servicenow",
+        defaults: |_| {
+            Options(vec![
+                ("alert_id", json!("id")),
+                ("source", json!("Kapacitor")),
+                ("level", json!("CRITICAL")),
+                ("message", json!("test servicenow alert")),
+            ])
+        },
+        send: |o| {
+            Ok(Send {
+                event: event(o.str("alert_id"), o.str("message"), level_of(o, "level")?),
+                kind: "servicenow",
+                handler: handler_opts(o, &[("source", "source")]),
+            })
+        },
+    },
+    ServiceTest {
         name: "slack",
         defaults: |c| {
             let channel = c
@@ -345,6 +470,42 @@ pub static SERVICE_TESTS: &[ServiceTest] = &[
                 event: ev,
                 kind: "smtp",
                 handler: handler_opts(o, &[("to", "to")]),
+            })
+        },
+    },
+    ServiceTest {
+        name: "talk",
+        defaults: |_| {
+            Options(vec![
+                ("title", json!("testTitle")),
+                ("text", json!("test talk text")),
+            ])
+        },
+        send: |o| {
+            Ok(Send {
+                event: event(o.str("title"), o.str("text"), Level::Critical),
+                kind: "talk",
+                handler: Map::new(),
+            })
+        },
+    },
+    ServiceTest {
+        name: "teams",
+        defaults: |c| {
+            Options(vec![
+                ("channel_url", json!(c.teams.channel_url)),
+                ("alert_topic", json!("test kapacitor alert topic")),
+                ("alert_id", json!("foo/bar/bat")),
+                ("message", json!("test teams message")),
+                ("level", json!("CRITICAL")),
+            ])
+        },
+        send: |o| {
+            // Kapacitor's test posts to the configured channel URL.
+            Ok(Send {
+                event: event(o.str("alert_id"), o.str("message"), level_of(o, "level")?),
+                kind: "teams",
+                handler: Map::new(),
             })
         },
     },
@@ -402,6 +563,50 @@ pub static SERVICE_TESTS: &[ServiceTest] = &[
                 event: event(o.str("entityID"), o.str("message"), level),
                 kind: "victorops",
                 handler: handler_opts(o, &[("routingKey", "routing-key")]),
+            })
+        },
+    },
+    ServiceTest {
+        name: "zenoss",
+        defaults: |c| {
+            let z = &c.zenoss;
+            Options(vec![
+                ("alert_id", json!("1001")),
+                ("level", json!("CRITICAL")),
+                ("message", json!("test zenoss message")),
+                ("action", json!(z.action)),
+                ("method", json!(z.method)),
+                ("type", json!(z.event_type)),
+                ("tid", json!(z.tid)),
+                ("summary", json!("")),
+                ("device", json!("")),
+                ("component", json!("")),
+                ("event_class_key", json!("")),
+                ("event_class", json!("")),
+                ("collector", json!(z.collector)),
+                ("custom_fields", json!({})),
+            ])
+        },
+        send: |o| {
+            Ok(Send {
+                event: event(o.str("alert_id"), o.str("message"), level_of(o, "level")?),
+                kind: "zenoss",
+                handler: handler_opts(
+                    o,
+                    &[
+                        ("action", "action"),
+                        ("method", "method"),
+                        ("type", "type"),
+                        ("tid", "tid"),
+                        ("summary", "summary"),
+                        ("device", "device"),
+                        ("component", "component"),
+                        ("event_class_key", "event-class-key"),
+                        ("event_class", "event-class"),
+                        ("collector", "collector"),
+                        ("custom_fields", "custom-fields"),
+                    ],
+                ),
             })
         },
     },

@@ -4,9 +4,11 @@
 //! test failure that says how to install them, never a silent skip
 //! (`.ci/test` installs them).
 
+pub mod alertmanager;
 pub mod influxd;
 pub mod ports;
 pub mod tls;
 
+pub use alertmanager::Alertmanager;
 pub use influxd::Influxd;
 pub use ports::free_port;

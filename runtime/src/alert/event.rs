@@ -3,7 +3,7 @@
 //! previousLevel, recoverable.
 
 use super::level::Level;
-use crate::message::{Str, Tags};
+use crate::message::{Fields, Str, Tags};
 use crate::result::{write_row, write_str, Row};
 use crate::template::gotime::rfc3339_nano;
 use std::fmt::Write as _;
@@ -29,6 +29,9 @@ pub struct Event {
     pub group: Str,
     /// The tags the templates saw (point tags for streams, group tags for batches).
     pub tags: Tags,
+    /// The fields the templates saw (the point's, or the batch's highest-level
+    /// point's): Kapacitor's `EventData.Fields`, which some handlers send.
+    pub fields: Fields,
 }
 
 impl Event {

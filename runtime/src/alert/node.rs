@@ -287,6 +287,7 @@ impl AlertNode {
             name: name.clone(),
             group: group.clone(),
             tags: tags.to_vec(),
+            fields: fields.to_vec(),
         })
     }
 

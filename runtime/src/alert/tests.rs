@@ -585,7 +585,7 @@ fn global_handler_sections_apply_state_changes_only() {
 
 #[test]
 fn unimplemented_handler_kinds_only_fail_when_handlers_run() {
-    let script = "stream|from().measurement('cpu')|alert().crit(lambda: \"value\" > 80).discord()";
+    let script = "stream|from().measurement('cpu')|alert().crit(lambda: \"value\" > 80).kafka()";
     let mut r = Run::new(script);
     r.value(90.0, 1);
     assert_eq!(r.levels(), ["CRITICAL"]);
@@ -607,7 +607,7 @@ fn unimplemented_handler_kinds_only_fail_when_handlers_run() {
     };
     let err = super::build(node, &env).err().expect("fails");
     assert!(
-        err.message.contains("discord is not supported yet"),
+        err.message.contains("kafka is not supported yet"),
         "{}",
         err.message
     );

@@ -287,6 +287,199 @@ impl Default for PushoverConfig {
     }
 }
 
+/// `[hipchat]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct HipChatConfig {
+    pub enabled: bool,
+    pub url: String,
+    pub room: String,
+    pub token: String,
+    pub global: bool,
+    pub state_changes_only: bool,
+}
+
+/// `[talk]` (its key `author_name` is spelled with an underscore).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TalkConfig {
+    pub enabled: bool,
+    pub url: String,
+    pub author_name: String,
+}
+
+/// `[teams]` (Microsoft Teams).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct TeamsConfig {
+    pub enabled: bool,
+    pub channel_url: String,
+    pub global: bool,
+    pub state_changes_only: bool,
+}
+
+/// One `[[discord]]` workspace.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct DiscordConfig {
+    pub enabled: bool,
+    pub default: bool,
+    pub workspace: String,
+    pub url: String,
+    pub timestamp: bool,
+    pub username: String,
+    pub avatar_url: String,
+    pub embed_title: String,
+    pub global: bool,
+    pub state_changes_only: bool,
+    pub ssl_ca: String,
+    pub ssl_cert: String,
+    pub ssl_key: String,
+    pub insecure_skip_verify: bool,
+}
+
+/// `[bigpanda]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct BigPandaConfig {
+    pub enabled: bool,
+    pub global: bool,
+    pub app_key: String,
+    pub token: String,
+    pub state_changes_only: bool,
+    pub insecure_skip_verify: bool,
+    pub url: String,
+}
+
+impl Default for BigPandaConfig {
+    fn default() -> Self {
+        BigPandaConfig {
+            enabled: false,
+            global: false,
+            app_key: String::new(),
+            token: String::new(),
+            state_changes_only: false,
+            insecure_skip_verify: false,
+            url: "https://api.bigpanda.io/data/v2/alerts".into(),
+        }
+    }
+}
+
+/// `[servicenow]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct ServiceNowConfig {
+    pub enabled: bool,
+    pub url: String,
+    pub source: String,
+    pub username: String,
+    pub password: String,
+    pub global: bool,
+    pub state_changes_only: bool,
+}
+
+/// `[zenoss]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct ZenossConfig {
+    pub enabled: bool,
+    pub url: String,
+    pub username: String,
+    pub password: String,
+    pub action: String,
+    pub method: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub tid: i64,
+    pub collector: String,
+    pub severity_map: ZenossSeverityMap,
+    pub global: bool,
+    pub state_changes_only: bool,
+}
+
+/// A Zenoss severity: Kapacitor's `interface{}` takes a name or a number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ZenossSeverity {
+    Number(i64),
+    Name(String),
+}
+
+/// Alert level to Zenoss severity (Kapacitor's TOML keys are capitalised).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ZenossSeverityMap {
+    #[serde(rename = "OK", alias = "ok")]
+    pub ok: ZenossSeverity,
+    #[serde(rename = "Info", alias = "info")]
+    pub info: ZenossSeverity,
+    #[serde(rename = "Warning", alias = "warning")]
+    pub warning: ZenossSeverity,
+    #[serde(rename = "Critical", alias = "critical")]
+    pub critical: ZenossSeverity,
+}
+
+impl Default for ZenossSeverityMap {
+    fn default() -> Self {
+        let name = |s: &str| ZenossSeverity::Name(s.into());
+        ZenossSeverityMap {
+            ok: name("Clear"),
+            info: name("Info"),
+            warning: name("Warning"),
+            critical: name("Critical"),
+        }
+    }
+}
+
+impl Default for ZenossConfig {
+    fn default() -> Self {
+        ZenossConfig {
+            enabled: false,
+            url: "https://tenant.zenoss.io:8080/zport/dmd/evconsole_router".into(),
+            username: String::new(),
+            password: String::new(),
+            action: "EventsRouter".into(),
+            method: "add_event".into(),
+            event_type: "rpc".into(),
+            tid: 1,
+            collector: "Kapacitor".into(),
+            severity_map: ZenossSeverityMap::default(),
+            global: false,
+            state_changes_only: false,
+        }
+    }
+}
+
+/// `[alertmanager]` (an addition beyond Kapacitor): alerts become
+/// Prometheus Alertmanager v2 alerts (`POST <url>/api/v2/alerts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct AlertmanagerConfig {
+    pub enabled: bool,
+    /// The Alertmanager base URL (`http://localhost:9093`).
+    pub url: String,
+    /// Request timeout; zero means the handlers' default (30s).
+    pub timeout: GoDuration,
+    /// Labels added to every alert (an alert's own tags win).
+    pub labels: BTreeMap<String, String>,
+    /// Annotations added to every alert (the handler's own win).
+    pub annotations: BTreeMap<String, String>,
+    pub global: bool,
+}
+
+impl Default for AlertmanagerConfig {
+    fn default() -> Self {
+        AlertmanagerConfig {
+            enabled: false,
+            url: "http://localhost:9093".into(),
+            timeout: GoDuration::ZERO,
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            global: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct BasicAuth {
@@ -341,6 +534,14 @@ pub struct HandlerConfigs {
     pub alerta: AlertaConfig,
     pub pushover: PushoverConfig,
     pub httppost: Vec<HttpPostConfig>,
+    pub hipchat: HipChatConfig,
+    pub talk: TalkConfig,
+    pub teams: TeamsConfig,
+    pub discord: Vec<DiscordConfig>,
+    pub bigpanda: BigPandaConfig,
+    pub servicenow: ServiceNowConfig,
+    pub zenoss: ZenossConfig,
+    pub alertmanager: AlertmanagerConfig,
 }
 
 impl HandlerConfigs {
@@ -348,7 +549,11 @@ impl HandlerConfigs {
     /// are ignored. `[slack]` may be a single table or an array of tables.
     pub fn from_toml(src: &str) -> Result<HandlerConfigs, String> {
         let mut v: toml::Table = src.parse().map_err(|e: toml::de::Error| e.to_string())?;
-        for key in ["slack", "httppost"] {
+        // `${NAME}` and `<key>-file` secrets, as kapacitord reads them
+        // (a relative secret file is relative to the working directory).
+        super::secrets::resolve(&mut v, &|n| std::env::var(n).ok(), None)
+            .map_err(|e| e.to_string())?;
+        for key in ["slack", "httppost", "discord"] {
             if let Some(t @ toml::Value::Table(_)) = v.get(key).cloned() {
                 v.insert(key.into(), toml::Value::Array(vec![t]));
             }
@@ -381,6 +586,19 @@ impl HandlerConfigs {
             self.slack.iter().find(|s| s.workspace == workspace)
         };
         found.cloned().unwrap_or_default()
+    }
+
+    /// The discord section for `workspace` ("" = the default one; a lone
+    /// section is the default, as Kapacitor makes it).
+    pub fn discord(&self, workspace: &str) -> Option<&DiscordConfig> {
+        if workspace.is_empty() {
+            if self.discord.len() == 1 {
+                return self.discord.first();
+            }
+            self.discord.iter().find(|d| d.default)
+        } else {
+            self.discord.iter().find(|d| d.workspace == workspace)
+        }
     }
 
     pub fn httppost(&self, endpoint: &str) -> Option<&HttpPostConfig> {

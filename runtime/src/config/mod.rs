@@ -6,6 +6,7 @@
 
 pub mod duration;
 pub mod handlers;
+pub mod secrets;
 
 use crate::alert::inhibit::InhibitRegistry;
 use std::sync::Arc;

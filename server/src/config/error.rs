@@ -2,6 +2,8 @@
 //! the file, the TOML key path (`influxdb[0].timeout`) or the environment
 //! variable, so the message alone tells the user what to fix.
 
+use runtime::config::secrets::SecretError;
+pub use runtime::config::secrets::SecretProblem;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -29,6 +31,8 @@ pub enum ConfigError {
     },
     /// The decoded config breaks one of Kapacitor's validation rules.
     Invalid { key: String, message: String },
+    /// A `${NAME}` reference or a `<key>-file` secret could not be resolved.
+    Secret { key: String, problem: SecretProblem },
 }
 
 impl ConfigError {
@@ -42,7 +46,9 @@ impl ConfigError {
     /// The TOML key path the error is about, when it is about one key.
     pub fn key(&self) -> Option<&str> {
         match self {
-            ConfigError::Value { key, .. } | ConfigError::Invalid { key, .. } => Some(key),
+            ConfigError::Value { key, .. }
+            | ConfigError::Invalid { key, .. }
+            | ConfigError::Secret { key, .. } => Some(key),
             _ => None,
         }
     }
@@ -69,6 +75,7 @@ impl fmt::Display for ConfigError {
                 message,
             } => write!(f, "failed to apply {var} using value '{value}': {message}"),
             ConfigError::Invalid { key, message } => write!(f, "{key}: {message}"),
+            ConfigError::Secret { key, problem } => write!(f, "{key}: {problem}"),
         }
     }
 }
@@ -77,7 +84,20 @@ impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ConfigError::Read { source, .. } => Some(source),
+            ConfigError::Secret {
+                problem: SecretProblem::Read { source, .. },
+                ..
+            } => Some(source),
             _ => None,
+        }
+    }
+}
+
+impl From<SecretError> for ConfigError {
+    fn from(e: SecretError) -> Self {
+        ConfigError::Secret {
+            key: e.key,
+            problem: e.problem,
         }
     }
 }

@@ -11,7 +11,8 @@
 //! the runtime has no handler for; the others are `runtime::config`'s),
 //! `decode.rs` (Go decoding semantics), `env.rs`, `validate.rs`,
 //! `render.rs` (TOML output), `catalog.rs` (shape facts), `paths.rs`
-//! (which file to read), `error.rs`.
+//! (which file to read), `runtime::config::secrets` (`${NAME}` and
+//! `<key>-file` secrets, an addition), `error.rs`.
 
 pub mod catalog;
 mod decode;
@@ -23,13 +24,17 @@ mod render;
 mod sections;
 mod validate;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, SecretProblem};
 pub use handlers::*;
 pub use paths::{config_path, SYSTEM_CONFIG};
 pub use runtime::config::handlers::{
     AlertaConfig, BasicAuth, HttpPostConfig, OpsGenie2Config, OpsGenieConfig, PagerDuty2Config,
     PagerDutyConfig, PushoverConfig, SensuConfig, SlackConfig, SmtpConfig, TelegramConfig,
     VictorOpsConfig,
+};
+pub use runtime::config::handlers::{
+    AlertmanagerConfig, BigPandaConfig, DiscordConfig, HipChatConfig, ServiceNowConfig, TalkConfig,
+    TeamsConfig, ZenossConfig, ZenossSeverity, ZenossSeverityMap,
 };
 pub use runtime::config::{GoDuration, HandlerConfigs};
 pub use sections::*;
@@ -81,12 +86,15 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub snmptrap: SnmpTrapConfig,
     pub sensu: SensuConfig,
+    pub servicenow: ServiceNowConfig,
     pub slack: Vec<SlackConfig>,
     pub talk: TalkConfig,
     pub teams: TeamsConfig,
     pub telegram: TelegramConfig,
     pub victorops: VictorOpsConfig,
     pub zenoss: ZenossConfig,
+    /// An addition beyond Kapacitor (`.alertmanager()`).
+    pub alertmanager: AlertmanagerConfig,
 
     pub reporting: ReportingConfig,
     pub stats: StatsConfig,
@@ -143,12 +151,14 @@ impl Default for Config {
             smtp: SmtpConfig::default(),
             snmptrap: SnmpTrapConfig::default(),
             sensu: SensuConfig::default(),
+            servicenow: ServiceNowConfig::default(),
             slack: vec![SlackConfig::default()],
             talk: TalkConfig::default(),
             teams: TeamsConfig::default(),
             telegram: TelegramConfig::default(),
             victorops: VictorOpsConfig::default(),
             zenoss: ZenossConfig::default(),
+            alertmanager: AlertmanagerConfig::default(),
             reporting: ReportingConfig::default(),
             stats: StatsConfig::default(),
             udf: UdfConfig::default(),
@@ -202,12 +212,24 @@ impl Config {
     /// Decodes `src` over `base` as Kapacitor decodes a file over its
     /// defaults.
     pub fn decode(src: &str, base: &Config, path: Option<&Path>) -> Result<Loaded, ConfigError> {
+        Config::decode_with_env(src, base, path, &|name| std::env::var(name).ok())
+    }
+
+    /// `decode` with `${NAME}` references looked up through `env` (see
+    /// `runtime::config::secrets`; `-file` paths are relative to `path`'s directory).
+    pub fn decode_with_env(
+        src: &str,
+        base: &Config,
+        path: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Loaded, ConfigError> {
         let mut user: toml::Table =
             src.parse()
                 .map_err(|e: toml::de::Error| ConfigError::Syntax {
                     path: path.map(Path::to_path_buf),
                     message: e.to_string(),
                 })?;
+        runtime::config::secrets::resolve(&mut user, env, path.and_then(Path::parent))?;
         decode::normalize_lists(&mut user);
         let base_tree = toml::Value::Table(base.to_tree());
         let merged = match decode::merge(&base_tree, &toml::Value::Table(user.clone()), "") {
@@ -310,6 +332,14 @@ impl Config {
             alerta: self.alerta.clone(),
             pushover: self.pushover.clone(),
             httppost: self.httppost.clone(),
+            hipchat: self.hipchat.clone(),
+            talk: self.talk.clone(),
+            teams: self.teams.clone(),
+            discord: self.discord.clone(),
+            bigpanda: self.bigpanda.clone(),
+            servicenow: self.servicenow.clone(),
+            zenoss: self.zenoss.clone(),
+            alertmanager: self.alertmanager.clone(),
         }
     }
 

@@ -302,6 +302,14 @@ fn handlers(c: &Config) -> Check {
     if c.zenoss.enabled && c.zenoss.url.is_empty() {
         return fail("zenoss.url", "must specify events URL");
     }
+    if c.servicenow.enabled && c.servicenow.url.is_empty() {
+        return fail("servicenow.url", "must specify Alerts URL");
+    }
+    discord(c)?;
+    if c.alertmanager.enabled && c.alertmanager.url.is_empty() {
+        return fail("alertmanager.url", "must specify the Alertmanager URL");
+    }
+    check_url("alertmanager.url", &c.alertmanager.url)?;
     for (key, url) in [
         ("pagerduty.url", &c.pagerduty.url),
         ("pagerduty2.url", &c.pagerduty2.url),
@@ -313,6 +321,41 @@ fn handlers(c: &Config) -> Check {
         ("alerta.url", &c.alerta.url),
     ] {
         check_url(key, url)?;
+    }
+    Ok(())
+}
+
+/// Kapacitor's `discord.Configs.Validate()`.
+fn discord(c: &Config) -> Check {
+    let n = c.discord.len();
+    let mut has_default = n == 1;
+    for (i, d) in c.discord.iter().enumerate() {
+        let key = |k: &str| format!("discord[{i}].{k}");
+        if d.enabled && d.url.is_empty() {
+            return fail(key("url"), "Must specify the Discord channel webhook URL");
+        }
+        if n > 1 && d.workspace.is_empty() {
+            return fail(key("workspace"), "id must not be empty");
+        }
+        has_default |= d.default;
+        if d.global && !d.default {
+            return fail(
+                key("global"),
+                "only the default config may be assigned as global",
+            );
+        }
+        if d.state_changes_only && (!d.default || !d.global) {
+            return fail(
+                key("state-changes-only"),
+                "stateChangesOnly may only be assigned when the config is both default and global",
+            );
+        }
+    }
+    if n > 0 && !has_default {
+        return fail(
+            "discord",
+            "at least one Discord config must be set as default",
+        );
     }
     Ok(())
 }

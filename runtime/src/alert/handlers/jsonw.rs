@@ -111,3 +111,17 @@ pub fn json_str(v: &str) -> String {
     write_str(&mut s, v);
     s
 }
+
+/// Go's `text[:min(max, len(text))]`: the first `max` bytes, here cut back
+/// to a character boundary (Go would cut mid-character and its JSON encoder
+/// would then print U+FFFD for the stray bytes).
+pub fn cut_bytes(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}

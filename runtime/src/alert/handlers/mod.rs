@@ -10,9 +10,13 @@
 //! hand-written client would not.
 
 pub mod alerta;
+pub mod alertmanager;
+pub mod bigpanda;
+pub mod discord;
 pub mod email;
 pub mod error;
 pub mod exec;
+pub mod hipchat;
 pub mod http;
 pub mod jsonw;
 pub mod log;
@@ -25,13 +29,19 @@ pub mod pool;
 pub mod post;
 pub mod pushover;
 pub mod sensu;
+pub mod servicenow;
 pub mod slack;
+pub mod talk;
 pub mod tcp;
+pub mod teams;
 pub mod telegram;
 pub mod victorops;
+pub mod zenoss;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod webhook_tests;
 
 use super::event::Event;
 use crate::config::Config;
@@ -184,6 +194,17 @@ fn section_enabled(h: &ir::Handler, cfg: &crate::config::HandlerConfigs) -> Opti
         HandlerKind::Sensu => cfg.sensu.enabled,
         HandlerKind::Pushover => cfg.pushover.enabled,
         HandlerKind::Email => cfg.smtp.enabled,
+        // No section at all is Kapacitor's default (one disabled
+        // workspace); an unknown workspace is the handler's build error.
+        HandlerKind::Discord if cfg.discord.is_empty() => false,
+        HandlerKind::Discord => cfg.discord(hstr(h, "workspace").unwrap_or(""))?.enabled,
+        HandlerKind::Teams => cfg.teams.enabled,
+        HandlerKind::BigPanda => cfg.bigpanda.enabled,
+        HandlerKind::ServiceNow => cfg.servicenow.enabled,
+        HandlerKind::Zenoss => cfg.zenoss.enabled,
+        HandlerKind::Talk => cfg.talk.enabled,
+        HandlerKind::HipChat => cfg.hipchat.enabled,
+        HandlerKind::Alertmanager => cfg.alertmanager.enabled,
         _ => return None,
     })
 }
@@ -215,6 +236,14 @@ pub fn build_handler(h: &ir::Handler, config: &Config) -> Result<Box<dyn Handler
         HandlerKind::Sensu => Box::new(sensu::SensuHandler::new(h, cfg)),
         HandlerKind::Pushover => Box::new(pushover::PushoverHandler::new(h, cfg)),
         HandlerKind::Email => Box::new(email::EmailHandler::new(h, cfg)),
+        HandlerKind::Discord => Box::new(discord::DiscordHandler::new(h, cfg)?),
+        HandlerKind::Teams => Box::new(teams::TeamsHandler::new(h, cfg)),
+        HandlerKind::BigPanda => Box::new(bigpanda::BigPandaHandler::new(h, cfg)),
+        HandlerKind::ServiceNow => Box::new(servicenow::ServiceNowHandler::new(h, cfg)?),
+        HandlerKind::Zenoss => Box::new(zenoss::ZenossHandler::new(h, cfg)?),
+        HandlerKind::Talk => Box::new(talk::TalkHandler::new(cfg)),
+        HandlerKind::HipChat => Box::new(hipchat::HipChatHandler::new(h, cfg)),
+        HandlerKind::Alertmanager => Box::new(alertmanager::AlertmanagerHandler::new(h, cfg)?),
         other => return Err(HandlerError::Unsupported(other)),
     })
 }
@@ -267,7 +296,47 @@ fn globals(cfg: &Config) -> Vec<HandlerKind> {
         c.opsgenie2.enabled && c.opsgenie2.global,
         HandlerKind::OpsGenie2,
     );
+    for (on, k) in global_sections(c) {
+        add(on, k);
+    }
     out
+}
+
+/// The sections of the handlers added with discord/teams/…: (enabled and
+/// global, kind), and whether `state-changes-only` is also set.
+fn global_sections(c: &crate::config::HandlerConfigs) -> [(bool, HandlerKind); 7] {
+    let discord = c.discord("").is_some_and(|d| d.enabled && d.global);
+    [
+        (discord, HandlerKind::Discord),
+        (c.teams.enabled && c.teams.global, HandlerKind::Teams),
+        (
+            c.bigpanda.enabled && c.bigpanda.global,
+            HandlerKind::BigPanda,
+        ),
+        (
+            c.servicenow.enabled && c.servicenow.global,
+            HandlerKind::ServiceNow,
+        ),
+        (c.zenoss.enabled && c.zenoss.global, HandlerKind::Zenoss),
+        (c.hipchat.enabled && c.hipchat.global, HandlerKind::HipChat),
+        (
+            c.alertmanager.enabled && c.alertmanager.global,
+            HandlerKind::Alertmanager,
+        ),
+    ]
+}
+
+/// Whether a global section of the handlers above forces stateChangesOnly.
+/// Kapacitor's discord service answers `StateChangesOnly()` with its
+/// `global` flag, so a global default discord workspace forces it too.
+fn forces_state_changes_only_more(c: &crate::config::HandlerConfigs) -> bool {
+    let discord = c.discord("").is_some_and(|d| d.enabled && d.global);
+    discord
+        || (c.teams.enabled && c.teams.global && c.teams.state_changes_only)
+        || (c.bigpanda.enabled && c.bigpanda.global && c.bigpanda.state_changes_only)
+        || (c.servicenow.enabled && c.servicenow.global && c.servicenow.state_changes_only)
+        || (c.zenoss.enabled && c.zenoss.global && c.zenoss.state_changes_only)
+        || (c.hipchat.enabled && c.hipchat.global && c.hipchat.state_changes_only)
 }
 
 /// Whether a global smtp/slack/telegram section with `state-changes-only`
@@ -279,6 +348,7 @@ pub fn forces_state_changes_only(_node: &ir::Node, cfg: &Config) -> bool {
             .iter()
             .any(|s| s.enabled && s.global && s.state_changes_only)
         || (c.telegram.enabled && c.telegram.global && c.telegram.state_changes_only)
+        || forces_state_changes_only_more(c)
 }
 
 /// Every handler of the node plus the applicable global ones. A handler kind

@@ -44,6 +44,8 @@ const PAIR_KEYS: &[(&str, &str)] = &[
     ("metadata", "metadata"),
     ("additional-info", "additionalInfo"),
     ("custom-fields", "customField"),
+    ("labels", "label"),
+    ("annotations", "annotation"),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

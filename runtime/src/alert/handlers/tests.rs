@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 
 const T: i64 = 1_462_383_840_000_000_000; // 2016-05-04T17:44:00Z
 
-fn event(level: Level) -> Event {
+pub(super) fn event(level: Level) -> Event {
     Event {
         id: "cpu:nil".into(),
         message: format!("cpu:nil is {}", level.as_str()),
@@ -34,12 +34,17 @@ fn event(level: Level) -> Event {
         name: Str::from("cpu"),
         group: Str::from(""),
         tags: vec![(Str::from("host"), Str::from("a"))],
+        fields: vec![(Str::from("usage_idle"), FieldValue::Float(3.2))],
     }
 }
 
 const DATA: &str = r#"{"series":[{"name":"cpu","tags":{"host":"a"},"columns":["time","usage_idle"],"values":[["2016-05-04T17:44:00Z",3.2]]}]}"#;
 
-fn handler(kind: HandlerKind, args: Vec<Arg>, props: Vec<(&str, Vec<Arg>)>) -> ir::Handler {
+pub(super) fn handler(
+    kind: HandlerKind,
+    args: Vec<Arg>,
+    props: Vec<(&str, Vec<Arg>)>,
+) -> ir::Handler {
     ir::Handler {
         kind,
         args,
@@ -55,20 +60,20 @@ fn handler(kind: HandlerKind, args: Vec<Arg>, props: Vec<(&str, Vec<Arg>)>) -> i
     }
 }
 
-fn s(v: &str) -> Arg {
+pub(super) fn s(v: &str) -> Arg {
     Arg::String(v.into())
 }
 
 #[derive(Debug)]
-struct Req {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(super) struct Req {
+    pub(super) method: String,
+    pub(super) path: String,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) body: String,
 }
 
 impl Req {
-    fn header(&self, k: &str) -> Option<&str> {
+    pub(super) fn header(&self, k: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(k))
@@ -77,7 +82,7 @@ impl Req {
 }
 
 /// An HTTP/1.1 server on 127.0.0.1:0 answering `n` requests with 200.
-fn http_server(n: usize) -> (String, JoinHandle<Vec<Req>>) {
+pub(super) fn http_server(n: usize) -> (String, JoinHandle<Vec<Req>>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", l.local_addr().unwrap());
     let h = std::thread::spawn(move || {
@@ -122,7 +127,7 @@ fn http_server(n: usize) -> (String, JoinHandle<Vec<Req>>) {
     (base, h)
 }
 
-fn one(base_and_handle: (String, JoinHandle<Vec<Req>>), f: impl FnOnce(&str)) -> Req {
+pub(super) fn one(base_and_handle: (String, JoinHandle<Vec<Req>>), f: impl FnOnce(&str)) -> Req {
     let (base, h) = base_and_handle;
     f(&base);
     h.join().unwrap().pop().unwrap()
