@@ -139,6 +139,7 @@ fn unknown_cipher(name: &str) -> ConfigError {
 
 /// The protocol versions and cipher suites `[tls]` allows, checked (Kapacitor's
 /// `tlsconfig.Config.Validate`, plus what rustls cannot do).
+#[derive(Debug)]
 pub struct TlsPolicy {
     pub versions: Vec<&'static rustls::SupportedProtocolVersion>,
     pub suites: Vec<SupportedCipherSuite>,
