@@ -134,8 +134,17 @@ fn the_cli_works_against_an_auth_enabled_https_server() {
     let url = format!("https://root:rootpw@127.0.0.1:{port}");
     let o = cli(
         &[
-            "-url", &url, "-skipVerify", "define", "cpu_task", "-type", "stream", "-tick",
-            tick.to_str().unwrap(), "-dbrp", "db.rp",
+            "-url",
+            &url,
+            "-skipVerify",
+            "define",
+            "cpu_task",
+            "-type",
+            "stream",
+            "-tick",
+            tick.to_str().unwrap(),
+            "-dbrp",
+            "db.rp",
         ],
         dir.path(),
     );
@@ -146,11 +155,21 @@ fn the_cli_works_against_an_auth_enabled_https_server() {
 
     // The server's refusals, as its error text.
     let wrong = format!("https://root:nope@127.0.0.1:{port}");
-    let o = cli(&["-url", &wrong, "-skipVerify", "list", "tasks"], dir.path());
+    let o = cli(
+        &["-url", &wrong, "-skipVerify", "list", "tasks"],
+        dir.path(),
+    );
     assert_ne!(o.status.code(), Some(0));
-    assert!(text(&o.stderr).contains("authorization failed"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("authorization failed"),
+        "{}",
+        text(&o.stderr)
+    );
     let anonymous = format!("https://127.0.0.1:{port}");
-    let o = cli(&["-url", &anonymous, "-skipVerify", "list", "tasks"], dir.path());
+    let o = cli(
+        &["-url", &anonymous, "-skipVerify", "list", "tasks"],
+        dir.path(),
+    );
     assert_ne!(o.status.code(), Some(0));
     assert!(
         text(&o.stderr).contains("unable to parse authentication credentials"),

@@ -57,7 +57,13 @@ impl Api {
         if let Some(users) = state.auth.users() {
             let mk = |name: &str, admin: bool, perms: &[Permission]| {
                 users
-                    .create(&state.store, name, &format!("{name}-pw"), admin, privileges_of(perms))
+                    .create(
+                        &state.store,
+                        name,
+                        &format!("{name}-pw"),
+                        admin,
+                        privileges_of(perms),
+                    )
                     .expect("create user");
             };
             mk("root", true, &[]);
@@ -67,7 +73,10 @@ impl Api {
             mk("nobody", false, &[Permission::None]);
         }
         state.influxdb.tokens.grant(TOKEN, "db", "autogen");
-        state.influxdb.tokens.grant(OTHER_DB_TOKEN, "other", "autogen");
+        state
+            .influxdb
+            .tokens
+            .grant(OTHER_DB_TOKEN, "other", "autogen");
         Api {
             _dir: dir,
             rt,
@@ -187,7 +196,10 @@ fn run(api: &Api, mode: Mode, cases: &[(Cred, (&str, &str, &str), Expect)]) {
         match expect {
             Expect::Allowed => {
                 assert_eq!(status, allowed_status(*ep, mode), "{what}: {text}");
-                assert!(!text.contains("privilege for API endpoint"), "{what}: {text}");
+                assert!(
+                    !text.contains("privilege for API endpoint"),
+                    "{what}: {text}"
+                );
             }
             Expect::Is(s, b) => {
                 assert_eq!((status, text.as_str()), (*s, b.as_str()), "{what}");
@@ -261,7 +273,11 @@ fn stored_users_credential_kinds_by_endpoint_class() {
         (Cred::None, POINTS, no_creds()),
         (Cred::None, ("GET", "/kapacitor/v1/nowhere", ""), no_creds()),
         // Bad user name or password: never says which.
-        (Cred::Basic("root", "wrong"), READ, u("authorization failed")),
+        (
+            Cred::Basic("root", "wrong"),
+            READ,
+            u("authorization failed"),
+        ),
         (Cred::Basic("ghost", "x"), POINTS, u("authorization failed")),
         (Cred::Basic("", "x"), READ, u("username required")),
         (Cred::Basic("root", "wrong"), PING, Allowed),
@@ -277,7 +293,11 @@ fn stored_users_credential_kinds_by_endpoint_class() {
         (api_user.clone(), WRITE, Allowed),
         (api_user.clone(), DELETE, Allowed),
         (api_user.clone(), USERS, Allowed),
-        (api_user.clone(), CONFIG, f("apiuser", "read", "/kapacitor/v1/config/smtp")),
+        (
+            api_user.clone(),
+            CONFIG,
+            f("apiuser", "read", "/kapacitor/v1/config/smtp"),
+        ),
         (api_user.clone(), POINTS, f("apiuser", "write", "/write")),
         (
             api_user.clone(),
@@ -286,24 +306,60 @@ fn stored_users_credential_kinds_by_endpoint_class() {
         ),
         // `write_points`: the write endpoint, but no database (Kapacitor grants those
         // only to admins and subscriptions).
-        (writer.clone(), READ, f("writer", "read", "/kapacitor/v1/tasks")),
-        (writer.clone(), WRITE, f("writer", "write", "/kapacitor/v1/tasks")),
-        (writer.clone(), DELETE, f("writer", "delete", "/kapacitor/v1/tasks/nope")),
-        (writer.clone(), USERS, f("writer", "read", "/kapacitor/v1/users")),
+        (
+            writer.clone(),
+            READ,
+            f("writer", "read", "/kapacitor/v1/tasks"),
+        ),
+        (
+            writer.clone(),
+            WRITE,
+            f("writer", "write", "/kapacitor/v1/tasks"),
+        ),
+        (
+            writer.clone(),
+            DELETE,
+            f("writer", "delete", "/kapacitor/v1/tasks/nope"),
+        ),
+        (
+            writer.clone(),
+            USERS,
+            f("writer", "read", "/kapacitor/v1/users"),
+        ),
         (writer.clone(), POINTS, not_writer("writer")),
         // `config_api`: config only.
         (cfg.clone(), CONFIG, Allowed),
-        (cfg.clone(), READ, f("cfguser", "read", "/kapacitor/v1/tasks")),
-        (nobody.clone(), READ, f("nobody", "read", "/kapacitor/v1/tasks")),
+        (
+            cfg.clone(),
+            READ,
+            f("cfguser", "read", "/kapacitor/v1/tasks"),
+        ),
+        (
+            nobody.clone(),
+            READ,
+            f("nobody", "read", "/kapacitor/v1/tasks"),
+        ),
         (nobody.clone(), PING, Allowed),
         // Query parameters u and p.
         (Cred::Query("apiuser", "apiuser-pw"), READ, Allowed),
-        (Cred::Query("apiuser", "nope"), READ, u("authorization failed")),
-        (Cred::Query("writer", "writer-pw"), READ, f("writer", "read", "/kapacitor/v1/tasks")),
+        (
+            Cred::Query("apiuser", "nope"),
+            READ,
+            u("authorization failed"),
+        ),
+        (
+            Cred::Query("writer", "writer-pw"),
+            READ,
+            f("writer", "read", "/kapacitor/v1/tasks"),
+        ),
         // Bearer tokens signed with [http] shared-secret.
         (good_jwt.clone(), READ, Allowed),
         (good_jwt.clone(), POINTS, Allowed),
-        (api_jwt, CONFIG, f("apiuser", "read", "/kapacitor/v1/config/smtp")),
+        (
+            api_jwt,
+            CONFIG,
+            f("apiuser", "read", "/kapacitor/v1/config/smtp"),
+        ),
         (
             bearer(json!({"username": "root", "exp": now() - 60})),
             READ,
@@ -319,7 +375,11 @@ fn stored_users_credential_kinds_by_endpoint_class() {
             READ,
             u("username in token must be a string"),
         ),
-        (bearer(json!({"username": "root"})), READ, u("token expiration required")),
+        (
+            bearer(json!({"username": "root"})),
+            READ,
+            u("token expiration required"),
+        ),
         (
             Cred::Bearer(jwt::sign(
                 "HS256",
@@ -341,8 +401,16 @@ fn stored_users_credential_kinds_by_endpoint_class() {
         ),
         // Subscription tokens: write on their database only.
         (sub.clone(), POINTS, Allowed),
-        (sub.clone(), READ, f(&sub_user, "read", "/kapacitor/v1/tasks")),
-        (other_sub, POINTS, not_writer(&format!("_sub:{OTHER_DB_TOKEN}"))),
+        (
+            sub.clone(),
+            READ,
+            f(&sub_user, "read", "/kapacitor/v1/tasks"),
+        ),
+        (
+            other_sub,
+            POINTS,
+            not_writer(&format!("_sub:{OTHER_DB_TOKEN}")),
+        ),
         (
             Cred::Basic("~subscriber", "dW5rbm93bg"),
             POINTS,
@@ -373,7 +441,11 @@ fn noauth_needs_credentials_but_any_are_an_admin() {
             (Cred::Basic("anyone", "anything"), POINTS, Allowed),
             (Cred::Query("anyone", "x"), DELETE, Allowed),
             (Cred::Basic("~subscriber", "whatever"), POINTS, Allowed),
-            (bearer(json!({"username": "x", "exp": now() + 60})), WRITE, Allowed),
+            (
+                bearer(json!({"username": "x", "exp": now() + 60})),
+                WRITE,
+                Allowed,
+            ),
             (
                 bearer(json!({"username": "x", "exp": now() - 60})),
                 WRITE,
@@ -398,7 +470,10 @@ fn users_api_creates_lists_updates_and_deletes() {
     assert_eq!(s, 200, "{b}");
     let expected = "{\n    \"link\": {\n        \"rel\": \"self\",\n        \"href\": \"/kapacitor/v1/users/bob\"\n    },\n    \"name\": \"bob\",\n    \"type\": \"normal\",\n    \"permissions\": [\n        \"api\",\n        \"write_points\"\n    ]\n}";
     assert_eq!(b, expected);
-    assert_eq!(api.call("GET", "/kapacitor/v1/users/bob", &root, "").1, expected);
+    assert_eq!(
+        api.call("GET", "/kapacitor/v1/users/bob", &root, "").1,
+        expected
+    );
     // The new user authenticates, with exactly its permissions.
     let bob = Cred::Basic("bob", "pw1");
     assert_eq!(api.call("GET", "/kapacitor/v1/tasks", &bob, "").0, 200);
@@ -406,14 +481,25 @@ fn users_api_creates_lists_updates_and_deletes() {
     // Again, from the credential cache.
     assert_eq!(api.call("GET", "/kapacitor/v1/tasks", &bob, "").0, 200);
 
-    let list = api.call("GET", "/kapacitor/v1/users?pattern=b*&fields=type", &root, "").1;
+    let list = api
+        .call(
+            "GET",
+            "/kapacitor/v1/users?pattern=b*&fields=type",
+            &root,
+            "",
+        )
+        .1;
     let v: Value = serde_json::from_str(&list).unwrap();
     assert_eq!(
         v,
         json!({"users": [{"link": {"rel": "self", "href": "/kapacitor/v1/users/bob"}, "name": "bob", "type": "normal"}]})
     );
     let (s, b) = api.call("GET", "/kapacitor/v1/users?fields=nope", &root, "");
-    assert_eq!((s, b.contains("unsupported field \\\"nope\\\"")), (400, true), "{b}");
+    assert_eq!(
+        (s, b.contains("unsupported field \\\"nope\\\"")),
+        (400, true),
+        "{b}"
+    );
 
     // A new password: the old one (cached) stops working at once; admin drops permissions.
     let (s, b) = api.call(
@@ -423,7 +509,10 @@ fn users_api_creates_lists_updates_and_deletes() {
         r#"{"password":"pw2","type":"admin"}"#,
     );
     assert_eq!(s, 200, "{b}");
-    assert!(b.contains("\"type\": \"admin\"") && b.contains("\"permissions\": []"), "{b}");
+    assert!(
+        b.contains("\"type\": \"admin\"") && b.contains("\"permissions\": []"),
+        "{b}"
+    );
     assert_eq!(
         api.call("GET", "/kapacitor/v1/tasks", &bob, ""),
         unauthorized("authorization failed")
@@ -434,7 +523,11 @@ fn users_api_creates_lists_updates_and_deletes() {
     // Bad input, each with its own error.
     let bad = |body: &str| api.call("POST", "/kapacitor/v1/users", &root, body);
     let e = |m: &str| {
-        format!("{{\n    \"error\": {},\n    \"message\": {}\n}}", json!(m), json!(m))
+        format!(
+            "{{\n    \"error\": {},\n    \"message\": {}\n}}",
+            json!(m),
+            json!(m)
+        )
     };
     assert_eq!(bad("{"), (400, e("invalid JSON")));
     assert_eq!(bad(r#"{"password":"x"}"#), (400, e("username is required")));
@@ -452,11 +545,17 @@ fn users_api_creates_lists_updates_and_deletes() {
     );
     assert_eq!(
         bad(r#"{"name":"bob","password":"x"}"#),
-        (500, e("failed to create user: creating user: user already exists"))
+        (
+            500,
+            e("failed to create user: creating user: user already exists")
+        )
     );
     assert_eq!(
         api.call("PATCH", "/kapacitor/v1/users/ghost", &root, "{}"),
-        (500, e("failed to create user: updating user: no user exists"))
+        (
+            500,
+            e("failed to create user: updating user: no user exists")
+        )
     );
     assert_eq!(
         api.call("GET", "/kapacitor/v1/users/ghost", &root, ""),
@@ -468,7 +567,10 @@ fn users_api_creates_lists_updates_and_deletes() {
     );
 
     // Deleted: gone, and its credentials with it.
-    assert_eq!(api.call("DELETE", "/kapacitor/v1/users/bob", &root, "").0, 204);
+    assert_eq!(
+        api.call("DELETE", "/kapacitor/v1/users/bob", &root, "").0,
+        204
+    );
     assert_eq!(
         api.call("GET", "/kapacitor/v1/tasks", &bob2, ""),
         unauthorized("authorization failed")
@@ -498,13 +600,18 @@ fn pprof_enabled_opens_debug_endpoints_only() {
             state,
         };
         assert_eq!(
-            api.call("GET", "/kapacitor/v1/debug/vars", &Cred::None, "").0,
+            api.call("GET", "/kapacitor/v1/debug/vars", &Cred::None, "")
+                .0,
             expected
         );
         assert_eq!(
-            api.call("GET", "/kapacitor/v1/debug/pprof/", &Cred::None, "").0,
+            api.call("GET", "/kapacitor/v1/debug/pprof/", &Cred::None, "")
+                .0,
             expected
         );
-        assert_eq!(api.call("GET", "/kapacitor/v1/tasks", &Cred::None, "").0, 401);
+        assert_eq!(
+            api.call("GET", "/kapacitor/v1/tasks", &Cred::None, "").0,
+            401
+        );
     }
 }

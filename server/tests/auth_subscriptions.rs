@@ -109,7 +109,10 @@ fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
         if let Some(v) = f() {
             return v;
         }
-        assert!(t.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -144,7 +147,12 @@ fn influxdb_writes_reach_a_task_through_a_token_and_a_wrong_token_is_refused() {
     });
     let (s, b) = call(&format!("{base}/tasks"), "POST", None, &task.to_string());
     assert_eq!(s, 401, "no credentials: {b}");
-    let (s, b) = call(&format!("{base}/tasks"), "POST", Some(&root), &task.to_string());
+    let (s, b) = call(
+        &format!("{base}/tasks"),
+        "POST",
+        Some(&root),
+        &task.to_string(),
+    );
     assert_eq!(s, 200, "{b}");
 
     // The subscription carries ~subscriber:<token>.

@@ -88,7 +88,10 @@ mod tests {
 
     #[test]
     fn kapacitor_order() {
-        let q = vec![("u".to_string(), "qu".to_string()), ("p".to_string(), "qp".to_string())];
+        let q = vec![
+            ("u".to_string(), "qu".to_string()),
+            ("p".to_string(), "qp".to_string()),
+        ];
         assert_eq!(
             parse(&headers("Bearer abc"), &q),
             Some(Credentials::Bearer("abc".into()))

@@ -72,7 +72,11 @@ impl fmt::Display for AuthError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     Unauthenticated(AuthError),
-    Forbidden { user: String, privilege: Privilege, path: String },
+    Forbidden {
+        user: String,
+        privilege: Privilege,
+        path: String,
+    },
 }
 
 impl Refusal {
@@ -119,8 +123,7 @@ pub struct Auth {
 /// Kapacitor's pattern for user names (and so for subscription tokens).
 fn valid_username(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_alphabetic() || c.is_ascii_digit() || "-._@".contains(c))
 }
 
@@ -163,8 +166,7 @@ impl Auth {
             return false;
         };
         rest == "/ping"
-            || (self.pprof_enabled
-                && (rest == "/debug/vars" || rest.starts_with("/debug/pprof/")))
+            || (self.pprof_enabled && (rest == "/debug/vars" || rest.starts_with("/debug/pprof/")))
     }
 
     /// The user the request acts as, or why it is refused.

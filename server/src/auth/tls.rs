@@ -133,7 +133,10 @@ fn unknown_cipher(name: &str) -> ConfigError {
     };
     invalid(
         "tls.ciphers",
-        format!("{what}: {name:?}. available ciphers: {}", available_ciphers()),
+        format!(
+            "{what}: {name:?}. available ciphers: {}",
+            available_ciphers()
+        ),
     )
 }
 
@@ -284,11 +287,17 @@ mod tests {
         let e = policy(&tls(&[], "TLS1.0", "")).unwrap_err().to_string();
         assert!(e.contains("deprecated tls version: \"TLS1.0\""), "{e}");
         let e = policy(&tls(&[], "", "bogus")).unwrap_err().to_string();
-        assert!(e.contains("tls.max-version") && e.contains("unknown tls version"), "{e}");
+        assert!(
+            e.contains("tls.max-version") && e.contains("unknown tls version"),
+            "{e}"
+        );
         let e = policy(&tls(&["TLS_RSA_WITH_RC4_128_SHA"], "", ""))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("tls.ciphers") && e.contains("not supported"), "{e}");
+        assert!(
+            e.contains("tls.ciphers") && e.contains("not supported"),
+            "{e}"
+        );
         let e = policy(&tls(&["NOPE"], "", "")).unwrap_err().to_string();
         assert!(e.contains("unknown cipher suite: \"NOPE\""), "{e}");
         // TLS 1.3 allowed but only TLS 1.2 suites listed.

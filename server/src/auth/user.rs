@@ -173,7 +173,9 @@ mod tests {
         );
         assert!(u.authorize("/api/config/smtp", Privilege::READ).is_err());
         // Path traversal is cleaned before the walk.
-        assert!(u.authorize("/api/tasks/../config", Privilege::READ).is_err());
+        assert!(u
+            .authorize("/api/tasks/../config", Privilege::READ)
+            .is_err());
         assert!(u.authorize("/databases/db", Privilege::WRITE).is_err());
         assert!(u.authorize("/anything", Privilege::NONE).is_ok());
         assert!(User::admin("a").authorize("/x", Privilege::ALL).is_ok());

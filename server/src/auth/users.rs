@@ -202,7 +202,10 @@ pub enum PasswordCheck {
     Verified(User),
     /// Not cached: verify `password` against `hash` with bcrypt (slow; off the async
     /// threads), then `remember`.
-    NeedsBcrypt { user: User, hash: String },
+    NeedsBcrypt {
+        user: User,
+        hash: String,
+    },
 }
 
 pub struct Users {
@@ -395,8 +398,15 @@ mod tests {
         assert_eq!(p[WRITE], vec![StoredPrivilege::None]);
         assert_eq!(permissions_of(&p), vec![Permission::Api]);
         let p = privileges_of(&[Permission::WritePoints, Permission::Api]);
-        assert_eq!(permissions_of(&p), vec![Permission::Api, Permission::WritePoints]);
-        let p = privileges_of(&[Permission::Api, Permission::ConfigApi, Permission::WritePoints]);
+        assert_eq!(
+            permissions_of(&p),
+            vec![Permission::Api, Permission::WritePoints]
+        );
+        let p = privileges_of(&[
+            Permission::Api,
+            Permission::ConfigApi,
+            Permission::WritePoints,
+        ]);
         assert_eq!(permissions_of(&p), vec![Permission::All]);
         assert!(permissions_of(&privileges_of(&[Permission::None])).is_empty());
         let u = UserRecord {

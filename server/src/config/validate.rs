@@ -50,7 +50,10 @@ fn auth(c: &Config) -> Check {
     if c.auth.enabled && c.auth.bcrypt_cost < 4 {
         return fail(
             "auth.bcrypt-cost",
-            format!("must provide a bcrypt cost >= 4, got {}", c.auth.bcrypt_cost),
+            format!(
+                "must provide a bcrypt cost >= 4, got {}",
+                c.auth.bcrypt_cost
+            ),
         );
     }
     if c.auth.enabled && c.auth.bcrypt_cost > 31 {

@@ -132,7 +132,11 @@ pub fn error_response(e: &ApiError) -> Resp {
 fn refusal_response(r: &crate::auth::Refusal) -> Resp {
     let msg = r.to_string();
     let body = serde_json::json!({"error": msg, "message": msg}).to_string();
-    response(r.status(), "application/json; charset=utf-8", Bytes::from(body))
+    response(
+        r.status(),
+        "application/json; charset=utf-8",
+        Bytes::from(body),
+    )
 }
 
 fn parse_query(q: Option<&str>) -> Vec<(String, String)> {
@@ -276,7 +280,9 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["ping"], &Method::GET | &Method::HEAD) => Ok(no_content()),
         (["write"], &Method::POST) => write::write(state, r).await,
         (["debug", "vars"], &Method::GET) => debug_vars::get(state),
-        (["users", ..], _) if state.auth.users().is_some() => users::route(state, r, &segs[1..]).await,
+        (["users", ..], _) if state.auth.users().is_some() => {
+            users::route(state, r, &segs[1..]).await
+        }
         (["subscriptions"], &Method::POST) => subscriptions::sync(state).await,
         (["debug", "pprof", rest @ ..], &Method::GET) => pprof::get(rest),
         (["loglevel"], &Method::POST) => logs::set_level(r),

@@ -3,7 +3,9 @@
 //! Passwords are bcrypt-hashed at `[auth] bcrypt-cost` off the async threads.
 
 use super::{no_content, pretty, ApiError, Req, Resp};
-use crate::auth::users::{permissions_of, privileges_of, Permission, UserError, UserRecord, UserType};
+use crate::auth::users::{
+    permissions_of, privileges_of, Permission, UserError, UserRecord, UserType,
+};
 use crate::ids::glob_match;
 use crate::state::AppState;
 use hyper::Method;
@@ -116,14 +118,13 @@ fn get(state: &Arc<AppState>, name: &str) -> Result<Resp, ApiError> {
 /// Kapacitor's username rule: letters, digits, `-`, `.`, `_`, `@`.
 fn valid_name(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_alphabetic() || c.is_ascii_digit() || "-._@".contains(c))
 }
 
 async fn create(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
-    let opts: CreateUser = serde_json::from_slice(&r.body)
-        .map_err(|_| ApiError::BadRequest("invalid JSON".into()))?;
+    let opts: CreateUser =
+        serde_json::from_slice(&r.body).map_err(|_| ApiError::BadRequest("invalid JSON".into()))?;
     if opts.name.is_empty() {
         return Err(ApiError::BadRequest("username is required".into()));
     }
@@ -155,8 +156,8 @@ async fn create(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
 }
 
 async fn update(state: &Arc<AppState>, r: &Req, name: String) -> Result<Resp, ApiError> {
-    let opts: UpdateUser = serde_json::from_slice(&r.body)
-        .map_err(|_| ApiError::BadRequest("invalid JSON".into()))?;
+    let opts: UpdateUser =
+        serde_json::from_slice(&r.body).map_err(|_| ApiError::BadRequest("invalid JSON".into()))?;
     // A type given (anything but the zero value) sets the admin flag.
     let admin = match opts.user_type {
         UserType::Invalid => None,
@@ -231,9 +232,7 @@ fn list(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
                 "link" => json!(link(&rec.name)),
                 "type" => json!(user_type(rec)),
                 "permissions" => json!(permissions_of(&rec.privileges)),
-                other => {
-                    return Err(ApiError::BadRequest(format!("unsupported field {other:?}")))
-                }
+                other => return Err(ApiError::BadRequest(format!("unsupported field {other:?}"))),
             };
             m.insert(f.to_string(), v);
         }
