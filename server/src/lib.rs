@@ -8,6 +8,7 @@
 //! `topics` (alert topics and the engine's outputs), `ids` (ID rule, UUIDs,
 //! globs, Go times).
 
+pub mod auth;
 pub mod batch_recording;
 pub mod config;
 pub mod http;

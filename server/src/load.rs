@@ -125,6 +125,7 @@ async fn call(state: &Arc<AppState>, method: Method, path: &str, body: Option<Va
         .method(method)
         .uri(format!("/kapacitor/v1{path}"))
         .header("User-Agent", "internal-load-service")
+        .extension(crate::auth::InProcess)
         .body(Full::new(bytes));
     let Ok(req) = req else {
         return Answer {

@@ -155,6 +155,23 @@ async fn serve(opts: ServerOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // `[http] https-enabled`: every connection is TLS (Kapacitor serves one or the other).
+    let tls = if state.opts.config.http.https_enabled {
+        let h = &state.opts.config.http;
+        match server::auth::tls::server_config(
+            &h.https_certificate,
+            &h.https_private_key,
+            &state.opts.config.tls,
+        ) {
+            Ok(c) => Some(tokio_rustls::TlsAcceptor::from(c)),
+            Err(e) => {
+                eprintln!("run: open server: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -183,7 +200,8 @@ async fn serve(opts: ServerOptions) -> ExitCode {
         tokio::spawn(server::stats::run(state.clone(), state.opts.stats_interval));
     }
     if let Ok(a) = listener.local_addr() {
-        tracing::info!("Listening on {a}");
+        let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
+        tracing::info!("Listening on {scheme} {a}");
         state.start_influxdb(a.port());
     }
     let shutdown = async {
@@ -201,12 +219,23 @@ async fn serve(opts: ServerOptions) -> ExitCode {
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let state = state.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let svc = service_fn(move |req| {
                         let state = state.clone();
                         async move { Ok::<_, Infallible>(server::app(state, req).await) }
                     });
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                    match tls {
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(s) => {
+                                let _ = http1::Builder::new().serve_connection(TokioIo::new(s), svc).await;
+                            }
+                            Err(e) => tracing::debug!("TLS handshake failed: {e}"),
+                        },
+                        None => {
+                            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                        }
+                    }
                 });
             }
         }

@@ -18,12 +18,17 @@ use std::sync::{Arc, Mutex};
 pub struct WriteStats {
     pub points_written_ok: AtomicU64,
     pub points_written_fail: AtomicU64,
+    /// Requests refused for their credentials (401).
+    pub auth_fail: AtomicU64,
 }
 
 impl WriteStats {
     pub fn points_ok(&self, n: usize) {
         self.points_written_ok
             .fetch_add(n as u64, Ordering::Relaxed);
+    }
+    pub fn auth_failed(&self) {
+        self.auth_fail.fetch_add(1, Ordering::Relaxed);
     }
     pub fn points_failed(&self, n: usize) {
         self.points_written_fail
@@ -60,6 +65,8 @@ pub struct AppState {
     /// The effective configuration: the file's with the stored overrides applied
     /// (`crate::overrides`); the lock also serializes override updates.
     pub config: tokio::sync::Mutex<crate::config::Config>,
+    /// `[http] auth-enabled` and the `[auth]` users.
+    pub auth: crate::auth::Auth,
 }
 
 /// Read the UUID in `path`, creating it on first start.
@@ -165,7 +172,9 @@ impl AppState {
                 crate::settings::disabled_handler_kinds(list).unwrap_or_default(),
             );
         }
+        let auth = crate::auth::Auth::new(&opts.config, influxdb.tokens.clone());
         let state = Arc::new(AppState {
+            auth,
             recordings: crate::recording::Recordings::default(),
             opts,
             engine,

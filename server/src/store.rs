@@ -28,6 +28,8 @@ const REPLAYS: TableDefinition<&str, &[u8]> = TableDefinition::new("replays");
 const LOAD_ITEMS: TableDefinition<&str, &[u8]> = TableDefinition::new("load_items");
 /// Config overrides (section → JSON `SectionOverride`), applied over the file at start-up.
 const OVERRIDES: TableDefinition<&str, &[u8]> = TableDefinition::new("config_overrides");
+/// `[auth]` users (name → JSON `auth::users::UserRecord`, the password a bcrypt hash).
+const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
 
 /// The stores `GET /storage/stores` lists and `POST /storage/stores/<name>` rebuilds, with
 /// the tables behind each (Kapacitor's store names where it has one).
@@ -178,6 +180,7 @@ impl Store {
             OVERRIDES,
             TOPIC_HANDLERS,
             TOPIC_STATES,
+            USERS,
         ] {
             tx.open_table(t)?;
         }
@@ -400,6 +403,23 @@ impl Store {
 
     pub fn delete_load_item(&self, key: &str) -> Result<bool, StoreError> {
         self.delete(&[LOAD_ITEMS], key)
+    }
+
+    pub fn put_user<T: Serialize>(&self, name: &str, u: &T) -> Result<(), StoreError> {
+        self.put_json(USERS, name, u)
+    }
+
+    pub fn user<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StoreError> {
+        self.get_json(USERS, "users", name)
+    }
+
+    /// Every user, in name order.
+    pub fn users<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
+        self.list_json(USERS, "users")
+    }
+
+    pub fn delete_user(&self, name: &str) -> Result<bool, StoreError> {
+        self.delete(&[USERS], name)
     }
 
     pub fn put_override<T: Serialize>(&self, section: &str, v: &T) -> Result<(), StoreError> {

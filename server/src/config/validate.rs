@@ -32,6 +32,8 @@ pub fn validate(c: &Config) -> Check {
     }
     influxdb(c)?;
     handlers(c)?;
+    auth(c)?;
+    crate::auth::tls::validate(&c.tls, c.http.https_enabled)?;
     for (name, f) in &c.udf.functions {
         if f.timeout <= GoDuration(1_000_000) {
             return fail(
@@ -39,6 +41,26 @@ pub fn validate(c: &Config) -> Check {
                 format!("timeout for {name} is too small: {}", f.timeout),
             );
         }
+    }
+    Ok(())
+}
+
+/// `[auth]` (Kapacitor's `auth.Config.Validate`): bcrypt needs a cost of at least 4.
+fn auth(c: &Config) -> Check {
+    if c.auth.enabled && c.auth.bcrypt_cost < 4 {
+        return fail(
+            "auth.bcrypt-cost",
+            format!(
+                "must provide a bcrypt cost >= 4, got {}",
+                c.auth.bcrypt_cost
+            ),
+        );
+    }
+    if c.auth.enabled && c.auth.bcrypt_cost > 31 {
+        return fail(
+            "auth.bcrypt-cost",
+            format!("bcrypt cost must be at most 31, got {}", c.auth.bcrypt_cost),
+        );
     }
     Ok(())
 }

@@ -15,6 +15,8 @@ pub enum ApiError {
     /// The write endpoints answer errors as plain text, not JSON.
     WriteBadRequest(String),
     WriteInternal(String),
+    /// 401 on a write the user may not make to its database (plain text too).
+    WriteUnauthorized(String),
 }
 
 impl ApiError {
@@ -23,6 +25,7 @@ impl ApiError {
             ApiError::BadRequest(_) | ApiError::WriteBadRequest(_) => 400,
             ApiError::NotFound(_) => 404,
             ApiError::Forbidden(_) => 403,
+            ApiError::WriteUnauthorized(_) => 401,
             ApiError::TooLarge(_) => 413,
             ApiError::Internal(_) | ApiError::WriteInternal(_) => 500,
         }
@@ -32,7 +35,9 @@ impl ApiError {
     pub fn is_plain(&self) -> bool {
         matches!(
             self,
-            ApiError::WriteBadRequest(_) | ApiError::WriteInternal(_)
+            ApiError::WriteBadRequest(_)
+                | ApiError::WriteInternal(_)
+                | ApiError::WriteUnauthorized(_)
         )
     }
 }
@@ -45,7 +50,8 @@ impl fmt::Display for ApiError {
             | ApiError::Forbidden(m)
             | ApiError::Internal(m)
             | ApiError::WriteBadRequest(m)
-            | ApiError::WriteInternal(m) => f.write_str(m),
+            | ApiError::WriteInternal(m)
+            | ApiError::WriteUnauthorized(m) => f.write_str(m),
             ApiError::TooLarge(n) => write!(f, "request body larger than {n} bytes"),
         }
     }

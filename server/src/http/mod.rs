@@ -18,6 +18,7 @@ mod tasks;
 mod templates;
 mod topic_handlers;
 mod topics;
+mod users;
 mod write;
 
 use crate::state::AppState;
@@ -32,7 +33,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-const BASE: &str = "/kapacitor/v1";
+pub const BASE: &str = "/kapacitor/v1";
 
 /// A request as the handlers see it: body read (within the size limit).
 pub struct Req {
@@ -43,6 +44,8 @@ pub struct Req {
     pub body: Bytes,
     /// The request URI as sent (path + query), for self links.
     pub uri: String,
+    /// Who the request acts as (an admin when auth is off).
+    pub user: crate::auth::User,
 }
 
 impl Req {
@@ -125,6 +128,17 @@ pub fn error_response(e: &ApiError) -> Resp {
     )
 }
 
+/// Auth refusals: compact JSON, unlike the API's other errors.
+fn refusal_response(r: &crate::auth::Refusal) -> Resp {
+    let msg = r.to_string();
+    let body = serde_json::json!({"error": msg, "message": msg}).to_string();
+    response(
+        r.status(),
+        "application/json; charset=utf-8",
+        Bytes::from(body),
+    )
+}
+
 fn parse_query(q: Option<&str>) -> Vec<(String, String)> {
     let Some(q) = q else {
         return Vec::new();
@@ -171,6 +185,7 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let (parts, body) = req.into_parts();
+    let in_process = parts.extensions.get::<crate::auth::InProcess>().is_some();
     let limit = state.opts.max_body_size;
     let body = match Limited::new(body, limit).collect().await {
         Ok(c) => c.to_bytes(),
@@ -186,7 +201,7 @@ where
             return error_response(&err);
         }
     };
-    let r = Req {
+    let mut r = Req {
         method: parts.method,
         path: parts.uri.path().to_string(),
         query: parse_query(parts.uri.query()),
@@ -196,14 +211,31 @@ where
             .uri
             .path_and_query()
             .map_or_else(|| parts.uri.path().to_string(), |p| p.to_string()),
+        user: crate::auth::User::admin("ADMIN_USER"),
     };
-    let mut resp = if r.method == Method::OPTIONS {
-        response(200, "application/json; charset=utf-8", Bytes::new())
+    let authorized = if r.method == Method::OPTIONS || in_process {
+        Ok(())
     } else {
-        match route(&state, &r).await {
+        state
+            .auth
+            .authorize(&state.store, &r.method, &r.path, &r.headers, &r.query)
+            .await
+            .map(|u| r.user = u)
+    };
+    let mut resp = match authorized {
+        Err(refusal) => {
+            if refusal.status() == 401 {
+                state.stats.auth_failed();
+            }
+            refusal_response(&refusal)
+        }
+        Ok(()) if r.method == Method::OPTIONS => {
+            response(200, "application/json; charset=utf-8", Bytes::new())
+        }
+        Ok(()) => match route(&state, &r).await {
             Ok(resp) => resp,
             Err(e) => error_response(&e),
-        }
+        },
     };
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&crate::ids::random_uuid()) {
@@ -248,6 +280,9 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["ping"], &Method::GET | &Method::HEAD) => Ok(no_content()),
         (["write"], &Method::POST) => write::write(state, r).await,
         (["debug", "vars"], &Method::GET) => debug_vars::get(state),
+        (["users", ..], _) if state.auth.users().is_some() => {
+            users::route(state, r, &segs[1..]).await
+        }
         (["subscriptions"], &Method::POST) => subscriptions::sync(state).await,
         (["debug", "pprof", rest @ ..], &Method::GET) => pprof::get(rest),
         (["loglevel"], &Method::POST) => logs::set_level(r),

@@ -3,7 +3,10 @@
 //! (400, every failure named, nothing ingested); errors are plain text.
 
 use super::{no_content, ApiError, Req, Resp};
+use crate::auth::user::database_resource;
+use crate::auth::{Privilege, User};
 use crate::state::AppState;
+use compiler::golang::quote::quote;
 use runtime::engine::WriteBatch;
 use runtime::line_protocol::{Parser, Precision};
 use std::io::Read;
@@ -27,15 +30,17 @@ pub async fn write(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
     };
     let body = r.body.clone();
     let state = state.clone();
+    let user = r.user.clone();
     // Parsing and routing run off the async executor: a big body costs
     // milliseconds, and a full task queue makes the write wait.
-    tokio::task::spawn_blocking(move || ingest(&state, &body, gz, &db, &rp, precision))
+    tokio::task::spawn_blocking(move || ingest(&state, &user, &body, gz, &db, &rp, precision))
         .await
         .map_err(|e| ApiError::WriteInternal(format!("write failed: {e}")))?
 }
 
 fn ingest(
     state: &AppState,
+    user: &User,
     body: &[u8],
     gz: bool,
     db: &str,
@@ -79,6 +84,16 @@ fn ingest(
     }
     if db.is_empty() {
         return Err(ApiError::WriteBadRequest("database is required".into()));
+    }
+    if user
+        .authorize(&database_resource(db), Privilege::WRITE)
+        .is_err()
+    {
+        return Err(ApiError::WriteUnauthorized(format!(
+            "{} user is not authorized to write to database {}",
+            quote(user.name()),
+            quote(db)
+        )));
     }
     state.stats.points_ok(points.len());
     state.engine.write(WriteBatch::new(db, rp, points));

@@ -36,6 +36,12 @@ impl SubscriptionTokens {
         lock(&self.grants).contains_key(token)
     }
 
+    /// The database a token was granted write on (Kapacitor grants the
+    /// database, whatever the retention policy).
+    pub fn database_of(&self, token: &str) -> Option<String> {
+        lock(&self.grants).get(token).map(|(db, _)| db.clone())
+    }
+
     /// May a write with this token go to (db, rp)?
     pub fn allows(&self, token: &str, db: &str, rp: &str) -> bool {
         lock(&self.grants)
