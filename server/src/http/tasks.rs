@@ -145,6 +145,8 @@ fn task_json(state: &AppState, rec: &TaskRecord, v: &View) -> TaskJson {
                 "blocked_ns": s.blocked_ns,
                 "writes_dropped": s.writes_dropped,
                 "points_dropped": s.points_dropped,
+                "groups_evicted": s.groups_evicted,
+                "buffered_points": s.buffered_points,
             }, "node-stats": nodes})
         }
         None if v.list => Value::Null,
