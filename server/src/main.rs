@@ -195,6 +195,7 @@ async fn serve(opts: ServerOptions) -> ExitCode {
         }
     };
     tokio::pin!(shutdown);
+    let header_timeout = state.opts.read_header_timeout;
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
@@ -206,7 +207,12 @@ async fn serve(opts: ServerOptions) -> ExitCode {
                         let state = state.clone();
                         async move { Ok::<_, Infallible>(server::app(state, req).await) }
                     });
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                    // A client that dribbles its headers is cut off (`[http-limits]`).
+                    let _ = http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(header_timeout)
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
                 });
             }
         }

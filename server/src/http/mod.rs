@@ -172,9 +172,24 @@ where
 {
     let (parts, body) = req.into_parts();
     let limit = state.opts.max_body_size;
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) => {
+    // A client dribbling its body must not hold the connection forever.
+    let read = tokio::time::timeout(
+        state.opts.read_body_timeout,
+        Limited::new(body, limit).collect(),
+    );
+    let body = match read.await {
+        Err(_) => {
+            let mut d = String::new();
+            runtime::template::gotime::duration_string(
+                state.opts.read_body_timeout.as_nanos() as i64,
+                &mut d,
+            );
+            return error_response(&ApiError::Timeout(format!(
+                "request body not received within {d} (http-limits.read-body-timeout)"
+            )));
+        }
+        Ok(Ok(c)) => c.to_bytes(),
+        Ok(Err(e)) => {
             let too_large = e
                 .downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some();
