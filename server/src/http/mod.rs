@@ -125,20 +125,34 @@ pub fn error_response(e: &ApiError) -> Resp {
     )
 }
 
-fn parse_query(q: Option<&str>) -> Vec<(String, String)> {
+/// The query string's parameters; one whose decoded bytes are not UTF-8 is
+/// a 400 naming it (never silently replaced).
+fn parse_query(q: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
     let Some(q) = q else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     q.split('&')
         .filter(|s| !s.is_empty())
         .map(|kv| {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (percent_decode(k), percent_decode(v))
+            let invalid = || {
+                ApiError::BadRequest(format!(
+                    "invalid query: parameter {:?} is not valid UTF-8",
+                    percent_decode(k)
+                ))
+            };
+            let key = String::from_utf8(percent_decode_bytes(k)).map_err(|_| invalid())?;
+            let value = String::from_utf8(percent_decode_bytes(v)).map_err(|_| invalid())?;
+            Ok((key, value))
         })
         .collect()
 }
 
 fn percent_decode(s: &str) -> String {
+    String::from_utf8_lossy(&percent_decode_bytes(s)).into_owned()
+}
+
+fn percent_decode_bytes(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -161,7 +175,7 @@ fn percent_decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// The whole API: one request in, one response out.
@@ -204,7 +218,10 @@ where
     let r = Req {
         method: parts.method,
         path: parts.uri.path().to_string(),
-        query: parse_query(parts.uri.query()),
+        query: match parse_query(parts.uri.query()) {
+            Ok(q) => q,
+            Err(e) => return error_response(&e),
+        },
         headers: parts.headers,
         body,
         uri: parts

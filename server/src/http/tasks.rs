@@ -257,6 +257,16 @@ fn body(r: &Req) -> Result<Body, ApiError> {
             ))),
         }
     };
+    // Kapacitor decodes `type` as its TaskType: anything but these two is
+    // invalid JSON (the task's type itself comes from the script).
+    match s(&m, "type")?.as_deref() {
+        None | Some("") | Some("stream") | Some("batch") => {}
+        Some(x) => {
+            return Err(ApiError::BadRequest(format!(
+                "invalid JSON: unknown TaskType {x}"
+            )))
+        }
+    }
     let status = match s(&m, "status")?.as_deref() {
         None | Some("") => None,
         Some("enabled") => Some(true),
