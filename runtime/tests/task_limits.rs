@@ -130,7 +130,11 @@ fn a_million_groups_stay_within_the_group_limit_and_hot_groups_are_exact() {
     );
     // Logged once for the one long burst, naming the limit.
     assert_eq!(sink.warnings.len(), 1, "{:?}", sink.warnings);
-    assert!(sink.warnings[0].contains("max-groups 20000"), "{:?}", sink.warnings);
+    assert!(
+        sink.warnings[0].contains("max-groups 20000"),
+        "{:?}",
+        sink.warnings
+    );
 
     // The hot groups were never the least recently seen: each 10s window
     // sum is exact. Windows [0,10) … [80,90) are emitted by the point at the
@@ -138,7 +142,11 @@ fn a_million_groups_stay_within_the_group_limit_and_hot_groups_are_exact() {
     let mut got: BTreeMap<(usize, i64), String> = BTreeMap::new();
     for line in &sink.lines {
         let (series, rest) = line.split_once(' ').unwrap();
-        let h: usize = series.strip_prefix("out,host=hot").unwrap().parse().unwrap();
+        let h: usize = series
+            .strip_prefix("out,host=hot")
+            .unwrap()
+            .parse()
+            .unwrap();
         let (field, time) = rest.split_once(' ').unwrap();
         got.insert((h, time.parse().unwrap()), field.to_string());
     }
@@ -202,7 +210,10 @@ fn buffered_points_stay_within_the_points_limit() {
         // Checked before each point is delivered, so at most one over.
         assert!(t.buffered_points() <= MAX_POINTS as i64 + 1);
     }
-    assert!(most > MAX_POINTS as i64 / 2, "the window did buffer: {most}");
+    assert!(
+        most > MAX_POINTS as i64 / 2,
+        "the window did buffer: {most}"
+    );
     assert!(t.groups_evicted() > 0);
     assert_eq!(sink.warnings.len(), 1, "{:?}", sink.warnings);
     assert!(sink.warnings[0].contains("max-buffered-points 5000"));

@@ -34,7 +34,10 @@ pub fn validate(c: &Config) -> Check {
     handlers(c)?;
     for (key, v) in [
         ("task-limits.max-groups", c.task_limits.max_groups),
-        ("task-limits.max-buffered-points", c.task_limits.max_buffered_points),
+        (
+            "task-limits.max-buffered-points",
+            c.task_limits.max_buffered_points,
+        ),
     ] {
         if v < 0 {
             return fail(key, format!("must be 0 (unbounded) or more, got {v}"));
@@ -43,12 +46,21 @@ pub fn validate(c: &Config) -> Check {
     if c.http_limits.max_body_size <= 0 {
         return fail(
             "http-limits.max-body-size",
-            format!("must be a positive number of bytes, got {}", c.http_limits.max_body_size),
+            format!(
+                "must be a positive number of bytes, got {}",
+                c.http_limits.max_body_size
+            ),
         );
     }
     for (key, d) in [
-        ("http-limits.read-header-timeout", c.http_limits.read_header_timeout),
-        ("http-limits.read-body-timeout", c.http_limits.read_body_timeout),
+        (
+            "http-limits.read-header-timeout",
+            c.http_limits.read_header_timeout,
+        ),
+        (
+            "http-limits.read-body-timeout",
+            c.http_limits.read_body_timeout,
+        ),
     ] {
         if d <= GoDuration(0) {
             return fail(key, format!("must be a positive duration, got {d}"));
