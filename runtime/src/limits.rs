@@ -15,7 +15,9 @@
 //! What an evicted group loses is what a barrier delete loses: if the group
 //! shows up again it starts afresh, as a new group would — its window starts
 //! from the next point (the points it had buffered are never emitted), its
-//! alert is back at OK (so a recurring critical alerts again), and stateful
+//! alert state starts over (the server restores the level from the topic's
+//! stored event, as at a task restart; the flapping history is lost;
+//! offline the level is back at OK), and stateful
 //! functions (`sigma`, `count`, `spread`, …) and `derivative`/`changeDetect`
 //! start from scratch. Groups that are not evicted are untouched: their
 //! results are exact. Evictions are counted (`groups_evicted` on the node and
