@@ -720,6 +720,22 @@ fn cases() -> Vec<Case> {
             204,
             "",
         ),
+        case(
+            "write: one 200 KB tag value",
+            "POST",
+            "/write?db=db&rp=rp",
+            format!("m,host={} value=1 1\n", "a".repeat(200_000)),
+            400,
+            "max key length exceeded",
+        ),
+        case(
+            "pprof: a profile path with ../",
+            "GET",
+            "/kapacitor/v1/debug/pprof/..%2F..%2Fetc%2Fpasswd",
+            "",
+            404,
+            "is not available",
+        ),
         // Huge scripts: answered, never a hang or a stack overflow.
         case(
             "task: a chain of 5,000 nodes",
