@@ -736,6 +736,22 @@ fn cases() -> Vec<Case> {
             404,
             "is not available",
         ),
+        case(
+            "task: JSON nested 100,000 deep",
+            "POST",
+            TASKS,
+            format!("{{\"id\":\"n\",\"vars\":{}", "[".repeat(100_000)),
+            400,
+            "recursion limit exceeded",
+        ),
+        case(
+            "topic handler: JSON nested 100,000 deep",
+            "POST",
+            format!("{TOPICS}/t/handlers"),
+            "{\"options\":".to_string() + &"{\"a\":".repeat(50_000),
+            400,
+            "recursion limit exceeded",
+        ),
         // Huge scripts: answered, never a hang or a stack overflow.
         case(
             "task: a chain of 5,000 nodes",
