@@ -5,7 +5,6 @@
 //! (every property and builtin has a line here, and no line is orphaned).
 
 use super::builtins::Builtin;
-use super::{handlers, nodes, HandlerKind, NodeKind};
 
 /// The description of property `prop` on the node or handler whose method
 /// is `owner` (`"from"`, `"slack"`); `"*"` rows hold the properties every
@@ -1250,6 +1249,7 @@ static BUILTINS: &[(&str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{handlers, nodes, HandlerKind, NodeKind};
 
     fn catalog_pairs() -> Vec<(&'static str, &'static str)> {
         let mut pairs = Vec::new();

@@ -14,6 +14,7 @@ pub mod config;
 pub mod engine;
 pub mod group;
 pub mod influxdb;
+pub mod limits;
 pub mod line_protocol;
 pub mod message;
 pub mod net_policy;

@@ -10,6 +10,10 @@ pub struct NodeStats {
     pub working_cardinality: i64,
     /// Kapacitor reports the maximum sampled execution time under this name.
     pub avg_exec_time_ns: i64,
+    /// Points the node holds in its buffers (windows); the executor sums the
+    /// changes into the task's total to enforce `max_buffered_points`. Not
+    /// reported as a stat.
+    pub buffered_points: i64,
     /// Node-specific counters (`alerts_triggered`, `fields_defaulted`, ...), in
     /// registration order. A short vector: names are `&'static str` compared by
     /// value, and a node has only a handful of them.

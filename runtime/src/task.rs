@@ -17,7 +17,8 @@
 
 use crate::config::Config;
 use crate::group::group_tags;
-use crate::message::{Batch, Message, Point};
+use crate::limits::{GroupTracker, TaskLimits};
+use crate::message::{Batch, Group, Message, Point};
 use crate::node::{self, BuildEnv, BuildError, NodeCx, NodeError, NodeImpl, Target};
 use crate::output::Sink;
 use crate::stats::{EdgeStats, GroupCounts, NodeStats};
@@ -46,6 +47,15 @@ struct Slot {
     calls: u32,
 }
 
+/// Whether nodes of `kind` give messages their group (where groups are
+/// born, so where the task's limits track them).
+fn sets_groups(kind: NodeKind) -> bool {
+    matches!(
+        kind,
+        NodeKind::From | NodeKind::GroupBy | NodeKind::Query | NodeKind::QueryFlux | NodeKind::Join
+    )
+}
+
 /// A task ready to run.
 pub struct Task {
     name: String,
@@ -63,6 +73,17 @@ pub struct Task {
     /// `queries[i]`.
     queries: Vec<NodeId>,
     config: Config,
+    /// Per node: its live groups, kept for the nodes that set groups when
+    /// the task is bounded (see `crate::limits`).
+    trackers: Vec<Option<GroupTracker>>,
+    limits: TaskLimits,
+    /// Points buffered by all nodes (the sum of their `buffered_points`).
+    buffered_points: i64,
+    /// Groups evicted by the limits, over all nodes.
+    groups_evicted: u64,
+    /// Data time of the last eviction: a burst is logged once, when it
+    /// starts after a quiet minute.
+    last_eviction: Option<i64>,
     now: i64,
     started: bool,
     /// Live mode (the server's running tasks): time-driven nodes tick on the
@@ -169,6 +190,12 @@ impl Task {
         for s in stats_source.iter().flatten() {
             group_counts[*s] = Some(GroupCounts::default());
         }
+        let limits = config.task_limits;
+        let trackers = pipeline
+            .nodes
+            .iter()
+            .map(|n| (limits.is_bounded() && sets_groups(n.kind)).then(GroupTracker::default))
+            .collect();
         Ok(Task {
             name: name.to_string(),
             group_counts,
@@ -178,6 +205,11 @@ impl Task {
             tick_nodes,
             queries,
             config,
+            trackers,
+            limits,
+            buffered_points: 0,
+            groups_evicted: 0,
+            last_eviction: None,
             now: i64::MIN,
             started: false,
             live_clock: false,
@@ -202,6 +234,22 @@ impl Task {
 
     pub fn task_type(&self) -> TaskType {
         self.task_type
+    }
+
+    /// Groups evicted by the task's limits so far (all nodes).
+    pub fn groups_evicted(&self) -> u64 {
+        self.groups_evicted
+    }
+
+    /// Points buffered by the task's nodes now.
+    pub fn buffered_points(&self) -> i64 {
+        self.buffered_points
+    }
+
+    /// Live groups tracked at node `id` (a node that sets groups), if the
+    /// task is bounded.
+    pub fn live_groups(&self, id: NodeId) -> Option<usize> {
+        self.trackers.get(id as usize)?.as_ref().map(|t| t.len())
     }
 
     /// Current stream time (ns); `i64::MIN` before any data.
@@ -349,6 +397,7 @@ impl Task {
         let now = self.now;
         let source_counts = self.stats_source[id].and_then(|s| self.group_counts[s].as_ref());
         let slot = &mut self.slots[id];
+        let buffered_before = slot.stats.buffered_points;
         let mut out = std::mem::take(&mut slot.out);
         slot.calls = slot.calls.wrapping_add(1);
         let timed = slot.calls % TIMING_SAMPLE == 1;
@@ -368,6 +417,7 @@ impl Task {
             cx.source_counts = source_counts;
             call(slot.imp.as_mut(), &mut cx)
         };
+        self.buffered_points += slot.stats.buffered_points - buffered_before;
         if let Some(start) = start {
             let ns = start.elapsed().as_nanos() as i64;
             if ns > slot.stats.avg_exec_time_ns {
@@ -402,6 +452,18 @@ impl Task {
         sink: &mut dyn Sink,
     ) -> Result<(), TaskError> {
         let counts = matches!(msg, Message::Point(_) | Message::Batch(_));
+        if self.trackers[id].is_some() {
+            match &msg {
+                Message::Point(p) => self.enforce_limits(id, &p.group, sink)?,
+                Message::Batch(b) => self.enforce_limits(id, &b.group, sink)?,
+                Message::DeleteGroup(g) => {
+                    if let Some(t) = self.trackers[id].as_mut() {
+                        t.forget(&g.id);
+                    }
+                }
+                Message::Barrier(_) => {}
+            }
+        }
         let n = self.slots[id].children.len();
         let (lo, hi) = match target {
             Target::All => (0, n),
@@ -439,6 +501,72 @@ impl Task {
             }
         }
         Ok(())
+    }
+
+    /// Node `id` is about to pass on a message of group `g`: mark the group
+    /// seen and, while a limit is exceeded, evict the least recently seen
+    /// group by sending its children a `DeleteGroup` (delivered at once, so
+    /// the buffered-point total is current on the next turn). For the
+    /// points bound the group being delivered is never the one evicted.
+    fn enforce_limits(
+        &mut self,
+        id: usize,
+        g: &Group,
+        sink: &mut dyn Sink,
+    ) -> Result<(), TaskError> {
+        let max_groups = self.limits.max_groups;
+        let max_points = self.limits.max_buffered_points as i64;
+        let mut evicted = 0u64;
+        loop {
+            let Some(tracker) = self.trackers[id].as_mut() else {
+                return Ok(());
+            };
+            if evicted == 0 {
+                tracker.touch(g);
+            }
+            let over_groups = max_groups > 0 && tracker.len() > max_groups;
+            let over_points =
+                max_points > 0 && self.buffered_points > max_points && tracker.len() > 1;
+            if !over_groups && !over_points {
+                break;
+            }
+            let Some(victim) = tracker.evict_lru() else {
+                break;
+            };
+            evicted += 1;
+            if let Some(gc) = self.group_counts[id].as_mut() {
+                gc.groups.remove(&victim.id);
+            }
+            self.fan_out(id, Target::All, Message::DeleteGroup(victim), sink)?;
+        }
+        if evicted > 0 {
+            self.count_evictions(id, evicted, sink);
+        }
+        Ok(())
+    }
+
+    /// Counts evictions at node `id` (its `groups_evicted` stat and the
+    /// task's) and logs the first of a burst.
+    fn count_evictions(&mut self, id: usize, evicted: u64, sink: &mut dyn Sink) {
+        const QUIET_NS: i64 = 60_000_000_000;
+        self.groups_evicted += evicted;
+        let slot = &mut self.slots[id];
+        slot.stats.add("groups_evicted", evicted as i64);
+        let burst_starts = self
+            .last_eviction
+            .is_none_or(|t| self.now.saturating_sub(t) > QUIET_NS);
+        self.last_eviction = Some(self.now);
+        if burst_starts {
+            let msg = format!(
+                "task limits reached (max-groups {}, max-buffered-points {}, {} points buffered): \
+                 evicting the least recently seen groups' state; {} evicted by this node so far",
+                self.limits.max_groups,
+                self.limits.max_buffered_points,
+                self.buffered_points,
+                slot.stats.get("groups_evicted").unwrap_or(0),
+            );
+            sink.warning(&slot.name, &msg);
+        }
     }
 
     pub fn node_stats(&self, id: NodeId) -> Option<&NodeStats> {

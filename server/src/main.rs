@@ -213,6 +213,7 @@ async fn serve(opts: ServerOptions) -> ExitCode {
         }
     };
     tokio::pin!(shutdown);
+    let header_timeout = state.opts.read_header_timeout;
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
@@ -225,15 +226,20 @@ async fn serve(opts: ServerOptions) -> ExitCode {
                         let state = state.clone();
                         async move { Ok::<_, Infallible>(server::app(state, req).await) }
                     });
+                    // A client that dribbles its headers is cut off (`[http-limits]`).
+                    let mut builder = http1::Builder::new();
+                    builder
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(header_timeout);
                     match tls {
                         Some(acceptor) => match acceptor.accept(stream).await {
                             Ok(s) => {
-                                let _ = http1::Builder::new().serve_connection(TokioIo::new(s), svc).await;
+                                let _ = builder.serve_connection(TokioIo::new(s), svc).await;
                             }
                             Err(e) => tracing::debug!("TLS handshake failed: {e}"),
                         },
                         None => {
-                            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                            let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
                         }
                     }
                 });

@@ -245,8 +245,14 @@ pub struct ServerOptions {
     pub log_file: Option<PathBuf>,
     pub log_level: String,
     pub pidfile: Option<PathBuf>,
-    /// Largest request body accepted (bytes).
+    /// Largest request body accepted (bytes), `[http-limits] max-body-size`.
     pub max_body_size: usize,
+    /// `[http-limits]`: time a client has for its request headers, then
+    /// for its body.
+    pub read_header_timeout: std::time::Duration,
+    pub read_body_timeout: std::time::Duration,
+    /// `[task-limits]`: the bounds every task is built with.
+    pub task_limits: runtime::limits::TaskLimits,
     /// `[stats]`: the server's own stats stream.
     pub stats_enabled: bool,
     pub stats_interval: std::time::Duration,
@@ -293,7 +299,16 @@ impl ServerOptions {
                 .map(PathBuf::from),
             log_level: c.logging.level.clone(),
             pidfile: flags.pidfile.clone(),
-            max_body_size: MAX_BODY_SIZE,
+            max_body_size: usize::try_from(c.http_limits.max_body_size)
+                .ok()
+                .filter(|&n| n > 0)
+                .unwrap_or(MAX_BODY_SIZE),
+            read_header_timeout: c.http_limits.read_header_timeout.to_std(),
+            read_body_timeout: c.http_limits.read_body_timeout.to_std(),
+            task_limits: runtime::limits::TaskLimits {
+                max_groups: c.task_limits.max_groups.max(0) as usize,
+                max_buffered_points: c.task_limits.max_buffered_points.max(0) as usize,
+            },
             stats_enabled: c.stats.enabled,
             stats_interval: c.stats.stats_interval.to_std(),
             stats_database: c.stats.database.clone(),

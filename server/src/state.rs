@@ -159,6 +159,7 @@ impl AppState {
         let influxdb = crate::influxdb::InfluxDb::new(&opts);
         engine_opts.config.influxdb = influxdb.registry();
         engine_opts.config.handler_buffer = opts.topic_buffer_length;
+        engine_opts.config.task_limits = opts.task_limits;
         // Alert nodes and topic handlers share the config's one handler pool.
         let topics = Arc::new(Topics::new(engine_opts.config.clone(), opts.persist_topics));
         topics.restore(&store)?;

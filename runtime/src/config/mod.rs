@@ -40,6 +40,9 @@ pub struct Config {
     /// Events queued per handler before dropping (`[alert] topic-buffer-length`;
     /// 0 = Kapacitor's default, 5000).
     pub handler_buffer: usize,
+    /// Bounds on a task's live groups and buffered points (`[task-limits]`,
+    /// see `crate::limits`).
+    pub task_limits: crate::limits::TaskLimits,
 }
 
 impl Config {

@@ -9,6 +9,11 @@ pub trait Outputs: Send + Sync {
     fn output(&self, task: &str, out: Output<'_>);
     /// A node error being logged.
     fn diagnostic(&self, task: &str, node: &str, message: &str);
+    /// Something tolerated the user should know about (a task limit
+    /// evicting groups), logged at warning level.
+    fn warning(&self, task: &str, node: &str, message: &str) {
+        tracing::warn!(task, node, "{message}");
+    }
 }
 
 /// Logs through `tracing` and keeps nothing (the default).
@@ -40,5 +45,9 @@ impl Sink for TaskSink {
 
     fn diagnostic(&mut self, node: &str, message: &str) {
         self.outputs.diagnostic(&self.task, node, message);
+    }
+
+    fn warning(&mut self, node: &str, message: &str) {
+        self.outputs.warning(&self.task, node, message);
     }
 }

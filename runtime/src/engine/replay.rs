@@ -133,6 +133,8 @@ impl Replayed {
             queue_high_water: 0,
             writes_dropped: 0,
             points_dropped: 0,
+            groups_evicted: self.task.groups_evicted(),
+            buffered_points: self.task.buffered_points(),
             error: None,
         }
     }

@@ -320,6 +320,8 @@ impl TaskCell {
             queue_high_water: self.high_water.load(Ordering::Relaxed),
             writes_dropped: self.writes_dropped.load(Ordering::Relaxed),
             points_dropped: self.points_dropped.load(Ordering::Relaxed),
+            groups_evicted: exec.task.groups_evicted(),
+            buffered_points: exec.task.buffered_points(),
             error: exec.error.clone(),
         }
     }

@@ -34,6 +34,10 @@ pub struct TaskSnapshot {
     /// task's queue stayed full (`EngineOptions::write_wait_limit`).
     pub writes_dropped: u64,
     pub points_dropped: u64,
+    /// Groups whose state the task's limits evicted (`crate::limits`).
+    pub groups_evicted: u64,
+    /// Points held in the task's buffers (windows) now.
+    pub buffered_points: i64,
     /// The fatal error that stopped the task, if any.
     pub error: Option<String>,
 }

@@ -208,6 +208,13 @@ impl Parser {
         } else {
             trimmed
         };
+        if let Some(reason) = key_too_long(piece) {
+            return Some(Err(LineError {
+                line: line_no,
+                text: line.to_string(),
+                reason,
+            }));
+        }
         Some(self.parse_piece(piece).map_err(|e| {
             LineError {
                 line: line_no,
@@ -409,6 +416,30 @@ impl<'a> Sink<'a> for Builder<'_> {
     }
 }
 
+/// InfluxDB refuses a series key (the measurement and tags as written)
+/// longer than this (`models.MaxKeyLength`).
+pub const MAX_KEY_LENGTH: usize = 65535;
+
+/// InfluxDB's `max key length exceeded: N > 65535` for a line whose key
+/// (up to the first unescaped space) is too long. Only lines longer than the
+/// bound are scanned, so ordinary lines pay one comparison.
+pub(crate) fn key_too_long(line: &str) -> Option<String> {
+    if line.len() <= MAX_KEY_LENGTH {
+        return None;
+    }
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b' ' => break,
+            _ => i += 1,
+        }
+    }
+    let key = i.min(b.len());
+    (key > MAX_KEY_LENGTH).then(|| format!("max key length exceeded: {key} > {MAX_KEY_LENGTH}"))
+}
+
 /// InfluxDB 1.x's wording for a line the grammar rejects (the model's
 /// mapping of the crate's errors, variant for variant).
 fn syntax_reason(e: SyntaxError, trimmed: &str) -> &'static str {
@@ -465,6 +496,23 @@ mod tests {
         let mut v = Vec::new();
         p.parse_text(text, |r| v.push(r));
         v
+    }
+
+    #[test]
+    fn series_keys_longer_than_influxdbs_bound_are_refused() {
+        let long_tag = format!("m,host={} value=1 1\n", "a".repeat(70_000));
+        let v = parse_all(&long_tag, Precision::Seconds);
+        let e = v[0].as_ref().unwrap_err();
+        assert_eq!(e.reason, "max key length exceeded: 70007 > 65535");
+        // The model parser (the differential reference) agrees.
+        let mut m = model::ModelParser::new("db", "rp", Precision::Seconds);
+        let e = m.parse_line(long_tag.trim_end(), 1).unwrap().unwrap_err();
+        assert_eq!(e.reason, "max key length exceeded: 70007 > 65535");
+        // A key at the bound, or a long field value, is fine.
+        let at_bound = format!("{} value=1 1", "m".repeat(MAX_KEY_LENGTH));
+        assert!(parse_all(&at_bound, Precision::Seconds)[0].is_ok());
+        let long_field = format!("m,host=a s=\"{}\" 1", "x".repeat(70_000));
+        assert!(parse_all(&long_field, Precision::Seconds)[0].is_ok());
     }
 
     #[test]

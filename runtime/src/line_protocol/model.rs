@@ -69,6 +69,9 @@ impl ModelParser {
             text: line.to_string(),
             reason: reason.to_string(),
         };
+        if let Some(reason) = super::key_too_long(trimmed) {
+            return Some(Err(err(&reason)));
+        }
         let parsed = match lp::parse_lines(trimmed).next() {
             Some(Ok(p)) => p,
             Some(Err(e)) => {

@@ -339,6 +339,8 @@ impl Window {
                 self.groups.get_mut(&p.group.id).expect("just inserted")
             }
         };
+        // The task's bound on buffered points reads the node's count.
+        let buffered_before = st.buf.len() as i64;
         match mode {
             Mode::Time {
                 period, every: 0, ..
@@ -382,6 +384,7 @@ impl Window {
                 }
             }
         }
+        cx.stats.buffered_points += st.buf.len() as i64 - buffered_before;
     }
 }
 
@@ -401,6 +404,7 @@ impl NodeImpl for Window {
             }
             Message::Barrier(b) => {
                 if let Some(st) = self.groups.get_mut(&b.group.id) {
+                    let buffered_before = st.buf.len() as i64;
                     match self.mode {
                         Mode::Time {
                             period, every: 0, ..
@@ -417,11 +421,14 @@ impl NodeImpl for Window {
                         }
                         Mode::Count { .. } => {}
                     }
+                    cx.stats.buffered_points += st.buf.len() as i64 - buffered_before;
                 }
                 cx.emit(Message::Barrier(b));
             }
             Message::DeleteGroup(g) => {
-                self.groups.remove(&g.id);
+                if let Some(st) = self.groups.remove(&g.id) {
+                    cx.stats.buffered_points -= st.buf.len() as i64;
+                }
                 crate::group::shrink_if_sparse(&mut self.groups);
                 cx.stats.working_cardinality = self.groups.len() as i64;
                 cx.emit(Message::DeleteGroup(g));

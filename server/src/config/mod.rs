@@ -100,6 +100,10 @@ pub struct Config {
     pub stats: StatsConfig,
     pub udf: UdfConfig,
     pub deadman: DeadmanConfig,
+    #[serde(rename = "task-limits")]
+    pub task_limits: TaskLimitsConfig,
+    #[serde(rename = "http-limits")]
+    pub http_limits: HttpLimitsConfig,
 
     /// Sections Kapacitor has that are not modelled here (input services,
     /// discovery, scrapers, kubernetes, swarm, ...; see
@@ -163,6 +167,8 @@ impl Default for Config {
             stats: StatsConfig::default(),
             udf: UdfConfig::default(),
             deadman: DeadmanConfig::default(),
+            task_limits: TaskLimitsConfig::default(),
+            http_limits: HttpLimitsConfig::default(),
             passthrough: toml::Table::new(),
         }
     }

@@ -421,3 +421,47 @@ impl Default for DeadmanConfig {
         }
     }
 }
+
+/// `[task-limits]` (ours, beyond Kapacitor): bounded memory per task, see
+/// `runtime::limits`. 0 means unbounded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct TaskLimitsConfig {
+    /// Live groups per node that sets groups (from, groupBy, query, join);
+    /// past it the least recently seen group's state is evicted.
+    pub max_groups: i64,
+    /// Points buffered (windows) across one task.
+    pub max_buffered_points: i64,
+}
+
+impl Default for TaskLimitsConfig {
+    fn default() -> Self {
+        TaskLimitsConfig {
+            max_groups: runtime::limits::DEFAULT_MAX_GROUPS as i64,
+            max_buffered_points: runtime::limits::DEFAULT_MAX_BUFFERED_POINTS as i64,
+        }
+    }
+}
+
+/// `[http-limits]` (ours, beyond Kapacitor, whose `[http]` has no such keys):
+/// what the API accepts from a client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct HttpLimitsConfig {
+    /// Largest request body in bytes; a larger one is answered 413.
+    pub max_body_size: i64,
+    /// Time a client has to send a request's headers.
+    pub read_header_timeout: GoDuration,
+    /// Time a client has to send a request's body once its headers are in.
+    pub read_body_timeout: GoDuration,
+}
+
+impl Default for HttpLimitsConfig {
+    fn default() -> Self {
+        HttpLimitsConfig {
+            max_body_size: 25 * 1024 * 1024,
+            read_header_timeout: GoDuration::from_secs(10),
+            read_body_timeout: GoDuration::from_secs(60),
+        }
+    }
+}

@@ -34,6 +34,40 @@ pub fn validate(c: &Config) -> Check {
     handlers(c)?;
     auth(c)?;
     crate::auth::tls::validate(&c.tls, c.http.https_enabled)?;
+    for (key, v) in [
+        ("task-limits.max-groups", c.task_limits.max_groups),
+        (
+            "task-limits.max-buffered-points",
+            c.task_limits.max_buffered_points,
+        ),
+    ] {
+        if v < 0 {
+            return fail(key, format!("must be 0 (unbounded) or more, got {v}"));
+        }
+    }
+    if c.http_limits.max_body_size <= 0 {
+        return fail(
+            "http-limits.max-body-size",
+            format!(
+                "must be a positive number of bytes, got {}",
+                c.http_limits.max_body_size
+            ),
+        );
+    }
+    for (key, d) in [
+        (
+            "http-limits.read-header-timeout",
+            c.http_limits.read_header_timeout,
+        ),
+        (
+            "http-limits.read-body-timeout",
+            c.http_limits.read_body_timeout,
+        ),
+    ] {
+        if d <= GoDuration(0) {
+            return fail(key, format!("must be a positive duration, got {d}"));
+        }
+    }
     for (name, f) in &c.udf.functions {
         if f.timeout <= GoDuration(1_000_000) {
             return fail(

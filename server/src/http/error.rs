@@ -11,6 +11,8 @@ pub enum ApiError {
     Forbidden(String),
     /// 413: the body is larger than the configured limit.
     TooLarge(usize),
+    /// 408: the client did not send its body in time (`[http-limits]`).
+    Timeout(String),
     Internal(String),
     /// The write endpoints answer errors as plain text, not JSON.
     WriteBadRequest(String),
@@ -27,6 +29,7 @@ impl ApiError {
             ApiError::Forbidden(_) => 403,
             ApiError::WriteUnauthorized(_) => 401,
             ApiError::TooLarge(_) => 413,
+            ApiError::Timeout(_) => 408,
             ApiError::Internal(_) | ApiError::WriteInternal(_) => 500,
         }
     }
@@ -49,10 +52,14 @@ impl fmt::Display for ApiError {
             | ApiError::NotFound(m)
             | ApiError::Forbidden(m)
             | ApiError::Internal(m)
+            | ApiError::Timeout(m)
             | ApiError::WriteBadRequest(m)
             | ApiError::WriteInternal(m)
             | ApiError::WriteUnauthorized(m) => f.write_str(m),
-            ApiError::TooLarge(n) => write!(f, "request body larger than {n} bytes"),
+            ApiError::TooLarge(n) => write!(
+                f,
+                "request body larger than {n} bytes (http-limits.max-body-size)"
+            ),
         }
     }
 }

@@ -139,20 +139,34 @@ fn refusal_response(r: &crate::auth::Refusal) -> Resp {
     )
 }
 
-fn parse_query(q: Option<&str>) -> Vec<(String, String)> {
+/// The query string's parameters; one whose decoded bytes are not UTF-8 is
+/// a 400 naming it (never silently replaced).
+fn parse_query(q: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
     let Some(q) = q else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     q.split('&')
         .filter(|s| !s.is_empty())
         .map(|kv| {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (percent_decode(k), percent_decode(v))
+            let invalid = || {
+                ApiError::BadRequest(format!(
+                    "invalid query: parameter {:?} is not valid UTF-8",
+                    percent_decode(k)
+                ))
+            };
+            let key = String::from_utf8(percent_decode_bytes(k)).map_err(|_| invalid())?;
+            let value = String::from_utf8(percent_decode_bytes(v)).map_err(|_| invalid())?;
+            Ok((key, value))
         })
         .collect()
 }
 
 fn percent_decode(s: &str) -> String {
+    String::from_utf8_lossy(&percent_decode_bytes(s)).into_owned()
+}
+
+fn percent_decode_bytes(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -175,7 +189,7 @@ fn percent_decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// The whole API: one request in, one response out.
@@ -187,9 +201,24 @@ where
     let (parts, body) = req.into_parts();
     let in_process = parts.extensions.get::<crate::auth::InProcess>().is_some();
     let limit = state.opts.max_body_size;
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) => {
+    // A client dribbling its body must not hold the connection forever.
+    let read = tokio::time::timeout(
+        state.opts.read_body_timeout,
+        Limited::new(body, limit).collect(),
+    );
+    let body = match read.await {
+        Err(_) => {
+            let mut d = String::new();
+            runtime::template::gotime::duration_string(
+                state.opts.read_body_timeout.as_nanos() as i64,
+                &mut d,
+            );
+            return error_response(&ApiError::Timeout(format!(
+                "request body not received within {d} (http-limits.read-body-timeout)"
+            )));
+        }
+        Ok(Ok(c)) => c.to_bytes(),
+        Ok(Err(e)) => {
             let too_large = e
                 .downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some();
@@ -204,7 +233,10 @@ where
     let mut r = Req {
         method: parts.method,
         path: parts.uri.path().to_string(),
-        query: parse_query(parts.uri.query()),
+        query: match parse_query(parts.uri.query()) {
+            Ok(q) => q,
+            Err(e) => return error_response(&e),
+        },
         headers: parts.headers,
         body,
         uri: parts

@@ -145,6 +145,8 @@ fn task_json(state: &AppState, rec: &TaskRecord, v: &View) -> TaskJson {
                 "blocked_ns": s.blocked_ns,
                 "writes_dropped": s.writes_dropped,
                 "points_dropped": s.points_dropped,
+                "groups_evicted": s.groups_evicted,
+                "buffered_points": s.buffered_points,
             }, "node-stats": nodes})
         }
         None if v.list => Value::Null,
@@ -255,6 +257,16 @@ fn body(r: &Req) -> Result<Body, ApiError> {
             ))),
         }
     };
+    // Kapacitor decodes `type` as its TaskType: anything but these two is
+    // invalid JSON (the task's type itself comes from the script).
+    match s(&m, "type")?.as_deref() {
+        None | Some("") | Some("stream") | Some("batch") => {}
+        Some(x) => {
+            return Err(ApiError::BadRequest(format!(
+                "invalid JSON: unknown TaskType {x}"
+            )))
+        }
+    }
     let status = match s(&m, "status")?.as_deref() {
         None | Some("") => None,
         Some("enabled") => Some(true),
