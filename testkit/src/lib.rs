@@ -6,7 +6,9 @@
 
 pub mod influxd;
 pub mod ports;
+pub mod recorder;
 pub mod tls;
 
 pub use influxd::Influxd;
 pub use ports::free_port;
+pub use recorder::Recorder;

@@ -4,6 +4,7 @@
 //! `[pagerduty]`, ... config sections, see `handlers.rs`); RT-core only
 //! threads it through `BuildEnv`. Extend additively.
 
+pub mod autoscale;
 pub mod duration;
 pub mod handlers;
 
@@ -39,6 +40,8 @@ pub struct Config {
     /// Events queued per handler before dropping (`[alert] topic-buffer-length`;
     /// 0 = Kapacitor's default, 5000).
     pub handler_buffer: usize,
+    /// `[[kubernetes]]`, `[[swarm]]` and `[[ec2]]`: the autoscale nodes' APIs.
+    pub autoscale: autoscale::AutoscaleConfigs,
 }
 
 impl Config {
@@ -46,6 +49,7 @@ impl Config {
     pub fn from_toml(src: &str) -> Result<Config, String> {
         Ok(Config {
             handler_configs: HandlerConfigs::from_toml(src)?,
+            autoscale: autoscale::AutoscaleConfigs::from_toml(src)?,
             ..Config::default()
         })
     }
