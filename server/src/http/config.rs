@@ -160,6 +160,8 @@ pub async fn update(
     let mut engine_config = state.engine.config();
     engine_config.handler_configs = config.handler_configs();
     engine_config.handler_configs.hostname = Some(state.opts.hostname.clone());
+    // `overrides::apply` validated the sections, so they decode.
+    engine_config.autoscale = config.autoscale_configs().unwrap_or_default();
     state.engine.set_config(engine_config);
     *current = config;
     drop(current);
