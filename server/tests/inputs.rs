@@ -176,3 +176,113 @@ fn udp_graphite_and_opentsdb_inputs_feed_stream_tasks() {
     assert_eq!(r.status().as_u16(), 400);
     s.stop();
 }
+
+/// A real `prometheus-node-exporter` on a free loopback port.
+struct NodeExporter(std::process::Child, u16);
+
+impl NodeExporter {
+    fn start() -> NodeExporter {
+        let port = free_port();
+        let child = std::process::Command::new("prometheus-node-exporter")
+            .args([
+                "--collector.disable-defaults",
+                "--collector.loadavg",
+                &format!("--web.listen-address=127.0.0.1:{port}"),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("prometheus-node-exporter not runnable ({e}): apt-get install -y prometheus-node-exporter")
+            });
+        NodeExporter(child, port)
+    }
+}
+
+impl Drop for NodeExporter {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_scraper_feeds_prometheus_samples_from_static_and_file_discovery() {
+    let exporter = NodeExporter::start();
+    let target = format!("127.0.0.1:{}", exporter.1);
+    let dir = tempfile::tempdir().unwrap();
+    let targets = dir.path().join("targets.json");
+    std::fs::write(
+        &targets,
+        json!([{"targets": [target], "labels": {"source": "file"}}]).to_string(),
+    )
+    .unwrap();
+    let conf = dir.path().join("kapacitor.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            r#"
+[[influxdb]]
+  enabled = false
+[[scraper]]
+  enabled = true
+  name = "node"
+  db = "prom"
+  rp = "autogen"
+  scrape-interval = "1s"
+  discoverer-id = "local"
+  discoverer-service = "static-discovery"
+[[scraper]]
+  enabled = true
+  name = "fromfile"
+  db = "promfile"
+  rp = "autogen"
+  scrape-interval = "1s"
+  discoverer-id = "files"
+  discoverer-service = "file-discovery"
+[[static-discovery]]
+  enabled = true
+  id = "local"
+  targets = ["{target}"]
+  [static-discovery.labels]
+    region = "test"
+[[file-discovery]]
+  enabled = true
+  id = "files"
+  files = ["{files}/*.json"]
+"#,
+            files = dir.path().display()
+        ),
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &[], &["-config", conf.to_str().unwrap()]);
+    define(
+        &s,
+        "load",
+        "prom",
+        "stream|from().measurement('node_load1')|httpOut('out')",
+    );
+    define(
+        &s,
+        "up",
+        "promfile",
+        "stream|from().measurement('up')|httpOut('out')",
+    );
+
+    let load = series(&s, "load");
+    assert_eq!(load[0]["name"], "node_load1");
+    assert_eq!(
+        load[0]["tags"],
+        json!({"__name__": "node_load1", "instance": target, "region": "test"})
+    );
+    assert_eq!(load[0]["columns"], json!(["time", "value"]));
+    assert!(load[0]["values"][0][1].is_number(), "{load}");
+
+    let up = series(&s, "up");
+    assert_eq!(
+        up[0]["tags"],
+        json!({"__name__": "up", "instance": target, "source": "file"})
+    );
+    assert_eq!(up[0]["values"][0][1], json!(1));
+    s.stop();
+}

@@ -1,7 +1,8 @@
 //! The input services besides `/write` and InfluxDB subscriptions (api.md
 //! §3.1 "others"; Kapacitor's `services/udp`, and InfluxDB's graphite and
 //! opentsdb services that Kapacitor embeds): `[[udp]]` line protocol,
-//! `[[graphite]]` and `[opentsdb]`. Each file is one service; every point
+//! `[[graphite]]`, `[opentsdb]` and the Prometheus `[[scraper]]` with
+//! `[[static-discovery]]` / `[[file-discovery]]`. Each file is one service; every point
 //! goes into the engine through the same write path as `/write`
 //! (`AppState::ingest`). Their sections are kept as written in the config
 //! (`config::catalog::PASSTHROUGH_SECTIONS`) and decoded here.
@@ -9,9 +10,12 @@
 //! A service that cannot start (bad section, address in use) stops the
 //! server at start-up, as a Kapacitor service whose `Open` fails.
 
+pub mod discovery;
 pub mod graphite;
 pub mod lines;
 pub mod opentsdb;
+pub mod prom_text;
+pub mod scraper;
 pub mod udp_input;
 
 use crate::config::Config;
@@ -62,6 +66,7 @@ pub struct Inputs {
     pub udp: Vec<udp_input::UdpInput>,
     pub graphite: Vec<graphite::Graphite>,
     pub opentsdb: Option<opentsdb::OpenTsdb>,
+    pub scrapers: Vec<scraper::Scraper>,
 }
 
 /// The section `name` of the config as a list of `T` (a single table is one
@@ -105,6 +110,29 @@ pub fn start(config: &Config, ingest: Ingest) -> Result<Inputs, InputError> {
         if c.enabled {
             inputs.opentsdb = Some(opentsdb::OpenTsdb::start(&c, ingest.clone())?);
         }
+    }
+    let statics = sections::<discovery::StaticDiscoveryConfig>(config, "static-discovery")?;
+    let files = sections::<discovery::FileDiscoveryConfig>(config, "file-discovery")?;
+    for c in sections::<scraper::ScraperConfig>(config, "scraper")? {
+        if !c.enabled {
+            continue;
+        }
+        let found = match c.discoverer_service.as_str() {
+            "static-discovery" => statics
+                .iter()
+                .find(|d| d.enabled && d.id == c.discoverer_id)
+                .cloned()
+                .map(discovery::Discoverer::Static),
+            "file-discovery" => files
+                .iter()
+                .find(|d| d.enabled && d.id == c.discoverer_id)
+                .cloned()
+                .map(discovery::Discoverer::File),
+            _ => None,
+        };
+        inputs
+            .scrapers
+            .push(scraper::Scraper::start(c, found, ingest.clone())?);
     }
     Ok(inputs)
 }
