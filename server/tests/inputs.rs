@@ -286,3 +286,94 @@ fn the_scraper_feeds_prometheus_samples_from_static_and_file_discovery() {
     assert_eq!(up[0]["values"][0][1], json!(1));
     s.stop();
 }
+
+/// A real `collectd` sending its `load` plugin's values every second to
+/// `port` with the `network` plugin (flushed every second: the plugin
+/// otherwise waits for a full 1452-byte packet).
+struct Collectd(std::process::Child);
+
+impl Collectd {
+    fn start(dir: &std::path::Path, port: u16) -> Collectd {
+        let conf = dir.join("collectd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                r#"Hostname "kapacitor-test"
+FQDNLookup false
+Interval 1
+BaseDir "{dir}"
+PIDFile "{dir}/collectd.pid"
+TypesDB "/usr/share/collectd/types.db"
+LoadPlugin load
+<LoadPlugin network>
+  FlushInterval 1
+</LoadPlugin>
+<Plugin network>
+  Server "127.0.0.1" "{port}"
+</Plugin>
+"#,
+                dir = dir.display()
+            ),
+        )
+        .unwrap();
+        let child = std::process::Command::new("collectd")
+            .args(["-f", "-C", conf.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("collectd not runnable ({e}): apt-get install -y collectd-core")
+            });
+        Collectd(child)
+    }
+}
+
+impl Drop for Collectd {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn collectd_network_packets_become_points_per_data_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let conf = dir.path().join("kapacitor.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            r#"
+[[influxdb]]
+  enabled = false
+[collectd]
+  enabled = true
+  bind-address = "127.0.0.1:{port}"
+  database = "collectd"
+  retention-policy = "autogen"
+  typesdb = "/usr/share/collectd/types.db"
+"#
+        ),
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &[], &["-config", conf.to_str().unwrap()]);
+    define(
+        &s,
+        "load",
+        "collectd",
+        "stream|from().measurement('load_midterm')|httpOut('out')",
+    );
+    let _collectd = Collectd::start(dir.path(), port);
+    let load = series(&s, "load");
+    assert_eq!(load[0]["name"], "load_midterm");
+    assert_eq!(
+        load[0]["tags"],
+        json!({"host": "kapacitor-test", "type": "load"})
+    );
+    assert_eq!(load[0]["columns"], json!(["time", "value"]));
+    assert!(
+        load[0]["values"][0][1].as_f64().is_some_and(|v| v >= 0.0),
+        "{load}"
+    );
+    s.stop();
+}

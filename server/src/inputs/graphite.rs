@@ -10,7 +10,7 @@
 //! (`k=v`) are added where the template set none. A missing timestamp or
 //! `-1` is now; NaN and ±Inf values are refused.
 
-use super::lines::{read_lines, LineParser, TcpServer};
+use super::lines::{read_lines, LineParser, TcpServer, UdpServer};
 use super::{point, socket_addr, InputError};
 use crate::udp::Ingest;
 use runtime::engine::WriteBatch;
@@ -19,7 +19,6 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::BufReader;
 use std::net::{TcpListener, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 const SECTION: &str = "graphite";
@@ -320,11 +319,7 @@ impl Parser {
 
 enum Listener {
     Tcp(TcpServer),
-    Udp {
-        port: u16,
-        stop: Arc<AtomicBool>,
-        thread: Option<std::thread::JoinHandle<()>>,
-    },
+    Udp(UdpServer),
 }
 
 pub struct Graphite {
@@ -365,36 +360,18 @@ impl Graphite {
             }
             "udp" => {
                 let socket = UdpSocket::bind(&addr).map_err(bind_err)?;
-                socket
-                    .set_read_timeout(Some(std::time::Duration::from_millis(100)))
-                    .map_err(bind_err)?;
-                let port = socket.local_addr().map_err(bind_err)?.port();
-                let stop = Arc::new(AtomicBool::new(false));
-                let flag = stop.clone();
-                let thread = std::thread::Builder::new()
-                    .name("graphite-udp".into())
-                    .spawn(move || {
-                        let mut buf = vec![0u8; 64 * 1024];
-                        while !flag.load(Ordering::Relaxed) {
-                            let Ok((n, _)) = socket.recv_from(&mut buf) else {
-                                continue;
-                            };
-                            let text = String::from_utf8_lossy(&buf[..n]);
-                            let mut points = Vec::new();
-                            for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                                parse(line, &mut points);
-                            }
-                            if !points.is_empty() {
-                                ingest(WriteBatch::new(&db, &rp, points));
-                            }
-                        }
-                    })
-                    .map_err(bind_err)?;
-                Listener::Udp {
-                    port,
-                    stop,
-                    thread: Some(thread),
-                }
+                let server = UdpServer::start(socket, "graphite", move |datagram: &[u8]| {
+                    let text = String::from_utf8_lossy(datagram);
+                    let mut points = Vec::new();
+                    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                        parse(line, &mut points);
+                    }
+                    if !points.is_empty() {
+                        ingest(WriteBatch::new(&db, &rp, points));
+                    }
+                })
+                .map_err(bind_err)?;
+                Listener::Udp(server)
             }
             other => {
                 return Err(InputError::Invalid {
@@ -410,18 +387,7 @@ impl Graphite {
     pub fn port(&self) -> u16 {
         match &self.listener {
             Listener::Tcp(t) => t.port(),
-            Listener::Udp { port, .. } => *port,
-        }
-    }
-}
-
-impl Drop for Graphite {
-    fn drop(&mut self) {
-        if let Listener::Udp { stop, thread, .. } = &mut self.listener {
-            stop.store(true, Ordering::Relaxed);
-            if let Some(t) = thread.take() {
-                let _ = t.join();
-            }
+            Listener::Udp(u) => u.port(),
         }
     }
 }

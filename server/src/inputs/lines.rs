@@ -1,6 +1,8 @@
-//! What the line-oriented TCP inputs share (graphite's `tcp` protocol,
-//! OpenTSDB's telnet `put`): a listener thread handing each connection to
-//! its own thread, and the reading loop that turns lines into points and
+//! The listeners the inputs share: `UdpServer` (a thread handing each
+//! datagram to the service: graphite's `udp` protocol, collectd) and, for the
+//! line-oriented TCP inputs (graphite's `tcp` protocol, OpenTSDB's telnet
+//! `put`), `TcpServer`, a listener thread handing each connection to its own
+//! thread, and the reading loop that turns lines into points and
 //! writes them in batches — everything already buffered is parsed before one
 //! write, so a burst of lines is one engine write, and a lone line is written
 //! at once (no batch timer to wait for).
@@ -96,5 +98,54 @@ pub fn read_lines<R: std::io::Read>(
     }
     if !points.is_empty() {
         ingest(WriteBatch::new(db, rp, points));
+    }
+}
+
+/// A UDP socket served by one thread; dropping it stops the thread.
+pub struct UdpServer {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl UdpServer {
+    /// Serves `socket`, calling `datagram` with each datagram received.
+    pub fn start(
+        socket: std::net::UdpSocket,
+        name: &str,
+        datagram: impl Fn(&[u8]) + Send + 'static,
+    ) -> std::io::Result<UdpServer> {
+        socket.set_read_timeout(Some(std::time::Duration::from_millis(100)))?;
+        let port = socket.local_addr()?.port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("{name}-udp"))
+            .spawn(move || {
+                let mut buf = vec![0u8; 64 * 1024];
+                while !flag.load(Ordering::Relaxed) {
+                    if let Ok((n, _)) = socket.recv_from(&mut buf) {
+                        datagram(&buf[..n]);
+                    }
+                }
+            })?;
+        Ok(UdpServer {
+            port,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Drop for UdpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The input services besides `/write` and InfluxDB subscriptions (api.md
 //! §3.1 "others"; Kapacitor's `services/udp`, and InfluxDB's graphite and
 //! opentsdb services that Kapacitor embeds): `[[udp]]` line protocol,
-//! `[[graphite]]`, `[opentsdb]` and the Prometheus `[[scraper]]` with
+//! `[[graphite]]`, `[opentsdb]`, `[collectd]` and the Prometheus `[[scraper]]` with
 //! `[[static-discovery]]` / `[[file-discovery]]`. Each file is one service; every point
 //! goes into the engine through the same write path as `/write`
 //! (`AppState::ingest`). Their sections are kept as written in the config
@@ -10,6 +10,7 @@
 //! A service that cannot start (bad section, address in use) stops the
 //! server at start-up, as a Kapacitor service whose `Open` fails.
 
+pub mod collectd;
 pub mod discovery;
 pub mod graphite;
 pub mod lines;
@@ -66,6 +67,7 @@ pub struct Inputs {
     pub udp: Vec<udp_input::UdpInput>,
     pub graphite: Vec<graphite::Graphite>,
     pub opentsdb: Option<opentsdb::OpenTsdb>,
+    pub collectd: Option<collectd::Collectd>,
     pub scrapers: Vec<scraper::Scraper>,
 }
 
@@ -109,6 +111,11 @@ pub fn start(config: &Config, ingest: Ingest) -> Result<Inputs, InputError> {
     if let Some(c) = sections::<opentsdb::OpenTsdbConfig>(config, "opentsdb")?.pop() {
         if c.enabled {
             inputs.opentsdb = Some(opentsdb::OpenTsdb::start(&c, ingest.clone())?);
+        }
+    }
+    if let Some(c) = sections::<collectd::CollectdConfig>(config, "collectd")?.pop() {
+        if c.enabled {
+            inputs.collectd = Some(collectd::Collectd::start(&c, ingest.clone())?);
         }
     }
     let statics = sections::<discovery::StaticDiscoveryConfig>(config, "static-discovery")?;
