@@ -47,8 +47,11 @@ pub trait ResourceId: fmt::Display {
 /// The kind-specific half of an autoscale node.
 pub trait Autoscaler: Send {
     type Id: ResourceId;
-    /// The resource a point is about.
-    fn resource_id(&self, tags: &[(Str, Str)]) -> Result<Self::Id, AutoscaleError>;
+    /// The key of the resource a point is about (borrowed: the per-point
+    /// path allocates nothing until a change is applied).
+    fn resource_key<'a>(&'a self, tags: &'a [(Str, Str)]) -> Result<&'a str, AutoscaleError>;
+    /// The resource with that key.
+    fn resource_id(&self, key: &str) -> Self::Id;
     /// The resource's replica count as the API reports it now.
     fn replicas(&self, id: &Self::Id) -> Result<i64, ApiError>;
     /// Tells the API the resource's new replica count.
@@ -181,18 +184,16 @@ impl std::error::Error for AutoscaleError {}
 
 /// The resource name from `name` (the node's fixed name) or the point's `tag`,
 /// as Kapacitor's `ResourceIDFromTags`.
-pub fn name_from(
-    name: &str,
+pub fn name_from<'a>(
+    name: &'a str,
     tag: &str,
-    tags: &[(Str, Str)],
+    tags: &'a [(Str, Str)],
     props: (&'static str, &'static str),
-) -> Result<String, AutoscaleError> {
-    let found = if !name.is_empty() {
-        name.to_string()
+) -> Result<&'a str, AutoscaleError> {
+    let found: &str = if !name.is_empty() {
+        name
     } else if !tag.is_empty() {
-        crate::point::lookup(tags, tag)
-            .map(|v| v.to_string())
-            .unwrap_or_default()
+        crate::point::lookup(tags, tag).map_or("", |v| &**v)
     } else {
         return Err(AutoscaleError::NameUnset {
             name: props.0,
@@ -335,10 +336,11 @@ impl<A: Autoscaler> AutoscaleNode<A> {
         p: &Input<'_>,
         cx: &mut NodeCx<'_>,
     ) -> Result<Option<Point>, AutoscaleError> {
-        let id = self.scaler.resource_id(p.tags)?;
-        let mut state = match self.resources.get(id.key()) {
+        let key = self.scaler.resource_key(p.tags)?;
+        let mut state = match self.resources.get(key) {
             Some(s) => *s,
             None => {
+                let id = self.scaler.resource_id(key);
                 let current =
                     self.scaler
                         .replicas(&id)
@@ -385,6 +387,7 @@ impl<A: Autoscaler> AutoscaleNode<A> {
             state.last_decrease = Some(p.time);
             DECREASE_EVENTS
         };
+        let id = self.scaler.resource_id(key);
         tracing::debug!(
             task = cx.task,
             node = cx.node,

@@ -47,8 +47,11 @@ fn grouped(by: &str, name: &str, value: i64, secs: i64) -> Point {
     p
 }
 
+/// An emitted event: old, new and the point's tags.
+type Event = (i64, i64, Vec<(String, String)>);
+
 /// (old, new) of each emitted point and its tags.
-fn events(h: &mut Harness) -> Vec<(i64, i64, Vec<(String, String)>)> {
+fn events(h: &mut Harness) -> Vec<Event> {
     h.take_points()
         .iter()
         .map(|p| {

@@ -164,7 +164,7 @@ impl Ec2Client {
             .descendants()
             .filter(|n| n.has_tag_name("DesiredCapacity"))
             .filter_map(|n| n.text())
-            .last();
+            .next_back();
         match last {
             Some(v) => v
                 .trim()
@@ -200,14 +200,17 @@ pub struct Ec2Autoscaler {
 impl Autoscaler for Ec2Autoscaler {
     type Id = Ec2Group;
 
-    fn resource_id(&self, tags: &[(Str, Str)]) -> Result<Ec2Group, AutoscaleError> {
+    fn resource_key<'a>(&'a self, tags: &'a [(Str, Str)]) -> Result<&'a str, AutoscaleError> {
         name_from(
             &self.group_name,
             &self.group_name_tag,
             tags,
             ("GroupName", "GroupNameTag"),
         )
-        .map(Ec2Group)
+    }
+
+    fn resource_id(&self, key: &str) -> Ec2Group {
+        Ec2Group(key.to_string())
     }
 
     fn replicas(&self, id: &Ec2Group) -> Result<i64, ApiError> {

@@ -203,23 +203,26 @@ pub struct K8sAutoscaler {
 impl Autoscaler for K8sAutoscaler {
     type Id = K8sResource;
 
-    fn resource_id(&self, tags: &[(Str, Str)]) -> Result<K8sResource, AutoscaleError> {
-        let name = name_from(
+    fn resource_key<'a>(&'a self, tags: &'a [(Str, Str)]) -> Result<&'a str, AutoscaleError> {
+        name_from(
             &self.resource_name,
             &self.resource_name_tag,
             tags,
             ("ResourceName", "ResourceNameTag"),
-        )?;
+        )
+    }
+
+    fn resource_id(&self, key: &str) -> K8sResource {
         let namespace = if self.namespace.is_empty() {
-            NAMESPACE_DEFAULT.to_string()
+            NAMESPACE_DEFAULT
         } else {
-            self.namespace.clone()
+            &self.namespace
         };
-        Ok(K8sResource {
-            namespace,
+        K8sResource {
+            namespace: namespace.to_string(),
             kind: self.kind.clone(),
-            name,
-        })
+            name: key.to_string(),
+        }
     }
 
     fn replicas(&self, id: &K8sResource) -> Result<i64, ApiError> {

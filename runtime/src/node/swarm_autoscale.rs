@@ -203,14 +203,17 @@ pub struct SwarmAutoscaler {
 impl Autoscaler for SwarmAutoscaler {
     type Id = SwarmService;
 
-    fn resource_id(&self, tags: &[(Str, Str)]) -> Result<SwarmService, AutoscaleError> {
+    fn resource_key<'a>(&'a self, tags: &'a [(Str, Str)]) -> Result<&'a str, AutoscaleError> {
         name_from(
             &self.service_name,
             &self.service_name_tag,
             tags,
             ("ServiceName", "ServiceNameTag"),
         )
-        .map(SwarmService)
+    }
+
+    fn resource_id(&self, key: &str) -> SwarmService {
+        SwarmService(key.to_string())
     }
 
     fn replicas(&self, id: &SwarmService) -> Result<i64, ApiError> {

@@ -318,37 +318,6 @@ fn handlers(c: &Config) -> Check {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_rejected_as_go_rejects_them() {
-        assert!(check_url("k", "http://localhost:8086").is_ok());
-        assert!(check_url("k", "http://[::1]:8086/x").is_ok());
-        assert!(check_url("k", "").is_ok());
-        for bad in [
-            "http://host:port",
-            "http://[::1",
-            ":8086",
-            "http://a\nb",
-            "1http://x",
-        ] {
-            let e = check_url("influxdb[0].urls[0]", bad).unwrap_err();
-            assert_eq!(e.key(), Some("influxdb[0].urls[0]"), "{bad}");
-        }
-    }
-
-    #[test]
-    fn bind_addresses() {
-        assert!(bind_address("k", ":9092").is_ok());
-        assert!(bind_address("k", "127.0.0.1:9092").is_ok());
-        assert!(bind_address("k", "[::1]:9092").is_ok());
-        assert!(bind_address("k", "localhost").is_err());
-        assert!(bind_address("k", ":http").is_err());
-    }
-}
-
 /// `[[kubernetes]]`, `[[swarm]]` and `[[ec2]]` (Kapacitor's `services/k8s`,
 /// `services/swarm`, `services/ec2` `Validate`).
 fn autoscale(c: &Config) -> Check {
@@ -404,4 +373,35 @@ fn autoscale(c: &Config) -> Check {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_rejected_as_go_rejects_them() {
+        assert!(check_url("k", "http://localhost:8086").is_ok());
+        assert!(check_url("k", "http://[::1]:8086/x").is_ok());
+        assert!(check_url("k", "").is_ok());
+        for bad in [
+            "http://host:port",
+            "http://[::1",
+            ":8086",
+            "http://a\nb",
+            "1http://x",
+        ] {
+            let e = check_url("influxdb[0].urls[0]", bad).unwrap_err();
+            assert_eq!(e.key(), Some("influxdb[0].urls[0]"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bind_addresses() {
+        assert!(bind_address("k", ":9092").is_ok());
+        assert!(bind_address("k", "127.0.0.1:9092").is_ok());
+        assert!(bind_address("k", "[::1]:9092").is_ok());
+        assert!(bind_address("k", "localhost").is_err());
+        assert!(bind_address("k", ":http").is_err());
+    }
 }

@@ -405,15 +405,15 @@ mod tests {
         .unwrap()
     }
 
-    fn parsed(
-        p: &Parser,
-        line: &str,
-    ) -> (
+    /// Name, tags, fields and time of a parsed point.
+    type Parsed = (
         String,
         Vec<(String, String)>,
         Vec<(String, FieldValue)>,
         i64,
-    ) {
+    );
+
+    fn parsed(p: &Parser, line: &str) -> Parsed {
         let pt = p.parse(line, 42, "db", "rp").unwrap();
         (
             pt.name.to_string(),
