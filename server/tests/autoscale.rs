@@ -219,3 +219,68 @@ data|ec2Autoscale().cluster('e').groupNameTag('app').replicas(lambda: \"want\").
     assert_eq!(k8s_node["errors"], 0);
     s.stop();
 }
+
+#[test]
+fn overriding_the_kubernetes_section_moves_running_tasks_to_the_new_api_server() {
+    let k8s = kubernetes();
+    let dead = common::free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("kapacitor.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[[influxdb]]\n  enabled = false\n[kubernetes]\n  enabled = true\n  id = \"k\"\n  api-servers = [\"http://127.0.0.1:{dead}\"]\n"
+        ),
+    )
+    .unwrap();
+    let s = Server::start(dir.path(), &[], &["-config", conf.to_str().unwrap()]);
+    let (code, body) = s.json(
+        "POST",
+        "/kapacitor/v1/tasks",
+        json!({"id": "scale", "type": "stream", "dbrps": [{"db": "db", "rp": "autogen"}],
+               "script": "stream|from().measurement('load')|k8sAutoscale().cluster('k').resourceName('web').replicas(lambda: \"want\")",
+               "status": "enabled"}),
+    );
+    assert_eq!(code, 200, "{body}");
+    let write = |t: i64| {
+        let line = format!("load want=4i {t}000000000\n");
+        let (code, body) = s.call(
+            "POST",
+            "/kapacitor/v1/write?db=db&rp=autogen",
+            Some(line.as_bytes()),
+        );
+        assert_eq!(code, 204, "{body}");
+    };
+    write(1);
+    // The dead server: the initial read fails, logged and counted.
+    poll("the failed read counted", || {
+        let (_, task) = s.get("/kapacitor/v1/tasks/scale");
+        let errors = task["stats"]["node-stats"]
+            .as_object()?
+            .iter()
+            .find(|(n, _)| n.starts_with("k8s_autoscale"))?
+            .1["errors"]
+            .as_i64()?;
+        (errors >= 1).then_some(())
+    });
+    let (code, body) = s.json(
+        "POST",
+        "/kapacitor/v1/config/kubernetes/k",
+        json!({"set": {"api-servers": [k8s.url()]}}),
+    );
+    assert_eq!(code, 204, "{body}");
+    poll("the task running again", || {
+        let (_, task) = s.get("/kapacitor/v1/tasks/scale");
+        (task["executing"] == true).then_some(())
+    });
+    write(2);
+    let calls = poll("the patch on the new server", || {
+        let c = k8s.calls();
+        c.iter().any(|c| c.method == "PATCH").then_some(c)
+    });
+    assert_eq!(
+        calls.last().unwrap().body_text(),
+        "[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":4}]\n"
+    );
+    s.stop();
+}
