@@ -37,8 +37,8 @@ pub type Answer = (u16, String);
 
 type Handler = dyn Fn(&Recorded) -> Answer + Send + Sync;
 
-/// The listener; it stops accepting when dropped (the accept thread exits
-/// on the next connection attempt or at process end).
+/// The listener. Its accept thread lives until the test process ends (a
+/// test binary is short-lived; nothing connects once the test is done).
 pub struct Recorder {
     pub port: u16,
     calls: Arc<Mutex<Vec<Recorded>>>,
