@@ -23,6 +23,7 @@ pub mod output;
 pub mod point;
 pub mod recording;
 pub mod result;
+pub mod sigv4;
 pub mod stats;
 pub mod task;
 pub mod template;

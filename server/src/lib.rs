@@ -14,6 +14,7 @@ pub mod config;
 pub mod http;
 pub mod ids;
 pub mod influxdb;
+pub mod inputs;
 pub mod load;
 pub mod logs;
 pub mod overrides;

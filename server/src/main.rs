@@ -204,6 +204,14 @@ async fn serve(opts: ServerOptions) -> ExitCode {
         tracing::info!("Listening on {scheme} {a}");
         state.start_influxdb(a.port());
     }
+    // `[[udp]]`, `[[graphite]]`, `[opentsdb]`: kept running until shutdown.
+    let _inputs = match server::inputs::start(&state.opts.config, state.ingest()) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("run: open server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let shutdown = async {
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();

@@ -156,6 +156,8 @@ impl AppState {
         engine_opts.config.server_id = server_id.clone();
         engine_opts.config.handler_configs = effective.handler_configs();
         engine_opts.config.handler_configs.hostname = Some(opts.hostname.clone());
+        // Validated at start-up (`config::validate`), so decoding succeeds here.
+        engine_opts.config.autoscale = effective.autoscale_configs().unwrap_or_default();
         let influxdb = crate::influxdb::InfluxDb::new(&opts);
         engine_opts.config.influxdb = influxdb.registry();
         engine_opts.config.handler_buffer = opts.topic_buffer_length;

@@ -73,6 +73,30 @@ impl UdpListener {
         read_buffer: usize,
         ingest: Ingest,
     ) -> Result<UdpListener, UdpError> {
+        Self::start_with_precision(
+            bind,
+            port,
+            db,
+            rp,
+            Precision::Nanoseconds,
+            buffer,
+            read_buffer,
+            ingest,
+        )
+    }
+
+    /// `start`, with timestamps read in `precision` (the `[[udp]]` input).
+    #[allow(clippy::too_many_arguments)]
+    pub fn start_with_precision(
+        bind: &str,
+        port: u16,
+        db: &str,
+        rp: &str,
+        precision: Precision,
+        buffer: usize,
+        read_buffer: usize,
+        ingest: Ingest,
+    ) -> Result<UdpListener, UdpError> {
         let host = if bind.is_empty() { "0.0.0.0" } else { bind };
         let text = format!("{host}:{port}");
         let addr = text
@@ -128,7 +152,9 @@ impl UdpListener {
                 .name(format!("udp-write-{}", addr.port()))
                 .spawn(move || loop {
                     match rx.recv_timeout(POLL) {
-                        Ok(datagram) => write_datagram(&datagram, &db, &rp, &stats, &ingest),
+                        Ok(datagram) => {
+                            write_datagram(&datagram, &db, &rp, precision, &stats, &ingest)
+                        }
                         Err(RecvTimeoutError::Timeout) if !stop.load(Ordering::Relaxed) => {}
                         Err(_) => return,
                     }
@@ -148,12 +174,19 @@ impl UdpListener {
     }
 }
 
-fn write_datagram(datagram: &[u8], db: &str, rp: &str, stats: &UdpStats, ingest: &Ingest) {
+fn write_datagram(
+    datagram: &[u8],
+    db: &str,
+    rp: &str,
+    precision: Precision,
+    stats: &UdpStats,
+    ingest: &Ingest,
+) {
     let Ok(text) = std::str::from_utf8(datagram) else {
         stats.bad.fetch_add(1, Ordering::Relaxed);
         return;
     };
-    let mut parser = Parser::new(db, rp, Precision::Nanoseconds);
+    let mut parser = Parser::new(db, rp, precision);
     let now = crate::ids::now_ns();
     let mut points = Vec::new();
     for (i, line) in text.split('\n').enumerate() {

@@ -7,8 +7,10 @@
 pub mod alertmanager;
 pub mod influxd;
 pub mod ports;
+pub mod recorder;
 pub mod tls;
 
 pub use alertmanager::Alertmanager;
 pub use influxd::Influxd;
 pub use ports::free_port;
+pub use recorder::Recorder;

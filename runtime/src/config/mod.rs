@@ -4,6 +4,7 @@
 //! `[pagerduty]`, ... config sections, see `handlers.rs`); RT-core only
 //! threads it through `BuildEnv`. Extend additively.
 
+pub mod autoscale;
 pub mod duration;
 pub mod handlers;
 pub mod secrets;
@@ -43,6 +44,8 @@ pub struct Config {
     /// Bounds on a task's live groups and buffered points (`[task-limits]`,
     /// see `crate::limits`).
     pub task_limits: crate::limits::TaskLimits,
+    /// `[[kubernetes]]`, `[[swarm]]` and `[[ec2]]`: the autoscale nodes' APIs.
+    pub autoscale: autoscale::AutoscaleConfigs,
 }
 
 impl Config {
@@ -50,6 +53,7 @@ impl Config {
     pub fn from_toml(src: &str) -> Result<Config, String> {
         Ok(Config {
             handler_configs: HandlerConfigs::from_toml(src)?,
+            autoscale: autoscale::AutoscaleConfigs::from_toml(src)?,
             ..Config::default()
         })
     }

@@ -13,12 +13,17 @@
 //! `process`/`tick`/`finish` is **fatal**: the task stops with that error, as a
 //! Kapacitor node whose runner returns an error stops its task.
 
+pub mod api_client;
+pub mod autoscale;
+#[cfg(test)]
+mod autoscale_tests;
 pub mod barrier;
 pub mod change_detect;
 pub mod combine;
 pub mod default;
 pub mod delete;
 pub mod derivative;
+pub mod ec2_autoscale;
 pub mod edit;
 pub mod eval;
 pub mod flatten;
@@ -32,6 +37,7 @@ pub mod http_post;
 pub mod influxdb_out;
 pub mod influxql;
 pub mod join;
+pub mod k8s_autoscale;
 pub mod kapacitor_loopback;
 pub mod lambda;
 pub mod log;
@@ -43,6 +49,7 @@ pub mod sideload;
 pub mod state_tracking;
 pub mod stats;
 pub mod stream;
+pub mod swarm_autoscale;
 pub mod trickle;
 pub mod union;
 pub mod where_;
@@ -292,10 +299,10 @@ pub fn build(
         | NodeKind::Elapsed
         | NodeKind::HoltWinters
         | NodeKind::HoltWintersWithFit => influxql::build(node, env),
-        NodeKind::Udf
-        | NodeKind::K8sAutoscale
-        | NodeKind::SwarmAutoscale
-        | NodeKind::Ec2Autoscale => Err(BuildError::new(
+        NodeKind::K8sAutoscale => k8s_autoscale::build(node, env),
+        NodeKind::SwarmAutoscale => swarm_autoscale::build(node, env),
+        NodeKind::Ec2Autoscale => ec2_autoscale::build(node, env),
+        NodeKind::Udf => Err(BuildError::new(
             node,
             format!("{} is not supported yet", node.kind.method()),
         )),

@@ -349,6 +349,17 @@ impl Config {
         }
     }
 
+    /// The `[[kubernetes]]`, `[[swarm]]` and `[[ec2]]` sections the autoscale
+    /// nodes read (kept as passthrough tables here), with the EC2 endpoint
+    /// override from the environment.
+    pub fn autoscale_configs(
+        &self,
+    ) -> Result<runtime::config::autoscale::AutoscaleConfigs, String> {
+        runtime::config::autoscale::AutoscaleConfigs::from_sections(|k| {
+            self.passthrough.get(k).cloned()
+        })
+    }
+
     /// The config as a TOML tree, keys in struct order.
     fn to_tree(&self) -> toml::Table {
         match toml::Value::try_from(self) {

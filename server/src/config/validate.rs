@@ -68,6 +68,7 @@ pub fn validate(c: &Config) -> Check {
             return fail(key, format!("must be a positive duration, got {d}"));
         }
     }
+    autoscale(c)?;
     for (name, f) in &c.udf.functions {
         if f.timeout <= GoDuration(1_000_000) {
             return fail(
@@ -412,6 +413,63 @@ fn discord(c: &Config) -> Check {
             "discord",
             "at least one Discord config must be set as default",
         );
+    }
+    Ok(())
+}
+
+/// `[[kubernetes]]`, `[[swarm]]` and `[[ec2]]` (Kapacitor's `services/k8s`,
+/// `services/swarm`, `services/ec2` `Validate`).
+fn autoscale(c: &Config) -> Check {
+    let a = c.autoscale_configs().map_err(|e| ConfigError::Value {
+        key: "kubernetes/swarm/ec2".into(),
+        message: e,
+    })?;
+    let many = a.kubernetes.len() > 1;
+    for k in &a.kubernetes {
+        if k.enabled {
+            if k.in_cluster {
+                for (set, key) in [
+                    (!k.api_servers.is_empty(), "api-servers"),
+                    (!k.token.is_empty(), "token"),
+                    (!k.ca_path.is_empty(), "ca-path"),
+                    (!k.namespace.is_empty(), "namespace"),
+                ] {
+                    if set {
+                        return fail(
+                            format!("kubernetes.{key}"),
+                            format!("in-cluster specified, cannot also specify {key}"),
+                        );
+                    }
+                }
+            } else if k.api_servers.is_empty() {
+                return fail(
+                    "kubernetes.api-servers",
+                    "no api-servers specified, must provide at least one server URL",
+                );
+            }
+        }
+        if many && k.id.is_empty() {
+            return fail("kubernetes.id", "id must not be empty");
+        }
+    }
+    for s in &a.swarm {
+        if s.enabled && s.servers.is_empty() {
+            return fail(
+                "swarm.servers",
+                "no api-servers specified, must provide at least one server URL",
+            );
+        }
+    }
+    for e in &a.ec2 {
+        if e.id.is_empty() {
+            return fail("ec2.id", "ec2 discovery must be given a ID");
+        }
+        if e.region.is_empty() {
+            return fail(
+                "ec2.region",
+                format!("ec2 discovery, {}, requires a region", e.id),
+            );
+        }
     }
     Ok(())
 }

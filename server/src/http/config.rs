@@ -106,7 +106,8 @@ pub async fn get_element(
     Ok(compact(&element_json(s, e)))
 }
 
-/// Sections whose options the running tasks' alert handlers were built with.
+/// Sections whose options the running tasks' alert handlers (or autoscale
+/// nodes: `kubernetes`, `swarm`, `ec2`) were built with.
 fn is_handler_section(name: &str) -> bool {
     !matches!(
         name,
@@ -115,7 +116,6 @@ fn is_handler_section(name: &str) -> bool {
             | "azure"
             | "consul"
             | "dns"
-            | "ec2"
             | "file-discovery"
             | "gce"
             | "marathon"
@@ -123,8 +123,6 @@ fn is_handler_section(name: &str) -> bool {
             | "serverset"
             | "static-discovery"
             | "triton"
-            | "kubernetes"
-            | "swarm"
     )
 }
 
@@ -160,6 +158,8 @@ pub async fn update(
     let mut engine_config = state.engine.config();
     engine_config.handler_configs = config.handler_configs();
     engine_config.handler_configs.hostname = Some(state.opts.hostname.clone());
+    // `overrides::apply` validated the sections, so they decode.
+    engine_config.autoscale = config.autoscale_configs().unwrap_or_default();
     state.engine.set_config(engine_config);
     *current = config;
     drop(current);

@@ -1,0 +1,284 @@
+//! `swarmAutoscale` (Kapacitor's `swarmAutoscaler` in `autoscale.go` and its
+//! client `services/swarm/client`, Docker Engine API v1.30): a service is
+//! named by `serviceName` or the `serviceNameTag` tag; its count is
+//! `Spec.Mode.Replicated.Replicas` of `GET /v1.30/services/<name>`; a new count
+//! is a fresh `GET` followed by `POST /v1.30/services/<ID>/update?version=<Version.Index>`
+//! whose body is the service's `Spec` with the new count (the top-level keys in
+//! Go's `ServiceSpec` order, `Labels` always present). Emitted points carry the
+//! service name in `outputServiceNameTag` (default: `serviceNameTag`).
+
+use super::api_client::{escape_path, ApiClient, TlsFiles};
+use super::autoscale::{self, name_from, ApiError, AutoscaleError, Autoscaler, ResourceId};
+use super::{BuildEnv, BuildError, NodeImpl};
+use crate::config::autoscale::SwarmConfig;
+use crate::message::Str;
+use compiler::golang::quote;
+use compiler::ir;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::fmt;
+
+const SERVICE: &str = "swarm";
+/// The Docker Engine API version Kapacitor's client pins.
+const API_VERSION: &str = "v1.30";
+/// `swarm.ServiceSpec`'s JSON keys in struct order.
+const SPEC_KEYS: &[&str] = &[
+    "Name",
+    "Labels",
+    "TaskTemplate",
+    "Mode",
+    "UpdateConfig",
+    "RollbackConfig",
+    "Networks",
+    "EndpointSpec",
+];
+
+pub struct SwarmService(String);
+
+impl ResourceId for SwarmService {
+    fn key(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SwarmService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Service {
+    #[serde(rename = "ID")]
+    id: String,
+    #[serde(rename = "Version")]
+    version: Version,
+    #[serde(rename = "Spec")]
+    spec: Map<String, Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Version {
+    #[serde(rename = "Index")]
+    index: u64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ErrorResponse {
+    message: String,
+}
+
+impl Service {
+    fn replicas(&self) -> Option<i64> {
+        self.spec
+            .get("Mode")?
+            .get("Replicated")?
+            .get("Replicas")?
+            .as_i64()
+    }
+
+    /// The spec as Go re-encodes it, with `replicas`.
+    fn spec_with(&self, replicas: i64) -> String {
+        let mut out = String::from("{");
+        let mut first = true;
+        for key in SPEC_KEYS {
+            let value = match (*key, self.spec.get(*key)) {
+                ("Mode", Some(mode)) => {
+                    let mut mode = mode.clone();
+                    mode["Replicated"]["Replicas"] = Value::from(replicas);
+                    mode
+                }
+                // `Labels` has no omitempty: a missing map is `null`.
+                ("Labels", None) => Value::Null,
+                (_, Some(v)) if !v.is_null() => v.clone(),
+                _ => continue,
+            };
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push_str(&format!("{}:{}", Value::from(*key), value));
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+pub struct SwarmClient {
+    http: ApiClient,
+}
+
+impl SwarmClient {
+    pub fn new(cfg: &SwarmConfig) -> Result<SwarmClient, ApiError> {
+        let http = ApiClient::new(
+            SERVICE,
+            &cfg.servers,
+            &TlsFiles {
+                ca: &cfg.ssl_ca,
+                cert: &cfg.ssl_cert,
+                key: &cfg.ssl_key,
+                insecure_skip_verify: cfg.insecure_skip_verify,
+            },
+        )?;
+        Ok(SwarmClient { http })
+    }
+
+    /// Kapacitor's `decodeResponse`: 200 is success, anything else an `ErrorResponse`.
+    fn check(code: u16, body: &[u8]) -> Result<(), ApiError> {
+        if code == 200 {
+            return Ok(());
+        }
+        match serde_json::from_slice::<ErrorResponse>(body) {
+            Ok(e) if !e.message.is_empty() => Err(ApiError::Refused { message: e.message }),
+            Ok(_) => Err(ApiError::Refused {
+                message: format!("failed to understand swarm server error response: Code: {code}"),
+            }),
+            Err(e) => Err(ApiError::Unintelligible {
+                service: SERVICE,
+                code,
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    fn service(&self, name: &str) -> Result<Service, ApiError> {
+        let path = escape_path(&format!("/{API_VERSION}/services/{name}"));
+        let (code, body) = self.http.send("GET", &path, &[], None)?;
+        Self::check(code, &body)?;
+        serde_json::from_slice(&body).map_err(|e| ApiError::Undecodable {
+            service: SERVICE,
+            what: "*swarm.Service",
+            code,
+            reason: e.to_string(),
+        })
+    }
+
+    fn replicated(&self, id: &SwarmService) -> Result<(Service, i64), ApiError> {
+        let context = || format!("failed to get swarm service for {}", quote(&id.0));
+        let service = self.service(&id.0).map_err(|e| e.context(context()))?;
+        match service.replicas() {
+            Some(n) => Ok((service, n)),
+            None => Err(ApiError::Refused {
+                message: "service is not in replicated mode".into(),
+            }
+            .context(context())),
+        }
+    }
+
+    pub fn replicas(&self, id: &SwarmService) -> Result<i64, ApiError> {
+        Ok(self.replicated(id)?.1)
+    }
+
+    pub fn set_replicas(&self, id: &SwarmService, replicas: i64) -> Result<(), ApiError> {
+        let (service, _) = self.replicated(id)?;
+        let path = format!(
+            "{}?version={}",
+            escape_path(&format!("/{API_VERSION}/services/{}/update", service.id)),
+            service.version.index
+        );
+        let body = service.spec_with(replicas);
+        let (code, answer) = self
+            .http
+            .send("POST", &path, &[], Some(body.as_bytes()))
+            .map_err(|e| {
+                e.context(format!(
+                    "update service request failed for {}",
+                    quote(&service.id)
+                ))
+            })?;
+        Self::check(code, &answer)
+    }
+}
+
+pub struct SwarmAutoscaler {
+    client: SwarmClient,
+    service_name: String,
+    service_name_tag: String,
+    output_service_name_tag: String,
+}
+
+impl Autoscaler for SwarmAutoscaler {
+    type Id = SwarmService;
+
+    fn resource_key<'a>(&'a self, tags: &'a [(Str, Str)]) -> Result<&'a str, AutoscaleError> {
+        name_from(
+            &self.service_name,
+            &self.service_name_tag,
+            tags,
+            ("ServiceName", "ServiceNameTag"),
+        )
+    }
+
+    fn resource_id(&self, key: &str) -> SwarmService {
+        SwarmService(key.to_string())
+    }
+
+    fn replicas(&self, id: &SwarmService) -> Result<i64, ApiError> {
+        self.client.replicas(id)
+    }
+
+    fn set_replicas(&self, id: &SwarmService, replicas: i64) -> Result<(), ApiError> {
+        self.client.set_replicas(id, replicas)
+    }
+
+    fn tag_resource(&self, id: &SwarmService, tags: &mut Vec<(Str, Str)>) {
+        if !self.output_service_name_tag.is_empty() {
+            super::edit::set(
+                tags,
+                &Str::from(self.output_service_name_tag.as_str()),
+                Str::from(id.0.as_str()),
+            );
+        }
+    }
+}
+
+pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
+    let s = |name: &str| node.string(name).unwrap_or("").to_string();
+    let client = env
+        .config
+        .autoscale
+        .swarm(node.string("cluster").unwrap_or(""))
+        .map_err(|e| e.to_string())
+        .and_then(|cfg| SwarmClient::new(cfg).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            BuildError::new(
+                node,
+                format!("cannot use the swarmAutoscale node, could not create swarm client: {e}"),
+            )
+        })?;
+    let service_name_tag = s("serviceNameTag");
+    let output = s("outputServiceNameTag");
+    let scaler = SwarmAutoscaler {
+        client,
+        service_name: s("serviceName"),
+        output_service_name_tag: if output.is_empty() {
+            service_name_tag.clone()
+        } else {
+            output
+        },
+        service_name_tag,
+    };
+    autoscale::build(node, scaler)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spec_is_sent_back_in_go_order_with_the_new_count() {
+        let s: Service = serde_json::from_str(
+            r#"{"ID":"x1","Version":{"Index":7},"Spec":{"TaskTemplate":{"ContainerSpec":{"Image":"nginx"}},
+                "Name":"web","Mode":{"Replicated":{"Replicas":2}},"Extra":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(s.replicas(), Some(2));
+        assert_eq!(
+            s.spec_with(5),
+            "{\"Name\":\"web\",\"Labels\":null,\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"nginx\"}},\"Mode\":{\"Replicated\":{\"Replicas\":5}}}\n"
+        );
+    }
+}
