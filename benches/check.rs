@@ -84,5 +84,29 @@ fn frontend(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, frontend);
+/// What `tickc lsp` does on each keystroke: the whole document re-checked
+/// (its diagnostics are `compiler::check`'s), for a ~500-line script. The
+/// issue's bar is 10 ms per re-check; the baseline beside it is lexing alone.
+fn lsp_recheck(c: &mut Criterion) {
+    let mut script = generate(1);
+    let mut block = 0;
+    while script.lines().count() < 500 {
+        script = generate(script.len() + 1);
+        block += 1;
+    }
+    assert!(block > 0 && compiler::check(&script).1.is_empty());
+    let mut g = c.benchmark_group("lsp_recheck_500_lines");
+    g.sample_size(20);
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(3));
+    g.bench_function("baseline_lex", |b| {
+        b.iter(|| compiler::lexer::lex(black_box(&script)).tokens.len())
+    });
+    g.bench_function("check", |b| {
+        b.iter(|| compiler::check(black_box(&script)).1.len())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, frontend, lsp_recheck);
 criterion_main!(benches);

@@ -753,8 +753,16 @@ static PROPERTIES: &[(&str, &str, &str)] = &[
     ("discord", "avatarURL", "The avatar image URL."),
     ("discord", "embedTitle", "The title of the embed."),
     ("discord", "timestamp", "Adds the event time to the embed."),
-    ("alertmanager", "label", "Adds a label to the Alertmanager alert."),
-    ("alertmanager", "annotation", "Adds an annotation to the Alertmanager alert."),
+    (
+        "alertmanager",
+        "label",
+        "Adds a label to the Alertmanager alert.",
+    ),
+    (
+        "alertmanager",
+        "annotation",
+        "Adds an annotation to the Alertmanager alert.",
+    ),
     ("bigPanda", "appKey", "The BigPanda application key."),
     ("bigPanda", "host", "The host name of the alert."),
     (

@@ -12,7 +12,9 @@ use compiler::lexer::Token;
 use lsp_types::{CompletionItem, CompletionItemKind};
 use std::collections::BTreeSet;
 
-pub fn complete(source: &str, offset: usize) -> Vec<CompletionItem> {
+/// Completions at `offset` of `source`; `others` are the other open
+/// documents, whose `dbrp` statements are offered after `dbrp`.
+pub fn complete(source: &str, offset: usize, others: &[&str]) -> Vec<CompletionItem> {
     let toks = context::tokens(source);
     let mut n = context::before(&toks, offset);
     // An identifier being typed is the prefix, not the context.
@@ -21,6 +23,7 @@ pub fn complete(source: &str, offset: usize) -> Vec<CompletionItem> {
     }
     let op = n.checked_sub(1).map(|i| &toks[i].token);
     match op {
+        Some(Token::Dbrp) => dbrp_items(&toks, others),
         Some(Token::Pipe) => match context::target_before(&toks, n - 1) {
             Target::Node(kind) => chain_methods(kind, context::edge_before(&toks, n - 1)),
             _ => Vec::new(),
@@ -180,6 +183,34 @@ fn lambda_items(toks: &[context::Tok<'_>]) -> Vec<CompletionItem> {
     items
 }
 
+/// The `"db"."rp"` pairs declared by `dbrp` statements in this script and
+/// the other open ones: a task's dbrps are usually shared by its siblings.
+fn dbrp_items(toks: &[context::Tok<'_>], others: &[&str]) -> Vec<CompletionItem> {
+    let mut seen = BTreeSet::new();
+    let mut collect = |toks: &[context::Tok<'_>]| {
+        for w in toks.windows(4) {
+            if let [Token::Dbrp, Token::Reference(db), Token::Dot, Token::Reference(rp)] =
+                [&w[0].token, &w[1].token, &w[2].token, &w[3].token]
+            {
+                seen.insert(format!("\"{db}\".\"{rp}\""));
+            }
+        }
+    };
+    collect(toks);
+    for text in others {
+        collect(&context::tokens(text));
+    }
+    seen.into_iter()
+        .map(|d| {
+            item(
+                &d,
+                CompletionItemKind::VALUE,
+                "database and retention policy".into(),
+            )
+        })
+        .collect()
+}
+
 fn var_items(toks: &[context::Tok<'_>]) -> Vec<CompletionItem> {
     context::var_decls(toks)
         .into_iter()
@@ -219,7 +250,7 @@ mod tests {
     use super::*;
 
     fn labels(src: &str) -> Vec<String> {
-        complete(src, src.len())
+        complete(src, src.len(), &[])
             .into_iter()
             .map(|i| i.label)
             .collect()
@@ -257,5 +288,20 @@ mod tests {
         assert!(l.contains(&"abs".to_string()));
         assert!(l.contains(&"\"host\"".to_string()));
         assert!(l.contains(&"t".to_string()));
+    }
+
+    #[test]
+    fn dbrps_of_this_and_the_other_open_scripts_after_dbrp() {
+        let other = "dbrp \"telegraf\".\"autogen\"\nstream|from()\n";
+        let src = "dbrp \"db\".\"rp\"\ndbrp ";
+        let got: Vec<String> = complete(src, src.len(), &[other])
+            .into_iter()
+            .map(|i| i.label)
+            .collect();
+        assert_eq!(got, ["\"db\".\"rp\"", "\"telegraf\".\"autogen\""]);
+        // Elsewhere the dbrps are not offered.
+        assert!(!labels("stream|from()\n")
+            .iter()
+            .any(|l| l.contains("telegraf")));
     }
 }

@@ -33,7 +33,7 @@ mod robustness {
             let _ = super::symbols::document_symbols(src);
             let _ = super::formatting::format(src);
             for offset in 0..=src.len() {
-                let _ = super::completion::complete(src, offset);
+                let _ = super::completion::complete(src, offset, &[]);
                 let _ = super::hover::hover(src, offset);
                 let _ = super::definition::var_at(src, offset);
                 let _ = super::definition::rename(src, offset, "y");

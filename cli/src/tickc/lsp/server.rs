@@ -228,9 +228,16 @@ impl Server<'_> {
     }
 
     fn completion(&self, p: lsp::CompletionParams) -> Reply {
+        let uri = &p.text_document_position.text_document.uri;
         let (text, offset) = self.at(&p.text_document_position)?;
+        let others: Vec<&str> = self
+            .docs
+            .iter()
+            .filter(|(u, _)| *u != uri)
+            .map(|(_, t)| t.as_str())
+            .collect();
         json(lsp::CompletionResponse::Array(completion::complete(
-            text, offset,
+            text, offset, &others,
         )))
     }
 
