@@ -39,6 +39,8 @@ pub struct Config {
     /// Events queued per handler before dropping (`[alert] topic-buffer-length`;
     /// 0 = Kapacitor's default, 5000).
     pub handler_buffer: usize,
+    /// `[udf.functions.<name>]`: the UDF agents `@name()` nodes start.
+    pub udf: Arc<crate::udf::UdfFunctions>,
 }
 
 impl Config {
@@ -46,6 +48,7 @@ impl Config {
     pub fn from_toml(src: &str) -> Result<Config, String> {
         Ok(Config {
             handler_configs: HandlerConfigs::from_toml(src)?,
+            udf: Arc::new(crate::udf::config::from_toml(src)?),
             ..Config::default()
         })
     }

@@ -44,6 +44,7 @@ pub mod state_tracking;
 pub mod stats;
 pub mod stream;
 pub mod trickle;
+pub mod udf;
 pub mod union;
 pub mod where_;
 pub mod window;
@@ -88,6 +89,17 @@ pub trait NodeImpl: Send {
     /// warning before the first message, so nothing is dropped silently.
     fn build_warnings(&self) -> &[String] {
         &[]
+    }
+
+    /// The node's state to store with the task (Kapacitor's node snapshot;
+    /// only UDF nodes have one: their agent's).
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(None)
+    }
+
+    /// Restores a state `snapshot` returned before (a task restarting).
+    fn restore(&mut self, _data: &[u8]) -> Result<(), NodeError> {
+        Ok(())
     }
 }
 
@@ -292,8 +304,8 @@ pub fn build(
         | NodeKind::Elapsed
         | NodeKind::HoltWinters
         | NodeKind::HoltWintersWithFit => influxql::build(node, env),
-        NodeKind::Udf
-        | NodeKind::K8sAutoscale
+        NodeKind::Udf => udf::build(node, env),
+        NodeKind::K8sAutoscale
         | NodeKind::SwarmAutoscale
         | NodeKind::Ec2Autoscale => Err(BuildError::new(
             node,
