@@ -241,6 +241,19 @@ impl Agent {
         if let Some(Some(e)) = &self.closed {
             result = result.and(Err(AgentError::Closed(e.clone())));
         }
+        // A process that ended its output must also end well.
+        if let (Ok(()), Some(child)) = (&result, &mut self.child) {
+            loop {
+                match child.try_wait() {
+                    Ok(Some(status)) if !status.success() => {
+                        result = Err(AgentError::Closed(format!("process exited unexpectedly: {status}")));
+                        break;
+                    }
+                    Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+                    _ => break,
+                }
+            }
+        }
         result
     }
 
