@@ -70,7 +70,7 @@ fn functions(f: UdfFunction) -> UdfFunctions {
 
 /// Define time: the agent's info decides the node's options and edges.
 fn define(script: &str, udfs: &UdfFunctions) -> Pipeline {
-    let (p, diags) = compiler::check_with_udfs(script, None, &AgentCatalog::new(udfs));
+    let (p, diags) = compiler::check_with_udfs(script, None, &AgentCatalog::new(Arc::new(udfs.clone())));
     assert!(p.is_some(), "{diags:?}");
     p.unwrap()
 }
@@ -186,7 +186,7 @@ fn groups_keep_separate_windows() {
 #[test]
 fn define_time_checks_options_against_the_agents_info() {
     let udfs = functions(process(RUST_AGENT, &[], Duration::from_secs(10)));
-    let catalog = AgentCatalog::new(&udfs);
+    let catalog = AgentCatalog::new(Arc::new(udfs));
     let cases = [
         (".size('3')", "E0305", "unexpected arg to size, got STRING expected INT"),
         (".size(3.0)", "E0305", "unexpected arg to size, got DOUBLE expected INT"),
@@ -211,7 +211,7 @@ fn define_time_checks_options_against_the_agents_info() {
     let (_, diags) = compiler::check_with_udfs(&SCRIPT.replace("@mavg", "@mavj"), None, &catalog);
     assert!(diags.iter().any(|d| d.code.as_str() == "E0310" && d.notes.iter().any(|n| n.contains("@mavg()"))), "{diags:#?}");
     let broken = functions(process("/nonexistent/agent", &[], Duration::from_secs(1)));
-    let (_, diags) = compiler::check_with_udfs(SCRIPT, None, &AgentCatalog::new(&broken));
+    let (_, diags) = compiler::check_with_udfs(SCRIPT, None, &AgentCatalog::new(Arc::new(broken)));
     assert!(
         diags.iter().any(|d| d.code.as_str() == "E0311" && d.message.contains("failed to load process info for \"mavg\"")),
         "{diags:#?}"

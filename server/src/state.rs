@@ -8,6 +8,7 @@ use crate::store::{Store, StoreError, TaskRecord};
 use crate::topics::Topics;
 use compiler::diagnostic::render::render_text;
 use compiler::ir::{Dbrp, Pipeline};
+use compiler::udf::UdfCatalog;
 use runtime::engine::{Engine, EngineError, EngineOptions};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,6 +61,27 @@ pub struct AppState {
     /// The effective configuration: the file's with the stored overrides applied
     /// (`crate::overrides`); the lock also serializes override updates.
     pub config: tokio::sync::Mutex<crate::config::Config>,
+    /// `[udf.functions]`: the agents' info, asked once per UDF when a task
+    /// using it is first checked.
+    pub udfs: Arc<runtime::udf::AgentCatalog>,
+}
+
+/// The `[udf.functions]` the runtime starts agents from.
+fn udf_functions(c: &crate::config::Config) -> runtime::udf::UdfFunctions {
+    c.udf
+        .functions
+        .iter()
+        .map(|(name, f)| {
+            let f = runtime::udf::UdfFunction {
+                prog: f.prog.clone(),
+                args: f.args.clone(),
+                socket: f.socket.clone(),
+                timeout: f.timeout,
+                env: f.env.clone(),
+            };
+            (name.clone(), f)
+        })
+        .collect()
 }
 
 /// Read the UUID in `path`, creating it on first start.
@@ -101,12 +123,13 @@ impl std::fmt::Display for CompileError {
 }
 
 /// Check `rec`'s script and apply its explicit dbrps (never both kinds).
-pub fn compile(rec: &TaskRecord) -> Result<Pipeline, CompileError> {
+/// `@name()` calls are checked against the server's UDFs (`udfs`).
+pub fn compile(rec: &TaskRecord, udfs: &dyn UdfCatalog) -> Result<Pipeline, CompileError> {
     let vars = crate::vars::parse(&rec.vars).map_err(CompileError::Vars)?;
     let (pipeline, diags) = if vars.is_empty() && rec.template_id.is_empty() {
-        compiler::check(&rec.script)
+        compiler::check_with_udfs(&rec.script, None, udfs)
     } else {
-        compiler::check_with_vars(&rec.script, &vars)
+        compiler::check_with_udfs(&rec.script, Some(&vars), udfs)
     };
     let Some(mut p) = pipeline else {
         let text = render_text(&rec.id, &rec.script, &diags, false);
@@ -152,6 +175,8 @@ impl AppState {
         let influxdb = crate::influxdb::InfluxDb::new(&opts);
         engine_opts.config.influxdb = influxdb.registry();
         engine_opts.config.handler_buffer = opts.topic_buffer_length;
+        let udf_functions = Arc::new(udf_functions(&opts.config));
+        engine_opts.config.udf = udf_functions.clone();
         // Alert nodes and topic handlers share the config's one handler pool.
         let topics = Arc::new(Topics::new(engine_opts.config.clone(), opts.persist_topics));
         topics.restore(&store)?;
@@ -179,6 +204,7 @@ impl AppState {
             server_id,
             influxdb,
             config: tokio::sync::Mutex::new(effective),
+            udfs: Arc::new(runtime::udf::AgentCatalog::new(udf_functions)),
         });
         crate::topics::persist::spawn_flusher(&state, |s: &AppState| (&*s.topics, &s.store));
         state.recordings.fail_interrupted(&state.store)?;
@@ -195,7 +221,7 @@ impl AppState {
         if let Ok(Some(p)) = self.store.task_image(&rec.id, &self.build) {
             return Ok(p);
         }
-        let p = compile(rec)?;
+        let p = compile(rec, &*self.udfs)?;
         if let Err(e) = self.store.put_task(rec, Some(&p), &self.build) {
             tracing::warn!(task = rec.id, "cannot store the compiled image: {e}");
         }

@@ -1,41 +1,46 @@
 //! The configured UDFs as the checker sees them: each `@name()` in a task
 //! being defined starts the agent, asks for its info and closes it, as
 //! Kapacitor's UDF service does (`services/udf/service.go`, `loadUDFInfo`).
-//! Answers are kept for the one check, so a UDF used twice starts once.
+//! An answer is kept (a server holds one catalog), so an agent starts for
+//! its info once, not at every task listed or defined; a failed lookup is
+//! not kept, so a fixed agent is seen at the next define.
 
 use super::agent::Agent;
 use super::config::UdfFunctions;
 use super::proto;
 use compiler::catalog::EdgeType;
 use compiler::udf::{UdfCatalog, UdfInfo, UdfLookupError, UdfValueType};
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
-pub struct AgentCatalog<'a> {
-    functions: &'a UdfFunctions,
-    seen: RefCell<HashMap<String, Result<UdfInfo, UdfLookupError>>>,
+pub struct AgentCatalog {
+    functions: Arc<UdfFunctions>,
+    infos: Mutex<HashMap<String, UdfInfo>>,
 }
 
-impl<'a> AgentCatalog<'a> {
-    pub fn new(functions: &'a UdfFunctions) -> Self {
+impl AgentCatalog {
+    pub fn new(functions: Arc<UdfFunctions>) -> Self {
         AgentCatalog {
             functions,
-            seen: RefCell::new(HashMap::new()),
+            infos: Mutex::new(HashMap::new()),
         }
     }
 }
 
-impl UdfCatalog for AgentCatalog<'_> {
+impl UdfCatalog for AgentCatalog {
     fn info(&self, name: &str) -> Result<UdfInfo, UdfLookupError> {
-        if let Some(r) = self.seen.borrow().get(name) {
-            return r.clone();
+        let known = self.infos.lock().unwrap_or_else(|e| e.into_inner()).get(name).cloned();
+        if let Some(info) = known {
+            return Ok(info);
         }
-        let r = match self.functions.get(name) {
-            None => Err(UdfLookupError::NotConfigured),
-            Some(f) => fetch(name, f),
-        };
-        self.seen.borrow_mut().insert(name.to_string(), r.clone());
-        r
+        let f = self.functions.get(name).ok_or(UdfLookupError::NotConfigured)?;
+        // Not under the lock: an agent may take up to its timeout to answer.
+        let info = fetch(name, f)?;
+        self.infos
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), info.clone());
+        Ok(info)
     }
 
     fn names(&self) -> Vec<String> {
