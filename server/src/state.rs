@@ -246,16 +246,57 @@ impl AppState {
         Ok(())
     }
 
-    /// Start `rec` in the engine (stopping a running instance first).
+    /// Start `rec` in the engine (stopping a running instance first), its
+    /// nodes' states restored from the store.
     pub fn start(&self, rec: &TaskRecord) -> Result<(), String> {
         let p = self.pipeline(rec).map_err(|e| e.to_string())?;
-        self.engine.stop_task(&rec.id);
-        match self.engine.start_task(&rec.id, &p) {
+        self.stop_task(&rec.id);
+        match self.engine.start_task_with_state(&rec.id, &p, &self.stored_task_state(&rec.id)) {
             Ok(()) => Ok(()),
             Err(e @ (EngineError::Build { .. } | EngineError::AlreadyRunning(_))) => {
                 Err(e.to_string())
             }
             Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Stop task `id` if it runs, storing its nodes' states first (Kapacitor
+    /// snapshots a task when it stops), so the next start resumes them.
+    pub fn stop_task(&self, id: &str) -> bool {
+        self.save_task_state(id);
+        self.engine.stop_task(id)
+    }
+
+    /// Store the node states of running task `id` (UDF agents' snapshots).
+    pub fn save_task_state(&self, id: &str) {
+        match self.engine.task_state(id) {
+            Some(Ok(nodes)) if !nodes.is_empty() => {
+                let rec = crate::store::TaskSnapshotRecord::from_nodes(&nodes);
+                if let Err(e) = self.store.put_task_snapshot(id, &rec) {
+                    tracing::error!(task = id, "cannot store the task's snapshot: {e}");
+                }
+            }
+            Some(Err(e)) => tracing::error!(task = id, "cannot snapshot the task: {e}"),
+            _ => {}
+        }
+    }
+
+    /// Store every running task's node states (at shutdown).
+    pub fn save_all_task_states(&self) {
+        for id in self.engine.task_ids() {
+            self.save_task_state(&id);
+        }
+    }
+
+    /// The node states stored for task `id` (empty when none).
+    pub fn stored_task_state(&self, id: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
+        match self.store.task_snapshot(id) {
+            Ok(Some(rec)) => rec.to_nodes(),
+            Ok(None) => Default::default(),
+            Err(e) => {
+                tracing::error!(task = id, "cannot read the task's snapshot: {e}");
+                Default::default()
+            }
         }
     }
 

@@ -166,3 +166,71 @@ fn a_crashing_agent_is_restarted_and_its_errors_are_counted() {
     }
     assert!(s.log_text().contains("UDF crashy failed, restarting it"), "{}", s.log_text());
 }
+
+/// Polls the httpOut (a stream keeps the last point) until its `avg` is `want`.
+fn wait_average(s: &Server, task: &str, want: f64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, v) = s.get(&format!("/kapacitor/v1/tasks/{task}/avg"));
+        let cols = v["series"][0]["columns"].as_array().cloned().unwrap_or_default();
+        let got = cols
+            .iter()
+            .position(|c| c == "avg")
+            .and_then(|c| v["series"][0]["values"][0][c].as_f64());
+        if got == Some(want) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "avg never became {want}: {v}\nlog:\n{}", s.log_text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn write_at(s: &Server, i: usize, v: f64) {
+    let line = format!("m,host=a value={v} {}\n", (i as i64 + 1) * 1_000_000_000);
+    let (st, text) = s.call("POST", "/kapacitor/v1/write?db=db&rp=rp&precision=ns", Some(line.as_bytes()));
+    assert_eq!(st, 204, "{text}");
+}
+
+/// Waits until `n` points went from `from1` into the UDF node `node`.
+fn wait_processed(s: &Server, task: &str, node: &str, n: i64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let edge = format!("from1 -> {node} [processed=\"{n}\"]");
+    loop {
+        let (_, t) = s.get(&format!("/kapacitor/v1/tasks/{task}"));
+        if t["dot"].as_str().is_some_and(|d| d.contains(&edge)) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{node} never got {n} points: {t}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_udfs_snapshot_is_stored_with_the_task_and_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start(dir.path(), &dir.path().join("unused.sock"));
+    let script = "stream\n    |from()\n        .measurement('m')\n    @mavg()\n        .field('value')\n        .size(3)\n        .as('avg')\n    |httpOut('avg')\n";
+    let (st, body) = define(&s, "snap", script);
+    assert_eq!(st, 200, "{body}");
+    let vals = values();
+    let want = expected(&vals, 3);
+    write_at(&s, 0, vals[0]);
+    write_at(&s, 1, vals[1]);
+    wait_processed(&s, "snap", "mavg2", 2);
+    // Disabling stops the task: its agent's state is stored with it; the
+    // new agent of the enabled task gets it back.
+    let (st, body) = s.json("PATCH", "/kapacitor/v1/tasks/snap", json!({"status": "disabled"}));
+    assert_eq!(st, 200, "{body}");
+    let (st, body) = s.json("PATCH", "/kapacitor/v1/tasks/snap", json!({"status": "enabled"}));
+    assert_eq!(st, 200, "{body}");
+    write_at(&s, 2, vals[2]);
+    wait_average(&s, "snap", want[0]);
+    // A clean shutdown stores it too; the next start restores it.
+    write_at(&s, 3, vals[3]);
+    wait_average(&s, "snap", want[1]);
+    s.signal("TERM");
+    let _ = s.child.wait();
+    s = start(dir.path(), &dir.path().join("unused.sock"));
+    write_at(&s, 4, vals[4]);
+    wait_average(&s, "snap", want[2]);
+}
