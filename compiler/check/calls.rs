@@ -590,8 +590,9 @@ impl Checker<'_> {
         match e {
             UdfLookupError::NotConfigured => {
                 let names = self.udfs.map(|u| u.names()).unwrap_or_default();
-                let d = Diagnostic::error(Code::UnknownUdf, format!("unknown UDF \"{}\"", name.node))
-                    .with_primary(name.span, "not a configured UDF");
+                let d =
+                    Diagnostic::error(Code::UnknownUdf, format!("unknown UDF \"{}\"", name.node))
+                        .with_primary(name.span, "not a configured UDF");
                 match did_you_mean(&name.node, names.iter().map(String::as_str)) {
                     Some(s) => d.with_note(format!("did you mean `@{s}()`?")),
                     None if names.is_empty() => d.with_note(format!(
@@ -649,7 +650,11 @@ impl Checker<'_> {
             .with_note(format!(
                 "{label}.{}({})",
                 name.node,
-                types.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+                types
+                    .iter()
+                    .map(|t| t.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
             self.diags.push(d);
             return false;

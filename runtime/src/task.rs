@@ -254,7 +254,10 @@ impl Task {
     }
 
     /// Gives each node its state from `snapshot` (nodes not named are left alone).
-    pub fn restore(&mut self, snapshot: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<(), TaskError> {
+    pub fn restore(
+        &mut self,
+        snapshot: &std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), TaskError> {
         for slot in &mut self.slots {
             if let Some(s) = snapshot.get(&slot.name) {
                 slot.imp.restore(s).map_err(|error| TaskError {

@@ -22,9 +22,19 @@ const RUST_AGENT: &str = env!("CARGO_BIN_EXE_udf-moving-avg");
 
 fn python_agent() -> (String, Vec<String>) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/udf_agents/moving_avg.py");
-    let ok = Command::new("python3").arg("-c").arg("pass").status().is_ok_and(|s| s.success());
-    assert!(ok, "python3 is needed for the Python UDF agent: apt-get install -y python3");
-    ("python3".into(), vec!["-u".into(), script.display().to_string()])
+    let ok = Command::new("python3")
+        .arg("-c")
+        .arg("pass")
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "python3 is needed for the Python UDF agent: apt-get install -y python3"
+    );
+    (
+        "python3".into(),
+        vec!["-u".into(), script.display().to_string()],
+    )
 }
 
 fn process(prog: &str, args: &[String], timeout: Duration) -> UdfFunction {
@@ -51,7 +61,10 @@ impl SocketAgent {
     fn start(prog: &str, args: &[String], path: &Path) -> SocketAgent {
         let mut cmd = Command::new(prog);
         cmd.args(args).arg("--socket").arg(path);
-        SocketAgent(cmd.spawn().unwrap_or_else(|e| panic!("cannot start {prog}: {e}")))
+        SocketAgent(
+            cmd.spawn()
+                .unwrap_or_else(|e| panic!("cannot start {prog}: {e}")),
+        )
     }
 }
 
@@ -70,7 +83,8 @@ fn functions(f: UdfFunction) -> UdfFunctions {
 
 /// Define time: the agent's info decides the node's options and edges.
 fn define(script: &str, udfs: &UdfFunctions) -> Pipeline {
-    let (p, diags) = compiler::check_with_udfs(script, None, &AgentCatalog::new(Arc::new(udfs.clone())));
+    let (p, diags) =
+        compiler::check_with_udfs(script, None, &AgentCatalog::new(Arc::new(udfs.clone())));
     assert!(p.is_some(), "{diags:?}");
     p.unwrap()
 }
@@ -85,11 +99,18 @@ fn task(script: &str, udfs: UdfFunctions) -> Task {
 }
 
 fn values(n: usize) -> Vec<f64> {
-    (0..n).map(|i| i as f64 * 1.5 + 0.25 * (i % 3) as f64).collect()
+    (0..n)
+        .map(|i| i as f64 * 1.5 + 0.25 * (i % 3) as f64)
+        .collect()
 }
 
 fn point(i: usize, v: f64, host: &str) -> Arc<runtime::message::Point> {
-    let mut p = runtime::testing::point("m", &[("host", host)], &[("value", FieldValue::Float(v))], (i as i64 + 1) * 1_000_000_000);
+    let mut p = runtime::testing::point(
+        "m",
+        &[("host", host)],
+        &[("value", FieldValue::Float(v))],
+        (i as i64 + 1) * 1_000_000_000,
+    );
     p.database = "db".into();
     Arc::new(p)
 }
@@ -119,7 +140,8 @@ fn run_moving_average(udfs: UdfFunctions) {
     let mut sink = VecSink::default();
     let vals = values(12);
     for (i, v) in vals.iter().enumerate() {
-        t.push_point(point(i, *v, "a"), &mut sink).expect("point accepted");
+        t.push_point(point(i, *v, "a"), &mut sink)
+            .expect("point accepted");
     }
     t.finish(&mut sink).expect("finish");
     assert!(sink.diagnostics.is_empty(), "{:?}", sink.diagnostics);
@@ -161,13 +183,17 @@ fn python_agent_over_a_unix_socket_computes_the_moving_average() {
 #[test]
 fn groups_keep_separate_windows() {
     let mut t = task(
-        &SCRIPT.replace("|from()\n        .measurement('m')", "|from()\n        .measurement('m')\n        .groupBy('host')"),
+        &SCRIPT.replace(
+            "|from()\n        .measurement('m')",
+            "|from()\n        .measurement('m')\n        .groupBy('host')",
+        ),
         functions(process(RUST_AGENT, &[], Duration::from_secs(10))),
     );
     let mut sink = VecSink::default();
     let vals = values(8);
     for (i, v) in vals.iter().enumerate() {
-        t.push_point(point(i, *v, if i % 2 == 0 { "a" } else { "b" }), &mut sink).unwrap();
+        t.push_point(point(i, *v, if i % 2 == 0 { "a" } else { "b" }), &mut sink)
+            .unwrap();
     }
     t.finish(&mut sink).unwrap();
     let a: Vec<f64> = vals.iter().step_by(2).copied().collect();
@@ -180,7 +206,10 @@ fn groups_keep_separate_windows() {
         want.extend(eb.get(k));
     }
     assert_eq!(averages(&sink), want, "{:#?}", sink.lines);
-    assert!(sink.lines.iter().any(|l| l.contains("host=a")) && sink.lines.iter().any(|l| l.contains("host=b")));
+    assert!(
+        sink.lines.iter().any(|l| l.contains("host=a"))
+            && sink.lines.iter().any(|l| l.contains("host=b"))
+    );
 }
 
 #[test]
@@ -188,9 +217,21 @@ fn define_time_checks_options_against_the_agents_info() {
     let udfs = functions(process(RUST_AGENT, &[], Duration::from_secs(10)));
     let catalog = AgentCatalog::new(Arc::new(udfs));
     let cases = [
-        (".size('3')", "E0305", "unexpected arg to size, got STRING expected INT"),
-        (".size(3.0)", "E0305", "unexpected arg to size, got DOUBLE expected INT"),
-        (".size(3, 4)", "E0304", "unexpected number of args to size, got 2 expected 1"),
+        (
+            ".size('3')",
+            "E0305",
+            "unexpected arg to size, got STRING expected INT",
+        ),
+        (
+            ".size(3.0)",
+            "E0305",
+            "unexpected arg to size, got DOUBLE expected INT",
+        ),
+        (
+            ".size(3, 4)",
+            "E0304",
+            "unexpected number of args to size, got 2 expected 1",
+        ),
         (".sise(3)", "E0302", "no property \"sise\" on @mavg"),
     ];
     for (prop, code, message) in cases {
@@ -198,22 +239,37 @@ fn define_time_checks_options_against_the_agents_info() {
         let (p, diags) = compiler::check_with_udfs(&script, None, &catalog);
         assert!(p.is_none(), "{prop}");
         assert!(
-            diags.iter().any(|d| d.code.as_str() == code && d.message == message),
+            diags
+                .iter()
+                .any(|d| d.code.as_str() == code && d.message == message),
             "{prop}: {diags:#?}"
         );
     }
     // The agent wants a stream: a window's batches do not fit.
-    let script = SCRIPT.replace("    @mavg()", "    |window()\n        .period(1m)\n        .every(1m)\n    @mavg()");
+    let script = SCRIPT.replace(
+        "    @mavg()",
+        "    |window()\n        .period(1m)\n        .every(1m)\n    @mavg()",
+    );
     let (p, diags) = compiler::check_with_udfs(&script, None, &catalog);
     assert!(p.is_none());
-    assert!(diags.iter().any(|d| d.code.as_str() == "E0501"), "{diags:#?}");
+    assert!(
+        diags.iter().any(|d| d.code.as_str() == "E0501"),
+        "{diags:#?}"
+    );
     // Unknown and unavailable UDFs.
     let (_, diags) = compiler::check_with_udfs(&SCRIPT.replace("@mavg", "@mavj"), None, &catalog);
-    assert!(diags.iter().any(|d| d.code.as_str() == "E0310" && d.notes.iter().any(|n| n.contains("@mavg()"))), "{diags:#?}");
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.code.as_str() == "E0310" && d.notes.iter().any(|n| n.contains("@mavg()"))),
+        "{diags:#?}"
+    );
     let broken = functions(process("/nonexistent/agent", &[], Duration::from_secs(1)));
     let (_, diags) = compiler::check_with_udfs(SCRIPT, None, &AgentCatalog::new(Arc::new(broken)));
     assert!(
-        diags.iter().any(|d| d.code.as_str() == "E0311" && d.message.contains("failed to load process info for \"mavg\"")),
+        diags.iter().any(|d| d.code.as_str() == "E0311"
+            && d.message
+                .contains("failed to load process info for \"mavg\"")),
         "{diags:#?}"
     );
 }
@@ -226,25 +282,39 @@ fn an_agent_refusing_its_options_fails_the_task_start() {
         udf: Arc::new(udfs),
         ..Config::default()
     };
-    let err = Task::build("t", &pipeline, config).err().expect("init refused");
-    assert!(err.to_string().contains("failed to initialize processes field and size > 0 are required"), "{err}");
+    let err = Task::build("t", &pipeline, config)
+        .err()
+        .expect("init refused");
+    assert!(
+        err.to_string()
+            .contains("failed to initialize processes field and size > 0 are required"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_missing_udf_is_a_clear_build_error() {
     let udfs = functions(process(RUST_AGENT, &[], Duration::from_secs(10)));
     let pipeline = define(SCRIPT, &udfs);
-    let err = Task::build("t", &pipeline, Config::default()).err().expect("no udf configured");
+    let err = Task::build("t", &pipeline, Config::default())
+        .err()
+        .expect("no udf configured");
     assert!(err.to_string().contains("no such UDF mavg"), "{err}");
 }
 
 fn stat(t: &Task, name: &str) -> i64 {
-    let (_, s, _, _) = t.node_names().find(|(n, ..)| *n == "mavg2").expect("udf node");
+    let (_, s, _, _) = t
+        .node_names()
+        .find(|(n, ..)| *n == "mavg2")
+        .expect("udf node");
     s.get(name).unwrap_or(0)
 }
 
 fn errors(t: &Task) -> u64 {
-    let (_, s, _, _) = t.node_names().find(|(n, ..)| *n == "mavg2").expect("udf node");
+    let (_, s, _, _) = t
+        .node_names()
+        .find(|(n, ..)| *n == "mavg2")
+        .expect("udf node");
     s.errors
 }
 
@@ -255,8 +325,13 @@ fn feed_until(t: &mut Task, sink: &mut VecSink, done: impl Fn(&Task) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut i = 0;
     while !done(t) {
-        assert!(Instant::now() < deadline, "condition not reached; errors: {:?}", sink.diagnostics);
-        t.push_point(point(i, i as f64, "a"), sink).expect("the task keeps running");
+        assert!(
+            Instant::now() < deadline,
+            "condition not reached; errors: {:?}",
+            sink.diagnostics
+        );
+        t.push_point(point(i, i as f64, "a"), sink)
+            .expect("the task keeps running");
         t.tick_clock(0, sink).expect("the task keeps running");
         i += 1;
         std::thread::sleep(Duration::from_millis(20));
@@ -274,12 +349,22 @@ fn survives_a_crash(f: UdfFunction) {
     assert!(averages(&sink).len() > before, "a restarted agent answers");
     assert!(stat(&t, "udf_failures") >= 2);
     assert!(errors(&t) >= 2);
-    assert!(sink.diagnostics.iter().any(|d| d.contains("UDF mavg failed, restarting it")), "{:?}", sink.diagnostics);
+    assert!(
+        sink.diagnostics
+            .iter()
+            .any(|d| d.contains("UDF mavg failed, restarting it")),
+        "{:?}",
+        sink.diagnostics
+    );
 }
 
 #[test]
 fn a_crashing_child_process_is_restarted_and_the_task_survives() {
-    survives_a_crash(process(RUST_AGENT, &["--crash-after".into(), "4".into()], Duration::from_secs(5)));
+    survives_a_crash(process(
+        RUST_AGENT,
+        &["--crash-after".into(), "4".into()],
+        Duration::from_secs(5),
+    ));
 }
 
 #[test]
@@ -305,7 +390,9 @@ fn survives_a_hang(f: UdfFunction) {
     feed_until(&mut t, &mut sink, |t| stat(t, "udf_restarts") >= 1);
     assert!(stat(&t, "udf_failures") >= 1);
     assert!(
-        sink.diagnostics.iter().any(|d| d.contains("timed out after")),
+        sink.diagnostics
+            .iter()
+            .any(|d| d.contains("timed out after")),
         "{:?}",
         sink.diagnostics
     );
@@ -314,7 +401,11 @@ fn survives_a_hang(f: UdfFunction) {
 
 #[test]
 fn a_hanging_child_process_is_replaced_and_the_task_survives() {
-    survives_a_hang(process(RUST_AGENT, &["--hang-after".into(), "3".into()], Duration::from_millis(500)));
+    survives_a_hang(process(
+        RUST_AGENT,
+        &["--hang-after".into(), "3".into()],
+        Duration::from_millis(500),
+    ));
 }
 
 #[test]
@@ -352,7 +443,9 @@ fn a_snapshot_restores_the_agents_state_in_a_new_task() {
         drop(first);
         let mut second = task(SCRIPT, udfs);
         second.restore(&snap).expect("restore");
-        second.push_point(point(2, vals[2], "a"), &mut sink).unwrap();
+        second
+            .push_point(point(2, vals[2], "a"), &mut sink)
+            .unwrap();
         second.finish(&mut sink).unwrap();
         assert_eq!(averages(&sink), expected(&vals, 3), "{:#?}", sink.lines);
     }

@@ -251,7 +251,10 @@ impl AppState {
     pub fn start(&self, rec: &TaskRecord) -> Result<(), String> {
         let p = self.pipeline(rec).map_err(|e| e.to_string())?;
         self.stop_task(&rec.id);
-        match self.engine.start_task_with_state(&rec.id, &p, &self.stored_task_state(&rec.id)) {
+        match self
+            .engine
+            .start_task_with_state(&rec.id, &p, &self.stored_task_state(&rec.id))
+        {
             Ok(()) => Ok(()),
             Err(e @ (EngineError::Build { .. } | EngineError::AlreadyRunning(_))) => {
                 Err(e.to_string())

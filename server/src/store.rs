@@ -168,7 +168,12 @@ impl TaskSnapshotRecord {
         TaskSnapshotRecord {
             nodes: nodes
                 .iter()
-                .map(|(k, v)| (k.clone(), base64::engine::general_purpose::STANDARD.encode(v)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        base64::engine::general_purpose::STANDARD.encode(v),
+                    )
+                })
                 .collect(),
         }
     }
@@ -351,7 +356,11 @@ impl Store {
     }
 
     /// Store task `id`'s node states (replacing the last ones).
-    pub fn put_task_snapshot(&self, id: &str, snapshot: &TaskSnapshotRecord) -> Result<(), StoreError> {
+    pub fn put_task_snapshot(
+        &self,
+        id: &str,
+        snapshot: &TaskSnapshotRecord,
+    ) -> Result<(), StoreError> {
         self.put_json(TASK_SNAPSHOTS, id, snapshot)
     }
 

@@ -18,8 +18,15 @@ fn agent_script() -> PathBuf {
 }
 
 fn require_python() {
-    let ok = Command::new("python3").arg("-c").arg("pass").status().is_ok_and(|s| s.success());
-    assert!(ok, "python3 is needed for the Python UDF agent: apt-get install -y python3");
+    let ok = Command::new("python3")
+        .arg("-c")
+        .arg("pass")
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "python3 is needed for the Python UDF agent: apt-get install -y python3"
+    );
 }
 
 /// A config with `mavg` (child process), `mavgsock` (socket) and `crashy`
@@ -60,7 +67,9 @@ fn define(s: &Server, id: &str, script: &str) -> (u16, Value) {
 }
 
 fn values() -> Vec<f64> {
-    (0..12).map(|i| i as f64 * 1.5 + 0.25 * (i % 3) as f64).collect()
+    (0..12)
+        .map(|i| i as f64 * 1.5 + 0.25 * (i % 3) as f64)
+        .collect()
 }
 
 fn write(s: &Server, vals: &[f64]) {
@@ -69,7 +78,11 @@ fn write(s: &Server, vals: &[f64]) {
         .enumerate()
         .map(|(i, v)| format!("m,host=a value={v} {}\n", (i as i64 + 1) * 1_000_000_000))
         .collect();
-    let (st, text) = s.call("POST", "/kapacitor/v1/write?db=db&rp=rp&precision=ns", Some(body.as_bytes()));
+    let (st, text) = s.call(
+        "POST",
+        "/kapacitor/v1/write?db=db&rp=rp&precision=ns",
+        Some(body.as_bytes()),
+    );
     assert_eq!(st, 204, "{text}");
 }
 
@@ -78,15 +91,25 @@ fn averages(s: &Server, task: &str, n: usize) -> Vec<f64> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, v) = s.get(&format!("/kapacitor/v1/tasks/{task}/avg"));
-        let rows = v["series"][0]["values"].as_array().cloned().unwrap_or_default();
+        let rows = v["series"][0]["values"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         if rows.len() >= n {
             let col = v["series"][0]["columns"]
                 .as_array()
                 .and_then(|c| c.iter().position(|x| x == "avg"))
                 .expect("an avg column");
-            return rows.iter().map(|r| r[col].as_f64().expect("a number")).collect();
+            return rows
+                .iter()
+                .map(|r| r[col].as_f64().expect("a number"))
+                .collect();
         }
-        assert!(Instant::now() < deadline, "no {n} answers: {v}\nlog:\n{}", s.log_text());
+        assert!(
+            Instant::now() < deadline,
+            "no {n} answers: {v}\nlog:\n{}",
+            s.log_text()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -129,42 +152,71 @@ fn define_time_errors_come_from_the_agents_info() {
     let (st, body) = define(&s, "bad", &script("mavg", "'3'"));
     assert_eq!(st, 400);
     let text = body["error"].as_str().unwrap_or_default();
-    assert!(text.contains("unexpected arg to size, got STRING expected INT"), "{text}");
+    assert!(
+        text.contains("unexpected arg to size, got STRING expected INT"),
+        "{text}"
+    );
     let (st, body) = define(&s, "unknown", &script("mavh", "3"));
     assert_eq!(st, 400);
     let text = body["error"].as_str().unwrap_or_default();
-    assert!(text.contains("unknown UDF \"mavh\"") && text.contains("did you mean `@mavg()`?"), "{text}");
+    assert!(
+        text.contains("unknown UDF \"mavh\"") && text.contains("did you mean `@mavg()`?"),
+        "{text}"
+    );
     // The socket agent is not running: its info cannot be had.
     let (st, body) = define(&s, "nosock", &script("mavgsock", "3"));
     assert_eq!(st, 400);
     let text = body["error"].as_str().unwrap_or_default();
-    assert!(text.contains("failed to load process info for \"mavgsock\""), "{text}");
+    assert!(
+        text.contains("failed to load process info for \"mavgsock\""),
+        "{text}"
+    );
 }
 
 #[test]
 fn a_crashing_agent_is_restarted_and_its_errors_are_counted() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path(), &dir.path().join("unused.sock"));
-    let (st, body) = define(&s, "crash", &script("crashy", "2").replace("periodCount(10)", "periodCount(1)").replace("everyCount(10)", "everyCount(1)"));
+    let (st, body) = define(
+        &s,
+        "crash",
+        &script("crashy", "2")
+            .replace("periodCount(10)", "periodCount(1)")
+            .replace("everyCount(10)", "everyCount(1)"),
+    );
     assert_eq!(st, 200, "{body}");
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut i = 0i64;
     loop {
         // Keep writing: every agent crashes on its 4th point and is replaced.
         let line = format!("m,host=a value={i} {}\n", (i + 1) * 1_000_000_000);
-        let (st, text) = s.call("POST", "/kapacitor/v1/write?db=db&rp=rp&precision=ns", Some(line.as_bytes()));
+        let (st, text) = s.call(
+            "POST",
+            "/kapacitor/v1/write?db=db&rp=rp&precision=ns",
+            Some(line.as_bytes()),
+        );
         assert_eq!(st, 204, "{text}");
         i += 1;
         let (_, task) = s.get("/kapacitor/v1/tasks/crash");
         assert_eq!(task["executing"], true, "the task keeps running: {task}");
         let node = &task["stats"]["node-stats"]["crashy2"];
-        if node["udf_restarts"].as_i64().unwrap_or(0) >= 2 && node["errors"].as_i64().unwrap_or(0) >= 2 {
+        if node["udf_restarts"].as_i64().unwrap_or(0) >= 2
+            && node["errors"].as_i64().unwrap_or(0) >= 2
+        {
             break;
         }
-        assert!(Instant::now() < deadline, "no restarts counted: {task}\nlog:\n{}", s.log_text());
+        assert!(
+            Instant::now() < deadline,
+            "no restarts counted: {task}\nlog:\n{}",
+            s.log_text()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(s.log_text().contains("UDF crashy failed, restarting it"), "{}", s.log_text());
+    assert!(
+        s.log_text().contains("UDF crashy failed, restarting it"),
+        "{}",
+        s.log_text()
+    );
 }
 
 /// Polls the httpOut (a stream keeps the last point) until its `avg` is `want`.
@@ -172,7 +224,10 @@ fn wait_average(s: &Server, task: &str, want: f64) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, v) = s.get(&format!("/kapacitor/v1/tasks/{task}/avg"));
-        let cols = v["series"][0]["columns"].as_array().cloned().unwrap_or_default();
+        let cols = v["series"][0]["columns"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let got = cols
             .iter()
             .position(|c| c == "avg")
@@ -180,14 +235,22 @@ fn wait_average(s: &Server, task: &str, want: f64) {
         if got == Some(want) {
             return;
         }
-        assert!(Instant::now() < deadline, "avg never became {want}: {v}\nlog:\n{}", s.log_text());
+        assert!(
+            Instant::now() < deadline,
+            "avg never became {want}: {v}\nlog:\n{}",
+            s.log_text()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn write_at(s: &Server, i: usize, v: f64) {
     let line = format!("m,host=a value={v} {}\n", (i as i64 + 1) * 1_000_000_000);
-    let (st, text) = s.call("POST", "/kapacitor/v1/write?db=db&rp=rp&precision=ns", Some(line.as_bytes()));
+    let (st, text) = s.call(
+        "POST",
+        "/kapacitor/v1/write?db=db&rp=rp&precision=ns",
+        Some(line.as_bytes()),
+    );
     assert_eq!(st, 204, "{text}");
 }
 
@@ -200,7 +263,10 @@ fn wait_processed(s: &Server, task: &str, node: &str, n: i64) {
         if t["dot"].as_str().is_some_and(|d| d.contains(&edge)) {
             return;
         }
-        assert!(Instant::now() < deadline, "{node} never got {n} points: {t}");
+        assert!(
+            Instant::now() < deadline,
+            "{node} never got {n} points: {t}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -219,9 +285,17 @@ fn a_udfs_snapshot_is_stored_with_the_task_and_restored() {
     wait_processed(&s, "snap", "mavg2", 2);
     // Disabling stops the task: its agent's state is stored with it; the
     // new agent of the enabled task gets it back.
-    let (st, body) = s.json("PATCH", "/kapacitor/v1/tasks/snap", json!({"status": "disabled"}));
+    let (st, body) = s.json(
+        "PATCH",
+        "/kapacitor/v1/tasks/snap",
+        json!({"status": "disabled"}),
+    );
     assert_eq!(st, 200, "{body}");
-    let (st, body) = s.json("PATCH", "/kapacitor/v1/tasks/snap", json!({"status": "enabled"}));
+    let (st, body) = s.json(
+        "PATCH",
+        "/kapacitor/v1/tasks/snap",
+        json!({"status": "enabled"}),
+    );
     assert_eq!(st, 200, "{body}");
     write_at(&s, 2, vals[2]);
     wait_average(&s, "snap", want[0]);

@@ -62,8 +62,12 @@ impl MovingAvg {
                 for o in init.options {
                     let v = o.values.into_iter().next().and_then(|v| v.value);
                     match (o.name.as_str(), v) {
-                        ("field", Some(proto::option_value::Value::StringValue(s))) => self.field = s,
-                        ("as", Some(proto::option_value::Value::StringValue(s))) => self.as_name = s,
+                        ("field", Some(proto::option_value::Value::StringValue(s))) => {
+                            self.field = s
+                        }
+                        ("as", Some(proto::option_value::Value::StringValue(s))) => {
+                            self.as_name = s
+                        }
                         ("size", Some(proto::option_value::Value::IntValue(i))) => {
                             self.size = usize::try_from(i).unwrap_or(0)
                         }
@@ -73,10 +77,16 @@ impl MovingAvg {
                 let ok = self.size > 0 && !self.field.is_empty();
                 vec![R::Init(proto::InitResponse {
                     success: ok,
-                    error: if ok { String::new() } else { "field and size > 0 are required".into() },
+                    error: if ok {
+                        String::new()
+                    } else {
+                        "field and size > 0 are required".into()
+                    },
                 })]
             }
-            request::Message::Keepalive(k) => vec![R::Keepalive(proto::KeepaliveResponse { time: k.time })],
+            request::Message::Keepalive(k) => {
+                vec![R::Keepalive(proto::KeepaliveResponse { time: k.time })]
+            }
             request::Message::Snapshot(_) => {
                 let mut groups: Vec<_> = self.windows.iter().collect();
                 groups.sort_by(|a, b| a.0.cmp(b.0));

@@ -315,7 +315,10 @@ impl Engine {
     }
 
     /// The node states of running task `id` (its UDF agents' snapshots).
-    pub fn task_state(&self, id: &str) -> Option<Result<std::collections::BTreeMap<String, Vec<u8>>, String>> {
+    pub fn task_state(
+        &self,
+        id: &str,
+    ) -> Option<Result<std::collections::BTreeMap<String, Vec<u8>>, String>> {
         let cell = read(&self.inner.tasks).get(id).cloned()?;
         Some(cell.node_states())
     }

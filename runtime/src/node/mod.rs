@@ -305,11 +305,8 @@ pub fn build(
         | NodeKind::HoltWinters
         | NodeKind::HoltWintersWithFit => influxql::build(node, env),
         NodeKind::Udf => udf::build(node, env),
-        NodeKind::K8sAutoscale
-        | NodeKind::SwarmAutoscale
-        | NodeKind::Ec2Autoscale => Err(BuildError::new(
-            node,
-            format!("{} is not supported yet", node.kind.method()),
-        )),
+        NodeKind::K8sAutoscale | NodeKind::SwarmAutoscale | NodeKind::Ec2Autoscale => Err(
+            BuildError::new(node, format!("{} is not supported yet", node.kind.method())),
+        ),
     }
 }

@@ -90,7 +90,10 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
     };
     // The first start is part of starting the task: a UDF that cannot
     // start or refuses its options fails the task, as in Kapacitor.
-    n.agent = Some(n.start().map_err(|e| BuildError::new(node, format!("UDF {}: {e}", n.udf)))?);
+    n.agent = Some(
+        n.start()
+            .map_err(|e| BuildError::new(node, format!("UDF {}: {e}", n.udf)))?,
+    );
     Ok(Box::new(n))
 }
 
@@ -212,12 +215,18 @@ impl UdfNode {
                 if self.provides == EdgeType::Stream {
                     cx.emit(Message::Point(Arc::new(convert::point_from_response(p))));
                 } else {
-                    cx.error(format_args!("UDF {} sent a point outside a batch but provides batches", self.udf));
+                    cx.error(format_args!(
+                        "UDF {} sent a point outside a batch but provides batches",
+                        self.udf
+                    ));
                 }
             }
             response::Message::End(e) => {
                 let Some(begin) = self.begin.take() else {
-                    cx.error(format_args!("UDF {} sent EndBatch without BeginBatch", self.udf));
+                    cx.error(format_args!(
+                        "UDF {} sent EndBatch without BeginBatch",
+                        self.udf
+                    ));
                     return;
                 };
                 let points = std::mem::take(&mut self.points);
@@ -225,7 +234,10 @@ impl UdfNode {
                     let b = convert::batch_from_response(&begin, e, points);
                     cx.emit(Message::Batch(Arc::new(b)));
                 } else {
-                    cx.error(format_args!("UDF {} sent a batch but provides a stream", self.udf));
+                    cx.error(format_args!(
+                        "UDF {} sent a batch but provides a stream",
+                        self.udf
+                    ));
                 }
             }
             other => {
@@ -243,14 +255,23 @@ impl UdfNode {
 }
 
 impl NodeImpl for UdfNode {
-    fn process(&mut self, _input: usize, msg: Message, cx: &mut NodeCx<'_>) -> Result<(), NodeError> {
+    fn process(
+        &mut self,
+        _input: usize,
+        msg: Message,
+        cx: &mut NodeCx<'_>,
+    ) -> Result<(), NodeError> {
         let reqs = match (&msg, self.wants) {
             (Message::Point(p), EdgeType::Stream) => {
                 vec![request::Message::Point(convert::point_request(p))]
             }
             (Message::Batch(b), EdgeType::Batch) => convert::batch_requests(b),
             (Message::Point(_) | Message::Batch(_), _) => {
-                cx.error(format_args!("UDF {} wants a {} edge", self.udf, self.wants.name()));
+                cx.error(format_args!(
+                    "UDF {} wants a {} edge",
+                    self.udf,
+                    self.wants.name()
+                ));
                 return Ok(());
             }
             // The protocol carries no barriers or group deletions.

@@ -33,7 +33,10 @@ pub enum AgentError {
     /// The program did not start or the socket did not accept.
     Start(String),
     /// No answer to `what` within the timeout.
-    Timeout { what: &'static str, timeout: Duration },
+    Timeout {
+        what: &'static str,
+        timeout: Duration,
+    },
     /// The agent's output ended or broke (exit, crash, garbage).
     Closed(String),
     /// The agent sent an ErrorResponse.
@@ -94,8 +97,12 @@ impl Agent {
         let (input, output, child, socket): (Box<dyn Write + Send>, Box<dyn Read + Send>, _, _) =
             if !f.socket.is_empty() {
                 let s = connect(&f.socket, timeout)?;
-                let r = s.try_clone().map_err(|e| AgentError::Start(e.to_string()))?;
-                let w = s.try_clone().map_err(|e| AgentError::Start(e.to_string()))?;
+                let r = s
+                    .try_clone()
+                    .map_err(|e| AgentError::Start(e.to_string()))?;
+                let w = s
+                    .try_clone()
+                    .map_err(|e| AgentError::Start(e.to_string()))?;
                 (Box::new(SocketWriter(w)), Box::new(r), None, Some(s))
             } else {
                 if f.prog.is_empty() {
@@ -148,7 +155,10 @@ impl Agent {
 
     /// Asks for the agent's info.
     pub fn info(&mut self) -> Result<proto::InfoResponse, AgentError> {
-        match self.call(request::Message::Info(proto::InfoRequest {}), "info request")? {
+        match self.call(
+            request::Message::Info(proto::InfoRequest {}),
+            "info request",
+        )? {
             response::Message::Info(i) => Ok(i),
             _ => unreachable!("call returns the matching response"),
         }
@@ -165,7 +175,10 @@ impl Agent {
 
     /// The agent's serialized state.
     pub fn snapshot(&mut self) -> Result<Vec<u8>, AgentError> {
-        match self.call(request::Message::Snapshot(proto::SnapshotRequest {}), "snapshot request")? {
+        match self.call(
+            request::Message::Snapshot(proto::SnapshotRequest {}),
+            "snapshot request",
+        )? {
             response::Message::Snapshot(s) => Ok(s.snapshot),
             _ => unreachable!("call returns the matching response"),
         }
@@ -205,7 +218,9 @@ impl Agent {
         out.extend(self.pending.drain(..));
         while let Ok(ev) = self.events.try_recv() {
             match ev {
-                Event::Response(response::Message::Error(e)) => return Err(AgentError::Agent(e.error)),
+                Event::Response(response::Message::Error(e)) => {
+                    return Err(AgentError::Agent(e.error))
+                }
                 Event::Response(m) => out.push(m),
                 Event::Closed(e) => self.closed = Some(e),
             }
@@ -246,10 +261,14 @@ impl Agent {
             loop {
                 match child.try_wait() {
                     Ok(Some(status)) if !status.success() => {
-                        result = Err(AgentError::Closed(format!("process exited unexpectedly: {status}")));
+                        result = Err(AgentError::Closed(format!(
+                            "process exited unexpectedly: {status}"
+                        )));
                         break;
                     }
-                    Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+                    Ok(None) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(10))
+                    }
                     _ => break,
                 }
             }
@@ -259,7 +278,11 @@ impl Agent {
 
     /// Sends a management request and waits (at most the timeout) for its
     /// response; data responses read meanwhile are kept for `poll`.
-    fn call(&mut self, msg: request::Message, what: &'static str) -> Result<response::Message, AgentError> {
+    fn call(
+        &mut self,
+        msg: request::Message,
+        what: &'static str,
+    ) -> Result<response::Message, AgentError> {
         let want = std::mem::discriminant(&match &msg {
             request::Message::Info(_) => response::Message::Info(Default::default()),
             request::Message::Init(_) => response::Message::Init(Default::default()),
@@ -276,7 +299,9 @@ impl Agent {
             }
             match self.events.recv_deadline(deadline) {
                 Ok(Event::Response(m)) if std::mem::discriminant(&m) == want => return Ok(m),
-                Ok(Event::Response(response::Message::Error(e))) => return Err(AgentError::Agent(e.error)),
+                Ok(Event::Response(response::Message::Error(e))) => {
+                    return Err(AgentError::Agent(e.error))
+                }
                 Ok(Event::Response(response::Message::Keepalive(_))) => {}
                 Ok(Event::Response(m)) => self.pending.push_back(m),
                 Ok(Event::Closed(e)) => self.closed = Some(e),
@@ -317,10 +342,14 @@ impl Agent {
             loop {
                 match child.try_wait() {
                     Ok(Some(status)) if !status.success() || reason.is_none() => {
-                        return AgentError::Closed(format!("process exited unexpectedly: {status}"));
+                        return AgentError::Closed(format!(
+                            "process exited unexpectedly: {status}"
+                        ));
                     }
                     Ok(Some(_)) => break,
-                    Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+                    Ok(None) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(10))
+                    }
                     _ => break,
                 }
             }
@@ -446,7 +475,12 @@ fn spawn_reader(
         });
 }
 
-fn spawn_keepalive(name: &str, timeout: Duration, requests: Sender<proto::Request>, stop: Receiver<()>) {
+fn spawn_keepalive(
+    name: &str,
+    timeout: Duration,
+    requests: Sender<proto::Request>,
+    stop: Receiver<()>,
+) {
     let _ = std::thread::Builder::new()
         .name(format!("udf-{name}-keepalive"))
         .spawn(move || loop {
@@ -456,7 +490,9 @@ fn spawn_keepalive(name: &str, timeout: Duration, requests: Sender<proto::Reques
                         .duration_since(std::time::UNIX_EPOCH)
                         .map_or(0, |d| d.as_nanos() as i64);
                     let req = proto::Request {
-                        message: Some(request::Message::Keepalive(proto::KeepaliveRequest { time: now })),
+                        message: Some(request::Message::Keepalive(proto::KeepaliveRequest {
+                            time: now,
+                        })),
                     };
                     // A full queue means the agent is not reading: the
                     // missing answer is what the node will notice.

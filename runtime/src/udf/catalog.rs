@@ -29,11 +29,19 @@ impl AgentCatalog {
 
 impl UdfCatalog for AgentCatalog {
     fn info(&self, name: &str) -> Result<UdfInfo, UdfLookupError> {
-        let known = self.infos.lock().unwrap_or_else(|e| e.into_inner()).get(name).cloned();
+        let known = self
+            .infos
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned();
         if let Some(info) = known {
             return Ok(info);
         }
-        let f = self.functions.get(name).ok_or(UdfLookupError::NotConfigured)?;
+        let f = self
+            .functions
+            .get(name)
+            .ok_or(UdfLookupError::NotConfigured)?;
         // Not under the lock: an agent may take up to its timeout to answer.
         let info = fetch(name, f)?;
         self.infos
@@ -50,7 +58,9 @@ impl UdfCatalog for AgentCatalog {
 
 fn fetch(name: &str, f: &super::UdfFunction) -> Result<UdfInfo, UdfLookupError> {
     let mut agent = Agent::open(name, f).map_err(|e| UdfLookupError::Agent(e.to_string()))?;
-    let info = agent.info().map_err(|e| UdfLookupError::Agent(e.to_string()))?;
+    let info = agent
+        .info()
+        .map_err(|e| UdfLookupError::Agent(e.to_string()))?;
     // Dropping the agent stops it: an info connection does no work.
     drop(agent);
     info_of(&info).map_err(UdfLookupError::Agent)
@@ -69,7 +79,8 @@ pub fn info_of(info: &proto::InfoResponse) -> Result<UdfInfo, String> {
     }
     Ok(UdfInfo {
         wants: edge(info.wants).ok_or_else(|| format!("unknown edge type {}", info.wants))?,
-        provides: edge(info.provides).ok_or_else(|| format!("unknown edge type {}", info.provides))?,
+        provides: edge(info.provides)
+            .ok_or_else(|| format!("unknown edge type {}", info.provides))?,
         options,
     })
 }

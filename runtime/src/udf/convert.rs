@@ -59,7 +59,13 @@ pub fn point_request(p: &Point) -> proto::Point {
         database: p.database.to_string(),
         retention_policy: p.retention_policy.to_string(),
         group: p.group.id.to_string(),
-        dimensions: p.group.dims.tag_names.iter().map(|s| s.to_string()).collect(),
+        dimensions: p
+            .group
+            .dims
+            .tag_names
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         tags: tag_map(&p.tags),
         fields_double: f.double,
         fields_int: f.int,
@@ -166,7 +172,11 @@ pub fn batch_point_from_response(mut p: proto::Point) -> BatchPoint {
 
 /// An answered batch: name, tags and tmax from EndBatch, byName from
 /// BeginBatch, and the group from the tags (`edge.NewBeginBatchMessage`).
-pub fn batch_from_response(begin: &proto::BeginBatch, end: proto::EndBatch, points: Vec<BatchPoint>) -> Batch {
+pub fn batch_from_response(
+    begin: &proto::BeginBatch,
+    end: proto::EndBatch,
+    points: Vec<BatchPoint>,
+) -> Batch {
     let tags = tags_of(end.tags);
     let dims = Arc::new(Dimensions {
         by_name: begin.by_name,
@@ -193,7 +203,10 @@ mod tests {
             by_name: false,
             tag_names: vec![Str::from("host")],
         });
-        let tags: Tags = vec![(Str::from("host"), Str::from("a")), (Str::from("region"), Str::from("eu"))];
+        let tags: Tags = vec![
+            (Str::from("host"), Str::from("a")),
+            (Str::from("region"), Str::from("eu")),
+        ];
         let p = Point {
             name: Str::from("cpu"),
             database: Str::from("db"),

@@ -15,7 +15,9 @@ pub enum FrameError {
     Eof,
     Io(io::Error),
     /// The stream ended inside a frame.
-    Truncated { expected: u64 },
+    Truncated {
+        expected: u64,
+    },
     /// The length prefix is not a valid uvarint or is over `MAX_FRAME`.
     BadLength(String),
     Decode(prost::DecodeError),
@@ -89,14 +91,18 @@ fn read_uvarint(r: &mut impl Read) -> Result<u64, FrameError> {
         let byte = b[0];
         if byte < 0x80 {
             if i == 9 && byte > 1 {
-                return Err(FrameError::BadLength("varint overflows a 64-bit integer".into()));
+                return Err(FrameError::BadLength(
+                    "varint overflows a 64-bit integer".into(),
+                ));
             }
             return Ok(x | (u64::from(byte) << shift));
         }
         x |= u64::from(byte & 0x7f) << shift;
         shift += 7;
     }
-    Err(FrameError::BadLength("varint overflows a 64-bit integer".into()))
+    Err(FrameError::BadLength(
+        "varint overflows a 64-bit integer".into(),
+    ))
 }
 
 #[cfg(test)]
@@ -138,17 +144,29 @@ mod tests {
     fn bad_input_is_a_typed_error() {
         let mut buf = Vec::new();
         let empty: &[u8] = &[];
-        assert!(matches!(read_message::<Request>(&mut &empty[..], &mut buf), Err(FrameError::Eof)));
+        assert!(matches!(
+            read_message::<Request>(&mut &empty[..], &mut buf),
+            Err(FrameError::Eof)
+        ));
         let cut: &[u8] = &[5, 0x1a, 3];
         assert!(matches!(
             read_message::<Request>(&mut &cut[..], &mut buf),
             Err(FrameError::Truncated { expected: 5 })
         ));
         let huge: &[u8] = &[0xff, 0xff, 0xff, 0xff, 0x7f];
-        assert!(matches!(read_message::<Request>(&mut &huge[..], &mut buf), Err(FrameError::BadLength(_))));
+        assert!(matches!(
+            read_message::<Request>(&mut &huge[..], &mut buf),
+            Err(FrameError::BadLength(_))
+        ));
         let overflow: &[u8] = &[0xff; 11];
-        assert!(matches!(read_message::<Request>(&mut &overflow[..], &mut buf), Err(FrameError::BadLength(_))));
+        assert!(matches!(
+            read_message::<Request>(&mut &overflow[..], &mut buf),
+            Err(FrameError::BadLength(_))
+        ));
         let garbage: &[u8] = &[2, 0xff, 0xff];
-        assert!(matches!(read_message::<Request>(&mut &garbage[..], &mut buf), Err(FrameError::Decode(_))));
+        assert!(matches!(
+            read_message::<Request>(&mut &garbage[..], &mut buf),
+            Err(FrameError::Decode(_))
+        ));
     }
 }

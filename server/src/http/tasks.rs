@@ -300,7 +300,10 @@ async fn save_and_run(state: &Arc<AppState>, mut rec: TaskRecord) -> Result<Resp
     state.stop_task(&rec.id);
     if rec.enabled {
         let nodes = state.stored_task_state(&rec.id);
-        if let Err(e) = state.engine.start_task_with_state(&rec.id, &pipeline, &nodes) {
+        if let Err(e) = state
+            .engine
+            .start_task_with_state(&rec.id, &pipeline, &nodes)
+        {
             rec.error = e.to_string();
             state.store.put_task(&rec, Some(&pipeline), &state.build)?;
             return Err(ApiError::Internal(rec.error));
