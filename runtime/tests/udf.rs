@@ -450,3 +450,158 @@ fn a_snapshot_restores_the_agents_state_in_a_new_task() {
         assert_eq!(averages(&sink), expected(&vals, 3), "{:#?}", sink.lines);
     }
 }
+
+// ---- the exact bytes we send ----------------------------------------------
+
+/// Protobuf by hand, from the wire format's rules (independent of prost).
+fn varint(mut v: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return out;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn field_varint(num: u64, v: u64) -> Vec<u8> {
+    let mut out = varint(num << 3);
+    out.extend(varint(v));
+    out
+}
+
+fn field_bytes(num: u64, data: &[u8]) -> Vec<u8> {
+    let mut out = varint(num << 3 | 2);
+    out.extend(varint(data.len() as u64));
+    out.extend_from_slice(data);
+    out
+}
+
+fn field_double(num: u64, v: f64) -> Vec<u8> {
+    let mut out = varint(num << 3 | 1);
+    out.extend(v.to_le_bytes());
+    out
+}
+
+fn map_entry(num: u64, key: &str, value: Vec<u8>) -> Vec<u8> {
+    let mut e = field_bytes(1, key.as_bytes());
+    e.extend(value);
+    field_bytes(num, &e)
+}
+
+/// A unix-socket agent that records every frame it reads (length prefix
+/// checked, payload kept) and answers info and init.
+fn recording_agent(path: &Path) -> std::sync::mpsc::Receiver<Vec<u8>> {
+    use runtime::udf::framing::write_message;
+    use runtime::udf::proto::{self, response};
+    use std::io::Read;
+    let listener = std::os::unix::net::UnixListener::bind(path).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut out = conn.try_clone().unwrap();
+                loop {
+                    let mut len = 0u64;
+                    let mut shift = 0;
+                    loop {
+                        let mut b = [0u8];
+                        if conn.read_exact(&mut b).is_err() {
+                            return;
+                        }
+                        len |= u64::from(b[0] & 0x7f) << shift;
+                        shift += 7;
+                        if b[0] < 0x80 {
+                            break;
+                        }
+                    }
+                    let mut frame = vec![0u8; len as usize];
+                    conn.read_exact(&mut frame).unwrap();
+                    let answer = match frame.first() {
+                        Some(0x0a) => Some(response::Message::Info(proto::InfoResponse {
+                            wants: 0,
+                            provides: 0,
+                            options: BTreeMap::from([
+                                (
+                                    "field".into(),
+                                    proto::OptionInfo {
+                                        value_types: vec![3],
+                                    },
+                                ),
+                                (
+                                    "size".into(),
+                                    proto::OptionInfo {
+                                        value_types: vec![1],
+                                    },
+                                ),
+                            ]),
+                        })),
+                        Some(0x12) => Some(response::Message::Init(proto::InitResponse {
+                            success: true,
+                            error: String::new(),
+                        })),
+                        _ => None,
+                    };
+                    if frame.first() != Some(&0x1a) {
+                        let _ = tx.send(frame);
+                    }
+                    if let Some(a) = answer {
+                        write_message(&proto::Response { message: Some(a) }, &mut out).unwrap();
+                    }
+                }
+            });
+        }
+    });
+    rx
+}
+
+#[test]
+fn requests_are_kapacitors_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_socket(&dir);
+    let frames = recording_agent(&path);
+    let script = "stream\n    |from()\n        .measurement('m')\n    @rec()\n        .field('value')\n        .size(3)\n    |log()\n";
+    let udfs: UdfFunctions =
+        BTreeMap::from([("rec".to_string(), socket(&path, Duration::from_secs(10)))]);
+    let mut t = task(script, udfs);
+    let mut sink = VecSink::default();
+    t.push_point(point(0, 1.5, "a"), &mut sink).unwrap();
+    let next = || {
+        frames
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a request")
+    };
+    // Define time, then the task's agent: Request{info: InfoRequest{}} twice.
+    assert_eq!(next(), field_bytes(1, &[]));
+    assert_eq!(next(), field_bytes(1, &[]));
+    // Request{init: {options: [field 'value', size 3], taskID 't', nodeID 'rec2'}}.
+    let option = |name: &str, value: Vec<u8>| {
+        let mut o = field_bytes(1, name.as_bytes());
+        o.extend(field_bytes(2, &value));
+        field_bytes(1, &o)
+    };
+    let mut init = option(
+        "field",
+        [field_varint(1, 3), field_bytes(5, b"value")].concat(),
+    );
+    init.extend(option(
+        "size",
+        [field_varint(1, 1), field_varint(3, 3)].concat(),
+    ));
+    init.extend(field_bytes(2, b"t"));
+    init.extend(field_bytes(3, b"rec2"));
+    assert_eq!(next(), field_bytes(2, &init));
+    // Request{point: {time, name, database, retentionPolicy, tags, fieldsDouble}}.
+    let mut p = field_varint(1, 1_000_000_000);
+    p.extend(field_bytes(2, b"m"));
+    p.extend(field_bytes(3, b"db"));
+    p.extend(field_bytes(4, b"autogen"));
+    p.extend(map_entry(7, "host", field_bytes(2, b"a")));
+    p.extend(map_entry(8, "value", field_double(2, 1.5)));
+    assert_eq!(next(), field_bytes(17, &p));
+}

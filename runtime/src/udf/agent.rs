@@ -67,7 +67,8 @@ impl std::error::Error for AgentError {}
 
 /// What the reader and writer threads report.
 enum Event {
-    Response(response::Message),
+    /// Boxed: a response is large, an end is small.
+    Response(Box<response::Message>),
     /// The output ended: `None` at a clean EOF, else the error.
     Closed(Option<String>),
 }
@@ -218,10 +219,10 @@ impl Agent {
         out.extend(self.pending.drain(..));
         while let Ok(ev) = self.events.try_recv() {
             match ev {
-                Event::Response(response::Message::Error(e)) => {
-                    return Err(AgentError::Agent(e.error))
-                }
-                Event::Response(m) => out.push(m),
+                Event::Response(m) => match *m {
+                    response::Message::Error(e) => return Err(AgentError::Agent(e.error)),
+                    m => out.push(m),
+                },
                 Event::Closed(e) => self.closed = Some(e),
             }
         }
@@ -238,11 +239,13 @@ impl Agent {
         let mut result = Ok(());
         while self.closed.is_none() {
             match self.events.recv_deadline(deadline) {
-                Ok(Event::Response(response::Message::Error(e))) => {
-                    result = Err(AgentError::Agent(e.error));
-                    break;
-                }
-                Ok(Event::Response(m)) => out.push(m),
+                Ok(Event::Response(m)) => match *m {
+                    response::Message::Error(e) => {
+                        result = Err(AgentError::Agent(e.error));
+                        break;
+                    }
+                    m => out.push(m),
+                },
                 Ok(Event::Closed(e)) => self.closed = Some(e),
                 Err(_) => {
                     result = Err(AgentError::Timeout {
@@ -293,17 +296,16 @@ impl Agent {
         self.send(msg)?;
         let deadline = Instant::now() + self.timeout;
         loop {
-            if let Some(e) = &self.closed {
-                let _ = e;
+            if self.closed.is_some() {
                 return Err(self.closed_error());
             }
             match self.events.recv_deadline(deadline) {
-                Ok(Event::Response(m)) if std::mem::discriminant(&m) == want => return Ok(m),
-                Ok(Event::Response(response::Message::Error(e))) => {
-                    return Err(AgentError::Agent(e.error))
-                }
-                Ok(Event::Response(response::Message::Keepalive(_))) => {}
-                Ok(Event::Response(m)) => self.pending.push_back(m),
+                Ok(Event::Response(m)) => match *m {
+                    m if std::mem::discriminant(&m) == want => return Ok(m),
+                    response::Message::Error(e) => return Err(AgentError::Agent(e.error)),
+                    response::Message::Keepalive(_) => {}
+                    m => self.pending.push_back(m),
+                },
                 Ok(Event::Closed(e)) => self.closed = Some(e),
                 Err(RecvTimeoutError::Timeout) => {
                     return Err(AgentError::Timeout {
@@ -458,7 +460,7 @@ fn spawn_reader(
                             // An empty Response: counts as a sign of life only.
                             continue;
                         };
-                        if events.send(Event::Response(m)).is_err() {
+                        if events.send(Event::Response(Box::new(m))).is_err() {
                             return;
                         }
                     }

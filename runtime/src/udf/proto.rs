@@ -2,6 +2,8 @@
 //! package `agent`), written with prost's derive so the build needs no
 //! `protoc`. Field numbers, types and oneof tags are the .proto's; maps
 //! keep their keys sorted (`BTreeMap`) so what we send is deterministic.
+//! Fields are declared in field-number order, the order Go's marshaller
+//! writes them, so our bytes are Kapacitor's (`tests/udf.rs` checks them).
 
 use std::collections::BTreeMap;
 
@@ -169,10 +171,12 @@ pub struct Point {
     pub fields_int: BTreeMap<String, i64>,
     #[prost(btree_map = "string, string", tag = "10")]
     pub fields_string: BTreeMap<String, String>,
-    #[prost(btree_map = "string, bool", tag = "12")]
-    pub fields_bool: BTreeMap<String, bool>,
+    // Declared in field-number order (byName 11 before fieldsBool 12): prost
+    // encodes in declaration order, Go's protobuf in field-number order.
     #[prost(bool, tag = "11")]
     pub by_name: bool,
+    #[prost(btree_map = "string, bool", tag = "12")]
+    pub fields_bool: BTreeMap<String, bool>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
