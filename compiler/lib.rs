@@ -18,8 +18,9 @@ pub mod parser;
 pub mod scalar;
 pub mod span;
 pub mod types;
+pub mod udf;
 
-pub use check::{check, check_lambda, check_lambda_with_vars, check_with_vars};
+pub use check::{check, check_lambda, check_lambda_with_vars, check_with_udfs, check_with_vars};
 
 lalrpop_util::lalrpop_mod!(
     #[allow(clippy::all, clippy::pedantic, unused)]

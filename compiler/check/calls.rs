@@ -12,6 +12,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{self, Arg, NodeId};
 use crate::span::Span;
 use crate::types::Type;
+use crate::udf::{UdfLookupError, UdfValueType};
 
 /// An evaluated call argument with its source span.
 pub(crate) struct CallArg {
@@ -353,8 +354,9 @@ impl Checker<'_> {
         if kind == NodeKind::Udf {
             let params =
                 Params::variadic(&[], &[P::Int, P::Float, P::String, P::Bool, P::Duration]);
-            if let Some(args) =
-                self.check_args(&name.node, &format!(".{}()", name.node), params, args, span)
+            if let Some(args) = self
+                .check_args(&name.node, &format!(".{}()", name.node), params, args, span)
+                .filter(|args| self.udf_option(node, name, args, span))
             {
                 self.pipeline.nodes[node as usize].props.push(ir::Property {
                     name: name.node.clone(),
@@ -544,8 +546,17 @@ impl Checker<'_> {
         args: Vec<CallArg>,
         span: Span,
     ) -> Value {
-        // Any `@name` may be a configured UDF: its options are checked by
-        // signature only, since the UDF declarations are not known here.
+        // On a server, `@name` must be a configured UDF whose agent answered
+        // its info request; offline any `@name` may be one, and its options
+        // are checked by signature only.
+        let info = match self.udfs.map(|u| u.info(&name.node)) {
+            None => None,
+            Some(Ok(info)) => Some(info),
+            Some(Err(e)) => {
+                self.diags.push(self.udf_lookup_error(name, e));
+                return Value::Poison;
+            }
+        };
         let spec = nodes::spec(NodeKind::Udf);
         let args = self
             .check_args(
@@ -563,8 +574,117 @@ impl Checker<'_> {
             span,
             Some(name.node.clone()),
         );
-        self.pipeline.nodes[id as usize].args = args;
+        let node = &mut self.pipeline.nodes[id as usize];
+        node.args = args;
+        if let Some(info) = info {
+            // The agent decides the edges (`pipeline.NewUDF`); a mismatch
+            // with the parent is reported by the pipeline validation.
+            node.wants = info.wants;
+            node.provides = info.provides;
+            self.udf_infos.insert(id, info);
+        }
         Value::Node(id)
+    }
+
+    fn udf_lookup_error(&self, name: &ast::Ident, e: UdfLookupError) -> Diagnostic {
+        match e {
+            UdfLookupError::NotConfigured => {
+                let names = self.udfs.map(|u| u.names()).unwrap_or_default();
+                let d =
+                    Diagnostic::error(Code::UnknownUdf, format!("unknown UDF \"{}\"", name.node))
+                        .with_primary(name.span, "not a configured UDF");
+                match did_you_mean(&name.node, names.iter().map(String::as_str)) {
+                    Some(s) => d.with_note(format!("did you mean `@{s}()`?")),
+                    None if names.is_empty() => d.with_note(format!(
+                        "no UDFs are configured: add a `[udf.functions.{}]` section to the server's config",
+                        name.node
+                    )),
+                    None => d.with_note(format!("configured UDFs: {}", names.join(", "))),
+                }
+            }
+            UdfLookupError::Agent(err) => Diagnostic::error(
+                Code::UdfUnavailable,
+                format!("failed to load process info for \"{}\": {err}", name.node),
+            )
+            .with_primary(name.span, "the UDF agent did not answer")
+            .with_note(format!(
+                "check `[udf.functions.{}]` (prog, args, socket, timeout) and the agent's own log",
+                name.node
+            )),
+        }
+    }
+
+    /// A UDF option call checked against the agent's info: Kapacitor's
+    /// `UDFNode.SetProperty` (exact count, exact types: an int is not a double).
+    fn udf_option(&mut self, node: NodeId, name: &ast::Ident, args: &[Arg], span: Span) -> bool {
+        let Some(info) = self.udf_infos.get(&node) else {
+            return true;
+        };
+        let label = self.node_label(node);
+        let Some(types) = info.options.get(&name.node) else {
+            let names: Vec<&str> = info.options.keys().map(String::as_str).collect();
+            let mut d = Diagnostic::error(
+                Code::UnknownProperty,
+                format!("no property \"{}\" on {label}", name.node),
+            )
+            .with_primary(name.span, "not an option of this UDF");
+            d = match did_you_mean(&name.node, names.iter().copied()) {
+                Some(s) => d.with_note(format!("did you mean `.{s}()`?")),
+                None if names.is_empty() => d.with_note(format!("{label} takes no options")),
+                None => d.with_note(format!("{label}'s options: {}", names.join(", "))),
+            };
+            self.diags.push(d);
+            return false;
+        };
+        if types.len() != args.len() {
+            let d = Diagnostic::error(
+                Code::ArgCount,
+                format!(
+                    "unexpected number of args to {}, got {} expected {}",
+                    name.node,
+                    args.len(),
+                    types.len()
+                ),
+            )
+            .with_primary(span, "wrong number of arguments")
+            .with_note(format!(
+                "{label}.{}({})",
+                name.node,
+                types
+                    .iter()
+                    .map(|t| t.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            self.diags.push(d);
+            return false;
+        }
+        for (arg, want) in args.iter().zip(types) {
+            let got = match arg {
+                Arg::Bool(_) => UdfValueType::Bool,
+                Arg::Int(_) => UdfValueType::Int,
+                Arg::Float(_) => UdfValueType::Double,
+                Arg::String(_) => UdfValueType::String,
+                Arg::Duration(_) => UdfValueType::Duration,
+                // The signature check admits only the five scalar types.
+                _ => continue,
+            };
+            if got != *want {
+                let d = Diagnostic::error(
+                    Code::ArgType,
+                    format!(
+                        "unexpected arg to {}, got {} expected {}",
+                        name.node,
+                        got.name(),
+                        want.name()
+                    ),
+                )
+                .with_primary(span, format!("expected {}", want.name()));
+                self.diags.push(d);
+                return false;
+            }
+        }
+        true
     }
 
     /// Checks call arguments against a parameter list (exact types, arity).

@@ -42,6 +42,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{self, Arg, Dbrp, Pipeline, TaskType};
 use crate::span::Span;
 use crate::types::Type;
+use crate::udf::UdfCatalog;
 use scope::{Binding, Value};
 use std::collections::HashMap;
 
@@ -49,7 +50,7 @@ use std::collections::HashMap;
 /// Typed declarations without a value (`var x float`) get their type's zero
 /// value, as when Kapacitor defines a template.
 pub fn check(source: &str) -> (Option<Pipeline>, Vec<Diagnostic>) {
-    check_source(source, None)
+    check_source(source, None, None)
 }
 
 /// Checks a task: its vars override `var x = …` defaults and must fill every
@@ -59,12 +60,25 @@ pub fn check_with_vars(
     source: &str,
     vars: &HashMap<String, Arg>,
 ) -> (Option<Pipeline>, Vec<Diagnostic>) {
-    check_source(source, Some(vars))
+    check_source(source, Some(vars), None)
+}
+
+/// Checks a task being defined on a server: `vars` as for `check_with_vars`
+/// (`None` = template semantics), and every `@name()` against the server's
+/// configured UDFs (name, options, argument types, wants/provides), as
+/// Kapacitor does with its agents' info (`pipeline/udf.go`).
+pub fn check_with_udfs(
+    source: &str,
+    vars: Option<&HashMap<String, Arg>>,
+    udfs: &dyn UdfCatalog,
+) -> (Option<Pipeline>, Vec<Diagnostic>) {
+    check_source(source, vars, Some(udfs))
 }
 
 fn check_source(
     source: &str,
     vars: Option<&HashMap<String, Arg>>,
+    udfs: Option<&dyn UdfCatalog>,
 ) -> (Option<Pipeline>, Vec<Diagnostic>) {
     let (program, mut diags) = crate::parser::parse(source);
     // Syntax errors stop here: a recovered AST would give misleading
@@ -74,7 +88,7 @@ fn check_source(
     };
     // The parser bounds the nesting depth (E0106), so the recursive checker
     // and the AST's own drop are safe here.
-    let (pipeline, more) = check_parsed(source, &program, vars);
+    let (pipeline, more) = check_parsed(source, &program, vars, udfs);
     diags.extend(more);
     if diags.iter().any(Diagnostic::is_error) {
         (None, diags)
@@ -185,15 +199,17 @@ pub fn check_program(
     if let Some(deep) = depth::too_deep(program) {
         return (None, vec![nesting_error(deep.span)]);
     }
-    check_parsed(source, program, vars)
+    check_parsed(source, program, vars, None)
 }
 
 fn check_parsed(
     source: &str,
     program: &ast::Program,
     vars: Option<&HashMap<String, Arg>>,
+    udfs: Option<&dyn UdfCatalog>,
 ) -> (Option<Pipeline>, Vec<Diagnostic>) {
     let mut cx = Checker::new(program, vars);
+    cx.udfs = udfs;
     cx.run(program);
     let allowed = lints::allowed_codes(source);
     let mut diags: Vec<Diagnostic> = cx
@@ -236,6 +252,10 @@ pub(crate) struct Checker<'a> {
     /// Nodes configured from unset template vars: catalog rules wait for
     /// the task's values.
     pub templated: std::collections::HashSet<ir::NodeId>,
+    /// The server's UDFs (`None` offline: UDF calls checked by signature only).
+    pub udfs: Option<&'a dyn UdfCatalog>,
+    /// The info of each UDF node created with a known UDF.
+    pub udf_infos: HashMap<ir::NodeId, crate::udf::UdfInfo>,
 }
 
 impl<'a> Checker<'a> {
@@ -265,6 +285,8 @@ impl<'a> Checker<'a> {
             current_node: None,
             poisoned: Default::default(),
             templated: Default::default(),
+            udfs: None,
+            udf_infos: HashMap::new(),
         };
         let id = cx.new_node(kind, None, Vec::new(), Span::default(), None);
         cx.scope.push(Binding::builtin(root, Value::Node(id)));

@@ -69,6 +69,8 @@ codes! {
     NotANode = "E0307": "a chain or property call on a value that is not a node";
     UnknownFunction = "E0308": "an unknown global function (only `time` exists outside lambdas)";
     PropertyRead = "E0309": "reading a property that is not set or not readable";
+    UnknownUdf = "E0310": "a `@name()` that is not a configured UDF (`[udf.functions.<name>]`)";
+    UdfUnavailable = "E0311": "a configured UDF whose agent did not answer its info request";
     // Types and lambdas
     BinaryTypeMismatch = "E0401": "operand types the binary operator does not accept";
     UnaryTypeMismatch = "E0402": "an operand type the unary operator does not accept";

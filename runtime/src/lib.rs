@@ -29,4 +29,5 @@ pub mod task;
 pub mod template;
 pub mod testing;
 pub mod time;
+pub mod udf;
 pub mod yaml_json;

@@ -280,6 +280,43 @@ impl Task {
         Ok(())
     }
 
+    /// The nodes' states, by node name (Kapacitor's `TaskSnapshot`): what a
+    /// server stores with the task so a restart resumes where it stopped.
+    pub fn snapshot(&mut self) -> Result<std::collections::BTreeMap<String, Vec<u8>>, TaskError> {
+        let mut out = std::collections::BTreeMap::new();
+        for slot in &mut self.slots {
+            match slot.imp.snapshot() {
+                Ok(Some(s)) => {
+                    out.insert(slot.name.clone(), s);
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    return Err(TaskError {
+                        node: slot.name.clone(),
+                        error,
+                    })
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Gives each node its state from `snapshot` (nodes not named are left alone).
+    pub fn restore(
+        &mut self,
+        snapshot: &std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), TaskError> {
+        for slot in &mut self.slots {
+            if let Some(s) = snapshot.get(&slot.name) {
+                slot.imp.restore(s).map_err(|error| TaskError {
+                    node: slot.name.clone(),
+                    error,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// The current result of the `httpOut` node serving `endpoint`.
     pub fn http_out_result(&self, endpoint: &str) -> Option<String> {
         self.slots

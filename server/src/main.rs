@@ -255,6 +255,9 @@ async fn serve(opts: ServerOptions) -> ExitCode {
         }
     }
     tracing::info!("shutting down");
+    // UDF agents' states are stored with their tasks, resumed at the next start.
+    let snap = state.clone();
+    let _ = tokio::task::spawn_blocking(move || snap.save_all_task_states()).await;
     let engine = state.engine.clone();
     let _ = tokio::task::spawn_blocking(move || engine.shutdown()).await;
     ExitCode::SUCCESS

@@ -8,6 +8,7 @@ use crate::store::{Store, StoreError, TaskRecord};
 use crate::topics::Topics;
 use compiler::diagnostic::render::render_text;
 use compiler::ir::{Dbrp, Pipeline};
+use compiler::udf::UdfCatalog;
 use runtime::engine::{Engine, EngineError, EngineOptions};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -67,6 +68,27 @@ pub struct AppState {
     pub config: tokio::sync::Mutex<crate::config::Config>,
     /// `[http] auth-enabled` and the `[auth]` users.
     pub auth: crate::auth::Auth,
+    /// `[udf.functions]`: the agents' info, asked once per UDF when a task
+    /// using it is first checked.
+    pub udfs: Arc<runtime::udf::AgentCatalog>,
+}
+
+/// The `[udf.functions]` the runtime starts agents from.
+fn udf_functions(c: &crate::config::Config) -> runtime::udf::UdfFunctions {
+    c.udf
+        .functions
+        .iter()
+        .map(|(name, f)| {
+            let f = runtime::udf::UdfFunction {
+                prog: f.prog.clone(),
+                args: f.args.clone(),
+                socket: f.socket.clone(),
+                timeout: f.timeout,
+                env: f.env.clone(),
+            };
+            (name.clone(), f)
+        })
+        .collect()
 }
 
 /// Read the UUID in `path`, creating it on first start.
@@ -108,12 +130,13 @@ impl std::fmt::Display for CompileError {
 }
 
 /// Check `rec`'s script and apply its explicit dbrps (never both kinds).
-pub fn compile(rec: &TaskRecord) -> Result<Pipeline, CompileError> {
+/// `@name()` calls are checked against the server's UDFs (`udfs`).
+pub fn compile(rec: &TaskRecord, udfs: &dyn UdfCatalog) -> Result<Pipeline, CompileError> {
     let vars = crate::vars::parse(&rec.vars).map_err(CompileError::Vars)?;
     let (pipeline, diags) = if vars.is_empty() && rec.template_id.is_empty() {
-        compiler::check(&rec.script)
+        compiler::check_with_udfs(&rec.script, None, udfs)
     } else {
-        compiler::check_with_vars(&rec.script, &vars)
+        compiler::check_with_udfs(&rec.script, Some(&vars), udfs)
     };
     let Some(mut p) = pipeline else {
         let text = render_text(&rec.id, &rec.script, &diags, false);
@@ -162,6 +185,8 @@ impl AppState {
         engine_opts.config.influxdb = influxdb.registry();
         engine_opts.config.handler_buffer = opts.topic_buffer_length;
         engine_opts.config.task_limits = opts.task_limits;
+        let udf_functions = Arc::new(udf_functions(&opts.config));
+        engine_opts.config.udf = udf_functions.clone();
         // Alert nodes and topic handlers share the config's one handler pool.
         let topics = Arc::new(Topics::new(engine_opts.config.clone(), opts.persist_topics));
         topics.restore(&store)?;
@@ -191,6 +216,7 @@ impl AppState {
             server_id,
             influxdb,
             config: tokio::sync::Mutex::new(effective),
+            udfs: Arc::new(runtime::udf::AgentCatalog::new(udf_functions)),
         });
         crate::topics::persist::spawn_flusher(&state, |s: &AppState| (&*s.topics, &s.store));
         state.recordings.fail_interrupted(&state.store)?;
@@ -207,7 +233,7 @@ impl AppState {
         if let Ok(Some(p)) = self.store.task_image(&rec.id, &self.build) {
             return Ok(p);
         }
-        let p = compile(rec)?;
+        let p = compile(rec, &*self.udfs)?;
         if let Err(e) = self.store.put_task(rec, Some(&p), &self.build) {
             tracing::warn!(task = rec.id, "cannot store the compiled image: {e}");
         }
@@ -232,16 +258,60 @@ impl AppState {
         Ok(())
     }
 
-    /// Start `rec` in the engine (stopping a running instance first).
+    /// Start `rec` in the engine (stopping a running instance first), its
+    /// nodes' states restored from the store.
     pub fn start(&self, rec: &TaskRecord) -> Result<(), String> {
         let p = self.pipeline(rec).map_err(|e| e.to_string())?;
-        self.engine.stop_task(&rec.id);
-        match self.engine.start_task(&rec.id, &p) {
+        self.stop_task(&rec.id);
+        match self
+            .engine
+            .start_task_with_state(&rec.id, &p, &self.stored_task_state(&rec.id))
+        {
             Ok(()) => Ok(()),
             Err(e @ (EngineError::Build { .. } | EngineError::AlreadyRunning(_))) => {
                 Err(e.to_string())
             }
             Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Stop task `id` if it runs, storing its nodes' states first (Kapacitor
+    /// snapshots a task when it stops), so the next start resumes them.
+    pub fn stop_task(&self, id: &str) -> bool {
+        self.save_task_state(id);
+        self.engine.stop_task(id)
+    }
+
+    /// Store the node states of running task `id` (UDF agents' snapshots).
+    pub fn save_task_state(&self, id: &str) {
+        match self.engine.task_state(id) {
+            Some(Ok(nodes)) if !nodes.is_empty() => {
+                let rec = crate::store::TaskSnapshotRecord::from_nodes(&nodes);
+                if let Err(e) = self.store.put_task_snapshot(id, &rec) {
+                    tracing::error!(task = id, "cannot store the task's snapshot: {e}");
+                }
+            }
+            Some(Err(e)) => tracing::error!(task = id, "cannot snapshot the task: {e}"),
+            _ => {}
+        }
+    }
+
+    /// Store every running task's node states (at shutdown).
+    pub fn save_all_task_states(&self) {
+        for id in self.engine.task_ids() {
+            self.save_task_state(&id);
+        }
+    }
+
+    /// The node states stored for task `id` (empty when none).
+    pub fn stored_task_state(&self, id: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
+        match self.store.task_snapshot(id) {
+            Ok(Some(rec)) => rec.to_nodes(),
+            Ok(None) => Default::default(),
+            Err(e) => {
+                tracing::error!(task = id, "cannot read the task's snapshot: {e}");
+                Default::default()
+            }
         }
     }
 

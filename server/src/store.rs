@@ -30,11 +30,14 @@ const LOAD_ITEMS: TableDefinition<&str, &[u8]> = TableDefinition::new("load_item
 const OVERRIDES: TableDefinition<&str, &[u8]> = TableDefinition::new("config_overrides");
 /// `[auth]` users (name → JSON `auth::users::UserRecord`, the password a bcrypt hash).
 const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
+/// Each task's node states (Kapacitor's task snapshot: UDF agents' state), by
+/// task ID: JSON `{node name: base64 bytes}`, restored when the task starts.
+const TASK_SNAPSHOTS: TableDefinition<&str, &[u8]> = TableDefinition::new("task_snapshots");
 
 /// The stores `GET /storage/stores` lists and `POST /storage/stores/<name>` rebuilds, with
 /// the tables behind each (Kapacitor's store names where it has one).
 pub const STORES: &[(&str, &[&str])] = &[
-    ("tasks", &["tasks", "task_images"]),
+    ("tasks", &["tasks", "task_images", "task_snapshots"]),
     ("templates", &["templates"]),
     ("recordings", &["recordings"]),
     ("replays", &["replays"]),
@@ -155,6 +158,41 @@ pub struct TopicStateRecord {
     pub events: std::collections::BTreeMap<String, EventStateRecord>,
 }
 
+/// A task's node states: node name -> the node's bytes (base64 in JSON).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TaskSnapshotRecord {
+    pub nodes: std::collections::BTreeMap<String, String>,
+}
+
+impl TaskSnapshotRecord {
+    pub fn from_nodes(nodes: &std::collections::BTreeMap<String, Vec<u8>>) -> Self {
+        use base64::Engine as _;
+        TaskSnapshotRecord {
+            nodes: nodes
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        base64::engine::general_purpose::STANDARD.encode(v),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The node states; an entry that is not base64 is skipped (logged by the caller).
+    pub fn to_nodes(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
+        use base64::Engine as _;
+        self.nodes
+            .iter()
+            .filter_map(|(k, v)| {
+                let bytes = base64::engine::general_purpose::STANDARD.decode(v).ok()?;
+                Some((k.clone(), bytes))
+            })
+            .collect()
+    }
+}
+
 /// A compiled task: the checked IR and the build that produced it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Image {
@@ -181,6 +219,7 @@ impl Store {
             TOPIC_HANDLERS,
             TOPIC_STATES,
             USERS,
+            TASK_SNAPSHOTS,
         ] {
             tx.open_table(t)?;
         }
@@ -316,7 +355,21 @@ impl Store {
     }
 
     pub fn delete_task(&self, id: &str) -> Result<bool, StoreError> {
-        self.delete(&[TASKS, IMAGES], id)
+        self.delete(&[TASKS, IMAGES, TASK_SNAPSHOTS], id)
+    }
+
+    /// Store task `id`'s node states (replacing the last ones).
+    pub fn put_task_snapshot(
+        &self,
+        id: &str,
+        snapshot: &TaskSnapshotRecord,
+    ) -> Result<(), StoreError> {
+        self.put_json(TASK_SNAPSHOTS, id, snapshot)
+    }
+
+    /// Task `id`'s last stored node states.
+    pub fn task_snapshot(&self, id: &str) -> Result<Option<TaskSnapshotRecord>, StoreError> {
+        self.get_json(TASK_SNAPSHOTS, "task_snapshots", id)
     }
 
     /// The compiled image of task `id` if it was written by `build`

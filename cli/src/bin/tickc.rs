@@ -102,7 +102,7 @@ enum Command {
         /// Call the alert handlers (otherwise events are only printed).
         #[arg(long)]
         handlers: bool,
-        /// A Kapacitor configuration file (handler sections).
+        /// A Kapacitor configuration file (handler sections, `[udf.functions]`).
         #[arg(long)]
         config: Option<String>,
         /// Print the executing DOT (per-node and per-edge stats) on stderr.

@@ -46,6 +46,8 @@ pub struct Config {
     pub task_limits: crate::limits::TaskLimits,
     /// `[[kubernetes]]`, `[[swarm]]` and `[[ec2]]`: the autoscale nodes' APIs.
     pub autoscale: autoscale::AutoscaleConfigs,
+    /// `[udf.functions.<name>]`: the UDF agents `@name()` nodes start.
+    pub udf: Arc<crate::udf::UdfFunctions>,
 }
 
 impl Config {
@@ -54,6 +56,7 @@ impl Config {
         Ok(Config {
             handler_configs: HandlerConfigs::from_toml(src)?,
             autoscale: autoscale::AutoscaleConfigs::from_toml(src)?,
+            udf: Arc::new(crate::udf::config::from_toml(src)?),
             ..Config::default()
         })
     }

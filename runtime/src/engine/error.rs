@@ -21,6 +21,8 @@ pub enum EngineError {
         node: String,
         kind: &'static str,
     },
+    /// A node refused the state stored for it (a UDF agent's restore failed).
+    Restore { task: String, message: String },
 }
 
 impl fmt::Display for EngineError {
@@ -39,6 +41,9 @@ impl fmt::Display for EngineError {
                 f,
                 "failed to start task {task}: {node}: the {kind} alert handler is disabled on this server"
             ),
+            EngineError::Restore { task, message } => {
+                write!(f, "failed to start task {task}: restoring its snapshot: {message}")
+            }
         }
     }
 }

@@ -184,6 +184,17 @@ impl Engine {
 
     /// Build `pipeline` and start it as task `id` (live clock).
     pub fn start_task(&self, id: &str, pipeline: &Pipeline) -> Result<(), EngineError> {
+        self.start_task_with_state(id, pipeline, &Default::default())
+    }
+
+    /// Start task `id` with its nodes' states restored from `state` (what
+    /// `task_state` returned before it stopped; Kapacitor's task snapshot).
+    pub fn start_task_with_state(
+        &self,
+        id: &str,
+        pipeline: &Pipeline,
+        state: &std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), EngineError> {
         if self.is_shut_down() {
             return Err(EngineError::ShuttingDown);
         }
@@ -199,6 +210,12 @@ impl Engine {
                 task: id.to_string(),
                 error,
             })?;
+        if !state.is_empty() {
+            task.restore(state).map_err(|e| EngineError::Restore {
+                task: id.to_string(),
+                message: e.to_string(),
+            })?;
+        }
         task.set_live_clock(true);
         let id: Arc<str> = Arc::from(id);
         let sink = TaskSink {
@@ -295,6 +312,15 @@ impl Engine {
     pub fn snapshot(&self, id: &str) -> Option<TaskSnapshot> {
         let cell = read(&self.inner.tasks).get(id).cloned()?;
         Some(cell.snapshot())
+    }
+
+    /// The node states of running task `id` (its UDF agents' snapshots).
+    pub fn task_state(
+        &self,
+        id: &str,
+    ) -> Option<Result<std::collections::BTreeMap<String, Vec<u8>>, String>> {
+        let cell = read(&self.inner.tasks).get(id).cloned()?;
+        Some(cell.node_states())
     }
 
     /// The current result of task `id`'s `httpOut(endpoint)`.

@@ -330,6 +330,11 @@ impl TaskCell {
         lock(&self.exec).task.http_out_result(endpoint)
     }
 
+    /// The task's node states (UDF agents' snapshots), by node name.
+    pub fn node_states(&self) -> Result<std::collections::BTreeMap<String, Vec<u8>>, String> {
+        lock(&self.exec).task.snapshot().map_err(|e| e.to_string())
+    }
+
     pub fn error(&self) -> Option<String> {
         lock(&self.exec).error.clone()
     }

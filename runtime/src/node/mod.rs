@@ -51,6 +51,7 @@ pub mod stats;
 pub mod stream;
 pub mod swarm_autoscale;
 pub mod trickle;
+pub mod udf;
 pub mod union;
 pub mod where_;
 pub mod window;
@@ -95,6 +96,17 @@ pub trait NodeImpl: Send {
     /// warning before the first message, so nothing is dropped silently.
     fn build_warnings(&self) -> &[String] {
         &[]
+    }
+
+    /// The node's state to store with the task (Kapacitor's node snapshot;
+    /// only UDF nodes have one: their agent's).
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(None)
+    }
+
+    /// Restores a state `snapshot` returned before (a task restarting).
+    fn restore(&mut self, _data: &[u8]) -> Result<(), NodeError> {
+        Ok(())
     }
 }
 
@@ -302,9 +314,6 @@ pub fn build(
         NodeKind::K8sAutoscale => k8s_autoscale::build(node, env),
         NodeKind::SwarmAutoscale => swarm_autoscale::build(node, env),
         NodeKind::Ec2Autoscale => ec2_autoscale::build(node, env),
-        NodeKind::Udf => Err(BuildError::new(
-            node,
-            format!("{} is not supported yet", node.kind.method()),
-        )),
+        NodeKind::Udf => udf::build(node, env),
     }
 }

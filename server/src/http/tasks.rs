@@ -112,7 +112,7 @@ fn task_json(state: &AppState, rec: &TaskRecord, v: &View) -> TaskJson {
     let snapshot = state.engine.snapshot(&rec.id);
     let executing = snapshot.as_ref().is_some_and(|s| s.error.is_none());
     let static_dot = || {
-        crate::state::compile(rec)
+        crate::state::compile(rec, &*state.udfs)
             .map(|p| compiler::ir::dot::render(&rec.id, &p))
             .unwrap_or_default()
     };
@@ -121,7 +121,7 @@ fn task_json(state: &AppState, rec: &TaskRecord, v: &View) -> TaskJson {
         error = e;
     }
     if error.is_empty() {
-        if let Err(e) = compile(rec) {
+        if let Err(e) = compile(rec, &*state.udfs) {
             error = e.to_string();
         }
     }
@@ -160,7 +160,7 @@ fn task_json(state: &AppState, rec: &TaskRecord, v: &View) -> TaskJson {
         task_type: want("type").then(|| rec.task_type.clone()),
         dbrps: want("dbrps").then(|| {
             if rec.dbrps.is_empty() {
-                compile(rec)
+                compile(rec, &*state.udfs)
                     .map(|p| {
                         p.dbrps
                             .iter()
@@ -302,16 +302,20 @@ fn id_error(id: &str) -> ApiError {
 
 /// Check, store (committed) and start if enabled; one answer.
 async fn save_and_run(state: &Arc<AppState>, mut rec: TaskRecord) -> Result<Resp, ApiError> {
-    let pipeline = compile(&rec).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let pipeline = compile(&rec, &*state.udfs).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     rec.task_type = match pipeline.task_type {
         compiler::ir::TaskType::Stream => "stream".into(),
         compiler::ir::TaskType::Batch => "batch".into(),
     };
     rec.error.clear();
     state.store.put_task(&rec, Some(&pipeline), &state.build)?;
-    state.engine.stop_task(&rec.id);
+    state.stop_task(&rec.id);
     if rec.enabled {
-        if let Err(e) = state.engine.start_task(&rec.id, &pipeline) {
+        let nodes = state.stored_task_state(&rec.id);
+        if let Err(e) = state
+            .engine
+            .start_task_with_state(&rec.id, &pipeline, &nodes)
+        {
             rec.error = e.to_string();
             state.store.put_task(&rec, Some(&pipeline), &state.build)?;
             return Err(ApiError::Internal(rec.error));
@@ -413,10 +417,13 @@ pub async fn update(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, Ap
                 "task {new_id} already exists"
             )));
         }
-        compile(&TaskRecord {
-            id: new_id.clone(),
-            ..rec.clone()
-        })
+        compile(
+            &TaskRecord {
+                id: new_id.clone(),
+                ..rec.clone()
+            },
+            &*state.udfs,
+        )
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         state.engine.stop_task(id);
         state.store.delete_task(id)?;

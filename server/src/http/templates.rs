@@ -172,11 +172,11 @@ pub async fn update(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, Ap
         task.template_id = t.id.clone();
         task.script = t.script.clone();
         task.modified = t.modified;
-        let pipeline = crate::state::compile(&task).ok();
+        let pipeline = crate::state::compile(&task, &*state.udfs).ok();
         task.error = if pipeline.is_some() {
             String::new()
         } else {
-            crate::state::compile(&task)
+            crate::state::compile(&task, &*state.udfs)
                 .err()
                 .map(|e| e.to_string())
                 .unwrap_or_default()
