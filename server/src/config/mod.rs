@@ -310,6 +310,9 @@ impl Config {
             alerta: self.alerta.clone(),
             pushover: self.pushover.clone(),
             httppost: self.httppost.clone(),
+            mqtt: self.mqtt.clone(),
+            snmptrap: self.snmptrap.clone(),
+            kafka: self.kafka.clone(),
         }
     }
 

@@ -16,6 +16,8 @@ pub mod exec;
 pub mod http;
 pub mod jsonw;
 pub mod log;
+pub mod mqtt;
+pub mod mqtt_broker;
 pub mod opsgenie;
 pub mod opsgenie2;
 pub mod options;
@@ -32,6 +34,8 @@ pub mod victorops;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_wire;
 
 use super::event::Event;
 use crate::config::Config;
@@ -215,6 +219,7 @@ pub fn build_handler(h: &ir::Handler, config: &Config) -> Result<Box<dyn Handler
         HandlerKind::Sensu => Box::new(sensu::SensuHandler::new(h, cfg)),
         HandlerKind::Pushover => Box::new(pushover::PushoverHandler::new(h, cfg)),
         HandlerKind::Email => Box::new(email::EmailHandler::new(h, cfg)),
+        HandlerKind::Mqtt => Box::new(mqtt::MqttHandler::new(h, cfg)?),
         other => return Err(HandlerError::Unsupported(other)),
     })
 }
