@@ -7,6 +7,7 @@
 pub mod influxd;
 pub mod mosquitto;
 pub mod ports;
+pub mod snmptrapd;
 pub mod tls;
 
 pub use influxd::Influxd;

@@ -28,6 +28,8 @@ pub mod post;
 pub mod pushover;
 pub mod sensu;
 pub mod slack;
+pub mod snmp_ber;
+pub mod snmptrap;
 pub mod tcp;
 pub mod telegram;
 pub mod victorops;
@@ -188,6 +190,7 @@ fn section_enabled(h: &ir::Handler, cfg: &crate::config::HandlerConfigs) -> Opti
         HandlerKind::Sensu => cfg.sensu.enabled,
         HandlerKind::Pushover => cfg.pushover.enabled,
         HandlerKind::Email => cfg.smtp.enabled,
+        HandlerKind::SnmpTrap => cfg.snmptrap.enabled,
         _ => return None,
     })
 }
@@ -220,6 +223,7 @@ pub fn build_handler(h: &ir::Handler, config: &Config) -> Result<Box<dyn Handler
         HandlerKind::Pushover => Box::new(pushover::PushoverHandler::new(h, cfg)),
         HandlerKind::Email => Box::new(email::EmailHandler::new(h, cfg)),
         HandlerKind::Mqtt => Box::new(mqtt::MqttHandler::new(h, cfg)?),
+        HandlerKind::SnmpTrap => Box::new(snmptrap::SnmpTrapHandler::new(h, cfg)?),
         other => return Err(HandlerError::Unsupported(other)),
     })
 }

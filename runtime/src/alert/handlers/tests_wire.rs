@@ -146,3 +146,155 @@ fn mqtt_errors_are_kapacitors() {
     let e = deliver(&down, &cfg, &event(Level::Ok)).unwrap_err();
     assert!(e.to_string().contains("mqtt-test-2"), "{e}");
 }
+
+// --- snmpTrap -----------------------------------------------------------------
+
+use super::snmp_ber::{Oid, SnmpValue, Trap};
+use crate::config::handlers::SnmpTrapConfig;
+
+fn snmp_configs(addr: &str) -> HandlerConfigs {
+    HandlerConfigs {
+        snmptrap: SnmpTrapConfig {
+            enabled: true,
+            addr: addr.into(),
+            community: "public".into(),
+            retries: 1,
+        },
+        ..HandlerConfigs::default()
+    }
+}
+
+fn snmp_handler() -> ir::Handler {
+    let data = |oid: &str, t: &str, v: &str| ("data", vec![s(oid), s(t), s(v)]);
+    handler(
+        HandlerKind::SnmpTrap,
+        vec![s("1.3.6.1.4.1.1")],
+        vec![
+            data("1.3.6.1.4.1.1.1", "s", "{{ .Message }}"),
+            data(
+                "1.3.6.1.4.1.1.2",
+                "i",
+                "{{ index .Fields \"usage_idle\" | printf \"%.0f\" }}",
+            ),
+            data("1.3.6.1.4.1.1.3", "c", "-1"),
+            data("1.3.6.1.4.1.1.4", "t", "4294967297"),
+            data("1.3.6.1.4.1.1.5", "n", ""),
+            data(
+                "1.3.6.1.4.1.1.6",
+                "s",
+                "{{ .Level }} {{ index .Tags \"host\" }} {{ .TaskName }}/{{ .Name }}",
+            ),
+        ],
+    )
+}
+
+fn oid(s: &str) -> Oid {
+    Oid::parse(s).unwrap()
+}
+
+#[test]
+fn snmptrap_sends_a_v2c_trap_datagram() {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let cfg = config(snmp_configs(&sock.local_addr().unwrap().to_string()));
+    for level in [Level::Critical, Level::Ok] {
+        deliver(&snmp_handler(), &cfg, &event(level)).unwrap();
+        let mut buf = [0u8; 2048];
+        let n = sock.recv(&mut buf).unwrap();
+        let trap = Trap::decode(&buf[..n]).unwrap();
+        assert_eq!(trap.community, b"public");
+        let msg = format!("cpu:nil is {}", level.as_str());
+        assert_eq!(
+            trap.varbinds,
+            vec![
+                (oid("1.3.6.1.2.1.1.3.0"), SnmpValue::TimeTicks(1000)),
+                (
+                    oid("1.3.6.1.6.3.1.1.4.1.0"),
+                    SnmpValue::Oid(oid("1.3.6.1.4.1.1"))
+                ),
+                (
+                    oid("1.3.6.1.4.1.1.1"),
+                    SnmpValue::OctetString(msg.into_bytes())
+                ),
+                (oid("1.3.6.1.4.1.1.2"), SnmpValue::Integer(3)),
+                // Go's uint64(-1) and uint32(2^32+1).
+                (oid("1.3.6.1.4.1.1.3"), SnmpValue::Counter64(u64::MAX)),
+                (oid("1.3.6.1.4.1.1.4"), SnmpValue::TimeTicks(1)),
+                (oid("1.3.6.1.4.1.1.5"), SnmpValue::Null),
+                (
+                    oid("1.3.6.1.4.1.1.6"),
+                    SnmpValue::OctetString(
+                        format!("{} a cpu_alert/cpu", level.as_str()).into_bytes()
+                    )
+                ),
+            ]
+        );
+    }
+}
+
+#[test]
+fn snmptrap_reaches_a_real_snmptrapd() {
+    let d = testkit::snmptrapd::Snmptrapd::start();
+    let cfg = config(snmp_configs(&d.addr()));
+    deliver(&snmp_handler(), &cfg, &event(Level::Critical)).unwrap();
+    let got = d.next_trap();
+    assert_eq!(
+        got,
+        [
+            ".1.3.6.1.2.1.1.3.0 = Timeticks: (1000) 0:00:10.00",
+            ".1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.4.1.1",
+            ".1.3.6.1.4.1.1.1 = STRING: \"cpu:nil is CRITICAL\"",
+            ".1.3.6.1.4.1.1.2 = INTEGER: 3",
+            ".1.3.6.1.4.1.1.3 = Counter64: 18446744073709551615",
+            ".1.3.6.1.4.1.1.4 = Timeticks: (1) 0:00:00.01",
+            ".1.3.6.1.4.1.1.5 = NULL",
+            ".1.3.6.1.4.1.1.6 = STRING: \"CRITICAL a cpu_alert/cpu\"",
+        ]
+    );
+}
+
+#[test]
+fn snmptrap_refuses_bad_input_as_kapacitor_does() {
+    let cfg = config(snmp_configs("127.0.0.1:9"));
+    let one = |t: &str, v: &str| {
+        let h = handler(
+            HandlerKind::SnmpTrap,
+            vec![s("1.3.6.1.4.1.1")],
+            vec![("data", vec![s("1.3.6.1.4.1.1.1"), s(t), s(v)])],
+        );
+        deliver(&h, &cfg, &event(Level::Ok))
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        one("a", "1.2.3.4"),
+        "Snmptrap Datatype 'IP address' not supported"
+    );
+    assert_eq!(
+        one("x", "ff"),
+        "Snmptrap Datatype 'Hexadecimal string' not supported"
+    );
+    assert_eq!(one("q", "1"), "Snmptrap Datatype not known: q");
+    assert_eq!(
+        one("i", "abc"),
+        "strconv.ParseInt: parsing \"abc\": invalid syntax"
+    );
+    let bad_oid = handler(HandlerKind::SnmpTrap, vec![s("not.an.oid")], vec![]);
+    let e = deliver(&bad_oid, &cfg, &event(Level::Ok))
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("invalid trap Oid \"not.an.oid\""), "{e}");
+    let bad_tmpl = handler(
+        HandlerKind::SnmpTrap,
+        vec![s("1.3.6.1.4.1.1")],
+        vec![("data", vec![s("1.3.6.1.4.1.1.1"), s("s"), s("{{ .Nope")])],
+    );
+    assert!(matches!(
+        build_handler(&bad_tmpl, &cfg),
+        Err(HandlerError::Template(_))
+    ));
+    let off = config(HandlerConfigs::default());
+    let e = deliver(&snmp_handler(), &off, &event(Level::Ok)).unwrap_err();
+    assert!(matches!(e, HandlerError::NotEnabled(HandlerKind::SnmpTrap)));
+}
