@@ -5,6 +5,7 @@
 //! (`.ci/test` installs them).
 
 pub mod influxd;
+pub mod kafka;
 pub mod mosquitto;
 pub mod ports;
 pub mod snmptrapd;

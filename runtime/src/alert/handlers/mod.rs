@@ -15,6 +15,8 @@ pub mod error;
 pub mod exec;
 pub mod http;
 pub mod jsonw;
+pub mod kafka;
+pub mod kafka_producer;
 pub mod log;
 pub mod mqtt;
 pub mod mqtt_broker;
@@ -224,6 +226,7 @@ pub fn build_handler(h: &ir::Handler, config: &Config) -> Result<Box<dyn Handler
         HandlerKind::Email => Box::new(email::EmailHandler::new(h, cfg)),
         HandlerKind::Mqtt => Box::new(mqtt::MqttHandler::new(h, cfg)?),
         HandlerKind::SnmpTrap => Box::new(snmptrap::SnmpTrapHandler::new(h, cfg)?),
+        HandlerKind::Kafka => Box::new(kafka::KafkaHandler::new(h, cfg)?),
         other => return Err(HandlerError::Unsupported(other)),
     })
 }

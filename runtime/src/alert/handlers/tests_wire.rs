@@ -298,3 +298,154 @@ fn snmptrap_refuses_bad_input_as_kapacitor_does() {
     let e = deliver(&snmp_handler(), &off, &event(Level::Ok)).unwrap_err();
     assert!(matches!(e, HandlerError::NotEnabled(HandlerKind::SnmpTrap)));
 }
+
+// --- kafka --------------------------------------------------------------------
+
+use crate::config::handlers::KafkaConfig;
+
+fn kafka_configs(id: &str, brokers: Vec<String>) -> HandlerConfigs {
+    HandlerConfigs {
+        kafka: vec![KafkaConfig {
+            enabled: true,
+            id: id.into(),
+            brokers,
+            ..KafkaConfig::default()
+        }],
+        ..HandlerConfigs::default()
+    }
+}
+
+#[test]
+fn kafka_produces_the_alert_json_keyed_by_id() {
+    let broker = testkit::kafka::KafkaBroker::start(4);
+    let cfg = config(kafka_configs("kafka-test-1", vec![broker.addr()]));
+    let h = handler(
+        HandlerKind::Kafka,
+        vec![],
+        vec![
+            ("cluster", vec![s("kafka-test-1")]),
+            ("kafkaTopic", vec![s("alerts")]),
+        ],
+    );
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    for level in [Level::Critical, Level::Ok] {
+        deliver(&h, &cfg, &event(level)).unwrap();
+    }
+    let got = broker.wait_records(2);
+    let partition = kafka_producer::Partitioner::Crc32.partition(b"cpu:nil", 4);
+    for (rec, level) in got.iter().zip([Level::Critical, Level::Ok]) {
+        assert_eq!(rec.topic, "alerts");
+        assert_eq!(rec.partition, partition);
+        assert_eq!(rec.key.as_deref(), Some(&b"cpu:nil"[..]));
+        let want = format!("{}\n", event(level).to_json());
+        assert_eq!(rec.value.as_deref(), Some(want.as_bytes()));
+        assert_eq!(rec.acks, 1);
+        assert!(rec.timestamp >= before, "stamped when produced");
+    }
+    // The JSON is Kapacitor's alert.Data, keys in its struct order, HTML
+    // characters escaped as Go's encoder does.
+    let v = String::from_utf8(got[0].value.clone().unwrap()).unwrap();
+    assert!(
+        v.starts_with(r#"{"id":"cpu:nil","message":"cpu:nil is CRITICAL","details":"\u003cb\u003edetails\u003c/b\u003e","time":"2016-05-04T17:44:00Z","duration":60000000000,"level":"CRITICAL","data":"#),
+        "{v}"
+    );
+    // One connection: ApiVersions, Metadata v4, then Produce v3 per record.
+    assert_eq!(broker.requests(), [(18, 0), (3, 4), (0, 3), (0, 3)]);
+    assert!(broker.client_ids().iter().all(|c| c == "kafka-test-1"));
+}
+
+#[test]
+fn kafka_template_partitioner_and_sasl_plain() {
+    let broker = testkit::kafka::KafkaBroker::start(3);
+    let mut hc = kafka_configs("kafka-test-2", vec![broker.addr()]);
+    hc.kafka[0].sasl_username = "kapacitor".into();
+    hc.kafka[0].sasl_password = "s3cret".into();
+    let cfg = config(hc);
+    let h = handler(
+        HandlerKind::Kafka,
+        vec![],
+        vec![
+            ("cluster", vec![s("kafka-test-2")]),
+            ("kafkaTopic", vec![s("t2")]),
+            ("partitionHashAlgorithm", vec![s("murmur2")]),
+            ("template", vec![s("{{.Level}}:{{.ID}}:{{.PreviousLevel}}")]),
+        ],
+    );
+    deliver(&h, &cfg, &event(Level::Critical)).unwrap();
+    let got = broker.wait_records(1);
+    assert_eq!(got[0].value.as_deref(), Some(&b"CRITICAL:cpu:nil:OK"[..]));
+    assert_eq!(
+        got[0].partition,
+        kafka_producer::Partitioner::Murmur2.partition(b"cpu:nil", 3)
+    );
+    assert_eq!(
+        broker.plain_logins(),
+        [("kapacitor".to_string(), "s3cret".to_string())]
+    );
+}
+
+#[test]
+fn kafka_errors_are_clear() {
+    let cfg = config(kafka_configs("kafka-test-3", vec!["127.0.0.1:1".into()]));
+    let unknown = handler(
+        HandlerKind::Kafka,
+        vec![],
+        vec![("cluster", vec![s("nope")])],
+    );
+    let e = build_handler(&unknown, &cfg).err().unwrap().to_string();
+    assert_eq!(
+        e,
+        "failed to create kafka handler: unknown cluster \"nope\""
+    );
+    let bad_tmpl = handler(
+        HandlerKind::Kafka,
+        vec![],
+        vec![
+            ("cluster", vec![s("kafka-test-3")]),
+            ("template", vec![s("{{ .X")]),
+        ],
+    );
+    let e = build_handler(&bad_tmpl, &cfg).err().unwrap().to_string();
+    assert!(
+        e.starts_with("failed to create kafka handler: failed to parse template"),
+        "{e}"
+    );
+    let bad_algo = handler(
+        HandlerKind::Kafka,
+        vec![],
+        vec![
+            ("cluster", vec![s("kafka-test-3")]),
+            ("kafkaTopic", vec![s("t")]),
+            ("partitionHashAlgorithm", vec![s("md5")]),
+        ],
+    );
+    let e = deliver(&bad_algo, &cfg, &event(Level::Ok))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "invalid partition algorithm: \"md5\"");
+    let no_topic = handler(
+        HandlerKind::Kafka,
+        vec![],
+        vec![("cluster", vec![s("kafka-test-3")])],
+    );
+    let e = deliver(&no_topic, &cfg, &event(Level::Ok))
+        .unwrap_err()
+        .to_string();
+    assert!(e.ends_with("topic must not be empty"), "{e}");
+    // Nothing listens on port 1: a clear error naming the broker, no hang.
+    let down = handler(
+        HandlerKind::Kafka,
+        vec![],
+        vec![
+            ("cluster", vec![s("kafka-test-3")]),
+            ("kafkaTopic", vec![s("t")]),
+        ],
+    );
+    let e = deliver(&down, &cfg, &event(Level::Ok))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("127.0.0.1:1"), "{e}");
+}
