@@ -3,8 +3,6 @@
 //! uses (`[smtp]`, `[[slack]]`, `[pagerduty]`, ...) are defined once, in
 //! `runtime::config::handlers`.
 
-use runtime::config::GoDuration;
-
 pub use runtime::config::handlers::{KafkaConfig, MqttConfig, SnmpTrapConfig};
 use serde::{Deserialize, Serialize};
 
