@@ -19,7 +19,7 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, StrBytes};
 use kafka_protocol::records::RecordBatchDecoder;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -55,6 +55,30 @@ impl KafkaBroker {
     /// Listens on a free loopback port; every topic has `partitions`
     /// partitions, all led by this broker (node 0).
     pub fn start(partitions: i32) -> KafkaBroker {
+        KafkaBroker::start_with(partitions, None)
+    }
+
+    /// The same, speaking TLS with the test certificate (a `use-ssl` cluster).
+    pub fn start_tls(partitions: i32, certs: &crate::tls::Certs) -> KafkaBroker {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&certs.cert)
+            .expect("server.pem")
+            .map(|c| c.expect("a certificate"))
+            .collect();
+        let key = PrivateKeyDer::from_pem_file(&certs.key).expect("server.key");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server certificate");
+        KafkaBroker::start_with(partitions, Some(Arc::new(config)))
+    }
+
+    fn start_with(partitions: i32, tls: Option<Arc<rustls::ServerConfig>>) -> KafkaBroker {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let port = listener.local_addr().expect("local addr").port();
         let seen = Arc::new(Mutex::new(Seen::default()));
@@ -63,7 +87,16 @@ impl KafkaBroker {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { return };
                 let s = s.clone();
-                std::thread::spawn(move || serve(conn, port, partitions, &s));
+                let tls = tls.clone();
+                std::thread::spawn(move || match tls {
+                    None => serve(conn, port, partitions, &s),
+                    Some(config) => {
+                        let Ok(server) = rustls::ServerConnection::new(config) else {
+                            return;
+                        };
+                        serve(rustls::StreamOwned::new(server, conn), port, partitions, &s)
+                    }
+                });
             }
         });
         KafkaBroker { port, seen }
@@ -109,7 +142,7 @@ impl KafkaBroker {
     }
 }
 
-fn read_frame(conn: &mut TcpStream) -> Option<Bytes> {
+fn read_frame(conn: &mut impl Read) -> Option<Bytes> {
     let mut len = [0u8; 4];
     conn.read_exact(&mut len).ok()?;
     let mut buf = vec![0u8; i32::from_be_bytes(len).max(0) as usize];
@@ -118,7 +151,7 @@ fn read_frame(conn: &mut TcpStream) -> Option<Bytes> {
 }
 
 fn reply<R: Encodable + HeaderVersion>(
-    conn: &mut TcpStream,
+    conn: &mut impl Write,
     correlation: i32,
     version: i16,
     r: &R,
@@ -132,6 +165,7 @@ fn reply<R: Encodable + HeaderVersion>(
     let mut frame = (body.len() as i32).to_be_bytes().to_vec();
     frame.extend_from_slice(&body);
     let _ = conn.write_all(&frame);
+    let _ = conn.flush();
 }
 
 fn api(key: ApiKey, min: i16, max: i16) -> ApiVersion {
@@ -142,7 +176,7 @@ fn api(key: ApiKey, min: i16, max: i16) -> ApiVersion {
     v
 }
 
-fn serve(mut conn: TcpStream, port: u16, partitions: i32, seen: &Mutex<Seen>) {
+fn serve(mut conn: impl Read + Write, port: u16, partitions: i32, seen: &Mutex<Seen>) {
     while let Some(mut frame) = read_frame(&mut conn) {
         let key = i16::from_be_bytes([frame[0], frame[1]]);
         let version = i16::from_be_bytes([frame[2], frame[3]]);

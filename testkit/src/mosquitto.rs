@@ -23,23 +23,42 @@ pub struct Mosquitto {
     child: Child,
     dir: tempfile::TempDir,
     port: u16,
+    tls_port: Option<u16>,
 }
 
 impl Mosquitto {
     /// Starts a broker and waits until it accepts connections.
     pub fn start() -> Mosquitto {
+        Mosquitto::start_with(None)
+    }
+
+    /// Also listens with TLS (the test certificate) on `tls_port()`.
+    pub fn start_tls(certs: &crate::tls::Certs) -> Mosquitto {
+        Mosquitto::start_with(Some(certs))
+    }
+
+    fn start_with(certs: Option<&crate::tls::Certs>) -> Mosquitto {
         need("/usr/sbin/mosquitto", "mosquitto");
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let conf = dir.path().join("mosquitto.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest file {}\n",
-                dir.path().join("mosquitto.log").display()
-            ),
-        )
-        .expect("write mosquitto.conf");
+        // `user root`: started as root, mosquitto would switch to its own
+        // user, which cannot read the temp dir's key file (ignored otherwise).
+        let mut text = format!(
+            "user root\nper_listener_settings false\nallow_anonymous true\npersistence false\nlog_dest file {}\nlistener {port} 127.0.0.1\n",
+            dir.path().join("mosquitto.log").display()
+        );
+        let tls_port = certs.map(|c| {
+            let p = free_port();
+            text += &format!(
+                "listener {p} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\n",
+                c.ca.display(),
+                c.cert.display(),
+                c.key.display()
+            );
+            p
+        });
+        std::fs::write(&conf, text).expect("write mosquitto.conf");
         let child = Command::new("/usr/sbin/mosquitto")
             .arg("-c")
             .arg(&conf)
@@ -48,9 +67,15 @@ impl Mosquitto {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn mosquitto");
-        let mut m = Mosquitto { child, dir, port };
+        let mut m = Mosquitto {
+            child,
+            dir,
+            port,
+            tls_port,
+        };
         let deadline = Instant::now() + DEADLINE;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        let listening = |p: u16| TcpStream::connect(("127.0.0.1", p)).is_ok();
+        while !listening(port) || !tls_port.is_none_or(listening) {
             if let Ok(Some(status)) = m.child.try_wait() {
                 panic!("mosquitto exited with {status}:\n{}", m.log());
             }
@@ -66,6 +91,14 @@ impl Mosquitto {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// `ssl://127.0.0.1:<tls port>` of a broker started with `start_tls`.
+    pub fn tls_url(&self) -> String {
+        format!(
+            "ssl://127.0.0.1:{}",
+            self.tls_port.expect("started with start_tls")
+        )
     }
 
     /// `tcp://127.0.0.1:<port>`, an `[[mqtt]] url`.

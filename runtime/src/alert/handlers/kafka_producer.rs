@@ -11,6 +11,9 @@
 //! key hashes to. A send that fails on a broker connection or on stale
 //! leadership refreshes the metadata and is tried once more.
 //!
+//! With `use-ssl` the connections are TLS (`tls_client.rs`), the broker's
+//! certificate checked against `ssl-ca` for the host named in `brokers`.
+//!
 //! Unlike Kapacitor's sarama async producer, each alert is produced and
 //! acknowledged before the handler returns: `batch-size`/`batch-timeout`
 //! are not used (partial), and a failure is the handler's error instead of
@@ -221,10 +224,41 @@ pub fn fnv1a_32(data: &[u8]) -> u32 {
     })
 }
 
+/// A broker connection's byte stream: plain, or TLS with `use-ssl`.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
 /// One broker connection.
 struct Conn {
     addr: String,
-    stream: TcpStream,
+    stream: Stream,
     correlation: i32,
     client_id: StrBytes,
 }
@@ -244,6 +278,27 @@ impl Conn {
         stream.set_read_timeout(Some(timeout)).map_err(io)?;
         stream.set_write_timeout(Some(timeout)).map_err(io)?;
         let _ = stream.set_nodelay(true);
+        let stream = if cfg.use_ssl {
+            let config = super::tls_client::client_config(
+                &cfg.ssl_ca,
+                &cfg.ssl_cert,
+                &cfg.ssl_key,
+                cfg.insecure_skip_verify,
+            )
+            .map_err(|e| KafkaError::Config(e.to_string()))?;
+            let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let name = super::tls_client::server_name(host)
+                .map_err(|e| KafkaError::Config(e.to_string()))?;
+            let conn =
+                rustls::ClientConnection::new(config, name).map_err(|e| KafkaError::Protocol {
+                    broker: addr.to_string(),
+                    message: format!("TLS: {e}"),
+                })?;
+            Stream::Tls(Box::new(rustls::StreamOwned::new(conn, stream)))
+        } else {
+            Stream::Plain(stream)
+        };
         let mut c = Conn {
             addr: addr.to_string(),
             stream,
@@ -287,6 +342,7 @@ impl Conn {
             source,
         };
         self.stream.write_all(&frame).map_err(io)?;
+        self.stream.flush().map_err(io)?;
         let mut len = [0u8; 4];
         self.stream.read_exact(&mut len).map_err(io)?;
         let len = i32::from_be_bytes(len);
@@ -420,12 +476,6 @@ impl Producer {
             return Err(KafkaError::Config(
                 "no brokers specified, must provide at least one broker URL".into(),
             ));
-        }
-        if config.use_ssl {
-            return Err(KafkaError::Config(format!(
-                "kafka cluster {:?}: use-ssl is not supported yet",
-                config.id
-            )));
         }
         let t = config.timeout.nanos();
         let timeout = if t > 0 {

@@ -34,6 +34,7 @@ pub mod snmp_ber;
 pub mod snmptrap;
 pub mod tcp;
 pub mod telegram;
+pub mod tls_client;
 pub mod victorops;
 
 #[cfg(test)]

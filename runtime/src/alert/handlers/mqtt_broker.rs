@@ -13,7 +13,9 @@
 
 use super::error::HandlerError;
 use crate::config::handlers::MqttConfig;
-use rumqttc::{Client, Connection, Event, Incoming, MqttOptions, Outgoing, QoS};
+use rumqttc::{
+    Client, Connection, Event, Incoming, MqttOptions, Outgoing, QoS, TlsConfiguration, Transport,
+};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
@@ -73,36 +75,35 @@ pub struct Broker {
     publishing: Mutex<()>,
 }
 
-/// Why a broker URL cannot be dialled.
-fn parse_url(url: &str) -> Result<(String, u16), HandlerError> {
+/// A broker URL: host, port and whether the connection is TLS.
+fn parse_url(url: &str) -> Result<(String, u16, bool), HandlerError> {
     let bad = |why: &str| HandlerError::Invalid(format!("invalid MQTT broker url {url:?}: {why}"));
     let (scheme, rest) = url
         .split_once("://")
-        .ok_or_else(|| bad("want tcp://host:port"))?;
-    match scheme {
-        "tcp" | "mqtt" => {}
-        "ssl" | "tls" | "ws" | "wss" | "mqtts" => {
-            return Err(HandlerError::Invalid(format!(
-                "MQTT broker url {url:?}: scheme {scheme}:// is not supported yet (only tcp://)"
-            )))
-        }
+        .ok_or_else(|| bad("want tcp://host:port or ssl://host:port"))?;
+    let (tls, default_port) = match scheme {
+        "tcp" | "mqtt" => (false, 1883),
+        "ssl" | "tls" | "tcps" | "mqtts" => (true, 8883),
+        "ws" | "wss" => return Err(HandlerError::Invalid(format!(
+            "MQTT broker url {url:?}: websocket brokers are not supported yet (tcp:// or ssl://)"
+        ))),
         _ => return Err(bad("unknown scheme")),
-    }
+    };
     let hostport = rest.trim_end_matches('/');
     let (host, port) = match hostport.rsplit_once(':') {
         Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad("bad port"))?),
-        None => (hostport, 1883),
+        None => (hostport, default_port),
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if host.is_empty() {
         return Err(bad("no host"));
     }
-    Ok((host.to_string(), port))
+    Ok((host.to_string(), port, tls))
 }
 
 impl Broker {
     fn connect(config: &MqttConfig) -> Result<Broker, HandlerError> {
-        let (host, port) = parse_url(&config.url)?;
+        let (host, port, tls) = parse_url(&config.url)?;
         let id = if config.client_id.is_empty() {
             &config.name
         } else {
@@ -114,6 +115,15 @@ impl Broker {
         opts.set_keep_alive(Duration::from_secs(30));
         if !config.username.is_empty() || !config.password.is_empty() {
             opts.set_credentials(config.username.clone(), config.password.clone());
+        }
+        if tls {
+            let tls = super::tls_client::client_config(
+                &config.ssl_ca,
+                &config.ssl_cert,
+                &config.ssl_key,
+                config.insecure_skip_verify,
+            )?;
+            opts.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls)));
         }
         let (client, connection) = Client::new(opts, 64);
         let shared = Arc::new(Shared {
@@ -295,13 +305,20 @@ mod tests {
     fn broker_urls() {
         assert_eq!(
             parse_url("tcp://127.0.0.1:1884").unwrap(),
-            ("127.0.0.1".into(), 1884)
+            ("127.0.0.1".into(), 1884, false)
         );
-        assert_eq!(parse_url("tcp://broker").unwrap(), ("broker".into(), 1883));
+        assert_eq!(
+            parse_url("tcp://broker").unwrap(),
+            ("broker".into(), 1883, false)
+        );
+        assert_eq!(
+            parse_url("ssl://broker").unwrap(),
+            ("broker".into(), 8883, true)
+        );
         assert!(parse_url("127.0.0.1:1883").is_err());
         assert!(parse_url("tcp://:1883").is_err());
         assert!(parse_url("tcp://h:port").is_err());
-        let e = parse_url("ssl://h:8883").unwrap_err().to_string();
+        let e = parse_url("ws://h:8000").unwrap_err().to_string();
         assert!(e.contains("not supported"), "{e}");
     }
 }

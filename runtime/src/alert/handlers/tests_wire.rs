@@ -449,3 +449,59 @@ fn kafka_errors_are_clear() {
         .to_string();
     assert!(e.contains("127.0.0.1:1"), "{e}");
 }
+
+// --- TLS (ssl:// brokers, use-ssl clusters) -----------------------------------
+
+#[test]
+fn mqtt_over_tls_checks_the_broker_certificate() {
+    let certs = testkit::tls::Certs::generate();
+    let broker = testkit::mosquitto::Mosquitto::start_tls(&certs);
+    let sub = broker.subscribe("tls/#");
+    let mut hc = mqtt_configs("mqtt-tls-1", &broker.tls_url());
+    hc.mqtt[0].ssl_ca = certs.ca.display().to_string();
+    let h = handler(HandlerKind::Mqtt, vec![s("tls/cpu")], vec![]);
+    deliver(&h, &config(hc), &event(Level::Critical)).unwrap();
+    assert_eq!(sub.next().payload, b"cpu:nil is CRITICAL");
+    // Without the CA the broker's certificate is refused; skipping
+    // verification accepts it.
+    let untrusted = config(mqtt_configs("mqtt-tls-2", &broker.tls_url()));
+    let e = deliver(&h, &untrusted, &event(Level::Ok)).unwrap_err();
+    assert!(e.to_string().contains("mqtt-tls-2"), "{e}");
+    let mut hc = mqtt_configs("mqtt-tls-3", &broker.tls_url());
+    hc.mqtt[0].insecure_skip_verify = true;
+    deliver(&h, &config(hc), &event(Level::Ok)).unwrap();
+    assert_eq!(sub.next().payload, b"cpu:nil is OK");
+}
+
+#[test]
+fn kafka_over_tls_checks_the_broker_certificate() {
+    let certs = testkit::tls::Certs::generate();
+    let broker = testkit::kafka::KafkaBroker::start_tls(1, &certs);
+    let mut hc = kafka_configs("kafka-tls-1", vec![broker.addr()]);
+    hc.kafka[0].use_ssl = true;
+    hc.kafka[0].ssl_ca = certs.ca.display().to_string();
+    let h = handler(
+        HandlerKind::Kafka,
+        vec![],
+        vec![
+            ("cluster", vec![s("kafka-tls-1")]),
+            ("kafkaTopic", vec![s("tls")]),
+        ],
+    );
+    deliver(&h, &config(hc), &event(Level::Critical)).unwrap();
+    let got = broker.wait_records(1);
+    assert_eq!(got[0].key.as_deref(), Some(&b"cpu:nil"[..]));
+    let mut hc = kafka_configs("kafka-tls-2", vec![broker.addr()]);
+    hc.kafka[0].use_ssl = true;
+    let h2 = handler(
+        HandlerKind::Kafka,
+        vec![],
+        vec![
+            ("cluster", vec![s("kafka-tls-2")]),
+            ("kafkaTopic", vec![s("tls")]),
+        ],
+    );
+    let e = deliver(&h2, &config(hc), &event(Level::Ok)).unwrap_err();
+    assert!(e.to_string().contains("certificate"), "{e}");
+    assert_eq!(broker.records().len(), 1);
+}
