@@ -186,3 +186,41 @@ fn service_tests_send_through_the_same_handlers() {
     assert_eq!(rec.key.as_deref(), Some(&b"key"[..]));
     assert_eq!(rec.value.as_deref(), Some(&b"test kafka message"[..]));
 }
+
+#[test]
+fn blacklisted_networks_are_refused_by_the_wire_handlers() {
+    let mqtt = Mosquitto::start();
+    let snmp = Snmptrapd::start();
+    let kafka = KafkaBroker::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("kapacitor.conf");
+    std::fs::write(&conf, config(&mqtt, &snmp, &kafka)).unwrap();
+    let s = Server::start(
+        dir.path(),
+        &[],
+        &[
+            "-config",
+            conf.to_str().unwrap(),
+            "-blacklist-cidrs",
+            "127.0.0.0/8",
+        ],
+    );
+    for (name, body) in [
+        ("mqtt", json!({"topic": "t"})),
+        ("snmptrap", json!({})),
+        ("kafka", json!({"cluster": "local"})),
+    ] {
+        let (st, r) = s.json("POST", &format!("/kapacitor/v1/service-tests/{name}"), body);
+        assert_eq!(st, 200);
+        assert_eq!(r["success"], false, "{name}: {r}");
+        let msg = r["message"].as_str().unwrap();
+        assert!(
+            msg.contains("is in blacklisted network 127.0.0.0/8"),
+            "{name}: {msg}"
+        );
+    }
+    assert!(
+        kafka.requests().is_empty(),
+        "the broker was never contacted"
+    );
+}

@@ -269,9 +269,9 @@ impl Conn {
             broker: addr.to_string(),
             source,
         };
-        let sock = addr
-            .to_socket_addrs()
+        let sock = crate::net_policy::allowed_addrs(addr.to_socket_addrs().map_err(io)?)
             .map_err(io)?
+            .into_iter()
             .next()
             .ok_or_else(|| KafkaError::Config(format!("kafka broker {addr}: no address")))?;
         let stream = TcpStream::connect_timeout(&sock, timeout).map_err(io)?;

@@ -17,6 +17,7 @@ use rumqttc::{
     Client, Connection, Event, Incoming, MqttOptions, Outgoing, QoS, TlsConfiguration, Transport,
 };
 use std::collections::{HashMap, VecDeque};
+use std::net::ToSocketAddrs;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -84,9 +85,11 @@ fn parse_url(url: &str) -> Result<(String, u16, bool), HandlerError> {
     let (tls, default_port) = match scheme {
         "tcp" | "mqtt" => (false, 1883),
         "ssl" | "tls" | "tcps" | "mqtts" => (true, 8883),
-        "ws" | "wss" => return Err(HandlerError::Invalid(format!(
+        "ws" | "wss" => {
+            return Err(HandlerError::Invalid(format!(
             "MQTT broker url {url:?}: websocket brokers are not supported yet (tcp:// or ssl://)"
-        ))),
+        )))
+        }
         _ => return Err(bad("unknown scheme")),
     };
     let hostport = rest.trim_end_matches('/');
@@ -109,7 +112,28 @@ impl Broker {
         } else {
             &config.client_id
         };
-        let mut opts = MqttOptions::new(id.clone(), host, port);
+        // rumqttc dials by name: resolve here so the outbound policy sees the
+        // addresses, and dial the first allowed one (TLS still checks `host`).
+        let denied = |e: std::io::Error| {
+            HandlerError::Protocol(format!("MQTT broker {:?}: {e}", config.name))
+        };
+        let resolved = (host.as_str(), port).to_socket_addrs().map_err(denied)?;
+        let dial = crate::net_policy::allowed_addrs(resolved)
+            .map_err(denied)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                HandlerError::Protocol(format!(
+                    "MQTT broker {:?}: no address for {host}",
+                    config.name
+                ))
+            })?;
+        let dial_host = if tls {
+            host.clone()
+        } else {
+            dial.ip().to_string()
+        };
+        let mut opts = MqttOptions::new(id.clone(), dial_host, port);
         // Kapacitor only publishes: a clean session keeps no state on the broker.
         opts.set_clean_session(true);
         opts.set_keep_alive(Duration::from_secs(30));

@@ -170,11 +170,14 @@ impl Handler for SnmpTrapHandler {
     fn handle(&mut self, ev: &Event, _json: &str) -> Result<(), HandlerError> {
         let bytes = self.trap(ev)?.encode();
         let what = || format!("failed to send SNMP trap to {}", self.cfg.addr);
-        let addr = self
+        let resolved = self
             .cfg
             .addr
             .to_socket_addrs()
+            .map_err(HandlerError::io(what()))?;
+        let addr = crate::net_policy::allowed_addrs(resolved)
             .map_err(HandlerError::io(what()))?
+            .into_iter()
             .next()
             .ok_or_else(|| HandlerError::Invalid(format!("{}: no address", what())))?;
         let local = if addr.is_ipv4() {
