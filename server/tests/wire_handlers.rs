@@ -126,6 +126,21 @@ fn alerts_reach_mqtt_snmptrapd_and_kafka_with_sideloaded_thresholds() {
             (Some(50.0), Some(usage))
         );
     }
+
+    // Kapacitor's `kafka` statistic per (cluster, topic).
+    let (_, vars) = s.get("/kapacitor/v1/debug/vars");
+    let stat = vars["kapacitor"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|v| v["name"] == "kafka" && v["tags"]["cluster"] == "local")
+        .expect("kafka stat")
+        .clone();
+    assert_eq!(stat["tags"]["topic"], "alerts");
+    assert_eq!(
+        stat["values"],
+        json!({"write_errors": 0, "write_messages": 2})
+    );
 }
 
 #[test]

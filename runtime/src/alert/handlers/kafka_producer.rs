@@ -600,6 +600,7 @@ impl Producer {
                 _ => false,
             };
             if r.is_ok() || !again || attempt >= 2 {
+                count(&self.config.id, topic, r.is_ok());
                 return r;
             }
             st.topics.remove(topic);
@@ -677,6 +678,43 @@ impl Producer {
         }
         Ok(())
     }
+}
+
+/// Messages written and failed per (cluster, topic): Kapacitor's `kafka`
+/// statistic (`write_messages`, `write_errors`, tags `cluster` and `topic`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    pub write_messages: u64,
+    pub write_errors: u64,
+}
+
+static STATS: OnceLock<Mutex<std::collections::BTreeMap<(String, String), WriterStats>>> =
+    OnceLock::new();
+
+fn count(cluster: &str, topic: &str, ok: bool) {
+    let mut all = STATS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let s = all
+        .entry((cluster.to_string(), topic.to_string()))
+        .or_default();
+    if ok {
+        s.write_messages += 1;
+    } else {
+        s.write_errors += 1;
+    }
+}
+
+/// Every (cluster, topic) written to, with its counts, in order.
+pub fn writer_stats() -> Vec<(String, String, WriterStats)> {
+    STATS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|((c, t), s)| (c.clone(), t.clone(), *s))
+        .collect()
 }
 
 static PRODUCERS: OnceLock<Mutex<HashMap<String, Arc<Producer>>>> = OnceLock::new();
