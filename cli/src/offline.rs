@@ -100,7 +100,6 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         None => Config::default(),
     };
     config.handlers_enabled = args.handlers;
-    config.reject_unsupported_handlers = args.strict;
     let data = recording::load(Path::new(&args.data), (&db, &rp), precision)
         .map_err(|e| usage(e.to_string()))?;
     let name = task_name(&args.script);

@@ -5,6 +5,9 @@
 //! literal address, and redirects are checked too. A request left with no allowed address
 //! fails with an error naming the network; each refusal is counted (`denied`).
 //!
+//! The non-HTTP handlers (mqtt, kafka, snmpTrap) resolve their brokers themselves and pass
+//! the addresses through `allowed_addrs` before dialling.
+//!
 //! The list is process-wide (set once by kapacitord at start-up); empty means no policy.
 
 use std::fmt;
@@ -122,6 +125,32 @@ pub fn denied() -> u64 {
 /// The listed network holding `ip`, if any.
 pub fn denied_network(ip: IpAddr) -> Option<Cidr> {
     DENY.get()?.iter().find(|c| c.contains(ip)).copied()
+}
+
+/// The addresses a non-HTTP client (mqtt, kafka, snmptrap) may dial: those of `addrs`
+/// outside every denied network. None left is an error naming the network, counted as
+/// a refusal.
+pub fn allowed_addrs(
+    addrs: impl IntoIterator<Item = SocketAddr>,
+) -> Result<Vec<SocketAddr>, std::io::Error> {
+    let mut kept = Vec::new();
+    let mut refused = None;
+    for a in addrs {
+        match denied_network(a.ip()) {
+            Some(net) => refused = Some((a, net)),
+            None => kept.push(a),
+        }
+    }
+    match (kept.is_empty(), refused) {
+        (true, Some((addr, net))) => {
+            DENIED.fetch_add(1, Ordering::Relaxed);
+            Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!("{addr} is in blacklisted network {net}"),
+            ))
+        }
+        _ => Ok(kept),
+    }
 }
 
 /// A resolver that resolves as ureq does, then drops addresses in denied networks.

@@ -261,6 +261,71 @@ pub static SERVICE_TESTS: &[ServiceTest] = &[
         },
     },
     ServiceTest {
+        name: "kafka",
+        defaults: |_| {
+            Options(vec![
+                ("cluster", json!("example")),
+                ("topic", json!("test")),
+                ("key", json!("key")),
+                ("message", json!("test kafka message")),
+            ])
+        },
+        send: |o| {
+            // Kapacitor writes the raw key and message, partitioned by
+            // sarama's default (fnv-1a): the handler does the same with
+            // the key as the alert ID and the message as the whole body.
+            let mut handler = Map::new();
+            handler.insert("cluster".into(), json!(o.str("cluster")));
+            handler.insert("topic".into(), json!(o.str("topic")));
+            handler.insert("template".into(), json!("{{.Message}}"));
+            handler.insert("disablePartitionById".into(), json!(true));
+            Ok(Send {
+                event: event(o.str("key"), o.str("message"), Level::Critical),
+                kind: "kafka",
+                handler,
+            })
+        },
+    },
+    ServiceTest {
+        name: "mqtt",
+        defaults: |c| {
+            let broker = c.mqtt("").map(|m| m.name.clone()).unwrap_or_default();
+            Options(vec![
+                ("broker-name", json!(broker)),
+                ("topic", json!("")),
+                ("message", json!("test MQTT message")),
+                ("qos", json!("at-most-once")),
+                ("retained", json!(false)),
+            ])
+        },
+        send: |o| {
+            // Kapacitor's QoSLevel text (its decoder spells the last one
+            // "exactly-one").
+            let qos = match o.get("qos") {
+                Value::String(q) if q == "at-most-once" => 0,
+                Value::String(q) if q == "at-least-once" => 1,
+                Value::String(q) if q == "exactly-one" => 2,
+                Value::Number(n) if n.as_i64().is_some_and(|q| (0..=2).contains(&q)) => {
+                    n.as_i64().unwrap_or(0)
+                }
+                _ => return Err("invalid QoS".into()),
+            };
+            let mut handler = Map::new();
+            handler.insert("broker-name".into(), json!(o.str("broker-name")));
+            handler.insert("topic".into(), json!(o.str("topic")));
+            handler.insert("qos".into(), json!(qos));
+            handler.insert(
+                "retained".into(),
+                json!(o.get("retained").as_bool().unwrap_or(false)),
+            );
+            Ok(Send {
+                event: event(String::new(), o.str("message"), Level::Critical),
+                kind: "mqtt",
+                handler,
+            })
+        },
+    },
+    ServiceTest {
         name: "opsgenie",
         defaults: |c| {
             Options(vec![
@@ -470,6 +535,25 @@ pub static SERVICE_TESTS: &[ServiceTest] = &[
                 event: ev,
                 kind: "smtp",
                 handler: handler_opts(o, &[("to", "to")]),
+            })
+        },
+    },
+    ServiceTest {
+        name: "snmptrap",
+        defaults: |_| {
+            Options(vec![
+                ("trap-oid", json!("1.1.1.1")),
+                (
+                    "data-list",
+                    json!([{"oid": "1.1.1.1.2", "type": "s", "value": "test snmptrap message"}]),
+                ),
+            ])
+        },
+        send: |o| {
+            Ok(Send {
+                event: event(String::new(), String::new(), Level::Critical),
+                kind: "snmptrap",
+                handler: handler_opts(o, &[("trap-oid", "trap-oid"), ("data-list", "data-list")]),
             })
         },
     },

@@ -428,7 +428,7 @@ fn service_tests_list_options_and_run_against_a_listener() {
         .iter()
         .map(|x| x["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["sensu", "servicenow", "slack", "smtp"]);
+    assert_eq!(names, ["sensu", "servicenow", "slack", "smtp", "snmptrap"]);
     let (_, one) = s.call("GET", "/kapacitor/v1/service-tests/slack", None);
     assert_eq!(
         one,

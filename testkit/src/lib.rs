@@ -6,8 +6,11 @@
 
 pub mod alertmanager;
 pub mod influxd;
+pub mod kafka;
+pub mod mosquitto;
 pub mod ports;
 pub mod recorder;
+pub mod snmptrapd;
 pub mod tls;
 
 pub use alertmanager::Alertmanager;

@@ -95,3 +95,65 @@ impl Certs {
         }
     }
 }
+
+/// A real HTTPS file server (`openssl s_server -WWW`) serving `dir` with
+/// the test certificate on a free loopback port; killed on drop.
+pub struct FileServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl FileServer {
+    pub fn start(dir: &Path, certs: &Certs) -> FileServer {
+        use std::io::{BufRead, BufReader};
+        let port = crate::ports::free_port();
+        let mut child = Command::new("stdbuf")
+            .args(["-oL", "openssl", "s_server", "-WWW", "-quiet", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&certs.cert)
+            .arg("-key")
+            .arg(&certs.key)
+            .current_dir(dir)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run openssl s_server (install the `openssl` package)");
+        let out = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { return };
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let said: Vec<String> = rx.try_iter().collect();
+                panic!("openssl s_server exited with {status}: {said:?}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "openssl s_server did not listen within 30s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        FileServer { child, port }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

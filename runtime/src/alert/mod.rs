@@ -145,10 +145,9 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
         predicate(node, "warnReset")?,
         predicate(node, "critReset")?,
     ];
-    let mut skipped = Vec::new();
     let handlers = if cfg.handlers_enabled {
-        let hs = handlers::build_all(node, env, true, &mut skipped)
-            .map_err(|e| BuildError::new(node, e.to_string()))?;
+        let hs =
+            handlers::build_all(node, env).map_err(|e| BuildError::new(node, e.to_string()))?;
         Some(handlers::HandlerSet::start(
             hs,
             &cfg.handler_pool,
@@ -156,24 +155,13 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
         ))
     } else {
         // Still validate handler settings (templates, required args) at build
-        // time; a handler kind not implemented yet is tolerated when nothing is
-        // called, with a warning (an error under `reject_unsupported_handlers`).
-        handlers::build_all(node, env, cfg.reject_unsupported_handlers, &mut skipped)
-            .map_err(|e| BuildError::new(node, e.to_string()))?;
+        // time, so a run that calls no handler reports the same errors.
+        handlers::build_all(node, env).map_err(|e| BuildError::new(node, e.to_string()))?;
         None
     };
     let needs_registry = settings.category.is_some() || !settings.inhibitors.is_empty();
     let registry = needs_registry.then(|| cfg.inhibit_registry.clone());
     let mut alert = AlertNode::new(settings, levels, resets, registry, handlers);
     alert.event_states = cfg.event_states.clone();
-    alert.skipped_handlers = skipped
-        .iter()
-        .map(|k| {
-            format!(
-                "alert handler {} is not supported yet; it will not be called",
-                k.method()
-            )
-        })
-        .collect();
     Ok(Box::new(alert))
 }

@@ -130,9 +130,6 @@ pub struct AlertNode {
     stats_registered: bool,
     /// Where a new group's level is restored from (`restore.rs`).
     pub event_states: Option<Arc<dyn super::restore::EventStates>>,
-    /// Handlers of the script that are not built (unsupported kinds in a run
-    /// that calls no handler), reported once as build warnings.
-    pub skipped_handlers: Vec<String>,
 }
 
 const STATS: [&str; 6] = [
@@ -163,7 +160,6 @@ impl AlertNode {
             handlers,
             stats_registered: false,
             event_states: None,
-            skipped_handlers: Vec::new(),
         }
     }
 
@@ -560,10 +556,6 @@ impl AlertNode {
 }
 
 impl NodeImpl for AlertNode {
-    fn build_warnings(&self) -> &[String] {
-        &self.skipped_handlers
-    }
-
     fn process(
         &mut self,
         _input: usize,

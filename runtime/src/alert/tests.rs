@@ -584,36 +584,6 @@ fn global_handler_sections_apply_state_changes_only() {
 }
 
 #[test]
-fn unimplemented_handler_kinds_only_fail_when_handlers_run() {
-    let script = "stream|from().measurement('cpu')|alert().crit(lambda: \"value\" > 80).kafka()";
-    let mut r = Run::new(script);
-    r.value(90.0, 1);
-    assert_eq!(r.levels(), ["CRITICAL"]);
-    let (p, _) = compiler::check(script);
-    let p = p.unwrap();
-    let node = p
-        .nodes
-        .iter()
-        .find(|n| n.kind == compiler::catalog::NodeKind::Alert)
-        .unwrap();
-    let config = Config {
-        handlers_enabled: true,
-        ..Config::default()
-    };
-    let env = BuildEnv {
-        task_name: "t",
-        task_type: p.task_type,
-        config: &config,
-    };
-    let err = super::build(node, &env).err().expect("fails");
-    assert!(
-        err.message.contains("kafka is not supported yet"),
-        "{}",
-        err.message
-    );
-}
-
-#[test]
 fn batch_recovery_is_sent_while_flapping() {
     // Same p values as flapping_alert_sends_nothing_while_flapping: t3 enters
     // flapping; at t4 the level returns to OK: a batch alert still sends that

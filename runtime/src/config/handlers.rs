@@ -1,7 +1,8 @@
 //! Handler configuration sections, mirroring Kapacitor's config file
 //! (api.md §3.1): `[smtp]`, `[[slack]]`, `[pagerduty]`, `[pagerduty2]`,
 //! `[victorops]`, `[opsgenie]`, `[opsgenie2]`, `[telegram]`, `[sensu]`,
-//! `[alerta]`, `[pushover]`, `[[httppost]]`. Field names are the TOML keys
+//! `[alerta]`, `[pushover]`, `[[httppost]]`, `[[mqtt]]`, `[snmptrap]`,
+//! `[[kafka]]`. Field names are the TOML keys
 //! (kebab-case); defaults are Kapacitor's struct defaults.
 
 use super::duration::GoDuration;
@@ -542,6 +543,9 @@ pub struct HandlerConfigs {
     pub servicenow: ServiceNowConfig,
     pub zenoss: ZenossConfig,
     pub alertmanager: AlertmanagerConfig,
+    pub mqtt: Vec<MqttConfig>,
+    pub snmptrap: SnmpTrapConfig,
+    pub kafka: Vec<KafkaConfig>,
 }
 
 impl HandlerConfigs {
@@ -553,7 +557,7 @@ impl HandlerConfigs {
         // (a relative secret file is relative to the working directory).
         super::secrets::resolve(&mut v, &|n| std::env::var(n).ok(), None)
             .map_err(|e| e.to_string())?;
-        for key in ["slack", "httppost", "discord"] {
+        for key in ["slack", "httppost", "discord", "mqtt", "kafka"] {
             if let Some(t @ toml::Value::Table(_)) = v.get(key).cloned() {
                 v.insert(key.into(), toml::Value::Array(vec![t]));
             }
@@ -603,5 +607,165 @@ impl HandlerConfigs {
 
     pub fn httppost(&self, endpoint: &str) -> Option<&HttpPostConfig> {
         self.httppost.iter().find(|h| h.endpoint == endpoint)
+    }
+}
+
+/// One `[[mqtt]]` broker (Kapacitor's `services/mqtt` Config).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct MqttConfig {
+    pub enabled: bool,
+    pub name: String,
+    pub default: bool,
+    /// `tcp://host:port`, `ws://host:port` or `ssl://host:port`.
+    pub url: String,
+    pub ssl_ca: String,
+    pub ssl_cert: String,
+    pub ssl_key: String,
+    pub insecure_skip_verify: bool,
+    /// Defaults to `name` when empty.
+    pub client_id: String,
+    pub username: String,
+    pub password: String,
+}
+
+impl Default for MqttConfig {
+    fn default() -> Self {
+        MqttConfig {
+            enabled: false,
+            name: "default".into(),
+            default: false,
+            url: String::new(),
+            ssl_ca: String::new(),
+            ssl_cert: String::new(),
+            ssl_key: String::new(),
+            insecure_skip_verify: false,
+            client_id: String::new(),
+            username: String::new(),
+            password: String::new(),
+        }
+    }
+}
+
+/// `[snmptrap]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct SnmpTrapConfig {
+    pub enabled: bool,
+    pub addr: String,
+    pub community: String,
+    pub retries: i64,
+}
+
+impl Default for SnmpTrapConfig {
+    fn default() -> Self {
+        SnmpTrapConfig {
+            enabled: false,
+            addr: "localhost:162".into(),
+            community: "kapacitor".into(),
+            retries: 1,
+        }
+    }
+}
+
+/// One `[[kafka]]` cluster (Kapacitor's `services/kafka` Config with its
+/// embedded `SASLAuth`, keys in that order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct KafkaConfig {
+    pub enabled: bool,
+    pub id: String,
+    pub brokers: Vec<String>,
+    /// Zero means 10s.
+    pub timeout: GoDuration,
+    /// Zero means 100.
+    pub batch_size: i64,
+    /// Zero means 1s.
+    pub batch_timeout: GoDuration,
+    pub use_ssl: bool,
+    pub ssl_ca: String,
+    pub ssl_cert: String,
+    pub ssl_key: String,
+    pub insecure_skip_verify: bool,
+    pub sasl_username: String,
+    pub sasl_password: String,
+    /// Spelled with underscores in Kapacitor's struct tag.
+    #[serde(rename = "sasl_extensions")]
+    pub sasl_extensions: BTreeMap<String, String>,
+    pub sasl_mechanism: String,
+    /// 0 or 1; unset picks the handshake version from the Kafka version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sasl_version: Option<i64>,
+    pub sasl_gssapi_service_name: String,
+    pub sasl_gssapi_auth_type: String,
+    pub sasl_gssapi_disable_pafxfast: bool,
+    pub sasl_gssapi_kerberos_config_path: String,
+    pub sasl_gssapi_key_tab_path: String,
+    pub sasl_gssapi_realm: String,
+    pub sasl_oauth_service: String,
+    pub sasl_oauth_client_id: String,
+    pub sasl_oauth_client_secret: String,
+    pub sasl_oauth_token_url: String,
+    pub sasl_oauth_scopes: Vec<String>,
+    pub sasl_oauth_parameters: BTreeMap<String, String>,
+    pub sasl_oauth_token_expiry_margin: GoDuration,
+    pub sasl_access_token: String,
+    pub sasl_oauth_tenant_id: String,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        KafkaConfig {
+            enabled: false,
+            id: "default".into(),
+            brokers: Vec::new(),
+            timeout: GoDuration::ZERO,
+            batch_size: 0,
+            batch_timeout: GoDuration::ZERO,
+            use_ssl: false,
+            ssl_ca: String::new(),
+            ssl_cert: String::new(),
+            ssl_key: String::new(),
+            insecure_skip_verify: false,
+            sasl_username: String::new(),
+            sasl_password: String::new(),
+            sasl_extensions: BTreeMap::new(),
+            sasl_mechanism: String::new(),
+            sasl_version: None,
+            sasl_gssapi_service_name: String::new(),
+            sasl_gssapi_auth_type: String::new(),
+            sasl_gssapi_disable_pafxfast: false,
+            sasl_gssapi_kerberos_config_path: String::new(),
+            sasl_gssapi_key_tab_path: String::new(),
+            sasl_gssapi_realm: String::new(),
+            sasl_oauth_service: String::new(),
+            sasl_oauth_client_id: String::new(),
+            sasl_oauth_client_secret: String::new(),
+            sasl_oauth_token_url: String::new(),
+            sasl_oauth_scopes: Vec::new(),
+            sasl_oauth_parameters: BTreeMap::new(),
+            sasl_oauth_token_expiry_margin: GoDuration::from_secs(1),
+            sasl_access_token: String::new(),
+            sasl_oauth_tenant_id: String::new(),
+        }
+    }
+}
+
+impl HandlerConfigs {
+    /// The `[[mqtt]]` broker named `name`; "" is the default broker (the
+    /// one marked `default`, or the only one), as Kapacitor picks it.
+    pub fn mqtt(&self, name: &str) -> Option<&MqttConfig> {
+        if name.is_empty() {
+            if self.mqtt.len() == 1 {
+                return self.mqtt.first();
+            }
+            return self.mqtt.iter().find(|m| m.default);
+        }
+        self.mqtt.iter().find(|m| m.name == name)
+    }
+
+    /// The enabled `[[kafka]]` cluster with `id`.
+    pub fn kafka(&self, id: &str) -> Option<&KafkaConfig> {
+        self.kafka.iter().find(|k| k.id == id && k.enabled)
     }
 }

@@ -20,10 +20,6 @@ pub use handlers::HandlerConfigs;
 pub struct Config {
     /// Call alert handlers (`tickc run --handlers`); otherwise only events are output.
     pub handlers_enabled: bool,
-    /// An alert handler this runtime does not implement is a build error even
-    /// when handlers are not called (`tickc run --strict`); otherwise it is a
-    /// build warning (and always an error with `handlers_enabled`).
-    pub reject_unsupported_handlers: bool,
     /// Handler sections (from `--config kapacitor.conf`).
     pub handler_configs: HandlerConfigs,
     /// `.ServerInfo.ClusterID` / `.ServerID` of alert templates (empty offline).

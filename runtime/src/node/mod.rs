@@ -46,6 +46,7 @@ pub mod query;
 pub mod sample;
 pub mod shift;
 pub mod sideload;
+pub mod sideload_http;
 pub mod state_tracking;
 pub mod stats;
 pub mod stream;

@@ -7,13 +7,17 @@
 //! exact floats interconvert, strings parse, values format into strings);
 //! one that cannot be is an error and the default is used.
 //!
-//! Sources: `file://<dir>` only — every `.json`, `.yml` and `.yaml` file
-//! under the directory is loaded at build time, keyed by its path relative
-//! to the directory. JSON files are objects of scalars; YAML files are
-//! mappings of scalars parsed as YAML (see `parse_yaml`). **Partial:**
-//! http(s) sources and `[[httppost]]` endpoints are refused at build time.
+//! Sources: `file://<dir>` — every `.json`, `.yml` and `.yaml` file under
+//! the directory is loaded at build time, keyed by its path relative to the
+//! directory; `http(s)://<base>` — each order path is fetched from
+//! `<base>/<path>` on first use (`sideload_http.rs`); or the name of an
+//! `[[httppost]]` endpoint, whose URL is one of those (and whose basic auth
+//! the HTTP requests carry). JSON files are objects of scalars; YAML files
+//! are mappings of scalars parsed as YAML (see `parse_yaml`). A rebuilt task
+//! (reload) reads its source afresh.
 
 use super::edit::set;
+use super::sideload_http::HttpSource;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{FieldValue, Fields, Message, Str, Tags};
 use crate::node::influxql::column::go_type_name;
@@ -24,30 +28,26 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-type FileValues = HashMap<String, FieldValue>;
+pub(crate) type FileValues = HashMap<String, FieldValue>;
+
+/// Where the values files come from.
+enum Source {
+    Files(HashMap<String, FileValues>),
+    Http(HttpSource),
+}
 
 pub struct Sideload {
-    files: HashMap<String, FileValues>,
+    source: Source,
     order: Vec<Template>,
     fields: Vec<(Str, FieldValue)>,
     tags: Vec<(Str, Str)>,
 }
 
-pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
-    let source = node
+pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
+    let named = node
         .string("source")
         .ok_or_else(|| BuildError::new(node, "sideload needs a source"))?;
-    let Some(dir) = source.strip_prefix("file://") else {
-        return Err(BuildError::new(
-            node,
-            format!(
-                "unsupported sideload source {source:?}: only file:// sources are supported yet"
-            ),
-        ));
-    };
-    let mut files = HashMap::new();
-    load_dir(Path::new(dir), Path::new(dir), &mut files)
-        .map_err(|e| BuildError::new(node, e.to_string()))?;
+    let source = open_source(node, named, env)?;
     let mut order = Vec::new();
     for (i, t) in node.strings("order").into_iter().enumerate() {
         order.push(
@@ -91,11 +91,55 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         }
     }
     Ok(Box::new(Sideload {
-        files,
+        source,
         order,
         fields,
         tags,
     }))
+}
+
+/// The source a `source(s)` names: a URL, or an `[[httppost]]` endpoint
+/// whose URL is one (with its basic auth for HTTP).
+fn open_source(node: &ir::Node, named: &str, env: &BuildEnv<'_>) -> Result<Source, BuildError> {
+    let (url, auth) = if named.contains("://") {
+        (named.to_string(), None)
+    } else {
+        let e = env.config.handler_configs.httppost(named).ok_or_else(|| {
+            BuildError::new(
+                node,
+                format!("sideload source {named:?} is neither a URL nor an [[httppost]] endpoint"),
+            )
+        })?;
+        let auth = e
+            .basic_auth
+            .as_ref()
+            .filter(|a| !a.username.is_empty() && !a.password.is_empty())
+            .map(|a| (a.username.clone(), a.password.clone()));
+        (e.url.clone(), auth)
+    };
+    let scheme = url.split_once("://").map_or("", |(s, _)| s);
+    match scheme {
+        "file" => {
+            let dir = &url["file://".len()..];
+            if !Path::new(dir).is_absolute() {
+                return Err(BuildError::new(
+                    node,
+                    format!("sideload source path must be absolute {dir:?}"),
+                ));
+            }
+            let mut files = HashMap::new();
+            load_dir(Path::new(dir), Path::new(dir), &mut files)
+                .map_err(|e| BuildError::new(node, e.to_string()))?;
+            Ok(Source::Files(files))
+        }
+        "http" | "https" => HttpSource::new(&url, auth, None)
+            .map(Source::Http)
+            .map_err(|e| BuildError::new(node, e.to_string())),
+        other => Err(BuildError::new(
+            node,
+            format!("unsupported source scheme {other:?}, must be 'file', 'http', or 'https'"),
+        )),
+    }
 }
 
 /// Why a sideload source could not be loaded (a build error of the node).
@@ -184,7 +228,7 @@ fn load_dir(
     Ok(())
 }
 
-fn parse_json(text: &str) -> Result<FileValues, FileError> {
+pub(crate) fn parse_json(text: &str) -> Result<FileValues, FileError> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(FileError::Json)?;
     let serde_json::Value::Object(m) = v else {
         return Err(FileError::NotAMap("a JSON object"));
@@ -208,7 +252,7 @@ fn parse_json(text: &str) -> Result<FileValues, FileError> {
 /// /`false`, ints incl. `0x`/`0o`, floats incl. `.inf`/`.nan`): an int is an
 /// int, a float a float, quoted or plain text a string. Null, list and map
 /// values are skipped, as non-scalars are in JSON files.
-fn parse_yaml(text: &str) -> Result<FileValues, FileError> {
+pub(crate) fn parse_yaml(text: &str) -> Result<FileValues, FileError> {
     use yaml_rust2::{Yaml, YamlLoader};
     let docs = YamlLoader::load_from_str(text).map_err(FileError::Yaml)?;
     let map = match docs.into_iter().next() {
@@ -294,15 +338,27 @@ impl Sideload {
     }
 
     fn lookup(&self, keys: &[String], name: &str) -> Option<&FieldValue> {
-        keys.iter()
-            .find_map(|k| self.files.get(k).and_then(|f| f.get(name)))
+        keys.iter().find_map(|k| {
+            let file = match &self.source {
+                Source::Files(files) => files.get(k),
+                Source::Http(http) => http.cached(k),
+            };
+            file.and_then(|f| f.get(name))
+        })
     }
 
-    fn apply(&self, tags: &mut Tags, fields: &mut Fields, cx: &mut NodeCx<'_>) {
+    fn apply(&mut self, tags: &mut Tags, fields: &mut Fields, cx: &mut NodeCx<'_>) {
         // A template that fails to render leaves the point untouched.
         let Some(keys) = self.keys(tags, cx) else {
             return;
         };
+        if let Source::Http(http) = &mut self.source {
+            for k in &keys {
+                if let Err(e) = http.fetch_once(k) {
+                    cx.error(e.to_string());
+                }
+            }
+        }
         for (name, default) in &self.fields {
             let v = match self.lookup(&keys, name) {
                 None => default.clone(),

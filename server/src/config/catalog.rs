@@ -38,6 +38,8 @@ pub const MAP_PATHS: &[&str] = &[
     "influxdb.subscriptions",
     "influxdb.excluded-subscriptions",
     "httppost.headers",
+    "kafka.sasl_extensions",
+    "kafka.sasl-oauth-parameters",
     "udf.functions",
     "udf.functions.*.env",
 ];

@@ -346,6 +346,9 @@ impl Config {
             servicenow: self.servicenow.clone(),
             zenoss: self.zenoss.clone(),
             alertmanager: self.alertmanager.clone(),
+            mqtt: self.mqtt.clone(),
+            snmptrap: self.snmptrap.clone(),
+            kafka: self.kafka.clone(),
         }
     }
 

@@ -343,6 +343,19 @@ fn handlers(c: &Config) -> Check {
             );
         }
     }
+    // Kapacitor's mqtt `Configs.Validate`: one default among several brokers.
+    match c.mqtt.iter().filter(|m| m.default).count() {
+        0 if c.mqtt.len() > 1 => {
+            return fail("mqtt", "no configuration is marked as the default");
+        }
+        0 | 1 => {}
+        _ => {
+            return fail(
+                "mqtt",
+                "more than one configuration is marked as the default",
+            );
+        }
+    }
     if c.alerta.enabled && c.alerta.url.is_empty() {
         return fail("alerta.url", "must specify url");
     }
@@ -493,6 +506,30 @@ mod tests {
             let e = check_url("influxdb[0].urls[0]", bad).unwrap_err();
             assert_eq!(e.key(), Some("influxdb[0].urls[0]"), "{bad}");
         }
+    }
+
+    #[test]
+    fn mqtt_brokers_need_one_default_among_several() {
+        use crate::config::{Config, MqttConfig};
+        let broker = |name: &str, default: bool| MqttConfig {
+            name: name.into(),
+            default,
+            ..MqttConfig::default()
+        };
+        let mut c = Config::demo(std::path::Path::new("/home/k"));
+        c.mqtt = vec![broker("a", false)];
+        assert!(validate(&c).is_ok(), "a single broker is the default");
+        c.mqtt = vec![broker("a", false), broker("b", false)];
+        let e = validate(&c).unwrap_err().to_string();
+        assert!(
+            e.contains("no configuration is marked as the default"),
+            "{e}"
+        );
+        c.mqtt = vec![broker("a", true), broker("b", true)];
+        let e = validate(&c).unwrap_err().to_string();
+        assert!(e.contains("more than one configuration"), "{e}");
+        c.mqtt = vec![broker("a", true), broker("b", false)];
+        assert!(validate(&c).is_ok());
     }
 
     #[test]

@@ -42,6 +42,16 @@ pub fn get(state: &Arc<AppState>) -> Result<Resp, ApiError> {
             "errors": crate::load::errors(),
         }}),
     );
+    // The kafka handler's writers, one per (cluster, topic) written to.
+    for (cluster, topic, w) in runtime::alert::handlers::kafka_producer::writer_stats() {
+        stats.insert(
+            key(),
+            json!({"name": "kafka", "tags": base(json!({"cluster": cluster, "topic": topic})), "values": {
+                "write_errors": w.write_errors,
+                "write_messages": w.write_messages,
+            }}),
+        );
+    }
     let tasks = state.store.tasks()?;
     let ids = state.engine.task_ids();
     for id in &ids {

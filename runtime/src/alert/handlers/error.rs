@@ -7,8 +7,6 @@ use std::fmt;
 
 #[derive(Debug)]
 pub enum HandlerError {
-    /// A handler kind this runtime does not implement yet (build time).
-    Unsupported(HandlerKind),
     /// Bad settings found when the handler is built: a missing or malformed
     /// property, an unknown endpoint (build time).
     Invalid(String),
@@ -50,9 +48,6 @@ impl HandlerError {
 impl fmt::Display for HandlerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HandlerError::Unsupported(k) => {
-                write!(f, "alert handler {} is not supported yet", k.method())
-            }
             HandlerError::Invalid(m) | HandlerError::Rejected(m) | HandlerError::Protocol(m) => {
                 f.write_str(m)
             }

@@ -19,7 +19,11 @@ pub mod exec;
 pub mod hipchat;
 pub mod http;
 pub mod jsonw;
+pub mod kafka;
+pub mod kafka_producer;
 pub mod log;
+pub mod mqtt;
+pub mod mqtt_broker;
 pub mod opsgenie;
 pub mod opsgenie2;
 pub mod options;
@@ -31,15 +35,20 @@ pub mod pushover;
 pub mod sensu;
 pub mod servicenow;
 pub mod slack;
+pub mod snmp_ber;
+pub mod snmptrap;
 pub mod talk;
 pub mod tcp;
 pub mod teams;
 pub mod telegram;
+pub mod tls_client;
 pub mod victorops;
 pub mod zenoss;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_wire;
 #[cfg(test)]
 mod webhook_tests;
 
@@ -205,6 +214,7 @@ fn section_enabled(h: &ir::Handler, cfg: &crate::config::HandlerConfigs) -> Opti
         HandlerKind::Talk => cfg.talk.enabled,
         HandlerKind::HipChat => cfg.hipchat.enabled,
         HandlerKind::Alertmanager => cfg.alertmanager.enabled,
+        HandlerKind::SnmpTrap => cfg.snmptrap.enabled,
         _ => return None,
     })
 }
@@ -244,7 +254,9 @@ pub fn build_handler(h: &ir::Handler, config: &Config) -> Result<Box<dyn Handler
         HandlerKind::Talk => Box::new(talk::TalkHandler::new(cfg)),
         HandlerKind::HipChat => Box::new(hipchat::HipChatHandler::new(h, cfg)),
         HandlerKind::Alertmanager => Box::new(alertmanager::AlertmanagerHandler::new(h, cfg)?),
-        other => return Err(HandlerError::Unsupported(other)),
+        HandlerKind::Mqtt => Box::new(mqtt::MqttHandler::new(h, cfg)?),
+        HandlerKind::SnmpTrap => Box::new(snmptrap::SnmpTrapHandler::new(h, cfg)?),
+        HandlerKind::Kafka => Box::new(kafka::KafkaHandler::new(h, cfg)?),
     })
 }
 
@@ -351,23 +363,12 @@ pub fn forces_state_changes_only(_node: &ir::Node, cfg: &Config) -> bool {
         || forces_state_changes_only_more(c)
 }
 
-/// Every handler of the node plus the applicable global ones. A handler kind
-/// this runtime does not implement is an error when `strict`, else it is left
-/// out and listed in `skipped` (the caller warns about it).
-pub fn build_all(
-    node: &ir::Node,
-    env: &BuildEnv<'_>,
-    strict: bool,
-    skipped: &mut Vec<HandlerKind>,
-) -> Result<Vec<NamedHandler>, HandlerError> {
+/// Every handler of the node plus the applicable global ones.
+pub fn build_all(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Vec<NamedHandler>, HandlerError> {
     let mut out = Vec::new();
     let name = |k: HandlerKind| format!("{}:{}:{}", env.task_name, node.name, k.kind());
     for h in &node.handlers {
-        match build_one(h, env) {
-            Ok(b) => out.push((name(h.kind), b)),
-            Err(HandlerError::Unsupported(k)) if !strict => skipped.push(k),
-            Err(e) => return Err(e),
-        }
+        out.push((name(h.kind), build_one(h, env)?));
     }
     for k in globals(env.config) {
         if !node.handlers.iter().any(|h| h.kind == k) {

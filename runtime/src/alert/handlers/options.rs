@@ -28,6 +28,27 @@ const CHAIN_ARGS: &[(HandlerKind, &[&str])] = &[
     (HandlerKind::SnmpTrap, &["trap-oid"]),
 ];
 
+/// Option keys of one kind that name a property of another name (Kapacitor's
+/// kafka `HandlerConfig` spells them so).
+const KIND_KEYS: &[(HandlerKind, &str, &str)] = &[
+    (HandlerKind::Kafka, "topic", "kafkaTopic"),
+    (
+        HandlerKind::Kafka,
+        "partitionAlgorithm",
+        "partitionHashAlgorithm",
+    ),
+];
+
+/// Option keys holding a list of objects, each one setting of a property
+/// whose arguments are the objects' values in this key order
+/// (snmptrap `data-list: [{oid, type, value}]` → `.data(oid, type, value)`).
+const OBJECT_LISTS: &[(HandlerKind, &str, &str, &[&str])] = &[(
+    HandlerKind::SnmpTrap,
+    "data-list",
+    "data",
+    &["oid", "type", "value"],
+)];
+
 /// Option keys whose camel-case form keeps an acronym upper case.
 const ACRONYMS: &[(&str, &str)] = &[
     ("skip-ssl-verification", "skipSSLVerification"),
@@ -185,6 +206,46 @@ fn find_prop(spec: &HandlerSpec, key: &str) -> Option<&'static PropSpec> {
     spec.prop(&camel(key))
 }
 
+/// One property setting per object of a list option; a missing key is "".
+fn object_list(
+    key: &str,
+    name: &str,
+    fields: &[&str],
+    v: &Value,
+) -> Result<Vec<Property>, OptionsError> {
+    let bad = || OptionsError::BadValue {
+        key: key.to_string(),
+        want: "a list of objects",
+    };
+    let items = match v {
+        Value::Array(items) => items,
+        Value::Null => return Ok(Vec::new()),
+        _ => return Err(bad()),
+    };
+    items
+        .iter()
+        .map(|item| {
+            let obj = item.as_object().ok_or_else(bad)?;
+            let args = fields
+                .iter()
+                .map(|f| match obj.get(*f) {
+                    None | Some(Value::Null) => Ok(Arg::String(String::new())),
+                    Some(Value::String(s)) => Ok(Arg::String(s.clone())),
+                    Some(_) => Err(OptionsError::BadValue {
+                        key: format!("{key}.{f}"),
+                        want: "a string",
+                    }),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Property {
+                name: name.to_string(),
+                args,
+                span: Default::default(),
+            })
+        })
+        .collect()
+}
+
 /// The `ir::Handler` for `kind` with `options`.
 pub fn handler_from_options(
     kind: &str,
@@ -208,6 +269,17 @@ pub fn handler_from_options(
         if chain.contains(&key.as_str()) {
             continue;
         }
+        if let Some((_, _, name, fields)) = OBJECT_LISTS
+            .iter()
+            .find(|(kd, kk, _, _)| *kd == k && *kk == key)
+        {
+            props.extend(object_list(key, name, fields, v)?);
+            continue;
+        }
+        let key = &KIND_KEYS
+            .iter()
+            .find(|(kd, kk, _)| *kd == k && *kk == key)
+            .map_or_else(|| key.clone(), |(_, _, to)| (*to).to_string());
         let p = find_prop(spec, key).ok_or_else(|| OptionsError::UnknownOption {
             kind: kind.to_string(),
             key: key.clone(),
@@ -263,6 +335,47 @@ mod tests {
         let h = handler_from_options("exec", &opts(json!({"prog": "/bin/a", "args": ["b", "c"]})))
             .unwrap();
         assert_eq!(h.args.len(), 3);
+    }
+
+    #[test]
+    fn snmptrap_data_list_and_kafka_keys() {
+        let h = handler_from_options(
+            "snmptrap",
+            &opts(json!({"trap-oid": "1.1.1", "data-list": [{"oid": "1.1.1.2", "type": "s", "value": "{{.Message}}"}]})),
+        )
+        .unwrap();
+        assert_eq!(h.args, vec![Arg::String("1.1.1".into())]);
+        assert_eq!(
+            h.prop("data").unwrap().args,
+            vec![
+                Arg::String("1.1.1.2".into()),
+                Arg::String("s".into()),
+                Arg::String("{{.Message}}".into())
+            ]
+        );
+        assert!(handler_from_options("snmptrap", &opts(json!({"data-list": 3}))).is_err());
+        let h = handler_from_options(
+            "kafka",
+            &opts(json!({"cluster": "c", "topic": "t", "disablePartitionById": true, "partitionAlgorithm": "murmur2"})),
+        )
+        .unwrap();
+        assert_eq!(
+            h.prop("kafkaTopic").unwrap().args,
+            vec![Arg::String("t".into())]
+        );
+        assert!(h.prop("disablePartitionById").is_some());
+        assert_eq!(
+            h.prop("partitionHashAlgorithm").unwrap().args,
+            vec![Arg::String("murmur2".into())]
+        );
+        let h = handler_from_options(
+            "mqtt",
+            &opts(json!({"broker-name": "b", "topic": "t", "qos": 1, "retained": true})),
+        )
+        .unwrap();
+        assert_eq!(h.args, vec![Arg::String("t".into())]);
+        assert!(h.prop("brokerName").is_some() && h.prop("retained").is_some());
+        assert_eq!(h.prop("qos").unwrap().args, vec![Arg::Int(1)]);
     }
 
     #[test]

@@ -470,8 +470,7 @@ fn global_sections_add_handlers_and_force_state_changes_only() {
             task_type: compiler::ir::TaskType::Stream,
             config: c,
         };
-        let mut skipped = Vec::new();
-        build_all(&node, &env, true, &mut skipped)
+        build_all(&node, &env)
             .unwrap()
             .into_iter()
             .map(|(name, _)| name)
