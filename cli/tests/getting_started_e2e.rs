@@ -31,14 +31,6 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -49,7 +41,7 @@ fn agent() -> ureq::Agent {
 
 impl Server {
     fn start(data: &Path) -> Server {
-        let port = free_port();
+        let port = testkit::free_port();
         let child = Command::new(kapacitord())
             .env("KAPACITOR_DATA_DIR", data)
             .env("KAPACITOR_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))

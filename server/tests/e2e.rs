@@ -12,14 +12,6 @@ struct Server {
     base: String,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -30,7 +22,7 @@ fn agent() -> ureq::Agent {
 
 impl Server {
     fn start(dir: &Path) -> Server {
-        let port = free_port();
+        let port = testkit::free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_kapacitord"))
             .env("HOME", dir)
             .env("KAPACITOR_DATA_DIR", dir)

@@ -206,6 +206,83 @@ pub fn name_from<'a>(
     Ok(found)
 }
 
+/// The API of a resource addressed by its name alone (a Swarm service, an
+/// EC2 autoscaling group): what [`ByName`] needs from its client.
+pub trait NamedApi: Send {
+    type Id: ResourceId;
+    fn id(name: &str) -> Self::Id;
+    fn replicas(&self, id: &Self::Id) -> Result<i64, ApiError>;
+    fn set_replicas(&self, id: &Self::Id, replicas: i64) -> Result<(), ApiError>;
+}
+
+/// The node properties that name a [`ByName`] resource, as TICKscript spells
+/// them, and the Go names Kapacitor's errors use for the first two.
+pub struct NameProps {
+    pub name: &'static str,
+    pub tag: &'static str,
+    pub output_tag: &'static str,
+    pub go: (&'static str, &'static str),
+}
+
+/// The autoscaler of a resource given by a name or by a tag holding it; the
+/// emitted point names it in the output tag (by default the name tag).
+pub struct ByName<C> {
+    client: C,
+    name: String,
+    name_tag: String,
+    output_tag: String,
+    go: (&'static str, &'static str),
+}
+
+impl<C: NamedApi> ByName<C> {
+    pub fn new(node: &ir::Node, client: C, props: &NameProps) -> ByName<C> {
+        let s = |name: &str| node.string(name).unwrap_or("").to_string();
+        let name_tag = s(props.tag);
+        let output = s(props.output_tag);
+        ByName {
+            client,
+            name: s(props.name),
+            output_tag: if output.is_empty() {
+                name_tag.clone()
+            } else {
+                output
+            },
+            name_tag,
+            go: props.go,
+        }
+    }
+}
+
+impl<C: NamedApi> Autoscaler for ByName<C> {
+    type Id = C::Id;
+
+    fn resource_key<'a>(&'a self, tags: &'a [(Str, Str)]) -> Result<&'a str, AutoscaleError> {
+        name_from(&self.name, &self.name_tag, tags, self.go)
+    }
+
+    fn resource_id(&self, key: &str) -> C::Id {
+        C::id(key)
+    }
+
+    fn replicas(&self, id: &C::Id) -> Result<i64, ApiError> {
+        self.client.replicas(id)
+    }
+
+    fn set_replicas(&self, id: &C::Id, replicas: i64) -> Result<(), ApiError> {
+        self.client.set_replicas(id, replicas)
+    }
+
+    fn tag_resource(&self, id: &C::Id, tags: &mut Vec<(Str, Str)>) {
+        if !self.output_tag.is_empty() {
+            set(
+                tags,
+                &Str::from(self.output_tag.as_str()),
+                Str::from(id.key()),
+            );
+        }
+    }
+}
+
 /// What the node remembers of one resource.
 #[derive(Debug, Clone, Copy, Default)]
 struct ResourceState {

@@ -10,10 +10,9 @@
 //! `outputGroupNameTag` (default: `groupNameTag`). A group the API does not
 //! list is an error here (Kapacitor reads it as 0 and fails on the update).
 
-use super::autoscale::{self, name_from, ApiError, AutoscaleError, Autoscaler, ResourceId};
+use super::autoscale::{self, ApiError, ByName, NameProps, NamedApi, ResourceId};
 use super::{BuildEnv, BuildError, NodeImpl};
 use crate::config::autoscale::Ec2Config;
-use crate::message::Str;
 use crate::sigv4;
 use compiler::golang::{query_escape, quote};
 use compiler::ir;
@@ -190,50 +189,23 @@ impl Ec2Client {
     }
 }
 
-pub struct Ec2Autoscaler {
-    client: Ec2Client,
-    group_name: String,
-    group_name_tag: String,
-    output_group_name_tag: String,
-}
-
-impl Autoscaler for Ec2Autoscaler {
+impl NamedApi for Ec2Client {
     type Id = Ec2Group;
 
-    fn resource_key<'a>(&'a self, tags: &'a [(Str, Str)]) -> Result<&'a str, AutoscaleError> {
-        name_from(
-            &self.group_name,
-            &self.group_name_tag,
-            tags,
-            ("GroupName", "GroupNameTag"),
-        )
-    }
-
-    fn resource_id(&self, key: &str) -> Ec2Group {
-        Ec2Group(key.to_string())
+    fn id(name: &str) -> Ec2Group {
+        Ec2Group(name.to_string())
     }
 
     fn replicas(&self, id: &Ec2Group) -> Result<i64, ApiError> {
-        self.client.replicas(id)
+        Ec2Client::replicas(self, id)
     }
 
     fn set_replicas(&self, id: &Ec2Group, replicas: i64) -> Result<(), ApiError> {
-        self.client.set_replicas(id, replicas)
-    }
-
-    fn tag_resource(&self, id: &Ec2Group, tags: &mut Vec<(Str, Str)>) {
-        if !self.output_group_name_tag.is_empty() {
-            super::edit::set(
-                tags,
-                &Str::from(self.output_group_name_tag.as_str()),
-                Str::from(id.0.as_str()),
-            );
-        }
+        Ec2Client::set_replicas(self, id, replicas)
     }
 }
 
 pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
-    let s = |name: &str| node.string(name).unwrap_or("").to_string();
     let client = env
         .config
         .autoscale
@@ -246,17 +218,11 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
                 format!("cannot use the EC2Autoscale node, could not create ec2 client: {e}"),
             )
         })?;
-    let group_name_tag = s("groupNameTag");
-    let output = s("outputGroupNameTag");
-    let scaler = Ec2Autoscaler {
-        client,
-        group_name: s("groupName"),
-        output_group_name_tag: if output.is_empty() {
-            group_name_tag.clone()
-        } else {
-            output
-        },
-        group_name_tag,
+    let props = NameProps {
+        name: "groupName",
+        tag: "groupNameTag",
+        output_tag: "outputGroupNameTag",
+        go: ("GroupName", "GroupNameTag"),
     };
-    autoscale::build(node, scaler)
+    autoscale::build(node, ByName::new(node, client, &props))
 }

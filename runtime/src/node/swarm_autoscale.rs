@@ -8,10 +8,9 @@
 //! service name in `outputServiceNameTag` (default: `serviceNameTag`).
 
 use super::api_client::{escape_path, ApiClient, TlsFiles};
-use super::autoscale::{self, name_from, ApiError, AutoscaleError, Autoscaler, ResourceId};
+use super::autoscale::{self, ApiError, ByName, NameProps, NamedApi, ResourceId};
 use super::{BuildEnv, BuildError, NodeImpl};
 use crate::config::autoscale::SwarmConfig;
-use crate::message::Str;
 use compiler::golang::quote;
 use compiler::ir;
 use serde::Deserialize;
@@ -193,50 +192,23 @@ impl SwarmClient {
     }
 }
 
-pub struct SwarmAutoscaler {
-    client: SwarmClient,
-    service_name: String,
-    service_name_tag: String,
-    output_service_name_tag: String,
-}
-
-impl Autoscaler for SwarmAutoscaler {
+impl NamedApi for SwarmClient {
     type Id = SwarmService;
 
-    fn resource_key<'a>(&'a self, tags: &'a [(Str, Str)]) -> Result<&'a str, AutoscaleError> {
-        name_from(
-            &self.service_name,
-            &self.service_name_tag,
-            tags,
-            ("ServiceName", "ServiceNameTag"),
-        )
-    }
-
-    fn resource_id(&self, key: &str) -> SwarmService {
-        SwarmService(key.to_string())
+    fn id(name: &str) -> SwarmService {
+        SwarmService(name.to_string())
     }
 
     fn replicas(&self, id: &SwarmService) -> Result<i64, ApiError> {
-        self.client.replicas(id)
+        SwarmClient::replicas(self, id)
     }
 
     fn set_replicas(&self, id: &SwarmService, replicas: i64) -> Result<(), ApiError> {
-        self.client.set_replicas(id, replicas)
-    }
-
-    fn tag_resource(&self, id: &SwarmService, tags: &mut Vec<(Str, Str)>) {
-        if !self.output_service_name_tag.is_empty() {
-            super::edit::set(
-                tags,
-                &Str::from(self.output_service_name_tag.as_str()),
-                Str::from(id.0.as_str()),
-            );
-        }
+        SwarmClient::set_replicas(self, id, replicas)
     }
 }
 
 pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, BuildError> {
-    let s = |name: &str| node.string(name).unwrap_or("").to_string();
     let client = env
         .config
         .autoscale
@@ -249,19 +221,13 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
                 format!("cannot use the swarmAutoscale node, could not create swarm client: {e}"),
             )
         })?;
-    let service_name_tag = s("serviceNameTag");
-    let output = s("outputServiceNameTag");
-    let scaler = SwarmAutoscaler {
-        client,
-        service_name: s("serviceName"),
-        output_service_name_tag: if output.is_empty() {
-            service_name_tag.clone()
-        } else {
-            output
-        },
-        service_name_tag,
+    let props = NameProps {
+        name: "serviceName",
+        tag: "serviceNameTag",
+        output_tag: "outputServiceNameTag",
+        go: ("ServiceName", "ServiceNameTag"),
     };
-    autoscale::build(node, scaler)
+    autoscale::build(node, ByName::new(node, client, &props))
 }
 
 #[cfg(test)]
