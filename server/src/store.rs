@@ -206,7 +206,9 @@ pub struct Store {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let db = Database::create(path)?;
+        // The path is in the error: a bad data dir must say which one.
+        let db = Database::create(path)
+            .map_err(|e| StoreError::Io(format!("open {}: {e}", path.display())))?;
         let tx = db.begin_write()?;
         for t in [
             TASKS,
