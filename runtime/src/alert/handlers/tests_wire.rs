@@ -7,55 +7,10 @@ use crate::alert::event::Event;
 use crate::alert::level::Level;
 use crate::config::handlers::MqttConfig;
 use crate::config::HandlerConfigs;
-use crate::message::{FieldValue, Str};
-use crate::result::{Cell, Row};
-use compiler::ir::{Arg, Property};
+use compiler::ir::Arg;
 
-const T: i64 = 1_462_383_840_000_000_000; // 2016-05-04T17:44:00Z
-
-fn event(level: Level) -> Event {
-    Event {
-        id: "cpu:nil".into(),
-        message: format!("cpu:nil is {}", level.as_str()),
-        details: "<b>details</b>".into(),
-        time: T,
-        duration: 60_000_000_000,
-        level,
-        previous_level: Level::Ok,
-        recoverable: true,
-        data: Row {
-            name: Str::from("cpu"),
-            tags: vec![(Str::from("host"), Str::from("a"))],
-            columns: vec![Str::from("time"), Str::from("usage_idle")],
-            values: vec![(T, vec![Cell::Field(FieldValue::Float(3.2))])],
-        },
-        task: Str::from("cpu_alert"),
-        name: Str::from("cpu"),
-        group: Str::from(""),
-        tags: vec![(Str::from("host"), Str::from("a"))],
-        fields: Default::default(),
-    }
-}
-
-fn handler(kind: HandlerKind, args: Vec<Arg>, props: Vec<(&str, Vec<Arg>)>) -> ir::Handler {
-    ir::Handler {
-        kind,
-        args,
-        props: props
-            .into_iter()
-            .map(|(n, a)| Property {
-                name: n.into(),
-                args: a,
-                span: Default::default(),
-            })
-            .collect(),
-        span: Default::default(),
-    }
-}
-
-fn s(v: &str) -> Arg {
-    Arg::String(v.into())
-}
+// The event and handler fixtures are the HTTP handler tests' own.
+use super::tests::{event, handler, s};
 
 fn config(cfg: HandlerConfigs) -> Config {
     Config {
