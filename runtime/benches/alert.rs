@@ -21,27 +21,17 @@ use runtime::output::NullSink;
 use runtime::stats::NodeStats;
 use runtime::template::{Elem, Map, Mode, Struct, Template, Value};
 use runtime::testing::apoint;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use vm::lambda::{CompiledLambda, Engine};
 
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) }
-    }
-}
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::ALLOCS;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting_alloc::Counting = counting_alloc::Counting;
 
 const SCRIPT: &str = "stream|from().measurement('m1')|alert().id('{{ .Name }}_{{ .TaskName }}')
     .info(lambda: \"value\" > 10).warn(lambda: \"value\" > 20).crit(lambda: \"value\" > 30)";
