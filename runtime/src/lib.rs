@@ -24,6 +24,7 @@ pub mod point;
 pub mod recording;
 pub mod result;
 pub mod sigv4;
+pub mod snapshot;
 pub mod stats;
 pub mod task;
 pub mod template;

@@ -103,6 +103,15 @@ impl GroupTracker {
         self.shrink_if_sparse();
     }
 
+    /// The live groups, least recently seen first (a checkpoint keeps the
+    /// order: `touch`ing them in this order rebuilds the tracker).
+    pub fn groups_lru_first(&self) -> Vec<Group> {
+        self.live
+            .as_ref()
+            .map(|l| l.iter().map(|(_, g)| g.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// Give memory back once most groups are gone (as `GroupMap` does).
     fn shrink_if_sparse(&mut self) {
         if let Some(l) = self.live.as_mut() {

@@ -5,11 +5,12 @@
 //! copy. A node that changes a point clones it (`Arc::make_mut` clones only
 //! when the point is shared).
 
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub use crate::point::{BatchPoint, Dimensions, FieldValue, Fields, Group, Point, Str, Tags};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Message {
     /// One stream point.
     Point(Arc<Point>),
@@ -22,7 +23,7 @@ pub enum Message {
 }
 
 /// A batch: begin info plus its points.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Batch {
     /// The measurement.
     pub name: Str,
@@ -39,7 +40,7 @@ pub struct Batch {
 }
 
 /// `Barrier {group, time}`: no data older than `time` will follow for `group`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Barrier {
     pub group: Group,
     /// Nanoseconds since the Unix epoch.

@@ -8,7 +8,8 @@ use crate::time::rfc3339_nano;
 use std::fmt::Write as _;
 
 /// One series row: `{name, tags, columns, values}`.
-#[derive(Debug, Clone, PartialEq, Default)]
+
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     pub name: Str,
     /// Sorted by key.
@@ -20,7 +21,7 @@ pub struct Row {
 }
 
 /// A non-time cell.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Cell {
     Field(FieldValue),
     Tag(Str),

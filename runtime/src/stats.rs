@@ -61,12 +61,12 @@ pub struct EdgeStats {
 /// Per-group message counts of one edge, kept only for the first out-edge of
 /// nodes that a `stats` node reports on (reference §3: points, also on batch
 /// edges).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct GroupCounts {
     pub groups: std::collections::HashMap<crate::message::Str, GroupCount>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct GroupCount {
     pub emitted: i64,
     /// The group tags (dimension tags only).
@@ -103,4 +103,23 @@ impl GroupCounts {
         v.sort_by(|a, b| a.group.id.cmp(&b.group.id));
         v
     }
+}
+
+/// The `&'static` name of a counter restored from a checkpoint. Counter
+/// names are a small fixed set (the nodes' string literals), so each
+/// distinct name is leaked once and reused.
+pub fn counter_name(name: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(n) = names.get(name) {
+        return n;
+    }
+    let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.insert(leaked);
+    leaked
 }

@@ -21,6 +21,7 @@ use crate::limits::{GroupTracker, TaskLimits};
 use crate::message::{Batch, Group, Message, Point};
 use crate::node::{self, BuildEnv, BuildError, NodeCx, NodeError, NodeImpl, Target};
 use crate::output::Sink;
+use crate::snapshot::{ExecutorState, NodeEnvelope, NodeIdentity, SavedNode, SnapshotError};
 use crate::stats::{EdgeStats, GroupCounts, NodeStats};
 use compiler::catalog::{EdgeType, NodeKind};
 use compiler::ir::{self, NodeId, TaskType};
@@ -45,6 +46,8 @@ struct Slot {
     /// Reused emit buffer (taken while the node runs, put back empty).
     out: Vec<(Target, Message)>,
     calls: u32,
+    /// What a checkpoint of this node is checked against on restore.
+    identity: NodeIdentity,
 }
 
 /// Whether nodes of `kind` give messages their group (where groups are
@@ -165,6 +168,7 @@ impl Task {
                 quiet: n.flag("quiet"),
                 out: Vec::new(),
                 calls: 0,
+                identity: NodeIdentity::of(n),
                 imp,
             });
         }
@@ -280,41 +284,140 @@ impl Task {
         Ok(())
     }
 
-    /// The nodes' states, by node name (Kapacitor's `TaskSnapshot`): what a
-    /// server stores with the task so a restart resumes where it stopped.
+    /// The task's checkpoint (Kapacitor's `TaskSnapshot`, extended): each
+    /// stateful node's state by node name, wrapped in a `NodeEnvelope`, and
+    /// the executor's own state (stream time, stats, the limits' group
+    /// order) under `snapshot::TASK_KEY`. What a server stores with the task
+    /// so a restart resumes where it stopped, and what the cluster
+    /// checkpoints for failover.
     pub fn snapshot(&mut self) -> Result<std::collections::BTreeMap<String, Vec<u8>>, TaskError> {
         let mut out = std::collections::BTreeMap::new();
         for slot in &mut self.slots {
-            match slot.imp.snapshot() {
-                Ok(Some(s)) => {
-                    out.insert(slot.name.clone(), s);
-                }
-                Ok(None) => {}
+            let wrapped = match slot.imp.snapshot() {
+                Ok(Some(s)) => NodeEnvelope::new(&slot.identity, s).to_bytes(),
+                Ok(None) => continue,
                 Err(error) => {
                     return Err(TaskError {
                         node: slot.name.clone(),
                         error,
                     })
                 }
-            }
+            };
+            let bytes = wrapped.map_err(|e| TaskError {
+                node: slot.name.clone(),
+                error: e.into(),
+            })?;
+            out.insert(slot.name.clone(), bytes);
         }
+        let bytes = self
+            .executor_state()
+            .and_then(|state| NodeEnvelope::new(&self.task_identity(), state).to_bytes())
+            .map_err(|e| TaskError {
+                node: crate::snapshot::TASK_KEY.to_string(),
+                error: e.into(),
+            })?;
+        out.insert(crate::snapshot::TASK_KEY.to_string(), bytes);
         Ok(out)
     }
 
-    /// Gives each node its state from `snapshot` (nodes not named are left alone).
+    /// Restores a checkpoint `snapshot` returned, into a task freshly built
+    /// from the same script: every envelope is checked (format version, node
+    /// kind and settings, the task's node list) before any node is touched,
+    /// so a checkpoint of another script is refused with a typed error and
+    /// leaves the task as built. Nodes not named keep their fresh state; a
+    /// checkpoint without the executor's entry (an older server's UDF-only
+    /// snapshot) restores the nodes alone.
     pub fn restore(
         &mut self,
         snapshot: &std::collections::BTreeMap<String, Vec<u8>>,
     ) -> Result<(), TaskError> {
-        for slot in &mut self.slots {
-            if let Some(s) = snapshot.get(&slot.name) {
-                slot.imp.restore(s).map_err(|error| TaskError {
-                    node: slot.name.clone(),
-                    error,
-                })?;
+        let fail = |node: &str, e: SnapshotError| TaskError {
+            node: node.to_string(),
+            error: e.into(),
+        };
+        let executor = match snapshot.get(crate::snapshot::TASK_KEY) {
+            Some(bytes) => {
+                let key = crate::snapshot::TASK_KEY;
+                let state = NodeEnvelope::open(bytes, &self.task_identity())
+                    .map_err(|e| fail(key, e))?;
+                Some(crate::snapshot::decode::<ExecutorState>(&state).map_err(|e| fail(key, e))?)
+            }
+            None => None,
+        };
+        let mut states = Vec::new();
+        for (i, slot) in self.slots.iter().enumerate() {
+            if let Some(bytes) = snapshot.get(&slot.name) {
+                let state =
+                    NodeEnvelope::open(bytes, &slot.identity).map_err(|e| fail(&slot.name, e))?;
+                states.push((i, state));
             }
         }
+        if let Some(ex) = &executor {
+            if ex.nodes.len() != self.slots.len() {
+                return Err(fail(
+                    crate::snapshot::TASK_KEY,
+                    SnapshotError::Shape(format!(
+                        "{} nodes saved, the task has {}",
+                        ex.nodes.len(),
+                        self.slots.len()
+                    )),
+                ));
+            }
+        }
+        for (i, state) in states {
+            let slot = &mut self.slots[i];
+            slot.imp.restore(&state).map_err(|error| TaskError {
+                node: slot.name.clone(),
+                error,
+            })?;
+        }
+        if let Some(ex) = executor {
+            self.load_executor_state(ex);
+        }
         Ok(())
+    }
+
+    /// What identifies the task's executor entry: the node list with each
+    /// node's settings, so another script's checkpoint is refused as a whole.
+    fn task_identity(&self) -> NodeIdentity {
+        NodeIdentity::task(self.slots.iter().map(|s| &s.identity))
+    }
+
+    fn executor_state(&self) -> Result<Vec<u8>, SnapshotError> {
+        let nodes = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SavedNode::new(&s.stats, &s.edges, &self.group_counts[i], &self.trackers[i]))
+            .collect();
+        let state = ExecutorState {
+            now: self.now,
+            started: self.started,
+            fed: self.fed,
+            buffered_points: self.buffered_points,
+            groups_evicted: self.groups_evicted,
+            last_eviction: self.last_eviction,
+            nodes,
+        };
+        crate::snapshot::encode(&state)
+    }
+
+    fn load_executor_state(&mut self, ex: ExecutorState) {
+        self.now = ex.now;
+        self.started = ex.started;
+        self.fed = ex.fed;
+        self.buffered_points = ex.buffered_points;
+        self.groups_evicted = ex.groups_evicted;
+        self.last_eviction = ex.last_eviction;
+        for (i, saved) in ex.nodes.into_iter().enumerate() {
+            let slot = &mut self.slots[i];
+            saved.load(
+                &mut slot.stats,
+                &mut slot.edges,
+                &mut self.group_counts[i],
+                &mut self.trackers[i],
+            );
+        }
     }
 
     /// The current result of the `httpOut` node serving `endpoint`.

@@ -12,7 +12,7 @@ use crate::error::{CompileError, EvalError};
 use crate::interp;
 use crate::point::Scope;
 use crate::resolve::Frame;
-use crate::state::{FuncState, FuncStates};
+use crate::state::{load_funcs, FuncState, FuncStates, StateShapeError};
 use crate::value::Value;
 use std::sync::{Arc, Mutex};
 
@@ -131,5 +131,40 @@ impl CompiledLambda {
     /// The canonical source text of the lambda body.
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// Whether evaluating keeps anything between points (a stateful or
+    /// volatile call, per group or in a nested lambda).
+    pub fn is_stateful(&self) -> bool {
+        !self.program.funcs.is_empty() || !self.program.shared_funcs.is_empty()
+    }
+
+    /// The nested lambdas' shared function states, for a checkpoint.
+    pub fn saved_shared(&self) -> Vec<FuncState> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts back what `saved_shared` returned (a task restoring a checkpoint).
+    pub fn load_shared(&self, saved: Vec<FuncState>) -> Result<(), StateShapeError> {
+        load_funcs(
+            &mut self.shared.lock().unwrap_or_else(|e| e.into_inner()),
+            saved,
+        )
+    }
+
+    /// A per-group state whose stateful calls continue from `saved` (what
+    /// `LambdaState::saved` returned); caches start empty.
+    pub fn restored_state(&self, saved: Vec<FuncState>) -> Result<LambdaState, StateShapeError> {
+        let mut state = self.new_state();
+        load_funcs(&mut state.funcs.own, saved)?;
+        Ok(state)
+    }
+}
+
+impl LambdaState {
+    /// The group's stateful calls' state (what a checkpoint keeps: the
+    /// reference caches and JIT buffers are rebuilt on the next point).
+    pub fn saved(&self) -> Vec<FuncState> {
+        self.funcs.own.clone()
     }
 }

@@ -1,6 +1,8 @@
 //! Mutable per-evaluation state: reference slot caches and stateful builtin state.
 
 use crate::point::Str;
+use serde::{Deserialize, Serialize};
+use std::fmt;
 use std::sync::{Arc, Mutex};
 
 /// Where a reference was found last time in a key-sorted vector.
@@ -80,7 +82,8 @@ pub struct RefSlot {
 }
 
 /// The state of one stateful or volatile builtin instance (reference §5.5).
-#[derive(Debug, Clone, PartialEq)]
+/// Serde data: a task checkpoint keeps it (`LambdaState::saved`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum FuncState {
     /// Pure functions keep nothing.
     None,
@@ -120,6 +123,56 @@ impl FuncState {
             _ => FuncState::None,
         }
     }
+}
+
+/// Saved function states that do not fit the lambda they are restored
+/// into: the script changed between the checkpoint and the restore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateShapeError {
+    /// What the lambda has: one kind name per stateful call.
+    pub expected: Vec<&'static str>,
+    /// What the checkpoint holds.
+    pub found: Vec<&'static str>,
+}
+
+impl fmt::Display for StateShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "saved lambda state [{}] does not fit the lambda's stateful calls [{}]",
+            self.found.join(", "),
+            self.expected.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for StateShapeError {}
+
+impl FuncState {
+    /// The kind of state, for shape checks and messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FuncState::None => "none",
+            FuncState::Sigma { .. } => "sigma",
+            FuncState::Count(_) => "count",
+            FuncState::Spread { .. } => "spread",
+            FuncState::Rand(_) => "rand",
+        }
+    }
+}
+
+/// `saved` in place of `slots` when it has the same calls in the same order.
+pub fn load_funcs(slots: &mut Vec<FuncState>, saved: Vec<FuncState>) -> Result<(), StateShapeError> {
+    let fits = slots.len() == saved.len()
+        && slots.iter().zip(&saved).all(|(a, b)| a.kind() == b.kind());
+    if !fits {
+        return Err(StateShapeError {
+            expected: slots.iter().map(FuncState::kind).collect(),
+            found: saved.iter().map(FuncState::kind).collect(),
+        });
+    }
+    *slots = saved;
+    Ok(())
 }
 
 /// The state slots of one lambda's stateful calls, as a back end sees them.

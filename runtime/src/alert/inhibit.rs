@@ -22,6 +22,18 @@ pub struct InhibitRegistry {
 }
 
 impl InhibitRegistry {
+    /// The non-OK alerts of `category` (an alert node's checkpoint).
+    pub fn entries(&self, category: &str) -> Vec<(String, Vec<(Str, Str)>, Level)> {
+        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.get(category)
+            .map(|cat| {
+                cat.iter()
+                    .map(|(id, (tags, level))| (id.clone(), tags.clone(), *level))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn update(&self, category: &Str, id: &str, tags: &[(Str, Str)], level: Level) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let cat = st.entry(category.clone()).or_default();

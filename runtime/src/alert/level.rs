@@ -1,6 +1,8 @@
 //! Alert levels, ordered OK < INFO < WARNING < CRITICAL.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum Level {
     #[default]
     Ok = 0,

@@ -8,7 +8,9 @@ use super::inhibit::{InhibitRegistry, Inhibitor};
 use super::level::Level;
 use super::state::AlertState;
 use crate::message::{Batch, FieldValue, Message, Point, Str};
+use crate::node::lambda::SavedFuncs;
 use crate::node::{NodeCx, NodeError, NodeImpl};
+use crate::snapshot::SnapshotError;
 use crate::output::Output;
 use crate::point::Scope;
 use crate::result::{row_from_batch, row_from_point};
@@ -110,6 +112,17 @@ pub struct Settings {
     pub topic: Option<Str>,
     /// The node's name (`alert2`), naming its anonymous topic.
     pub node: Str,
+}
+
+/// The node's checkpoint: per group its alert state; per level and reset
+/// predicate its stateful calls (shared, own); the node's category's
+/// entries in the inhibition registry.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedAlert {
+    groups: Vec<(Str, AlertState)>,
+    levels: [Option<(SavedFuncs, SavedFuncs)>; 4],
+    resets: [Option<(SavedFuncs, SavedFuncs)>; 4],
+    inhibit: Vec<(String, Vec<(Str, Str)>, Level)>,
 }
 
 struct GroupState {
@@ -556,6 +569,70 @@ impl AlertNode {
 }
 
 impl NodeImpl for AlertNode {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        let save = |p: &Option<Predicate>| {
+            p.as_ref()
+                .map(|p| (p.lambda.saved_shared(), p.state.saved()))
+        };
+        let saved = SavedAlert {
+            groups: self
+                .groups
+                .iter()
+                .map(|(id, g)| (id.clone(), g.state.clone()))
+                .collect(),
+            levels: self.levels.each_ref().map(save),
+            resets: self.resets.each_ref().map(save),
+            inhibit: match (&self.registry, &self.settings.category) {
+                (Some(reg), Some(cat)) => reg.entries(cat),
+                _ => Vec::new(),
+            },
+        };
+        Ok(Some(crate::snapshot::encode(&saved)?))
+    }
+
+    /// Restores the groups' levels and history, the predicates' stateful
+    /// calls, and re-publishes the node's category's alerts to the
+    /// inhibition registry (a restarted process starts with it empty).
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        let saved: SavedAlert = crate::snapshot::decode(data)?;
+        for (preds, saved) in [(&mut self.levels, saved.levels), (&mut self.resets, saved.resets)] {
+            for (p, s) in preds.iter_mut().zip(saved) {
+                match (p, s) {
+                    (Some(p), Some((shared, own))) => {
+                        p.lambda.load_shared(shared).map_err(SnapshotError::from)?;
+                        p.state = p.lambda.restored_state(own).map_err(SnapshotError::from)?;
+                    }
+                    (None, None) => {}
+                    _ => {
+                        return Err(SnapshotError::Shape(
+                            "the alert's level expressions differ".into(),
+                        )
+                        .into())
+                    }
+                }
+            }
+        }
+        self.groups = saved
+            .groups
+            .into_iter()
+            .map(|(id, state)| {
+                (
+                    id,
+                    GroupState {
+                        state,
+                        id_cache: None,
+                    },
+                )
+            })
+            .collect();
+        if let (Some(reg), Some(cat)) = (&self.registry, &self.settings.category) {
+            for (id, tags, level) in saved.inhibit {
+                reg.update(cat, &id, &tags, level);
+            }
+        }
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

@@ -7,7 +7,7 @@ use super::level::Level;
 const MAX_WEIGHT: f64 = 1.2;
 const WEIGHT_DIFF: f64 = 1.5;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AlertState {
     /// Ring of past levels; `idx` is the newest entry. Starts all OK.
     history: Vec<Level>,

@@ -18,6 +18,7 @@
 
 use super::edit::set;
 use super::group_map::GroupMap;
+use super::lambda::SavedLambdaGroups;
 use super::{BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{FieldValue, Fields, Message, Point, Str};
 use crate::point::Scope;
@@ -284,7 +285,7 @@ impl<C: NamedApi> Autoscaler for ByName<C> {
 }
 
 /// What the node remembers of one resource.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 struct ResourceState {
     current: i64,
     last_increase: Option<i64>,
@@ -513,6 +514,25 @@ impl<A: Autoscaler> AutoscaleNode<A> {
 }
 
 impl<A: Autoscaler> NodeImpl for AutoscaleNode<A> {
+    /// The replicas lambda's per-group state and what the node knows of each
+    /// resource (its replica count and cooldown times); the cluster API is
+    /// asked again only when a count changes, as before the restart.
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        let saved = (
+            SavedLambdaGroups::save(&self.replicas, &self.groups),
+            &self.resources,
+        );
+        Ok(Some(crate::snapshot::encode(&saved)?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        let (groups, resources): (SavedLambdaGroups, HashMap<String, ResourceState>) =
+            crate::snapshot::decode(data)?;
+        self.groups = groups.load(&self.replicas)?;
+        self.resources = resources;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

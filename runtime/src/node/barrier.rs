@@ -18,6 +18,7 @@ use compiler::ir;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct GroupState {
     group: Group,
     /// Creation sequence number: the group's first-seen rank (barriers due
@@ -189,6 +190,24 @@ impl Barrier {
 }
 
 impl NodeImpl for Barrier {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(Some(crate::snapshot::encode(&(&self.groups, self.next_seq))?))
+    }
+
+    /// The schedule is rebuilt from the groups: one entry per group at its
+    /// exact due time keeps the heap's invariant.
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        let (groups, next_seq): (HashMap<Str, GroupState>, u64) = crate::snapshot::decode(data)?;
+        self.groups = groups;
+        self.next_seq = next_seq;
+        self.schedule = self
+            .groups
+            .iter()
+            .map(|(id, g)| Reverse((self.due_at(g), g.seq, id.clone())))
+            .collect();
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

@@ -20,10 +20,11 @@ use crate::point::Scope;
 use crate::time::{go_round, unroundable};
 use compiler::ir;
 use std::sync::Arc;
+use super::lambda::{load_shared, load_states, save_shared, save_states, SavedFuncs};
 use vm::{CompiledLambda, Engine, LambdaState};
 
 /// A buffered point: tags, fields, rounded time.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Buffered {
     tags: Tags,
     fields: Fields,
@@ -32,6 +33,16 @@ struct Buffered {
 
 struct GroupState {
     states: Vec<LambdaState>,
+    name: Str,
+    group: Group,
+    time: i64,
+    points: Vec<Buffered>,
+}
+
+/// A group's state in a checkpoint (`GroupState` with its lambda states saved).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedGroup {
+    states: Vec<SavedFuncs>,
     name: Str,
     group: Group,
     time: i64,
@@ -229,6 +240,33 @@ impl Combine {
 }
 
 impl NodeImpl for Combine {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        let groups = self.groups.map_to(|g| SavedGroup {
+            states: save_states(&g.states),
+            name: g.name.clone(),
+            group: g.group.clone(),
+            time: g.time,
+            points: g.points.clone(),
+        });
+        Ok(Some(crate::snapshot::encode(&(save_shared(&self.lambdas), groups))?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        let (shared, groups): (Vec<SavedFuncs>, GroupMap<SavedGroup>) =
+            crate::snapshot::decode(data)?;
+        load_shared(self.lambdas.iter(), shared)?;
+        self.groups = groups.try_map_into(|g| {
+            Ok::<_, crate::snapshot::SnapshotError>(GroupState {
+                states: load_states(&self.lambdas, g.states)?,
+                name: g.name,
+                group: g.group,
+                time: g.time,
+                points: g.points,
+            })
+        })?;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

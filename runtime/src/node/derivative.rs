@@ -115,6 +115,15 @@ impl Derivative {
 }
 
 impl NodeImpl for Derivative {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(Some(crate::snapshot::encode(&self.prev)?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        self.prev = crate::snapshot::decode(data)?;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

@@ -14,6 +14,7 @@ use crate::point::{lookup, Scope};
 use compiler::ir::{self, Arg};
 use std::sync::Arc;
 use vm::value::Value;
+use super::lambda::{load_shared, load_states, save_shared, save_states, SavedFuncs};
 use vm::{CompiledLambda, LambdaState};
 
 enum Keep {
@@ -187,6 +188,22 @@ impl Eval {
 }
 
 impl NodeImpl for Eval {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        let saved = (
+            save_shared(&self.lambdas),
+            self.states.map_to(|s| save_states(s)),
+        );
+        Ok(Some(crate::snapshot::encode(&saved)?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        let (shared, groups): (Vec<SavedFuncs>, GroupMap<Vec<SavedFuncs>>) =
+            crate::snapshot::decode(data)?;
+        load_shared(self.lambdas.iter(), shared)?;
+        self.states = groups.try_map_into(|s| load_states(&self.lambdas, s))?;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

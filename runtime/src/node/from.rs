@@ -9,6 +9,7 @@ use crate::message::{Dimensions, Message, Str};
 use crate::time::{checked_round, checked_truncate};
 use compiler::ir::{self, Arg};
 use std::sync::Arc;
+use super::lambda::SavedFuncs;
 use vm::{CompiledLambda, LambdaState};
 
 pub struct From {
@@ -104,6 +105,35 @@ impl From {
 }
 
 impl NodeImpl for From {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        if !self.wheres.iter().any(|(l, _)| l.is_stateful()) {
+            return Ok(None);
+        }
+        let saved: Vec<(SavedFuncs, SavedFuncs)> = self
+            .wheres
+            .iter()
+            .map(|(l, s)| (l.saved_shared(), s.saved()))
+            .collect();
+        Ok(Some(crate::snapshot::encode(&saved)?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        let saved: Vec<(SavedFuncs, SavedFuncs)> = crate::snapshot::decode(data)?;
+        if saved.len() != self.wheres.len() {
+            return Err(crate::snapshot::SnapshotError::Shape(format!(
+                "{} where lambdas saved, the node has {}",
+                saved.len(),
+                self.wheres.len()
+            ))
+            .into());
+        }
+        for ((l, s), (shared, own)) in self.wheres.iter_mut().zip(saved) {
+            l.load_shared(shared).map_err(crate::snapshot::SnapshotError::from)?;
+            *s = l.restored_state(own).map_err(crate::snapshot::SnapshotError::from)?;
+        }
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

@@ -160,6 +160,15 @@ impl GroupBy {
 }
 
 impl NodeImpl for GroupBy {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(Some(crate::snapshot::encode(&(self.last_time, &self.pending))?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        (self.last_time, self.pending) = crate::snapshot::decode(data)?;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

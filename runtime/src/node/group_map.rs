@@ -6,10 +6,13 @@
 
 use crate::message::{Group, Message, Str};
 use crate::node::NodeCx;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// State `T` per group ID.
-#[derive(Debug, Clone)]
+/// State `T` per group ID. Serde data when `T` is, so a node's checkpoint
+/// (`NodeImpl::snapshot`) is its map encoded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>"))]
 pub struct GroupMap<T> {
     map: HashMap<Str, T>,
 }
@@ -71,6 +74,24 @@ impl<T> GroupMap<T> {
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&Str, &mut T)> {
         self.map.iter_mut()
+    }
+
+    /// Every group's state mapped through `f` (a checkpoint of state that is
+    /// not serde data itself, e.g. lambda states).
+    pub fn map_to<U>(&self, mut f: impl FnMut(&T) -> U) -> GroupMap<U> {
+        GroupMap {
+            map: self.map.iter().map(|(k, v)| (k.clone(), f(v))).collect(),
+        }
+    }
+
+    /// The reverse of `map_to`: every group's state rebuilt by `f`, the
+    /// first error stops it.
+    pub fn try_map_into<U, E>(self, mut f: impl FnMut(T) -> Result<U, E>) -> Result<GroupMap<U>, E> {
+        let mut map = HashMap::with_capacity(self.map.len());
+        for (k, v) in self.map {
+            map.insert(k, f(v)?);
+        }
+        Ok(GroupMap { map })
     }
 
     /// Sets the node's `working_cardinality` stat to the live group count.

@@ -51,6 +51,27 @@ impl HttpOut {
 }
 
 impl NodeImpl for HttpOut {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(Some(crate::snapshot::encode(&(&self.ids, &self.slots))?))
+    }
+
+    /// The last result per group, in first-seen order; the index follows.
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        let (ids, slots): (Vec<Str>, Vec<Option<Row>>) = crate::snapshot::decode(data)?;
+        if ids.len() != slots.len() {
+            return Err(crate::snapshot::SnapshotError::Shape(format!(
+                "{} group IDs for {} results",
+                ids.len(),
+                slots.len()
+            ))
+            .into());
+        }
+        self.index = ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
+        self.ids = ids;
+        self.slots = slots;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

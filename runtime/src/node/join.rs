@@ -42,7 +42,7 @@ enum Fill {
 }
 
 /// One message from a parent.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum Item {
     Point(Arc<Point>),
     Batch(Arc<Batch>),
@@ -75,6 +75,7 @@ impl Item {
     }
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct JoinSet {
     time: i64,
     values: Vec<Option<Item>>,
@@ -90,7 +91,7 @@ impl JoinSet {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 struct JoinGroup {
     /// Pending sets ordered by time (stable: equal times in creation order).
     sets: VecDeque<JoinSet>,
@@ -99,7 +100,7 @@ struct JoinGroup {
 }
 
 /// Per `on` group: low marks and the buffers of specific/less-specific points.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 struct OnGroup {
     /// Per parent, the rounded time of its latest point in this `on` group.
     marks: Vec<Option<i64>>,
@@ -648,6 +649,43 @@ impl Join {
 }
 
 impl NodeImpl for Join {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        let saved = (
+            &self.groups,
+            &self.order,
+            &self.on_groups,
+            &self.reported,
+            self.all_reported,
+        );
+        Ok(Some(crate::snapshot::encode(&saved)?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        type Saved = (
+            HashMap<Str, JoinGroup>,
+            Vec<Str>,
+            HashMap<Str, OnGroup>,
+            Vec<bool>,
+            bool,
+        );
+        let (groups, order, on_groups, reported, all_reported): Saved =
+            crate::snapshot::decode(data)?;
+        if reported.len() != self.reported.len() {
+            return Err(crate::snapshot::SnapshotError::Shape(format!(
+                "{} parents saved, the node has {}",
+                reported.len(),
+                self.reported.len()
+            ))
+            .into());
+        }
+        self.groups = groups;
+        self.order = order;
+        self.on_groups = on_groups;
+        self.reported = reported;
+        self.all_reported = all_reported;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         input: usize,

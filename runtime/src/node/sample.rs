@@ -54,6 +54,15 @@ impl Rule {
 }
 
 impl NodeImpl for Sample {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(Some(crate::snapshot::encode(&self.counts)?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        self.counts = crate::snapshot::decode(data)?;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

@@ -14,6 +14,8 @@ use crate::point::Scope;
 use compiler::catalog::NodeKind;
 use compiler::ir;
 use std::sync::Arc;
+use super::lambda::SavedFuncs;
+use crate::snapshot::SnapshotError;
 use vm::{CompiledLambda, Engine, LambdaState};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -118,6 +120,27 @@ fn scope_of<'a>(time: i64, fields: &'a Fields, tags: &'a [(Str, Str)]) -> Scope<
 }
 
 impl NodeImpl for StateTracking {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        let saved = (
+            self.lambda.saved_shared(),
+            self.groups.map_to(|g| (g.lambda.saved(), g.run)),
+        );
+        Ok(Some(crate::snapshot::encode(&saved)?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        let (shared, groups): (SavedFuncs, GroupMap<(SavedFuncs, Option<i64>)>) =
+            crate::snapshot::decode(data)?;
+        self.lambda.load_shared(shared).map_err(SnapshotError::from)?;
+        self.groups = groups.try_map_into(|(own, run)| {
+            Ok::<_, SnapshotError>(GroupState {
+                lambda: self.lambda.restored_state(own)?,
+                run,
+            })
+        })?;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

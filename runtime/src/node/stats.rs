@@ -78,6 +78,15 @@ impl Stats {
 }
 
 impl NodeImpl for Stats {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(Some(crate::snapshot::encode(&self.next)?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        self.next = crate::snapshot::decode(data)?;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

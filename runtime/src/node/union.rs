@@ -93,6 +93,26 @@ impl Union {
 }
 
 impl NodeImpl for Union {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(Some(crate::snapshot::encode(&(&self.sources, &self.marks))?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        let (sources, marks): (Vec<VecDeque<Message>>, Vec<Option<i64>>) =
+            crate::snapshot::decode(data)?;
+        if sources.len() != self.sources.len() || marks.len() != self.marks.len() {
+            return Err(crate::snapshot::SnapshotError::Shape(format!(
+                "{} parents saved, the node has {}",
+                sources.len(),
+                self.sources.len()
+            ))
+            .into());
+        }
+        self.sources = sources;
+        self.marks = marks;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         input: usize,

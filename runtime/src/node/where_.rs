@@ -3,7 +3,7 @@
 //! batch the begin/end always pass, so a batch can end up empty. Stateful
 //! functions keep their state per group (§5.5).
 
-use super::lambda::compile;
+use super::lambda::{compile, SavedLambdaGroups};
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{Message, Str};
 use crate::node::group_map::GroupMap;
@@ -39,6 +39,17 @@ impl Where {
 }
 
 impl NodeImpl for Where {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        let saved = SavedLambdaGroups::save(&self.lambda, &self.states);
+        Ok(Some(crate::snapshot::encode(&saved)?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        let saved: SavedLambdaGroups = crate::snapshot::decode(data)?;
+        self.states = saved.load(&self.lambda)?;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

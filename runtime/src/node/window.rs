@@ -116,6 +116,7 @@ enum Mode {
     },
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct GroupState {
     name: Str,
     group: Group,
@@ -389,6 +390,15 @@ impl Window {
 }
 
 impl NodeImpl for Window {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(Some(crate::snapshot::encode(&self.groups)?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        self.groups = crate::snapshot::decode(data)?;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

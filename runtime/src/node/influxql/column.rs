@@ -4,7 +4,7 @@
 use crate::message::{FieldValue, Str};
 
 /// The four field types a reducer can be chosen for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FieldType {
     Float,
     Int,

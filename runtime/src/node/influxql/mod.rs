@@ -100,7 +100,7 @@ impl Method {
 }
 
 /// The per-group state.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 struct GroupState {
     /// Stream edge: the points of the current time, oldest first.
     pending: Vec<Arc<Point>>,
@@ -657,6 +657,15 @@ fn rename(fields: &mut Fields, from: &str, to: &Str) {
 }
 
 impl NodeImpl for InfluxQl {
+    fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(Some(crate::snapshot::encode(&self.groups)?))
+    }
+
+    fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
+        self.groups = crate::snapshot::decode(data)?;
+        Ok(())
+    }
+
     fn process(
         &mut self,
         _input: usize,

@@ -18,7 +18,7 @@ pub enum TransformKind {
 }
 
 /// The state of one transform for one group.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum TransformState {
     Difference {
         /// The last accepted point; `None` before the first.
