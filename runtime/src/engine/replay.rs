@@ -210,7 +210,7 @@ pub fn start_with(
             let progress = |p: f64| st.lock().unwrap_or_else(|e| e.into_inner()).progress = p;
             let outcome = fetch()
                 .map_err(ReplayError::Fetch)
-                .and_then(|data| feed(task, &sub, data, &opts, &mut sink, &progress));
+                .and_then(|data| feed(task, &sub, data, &opts, &mut sink, &progress, None));
             let mut s = st.lock().unwrap_or_else(|e| e.into_inner());
             s.finished = true;
             match outcome {
@@ -235,7 +235,35 @@ pub fn run(
     sink: &mut dyn Sink,
 ) -> Result<Replayed, ReplayError> {
     let task = Task::build(name, pipeline, opts.config.clone()).map_err(ReplayError::Build)?;
-    feed(task, &Routing::of(pipeline), data, opts, sink, &|_| {})
+    feed(task, &Routing::of(pipeline), data, opts, sink, &|_| {}, None)
+}
+
+/// Hands the task over at a checkpoint and gets back the task that goes on.
+pub type Resume<'a> = &'a mut dyn FnMut(Task) -> Result<Task, ReplayError>;
+
+/// [`run`] with a checkpoint before input entry `at` (or before the final
+/// flush when `at` is past the end): the task is handed to `resume`, and the
+/// task it returns takes the rest. The checkpoint tests pass a snapshot
+/// restored into a freshly built task, which must give what `run` gives.
+pub fn run_resumed(
+    name: &str,
+    pipeline: &Pipeline,
+    data: Data,
+    opts: &ReplayOptions,
+    sink: &mut dyn Sink,
+    at: usize,
+    resume: Resume<'_>,
+) -> Result<Replayed, ReplayError> {
+    let task = Task::build(name, pipeline, opts.config.clone()).map_err(ReplayError::Build)?;
+    feed(
+        task,
+        &Routing::of(pipeline),
+        data,
+        opts,
+        sink,
+        &|_| {},
+        Some((at, resume)),
+    )
 }
 
 /// Which points of the replayed data the task reads.
@@ -270,7 +298,16 @@ fn feed(
     opts: &ReplayOptions,
     sink: &mut dyn Sink,
     progress: &dyn Fn(f64),
+    mut checkpoint: Option<(usize, Resume<'_>)>,
 ) -> Result<Replayed, ReplayError> {
+    let mut resume_at = |i: usize, task: Task| match checkpoint.as_mut() {
+        Some((at, resume)) if *at <= i => {
+            let task = resume(task);
+            checkpoint = None;
+            task
+        }
+        _ => Ok(task),
+    };
     for (node, w) in task.build_warnings() {
         sink.warning(node, w);
     }
@@ -306,6 +343,7 @@ fn feed(
         (TaskType::Stream, Data::Stream(points)) => {
             let n = points.len();
             for (i, r) in points.into_iter().enumerate() {
+                task = resume_at(i, task)?;
                 match r {
                     Ok(mut p) => {
                         if !routing.wants(&p) {
@@ -326,6 +364,7 @@ fn feed(
         (TaskType::Batch, Data::Batches(batches)) => {
             let n = batches.len();
             for (i, r) in batches.into_iter().enumerate() {
+                task = resume_at(i, task)?;
                 match r {
                     Ok((q, mut b)) => {
                         pace(b.tmax);
@@ -346,6 +385,7 @@ fn feed(
         }
         (t, _) => return Err(ReplayError::Mismatch(t)),
     }
+    task = resume_at(usize::MAX, task)?;
     task.finish(sink).map_err(ReplayError::Task)?;
     Ok(Replayed {
         task,
