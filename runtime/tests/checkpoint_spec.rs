@@ -11,14 +11,17 @@
 //! final flush), and before a spread sample of entries of large ones. The
 //! run is `runtime::engine::replay`, the loop `tickc run` uses.
 
+#[path = "support/checkpoint.rs"]
+mod checkpoint;
+
+use checkpoint::{observe, run_checkpointed, run_whole, Observed};
 use compiler::ir::Pipeline;
 use runtime::config::Config;
-use runtime::engine::replay::{run, run_resumed, ReplayError, ReplayOptions};
+use runtime::engine::replay::{run_resumed, ReplayError, ReplayOptions};
 use runtime::line_protocol::Precision;
 use runtime::output::VecSink;
 use runtime::recording::{self, Data};
 use runtime::task::Task;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const INPUTS: [&str; 4] = ["input.lp", "input.srpl", "input.brpl", "input.jsonl"];
@@ -141,72 +144,12 @@ impl Case {
     }
 }
 
-/// Everything a run shows that must not depend on a checkpoint.
-#[derive(Debug, PartialEq)]
-struct Observed {
-    lines: Vec<String>,
-    log: Vec<String>,
-    end: Result<(), String>,
-    /// Per node: name, errors, cardinality, buffered points, counters, edges.
-    stats: Vec<String>,
-}
-
-fn observe(sink: VecSink, result: Result<runtime::engine::replay::Replayed, ReplayError>) -> Observed {
-    let (end, stats) = match result {
-        Ok(done) => (Ok(()), stats_of(&done.task)),
-        Err(e) => (Err(e.to_string()), Vec::new()),
-    };
-    Observed {
-        lines: sink.lines,
-        log: sink.diagnostics,
-        end,
-        stats,
-    }
-}
-
-fn stats_of(task: &Task) -> Vec<String> {
-    task.node_names()
-        .map(|(name, s, edges, _)| {
-            let edges: Vec<(u64, u64)> = edges.iter().map(|e| (e.collected, e.emitted)).collect();
-            format!(
-                "{name} errors={} cardinality={} buffered={} counters={:?} edges={edges:?}",
-                s.errors, s.working_cardinality, s.buffered_points, s.counters
-            )
-        })
-        .collect()
-}
-
 fn whole(case: &Case) -> Observed {
-    let mut sink = VecSink::default();
-    let r = run("task", &case.pipeline, case.data(), &case.options(), &mut sink);
-    observe(sink, r)
+    run_whole(&case.pipeline, case.data(), &case.options())
 }
 
-/// The snapshot through bincode (as the server and the cluster store it),
-/// restored into a task built anew with a fresh config.
 fn checkpointed(case: &Case, at: usize) -> Observed {
-    let mut sink = VecSink::default();
-    let mut resume = |mut task: Task| -> Result<Task, ReplayError> {
-        let snap = task.snapshot().map_err(ReplayError::Task)?;
-        let cfg = bincode::config::standard();
-        let bytes = bincode::serde::encode_to_vec(&snap, cfg).unwrap();
-        let (back, _): (BTreeMap<String, Vec<u8>>, usize) =
-            bincode::serde::decode_from_slice(&bytes, cfg).unwrap();
-        drop(task);
-        let mut fresh = Task::build("task", &case.pipeline, case.config()).map_err(ReplayError::Build)?;
-        fresh.restore(&back).map_err(ReplayError::Task)?;
-        Ok(fresh)
-    };
-    let r = run_resumed(
-        "task",
-        &case.pipeline,
-        case.data(),
-        &case.options(),
-        &mut sink,
-        at,
-        &mut resume,
-    );
-    observe(sink, r)
+    run_checkpointed(&case.pipeline, case.data(), &case.options(), at, &|| case.config())
 }
 
 fn split_points(n: usize) -> Vec<usize> {
