@@ -268,6 +268,17 @@ impl AppState {
             .start_task_with_state(&rec.id, &p, &self.stored_task_state(&rec.id))
         {
             Ok(()) => Ok(()),
+            // The stored checkpoint is of an older version of the script
+            // (or unreadable): the task starts without it, as a new task.
+            Err(EngineError::Restore { message, .. }) => {
+                tracing::warn!(
+                    task = rec.id.as_str(),
+                    "starting without the stored state: {message}"
+                );
+                self.engine
+                    .start_task(&rec.id, &p)
+                    .map_err(|e| e.to_string())
+            }
             Err(e @ (EngineError::Build { .. } | EngineError::AlreadyRunning(_))) => {
                 Err(e.to_string())
             }
