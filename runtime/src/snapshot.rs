@@ -55,6 +55,8 @@ pub enum SnapshotError {
     },
     /// The node of that name has other settings in this script.
     ScriptChanged { node: String },
+    /// The task has other nodes, or nodes with other settings.
+    TaskChanged,
     /// The saved state does not fit the node (e.g. another number of
     /// lambdas or parents): the script changed.
     Shape(String),
@@ -77,6 +79,9 @@ impl fmt::Display for SnapshotError {
             SnapshotError::ScriptChanged { node } => write!(
                 f,
                 "checkpoint of another script: node {node} has other settings now"
+            ),
+            SnapshotError::TaskChanged => f.write_str(
+                "checkpoint of another script: the task's nodes or their settings differ",
             ),
             SnapshotError::Shape(e) => write!(f, "checkpoint does not fit the task: {e}"),
         }
@@ -154,9 +159,8 @@ impl NodeEnvelope {
         if bytes.len() < 4 || bytes[..4] != MAGIC {
             return Err(SnapshotError::NotACheckpoint);
         }
-        let (version, _): (u16, usize) =
-            bincode::serde::decode_from_slice(&bytes[4..], config())
-                .map_err(|e| SnapshotError::Decode(e.to_string()))?;
+        let (version, _): (u16, usize) = bincode::serde::decode_from_slice(&bytes[4..], config())
+            .map_err(|e| SnapshotError::Decode(e.to_string()))?;
         if version != FORMAT_VERSION {
             return Err(SnapshotError::Version {
                 found: version,
@@ -172,8 +176,12 @@ impl NodeEnvelope {
             });
         }
         if env.fingerprint != node.fingerprint {
-            return Err(SnapshotError::ScriptChanged {
-                node: node.name.clone(),
+            return Err(if node.name == TASK_KEY {
+                SnapshotError::TaskChanged
+            } else {
+                SnapshotError::ScriptChanged {
+                    node: node.name.clone(),
+                }
             });
         }
         Ok(env.state)
@@ -400,7 +408,8 @@ mod tests {
             Err(SnapshotError::Decode(_))
         ));
         // A huge claimed length is refused, not allocated.
-        let huge: Result<Vec<u64>, _> = decode(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
+        let huge: Result<Vec<u64>, _> =
+            decode(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
         assert!(huge.is_err());
     }
 

@@ -325,8 +325,7 @@ impl Task {
     /// kind and settings, the task's node list) before any node is touched,
     /// so a checkpoint of another script is refused with a typed error and
     /// leaves the task as built. Nodes not named keep their fresh state; a
-    /// checkpoint without the executor's entry (an older server's UDF-only
-    /// snapshot) restores the nodes alone.
+    /// checkpoint without the executor's entry restores the nodes alone.
     pub fn restore(
         &mut self,
         snapshot: &std::collections::BTreeMap<String, Vec<u8>>,
@@ -338,8 +337,8 @@ impl Task {
         let executor = match snapshot.get(crate::snapshot::TASK_KEY) {
             Some(bytes) => {
                 let key = crate::snapshot::TASK_KEY;
-                let state = NodeEnvelope::open(bytes, &self.task_identity())
-                    .map_err(|e| fail(key, e))?;
+                let state =
+                    NodeEnvelope::open(bytes, &self.task_identity()).map_err(|e| fail(key, e))?;
                 Some(crate::snapshot::decode::<ExecutorState>(&state).map_err(|e| fail(key, e))?)
             }
             None => None,
@@ -388,7 +387,9 @@ impl Task {
             .slots
             .iter()
             .enumerate()
-            .map(|(i, s)| SavedNode::new(&s.stats, &s.edges, &self.group_counts[i], &self.trackers[i]))
+            .map(|(i, s)| {
+                SavedNode::new(&s.stats, &s.edges, &self.group_counts[i], &self.trackers[i])
+            })
             .collect();
         let state = ExecutorState {
             now: self.now,

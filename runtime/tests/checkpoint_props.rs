@@ -145,13 +145,24 @@ proptest! {
 /// would prove nothing.
 #[test]
 fn the_scripts_produce_output() {
-    let p: Vec<(u8, u8, u8)> = (0..40).map(|i| ((i % 3) as u8, 1, (i * 37 % 100) as u8)).collect();
-    for script in [WINDOW_ALERT, STATEFUL_FUNCTIONS, COUNT_WINDOW_NO_RECOVERIES, JOIN_UNION] {
+    let p: Vec<(u8, u8, u8)> = (0..40)
+        .map(|i| ((i % 3) as u8, 1, (i * 37 % 100) as u8))
+        .collect();
+    for script in [
+        WINDOW_ALERT,
+        STATEFUL_FUNCTIONS,
+        COUNT_WINDOW_NO_RECOVERIES,
+        JOIN_UNION,
+    ] {
         let (pipeline, diags) = compiler::check(script);
         let pipeline = pipeline.unwrap_or_else(|| panic!("{diags:?}"));
-        let data =
-            load_bytes(Path::new("x.lp"), &line_protocol(&p), ("db", "rp"), Precision::Seconds)
-                .unwrap();
+        let data = load_bytes(
+            Path::new("x.lp"),
+            &line_protocol(&p),
+            ("db", "rp"),
+            Precision::Seconds,
+        )
+        .unwrap();
         let whole = run_whole(&pipeline, data, &ReplayOptions::offline(Config::default()));
         assert!(whole.lines.len() > 3, "{script}: {whole:?}");
         assert!(whole.log.is_empty(), "{script}: {:?}", whole.log);
@@ -159,13 +170,19 @@ fn the_scripts_produce_output() {
 }
 
 /// A task of `script` after the points of `p`, and its checkpoint.
-fn checkpoint_after(script: &str, p: &[(u8, u8, u8)]) -> std::collections::BTreeMap<String, Vec<u8>> {
+fn checkpoint_after(
+    script: &str,
+    p: &[(u8, u8, u8)],
+) -> std::collections::BTreeMap<String, Vec<u8>> {
     let pipeline = compiler::check(script).0.unwrap();
     let mut task = runtime::task::Task::build("task", &pipeline, Config::default()).unwrap();
-    let Data::Stream(points) =
-        load_bytes(Path::new("x.lp"), &line_protocol(p), ("db", "rp"), Precision::Seconds)
-            .unwrap()
-    else {
+    let Data::Stream(points) = load_bytes(
+        Path::new("x.lp"),
+        &line_protocol(p),
+        ("db", "rp"),
+        Precision::Seconds,
+    )
+    .unwrap() else {
         panic!("stream data expected")
     };
     let mut sink = runtime::output::NullSink;
@@ -176,7 +193,10 @@ fn checkpoint_after(script: &str, p: &[(u8, u8, u8)]) -> std::collections::BTree
     task.snapshot().unwrap()
 }
 
-fn restore_into(script: &str, snap: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<(), String> {
+fn restore_into(
+    script: &str,
+    snap: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> Result<(), String> {
     let pipeline = compiler::check(script).0.unwrap();
     let mut task = runtime::task::Task::build("task", &pipeline, Config::default()).unwrap();
     task.restore(snap).map_err(|e| e.to_string())
@@ -184,7 +204,9 @@ fn restore_into(script: &str, snap: &std::collections::BTreeMap<String, Vec<u8>>
 
 #[test]
 fn a_checkpoint_of_another_script_is_refused_with_a_clear_error() {
-    let p: Vec<(u8, u8, u8)> = (0..20).map(|i| ((i % 3) as u8, 1, (i * 37 % 100) as u8)).collect();
+    let p: Vec<(u8, u8, u8)> = (0..20)
+        .map(|i| ((i % 3) as u8, 1, (i * 37 % 100) as u8))
+        .collect();
     let snap = checkpoint_after(WINDOW_ALERT, &p);
     assert!(snap.contains_key("window2"), "{:?}", snap.keys());
     assert_eq!(restore_into(WINDOW_ALERT, &snap), Ok(()));
@@ -213,14 +235,24 @@ fn a_checkpoint_of_another_script_is_refused_with_a_clear_error() {
 
 #[test]
 fn corrupt_checkpoints_are_errors_never_panics() {
-    let p: Vec<(u8, u8, u8)> = (0..20).map(|i| ((i % 3) as u8, 1, (i * 37 % 100) as u8)).collect();
-    for script in [WINDOW_ALERT, STATEFUL_FUNCTIONS, COUNT_WINDOW_NO_RECOVERIES, JOIN_UNION] {
+    let p: Vec<(u8, u8, u8)> = (0..20)
+        .map(|i| ((i % 3) as u8, 1, (i * 37 % 100) as u8))
+        .collect();
+    for script in [
+        WINDOW_ALERT,
+        STATEFUL_FUNCTIONS,
+        COUNT_WINDOW_NO_RECOVERIES,
+        JOIN_UNION,
+    ] {
         let snap = checkpoint_after(script, &p);
         for (name, bytes) in &snap {
             for cut in [0, 1, 5, bytes.len() / 2, bytes.len().saturating_sub(1)] {
                 let mut broken = snap.clone();
                 broken.insert(name.clone(), bytes[..cut].to_vec());
-                assert!(restore_into(script, &broken).is_err(), "{name} cut at {cut}");
+                assert!(
+                    restore_into(script, &broken).is_err(),
+                    "{name} cut at {cut}"
+                );
             }
             let mut flipped = snap.clone();
             let mut b = bytes.clone();

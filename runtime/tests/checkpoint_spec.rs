@@ -93,8 +93,7 @@ fn load_case(dir: &Path) -> Case {
             }
             "--precision" => precision = Precision::parse(it.next().unwrap()).unwrap(),
             "--config" => {
-                config_text =
-                    Some(std::fs::read_to_string(dir.join(it.next().unwrap())).unwrap())
+                config_text = Some(std::fs::read_to_string(dir.join(it.next().unwrap())).unwrap())
             }
             "--strict" => strict = true,
             "--handlers" | "--stats" => {}
@@ -149,7 +148,9 @@ fn whole(case: &Case) -> Observed {
 }
 
 fn checkpointed(case: &Case, at: usize) -> Observed {
-    run_checkpointed(&case.pipeline, case.data(), &case.options(), at, &|| case.config())
+    run_checkpointed(&case.pipeline, case.data(), &case.options(), at, &|| {
+        case.config()
+    })
 }
 
 fn split_points(n: usize) -> Vec<usize> {
@@ -175,7 +176,11 @@ fn every_spec_case_resumes_from_a_checkpoint_exactly() {
     let mut failures = Vec::new();
     let (mut runs, mut outputs) = (0usize, 0usize);
     for dir in &dirs {
-        let rel = dir.strip_prefix(spec_dir()).unwrap().to_string_lossy().into_owned();
+        let rel = dir
+            .strip_prefix(spec_dir())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         if EXCLUDED.iter().any(|(c, _)| *c == rel) {
             continue;
         }

@@ -263,26 +263,28 @@ impl AppState {
     pub fn start(&self, rec: &TaskRecord) -> Result<(), String> {
         let p = self.pipeline(rec).map_err(|e| e.to_string())?;
         self.stop_task(&rec.id);
+        self.start_with_stored_state(&rec.id, &p)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Start task `id` from `pipeline` with its stored state restored. A
+    /// stored state that does not fit — of another version of the script (a
+    /// task update), or unreadable — is left out with a warning: the task
+    /// starts fresh, as a new task, rather than not at all.
+    pub fn start_with_stored_state(
+        &self,
+        id: &str,
+        pipeline: &compiler::ir::Pipeline,
+    ) -> Result<(), EngineError> {
         match self
             .engine
-            .start_task_with_state(&rec.id, &p, &self.stored_task_state(&rec.id))
+            .start_task_with_state(id, pipeline, &self.stored_task_state(id))
         {
-            Ok(()) => Ok(()),
-            // The stored checkpoint is of an older version of the script
-            // (or unreadable): the task starts without it, as a new task.
             Err(EngineError::Restore { message, .. }) => {
-                tracing::warn!(
-                    task = rec.id.as_str(),
-                    "starting without the stored state: {message}"
-                );
-                self.engine
-                    .start_task(&rec.id, &p)
-                    .map_err(|e| e.to_string())
+                tracing::warn!(task = id, "starting without the stored state: {message}");
+                self.engine.start_task(id, pipeline)
             }
-            Err(e @ (EngineError::Build { .. } | EngineError::AlreadyRunning(_))) => {
-                Err(e.to_string())
-            }
-            Err(e) => Err(e.to_string()),
+            other => other,
         }
     }
 

@@ -91,16 +91,17 @@ fn wait_events(alerts: &Path, n: usize) -> Vec<String> {
         if levels.len() >= n {
             return levels;
         }
-        assert!(
-            Instant::now() < until,
-            "never {n} alert events: {levels:?}"
-        );
+        assert!(Instant::now() < until, "never {n} alert events: {levels:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn set_status(s: &Server, status: &str) {
-    let (st, body) = s.json("PATCH", "/kapacitor/v1/tasks/ck", json!({ "status": status }));
+    let (st, body) = s.json(
+        "PATCH",
+        "/kapacitor/v1/tasks/ck",
+        json!({ "status": status }),
+    );
     assert_eq!(st, 200, "{body}");
 }
 
@@ -149,5 +150,21 @@ fn windows_and_alert_levels_survive_a_graceful_restart_and_disable_enable() {
     write_at(&s, 31);
     wait_window(&s, &[21, 22]);
     assert_eq!(wait_events(&alerts, 2), ["WARNING", "OK"]);
+
+    // Another version of the script: the stored state does not fit, so the
+    // task starts fresh (and says so in the log) instead of failing.
+    let changed = script(&alerts).replace("period(10s)", "period(20s)");
+    let (st, body) = s.json(
+        "PATCH",
+        "/kapacitor/v1/tasks/ck",
+        json!({ "script": changed }),
+    );
+    assert_eq!(st, 200, "{body}");
+    let (_, task) = s.get("/kapacitor/v1/tasks/ck");
+    assert_eq!(task["executing"], json!(true), "{task}");
+    assert_eq!(task["error"], json!(""), "{task}");
+    s.wait_for("the warning about the stored state", |s| {
+        s.log_text().contains("starting without the stored state")
+    });
     s.stop();
 }

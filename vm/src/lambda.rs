@@ -141,7 +141,10 @@ impl CompiledLambda {
 
     /// The nested lambdas' shared function states, for a checkpoint.
     pub fn saved_shared(&self) -> Vec<FuncState> {
-        self.shared.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.shared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Puts back what `saved_shared` returned (a task restoring a checkpoint).

@@ -162,9 +162,12 @@ impl FuncState {
 }
 
 /// `saved` in place of `slots` when it has the same calls in the same order.
-pub fn load_funcs(slots: &mut Vec<FuncState>, saved: Vec<FuncState>) -> Result<(), StateShapeError> {
-    let fits = slots.len() == saved.len()
-        && slots.iter().zip(&saved).all(|(a, b)| a.kind() == b.kind());
+pub fn load_funcs(
+    slots: &mut Vec<FuncState>,
+    saved: Vec<FuncState>,
+) -> Result<(), StateShapeError> {
+    let fits =
+        slots.len() == saved.len() && slots.iter().zip(&saved).all(|(a, b)| a.kind() == b.kind());
     if !fits {
         return Err(StateShapeError {
             expected: slots.iter().map(FuncState::kind).collect(),

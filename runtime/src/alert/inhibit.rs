@@ -16,6 +16,9 @@ pub struct Inhibitor {
 /// alert ID → (event tags, level) within one category.
 type Category = HashMap<String, (Vec<(Str, Str)>, Level)>;
 
+/// One non-OK alert of a category: its ID, event tags and level.
+pub type Entry = (String, Vec<(Str, Str)>, Level);
+
 #[derive(Debug, Default)]
 pub struct InhibitRegistry {
     state: Mutex<HashMap<Str, Category>>,
@@ -23,7 +26,7 @@ pub struct InhibitRegistry {
 
 impl InhibitRegistry {
     /// The non-OK alerts of `category` (an alert node's checkpoint).
-    pub fn entries(&self, category: &str) -> Vec<(String, Vec<(Str, Str)>, Level)> {
+    pub fn entries(&self, category: &str) -> Vec<Entry> {
         let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         st.get(category)
             .map(|cat| {

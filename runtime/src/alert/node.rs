@@ -10,10 +10,10 @@ use super::state::AlertState;
 use crate::message::{Batch, FieldValue, Message, Point, Str};
 use crate::node::lambda::SavedFuncs;
 use crate::node::{NodeCx, NodeError, NodeImpl};
-use crate::snapshot::SnapshotError;
 use crate::output::Output;
 use crate::point::Scope;
 use crate::result::{row_from_batch, row_from_point};
+use crate::snapshot::SnapshotError;
 use crate::template::{Template, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -122,7 +122,7 @@ struct SavedAlert {
     groups: Vec<(Str, AlertState)>,
     levels: [Option<(SavedFuncs, SavedFuncs)>; 4],
     resets: [Option<(SavedFuncs, SavedFuncs)>; 4],
-    inhibit: Vec<(String, Vec<(Str, Str)>, Level)>,
+    inhibit: Vec<super::inhibit::Entry>,
 }
 
 struct GroupState {
@@ -595,7 +595,10 @@ impl NodeImpl for AlertNode {
     /// inhibition registry (a restarted process starts with it empty).
     fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
         let saved: SavedAlert = crate::snapshot::decode(data)?;
-        for (preds, saved) in [(&mut self.levels, saved.levels), (&mut self.resets, saved.resets)] {
+        for (preds, saved) in [
+            (&mut self.levels, saved.levels),
+            (&mut self.resets, saved.resets),
+        ] {
             for (p, s) in preds.iter_mut().zip(saved) {
                 match (p, s) {
                     (Some(p), Some((shared, own))) => {

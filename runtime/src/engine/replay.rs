@@ -235,7 +235,15 @@ pub fn run(
     sink: &mut dyn Sink,
 ) -> Result<Replayed, ReplayError> {
     let task = Task::build(name, pipeline, opts.config.clone()).map_err(ReplayError::Build)?;
-    feed(task, &Routing::of(pipeline), data, opts, sink, &|_| {}, None)
+    feed(
+        task,
+        &Routing::of(pipeline),
+        data,
+        opts,
+        sink,
+        &|_| {},
+        None,
+    )
 }
 
 /// Hands the task over at a checkpoint and gets back the task that goes on.

@@ -191,7 +191,10 @@ impl Barrier {
 
 impl NodeImpl for Barrier {
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
-        Ok(Some(crate::snapshot::encode(&(&self.groups, self.next_seq))?))
+        Ok(Some(crate::snapshot::encode(&(
+            &self.groups,
+            self.next_seq,
+        ))?))
     }
 
     /// The schedule is rebuilt from the groups: one entry per group at its

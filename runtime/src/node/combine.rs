@@ -12,6 +12,7 @@
 //! (logged). More combinations than `max` is a fatal error. λ state is per
 //! group.
 
+use super::lambda::{load_shared, load_states, save_shared, save_states, SavedFuncs};
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::group::group_of;
 use crate::message::{FieldValue, Fields, Group, Message, Point, Str, Tags};
@@ -20,7 +21,6 @@ use crate::point::Scope;
 use crate::time::{go_round, unroundable};
 use compiler::ir;
 use std::sync::Arc;
-use super::lambda::{load_shared, load_states, save_shared, save_states, SavedFuncs};
 use vm::{CompiledLambda, Engine, LambdaState};
 
 /// A buffered point: tags, fields, rounded time.
@@ -248,7 +248,10 @@ impl NodeImpl for Combine {
             time: g.time,
             points: g.points.clone(),
         });
-        Ok(Some(crate::snapshot::encode(&(save_shared(&self.lambdas), groups))?))
+        Ok(Some(crate::snapshot::encode(&(
+            save_shared(&self.lambdas),
+            groups,
+        ))?))
     }
 
     fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {

@@ -7,6 +7,7 @@
 //! lambda keeps its stateful-function state per group (§5.5).
 
 use super::lambda::{compile, to_field, upsert};
+use super::lambda::{load_shared, load_states, save_shared, save_states, SavedFuncs};
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{BatchPoint, FieldValue, Fields, Message, Str, Tags};
 use crate::node::group_map::GroupMap;
@@ -14,7 +15,6 @@ use crate::point::{lookup, Scope};
 use compiler::ir::{self, Arg};
 use std::sync::Arc;
 use vm::value::Value;
-use super::lambda::{load_shared, load_states, save_shared, save_states, SavedFuncs};
 use vm::{CompiledLambda, LambdaState};
 
 enum Keep {

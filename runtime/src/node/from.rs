@@ -3,13 +3,13 @@
 //! (`from` always resets it).
 
 use super::lambda::compile;
+use super::lambda::SavedFuncs;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::group::GroupIdCache;
 use crate::message::{Dimensions, Message, Str};
 use crate::time::{checked_round, checked_truncate};
 use compiler::ir::{self, Arg};
 use std::sync::Arc;
-use super::lambda::SavedFuncs;
 use vm::{CompiledLambda, LambdaState};
 
 pub struct From {
@@ -128,8 +128,11 @@ impl NodeImpl for From {
             .into());
         }
         for ((l, s), (shared, own)) in self.wheres.iter_mut().zip(saved) {
-            l.load_shared(shared).map_err(crate::snapshot::SnapshotError::from)?;
-            *s = l.restored_state(own).map_err(crate::snapshot::SnapshotError::from)?;
+            l.load_shared(shared)
+                .map_err(crate::snapshot::SnapshotError::from)?;
+            *s = l
+                .restored_state(own)
+                .map_err(crate::snapshot::SnapshotError::from)?;
         }
         Ok(())
     }

@@ -161,7 +161,10 @@ impl GroupBy {
 
 impl NodeImpl for GroupBy {
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
-        Ok(Some(crate::snapshot::encode(&(self.last_time, &self.pending))?))
+        Ok(Some(crate::snapshot::encode(&(
+            self.last_time,
+            &self.pending,
+        ))?))
     }
 
     fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {

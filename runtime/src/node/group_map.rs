@@ -86,7 +86,10 @@ impl<T> GroupMap<T> {
 
     /// The reverse of `map_to`: every group's state rebuilt by `f`, the
     /// first error stops it.
-    pub fn try_map_into<U, E>(self, mut f: impl FnMut(T) -> Result<U, E>) -> Result<GroupMap<U>, E> {
+    pub fn try_map_into<U, E>(
+        self,
+        mut f: impl FnMut(T) -> Result<U, E>,
+    ) -> Result<GroupMap<U>, E> {
         let mut map = HashMap::with_capacity(self.map.len());
         for (k, v) in self.map {
             map.insert(k, f(v)?);

@@ -66,7 +66,11 @@ impl NodeImpl for HttpOut {
             ))
             .into());
         }
-        self.index = ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
+        self.index = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i))
+            .collect();
         self.ids = ids;
         self.slots = slots;
         Ok(())

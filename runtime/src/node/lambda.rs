@@ -47,7 +47,10 @@ pub type SavedFuncs = Vec<FuncState>;
 
 /// The shared (nested-lambda) states of `lambdas`, in order.
 pub fn save_shared<'a>(lambdas: impl IntoIterator<Item = &'a CompiledLambda>) -> Vec<SavedFuncs> {
-    lambdas.into_iter().map(CompiledLambda::saved_shared).collect()
+    lambdas
+        .into_iter()
+        .map(CompiledLambda::saved_shared)
+        .collect()
 }
 
 /// Puts back what `save_shared` returned; another number of lambdas or of

@@ -7,15 +7,15 @@
 //! group; for batches the run resets at each batch.
 
 use super::edit::set;
+use super::lambda::SavedFuncs;
 use super::{BuildEnv, BuildError, NodeCx, NodeError, NodeImpl};
 use crate::message::{FieldValue, Fields, Message, Str};
 use crate::node::group_map::GroupMap;
 use crate::point::Scope;
+use crate::snapshot::SnapshotError;
 use compiler::catalog::NodeKind;
 use compiler::ir;
 use std::sync::Arc;
-use super::lambda::SavedFuncs;
-use crate::snapshot::SnapshotError;
 use vm::{CompiledLambda, Engine, LambdaState};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -131,7 +131,9 @@ impl NodeImpl for StateTracking {
     fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {
         let (shared, groups): (SavedFuncs, GroupMap<(SavedFuncs, Option<i64>)>) =
             crate::snapshot::decode(data)?;
-        self.lambda.load_shared(shared).map_err(SnapshotError::from)?;
+        self.lambda
+            .load_shared(shared)
+            .map_err(SnapshotError::from)?;
         self.groups = groups.try_map_into(|(own, run)| {
             Ok::<_, SnapshotError>(GroupState {
                 lambda: self.lambda.restored_state(own)?,

@@ -94,7 +94,10 @@ impl Union {
 
 impl NodeImpl for Union {
     fn snapshot(&mut self) -> Result<Option<Vec<u8>>, NodeError> {
-        Ok(Some(crate::snapshot::encode(&(&self.sources, &self.marks))?))
+        Ok(Some(crate::snapshot::encode(&(
+            &self.sources,
+            &self.marks,
+        ))?))
     }
 
     fn restore(&mut self, data: &[u8]) -> Result<(), NodeError> {

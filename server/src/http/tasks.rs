@@ -311,11 +311,7 @@ async fn save_and_run(state: &Arc<AppState>, mut rec: TaskRecord) -> Result<Resp
     state.store.put_task(&rec, Some(&pipeline), &state.build)?;
     state.stop_task(&rec.id);
     if rec.enabled {
-        let nodes = state.stored_task_state(&rec.id);
-        if let Err(e) = state
-            .engine
-            .start_task_with_state(&rec.id, &pipeline, &nodes)
-        {
+        if let Err(e) = state.start_with_stored_state(&rec.id, &pipeline) {
             rec.error = e.to_string();
             state.store.put_task(&rec, Some(&pipeline), &state.build)?;
             return Err(ApiError::Internal(rec.error));
