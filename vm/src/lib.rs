@@ -77,7 +77,9 @@ pub mod ops;
 pub mod point;
 pub mod resolve;
 pub mod state;
+pub mod tier;
 pub mod value;
 
 pub use error::{CompileError, EvalError};
 pub use lambda::{CompiledLambda, Engine, LambdaState};
+pub use tier::{CompileOn, TierPolicy};

@@ -278,16 +278,26 @@ pub struct JitScratch {
     scratch: Vec<Value>,
 }
 
-impl NativeLambda {
-    /// The scratch buffers a state for this lambda needs.
-    pub(crate) fn new_scratch(&self) -> JitScratch {
+impl JitScratch {
+    /// Buffers for a program with `refs` references and `scratch` scratch values.
+    pub(crate) fn new(refs: usize, scratch: usize) -> JitScratch {
         JitScratch {
-            slots: vec![RawVal::default(); self.program.refs.len()],
-            scratch: vec![Value::Missing; self.scratch_len()],
+            slots: vec![RawVal::default(); refs],
+            scratch: vec![Value::Missing; scratch],
         }
     }
+}
 
-    fn scratch_len(&self) -> usize {
+/// The scratch length native code for `program` will need, without
+/// compiling it (a tiered lambda sizes its states before it has native code).
+pub(crate) fn scratch_len(program: &Program) -> usize {
+    translate::Sites::new(&program.code)
+        .scratch_len
+        .max(translate::Sites::new(&program.checked).scratch_len)
+}
+
+impl NativeLambda {
+    pub(crate) fn scratch_len(&self) -> usize {
         self.sites.scratch_len.max(self.sites_checked.scratch_len)
     }
 
