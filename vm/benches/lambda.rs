@@ -8,10 +8,17 @@
 //! Each group evaluates one expression on one prepared point; the point's
 //! keys are shared `Arc`s as the line-protocol parser makes them, so the
 //! engines' slot caches hit as they do in a running task. Short measurement
-//! settings keep a run quick on a shared 2-core machine; numbers are noisy
-//! to a few percent there.
+//! settings keep a run quick on a shared 2-core machine. Figures are the
+//! bench thread's CPU time (`support/cpu_time.rs`), not wall time: the
+//! machine's load would otherwise inflate them by the time spent waiting
+//! for a core.
+
+mod support {
+    pub mod cpu_time;
+}
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use support::cpu_time::CpuTime;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,7 +76,7 @@ fn float(p: &Point, key: &str) -> Option<f64> {
 }
 
 fn bench_expr(
-    c: &mut Criterion,
+    c: &mut Criterion<CpuTime>,
     name: &str,
     src: &str,
     closure: &dyn Fn(&Point) -> Value,
@@ -135,7 +142,7 @@ fn bench_expr(
 /// A closure handed a field's slot index once, reading `fields[idx]` per point.
 type SlotClosure<'a> = (&'a str, &'a dyn Fn(&Point, usize) -> Value);
 
-fn lambdas(c: &mut Criterion) {
+fn lambdas(c: &mut Criterion<CpuTime>) {
     bench_expr(
         c,
         "usage_idle < 70",
@@ -214,7 +221,7 @@ fn lambdas(c: &mut Criterion) {
 /// switching every N evaluations: the engines re-resolve at each switch.
 /// The closure looks the field up by name on every point (what a lambda
 /// without slot caches would cost whatever N).
-fn schema_changes(c: &mut Criterion) {
+fn schema_changes(c: &mut Criterion<CpuTime>) {
     let (lambda, diags) = compiler::check_lambda(r#""usage_idle" < 70"#);
     let lambda = lambda.unwrap_or_else(|| panic!("{diags:?}"));
     let a = point();
@@ -254,7 +261,7 @@ fn schema_changes(c: &mut Criterion) {
 /// What `CompiledLambda::compile` costs (once per task at define/enable):
 /// lowering alone for the VM, lowering plus Cranelift code generation and
 /// a fresh code module for the JIT.
-fn compile_cost(c: &mut Criterion) {
+fn compile_cost(c: &mut Criterion<CpuTime>) {
     let src = r#"("a" + "b") * "c" - "a" / ("b" + 1.5) + "c" * 2.0 - "a" * "b" / 3.0"#;
     let (lambda, diags) = compiler::check_lambda(src);
     let lambda = lambda.unwrap_or_else(|| panic!("{src}: {diags:?}"));
@@ -271,5 +278,9 @@ fn compile_cost(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, lambdas, schema_changes, compile_cost);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(CpuTime);
+    targets = lambdas, schema_changes, compile_cost
+}
 criterion_main!(benches);
