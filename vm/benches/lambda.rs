@@ -18,10 +18,10 @@ mod support {
 }
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use support::cpu_time::CpuTime;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
+use support::cpu_time::CpuTime;
 use vm::point::{lookup, FieldValue, Fields, Scope, Str, Tags};
 use vm::value::Value;
 use vm::{CompiledLambda, Engine};
@@ -231,7 +231,9 @@ fn schema_changes(c: &mut Criterion<CpuTime>) {
     b.tags.push((Arc::from("zone"), Arc::from("z1")));
     let points = [&a, &b];
     for every in [1usize, 16, 256] {
-        let mut g = c.benchmark_group(format!("usage_idle < 70, schema changes every {every} points"));
+        let mut g = c.benchmark_group(format!(
+            "usage_idle < 70, schema changes every {every} points"
+        ));
         g.warm_up_time(Duration::from_millis(500));
         g.measurement_time(Duration::from_secs(2));
         for engine in [Engine::Vm, Engine::Jit] {

@@ -146,7 +146,10 @@ fn schema_changes_between_points_agree() {
     let a = |t: i64, v: f64| {
         pt(
             t,
-            vec![(x.clone(), FieldValue::Float(v)), (y.clone(), FieldValue::Int(3))],
+            vec![
+                (x.clone(), FieldValue::Float(v)),
+                (y.clone(), FieldValue::Int(3)),
+            ],
             vec![(host.clone(), h1.clone())],
         )
     };
@@ -162,15 +165,25 @@ fn schema_changes_between_points_agree() {
             vec![(host.clone(), h2.clone())],
         )
     };
-    let missing = pt(10, vec![(y.clone(), FieldValue::Int(4))], vec![(host.clone(), h1.clone())]);
+    let missing = pt(
+        10,
+        vec![(y.clone(), FieldValue::Int(4))],
+        vec![(host.clone(), h1.clone())],
+    );
     let int_x = pt(
         11,
-        vec![(x.clone(), FieldValue::Int(1)), (y.clone(), FieldValue::Int(3))],
+        vec![
+            (x.clone(), FieldValue::Int(1)),
+            (y.clone(), FieldValue::Int(3)),
+        ],
         vec![(host.clone(), h1.clone())],
     );
     let string_x = pt(
         12,
-        vec![(x.clone(), FieldValue::String(k("1.5"))), (y.clone(), FieldValue::Int(3))],
+        vec![
+            (x.clone(), FieldValue::String(k("1.5"))),
+            (y.clone(), FieldValue::Int(3)),
+        ],
         vec![(host.clone(), h1.clone())],
     );
     let tag_x = pt(
@@ -180,17 +193,26 @@ fn schema_changes_between_points_agree() {
     );
     let both_x = pt(
         14,
-        vec![(x.clone(), FieldValue::Float(2.0)), (y.clone(), FieldValue::Int(3))],
+        vec![
+            (x.clone(), FieldValue::Float(2.0)),
+            (y.clone(), FieldValue::Int(3)),
+        ],
         vec![(x.clone(), k("7"))],
     );
     let null_x = pt(
         15,
-        vec![(x.clone(), FieldValue::Null), (y.clone(), FieldValue::Int(3))],
+        vec![
+            (x.clone(), FieldValue::Null),
+            (y.clone(), FieldValue::Int(3)),
+        ],
         vec![(host.clone(), h1.clone())],
     );
     let fresh = pt(
         16,
-        vec![(k("x"), FieldValue::Float(0.5)), (k("y"), FieldValue::Int(3))],
+        vec![
+            (k("x"), FieldValue::Float(0.5)),
+            (k("y"), FieldValue::Int(3)),
+        ],
         vec![(k("host"), k("h1"))],
     );
     let points = vec![

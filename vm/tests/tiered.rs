@@ -97,7 +97,10 @@ fn stream() -> Vec<Pt> {
         out.push(usual(42.0 + r, 5));
         out.push(usual(75.5 - r, 2));
         // Missing field.
-        out.push(pt(vec![(k.value.clone(), i(7))], vec![(k.host.clone(), a.clone())]));
+        out.push(pt(
+            vec![(k.value.clone(), i(7))],
+            vec![(k.host.clone(), a.clone())],
+        ));
         // Extra field before and after the reference's slot.
         out.push(pt(
             vec![
@@ -123,7 +126,10 @@ fn stream() -> Vec<Pt> {
         // A tag of the same name instead of the field, then both.
         out.push(pt(
             vec![(k.value.clone(), i(9))],
-            vec![(k.host.clone(), a.clone()), (k.usage_idle.clone(), "77".into())],
+            vec![
+                (k.host.clone(), a.clone()),
+                (k.usage_idle.clone(), "77".into()),
+            ],
         ));
         out.push(pt(
             vec![(k.usage_idle.clone(), f(1.0)), (k.value.clone(), i(9))],
@@ -131,7 +137,10 @@ fn stream() -> Vec<Pt> {
         ));
         // Null (join's fill) reads as missing.
         out.push(pt(
-            vec![(k.usage_idle.clone(), FieldValue::Null), (k.value.clone(), i(3))],
+            vec![
+                (k.usage_idle.clone(), FieldValue::Null),
+                (k.value.clone(), i(3)),
+            ],
             vec![(k.host.clone(), a.clone())],
         ));
         // Same names, fresh key pointers.
@@ -301,7 +310,10 @@ fn a_state_made_before_the_switch_evaluates_natively_without_allocating() {
         for _ in 0..4 {
             assert_eq!(tiered.eval(&p.scope(), &mut st), Ok(Value::Bool(true)));
         }
-        assert!(tiered.wait_native(Duration::from_secs(30)), "{compile_on:?}");
+        assert!(
+            tiered.wait_native(Duration::from_secs(30)),
+            "{compile_on:?}"
+        );
         // One evaluation on the native code first: its first-point work
         // (the reference caches are the state's, already warm) is done.
         assert_eq!(tiered.eval(&p.scope(), &mut st), Ok(Value::Bool(true)));

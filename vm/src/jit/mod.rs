@@ -292,9 +292,8 @@ impl JitScratch {
 /// The scratch length native code for `program` will need, without
 /// compiling it (a tiered lambda sizes its states before it has native code).
 pub(crate) fn scratch_len(program: &Program) -> usize {
-    translate::Sites::new(&program.code)
-        .scratch_len
-        .max(translate::Sites::new(&program.checked).scratch_len)
+    translate::Sites::scratch_len_of(&program.code)
+        .max(translate::Sites::scratch_len_of(&program.checked))
 }
 
 impl NativeLambda {
