@@ -13,7 +13,7 @@ use crate::bytecode::{Op, Program};
 use crate::error::EvalError;
 use crate::ops;
 use crate::point::{FieldValue, Scope, Str};
-use crate::resolve::{resolve_ref, resolved_type, Frame, Resolved};
+use crate::resolve::{Frame, Resolved};
 use crate::state::{FuncState, FuncStates};
 use crate::value::Value;
 use std::sync::Arc;
@@ -71,12 +71,7 @@ fn run_in<'a>(
     refs: &mut [Resolved<'a>],
     stack: &mut [Slot<'a>],
 ) -> Result<Value, EvalError> {
-    for (i, name) in p.refs.iter().enumerate() {
-        let r = resolve_ref(name, &mut frame.refs[i], scope)?;
-        frame.types[i] = resolved_type(&r);
-        refs[i] = r;
-    }
-    frame.check(p);
+    frame.resolve_all(p, scope, |i, r| refs[i] = r)?;
     let code = if frame.table.any_fail {
         &p.checked
     } else {

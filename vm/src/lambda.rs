@@ -13,6 +13,7 @@ use crate::interp;
 use crate::point::Scope;
 use crate::resolve::Frame;
 use crate::state::{load_funcs, FuncState, FuncStates, StateShapeError};
+use crate::tier::{NativeSlot, TierPolicy};
 use crate::value::Value;
 use std::sync::{Arc, Mutex};
 
@@ -21,8 +22,12 @@ use std::sync::{Arc, Mutex};
 pub enum Engine {
     /// The bytecode interpreter (`interp.rs`).
     Vm,
-    /// Native code through Cranelift (`jit/`).
+    /// Native code through Cranelift (`jit/`), compiled before the first
+    /// evaluation.
     Jit,
+    /// The VM first, native code once the lambda proves hot (`tier.rs`):
+    /// cheap to compile, fast where it matters. The default for tasks.
+    Tiered,
 }
 
 impl Engine {
@@ -30,6 +35,7 @@ impl Engine {
         match self {
             Engine::Vm => "vm",
             Engine::Jit => "jit",
+            Engine::Tiered => "tiered",
         }
     }
 }
@@ -38,15 +44,19 @@ impl Engine {
 pub struct CompiledLambda {
     /// The bytecode: always built, it is the VM engine and the JIT's fallback.
     pub(crate) program: Arc<Program>,
-    /// What actually runs.
-    pub(crate) engine: Engine,
+    /// The engine asked for.
+    pub(crate) requested: Engine,
     /// State of stateful calls inside `Nested` lambdas: one instance shared by
     /// every group (§5.5), hence behind a lock taken only by those calls.
     pub(crate) shared: Arc<Mutex<Vec<FuncState>>>,
     /// The canonical source text, for messages.
     pub(crate) source: String,
-    /// The native code when `engine` is `Engine::Jit` (`jit/`).
-    pub(crate) native: Option<crate::jit::NativeLambda>,
+    /// The native code (`jit/`): there from the start for `Engine::Jit`,
+    /// published later for `Engine::Tiered`, never for `Engine::Vm`.
+    pub(crate) native: Arc<NativeSlot>,
+    /// Scratch length the native code needs, known before it exists so a
+    /// state never grows when its lambda changes tier.
+    pub(crate) jit_scratch_len: usize,
 }
 
 /// Per-group evaluation state of one `CompiledLambda`.
@@ -61,31 +71,58 @@ pub struct LambdaState {
 
 impl CompiledLambda {
     /// Compile a checked lambda. `Engine::Jit` falls back to the VM (and says
-    /// so through `engine()`) for what the JIT cannot compile.
+    /// so through `engine()`) for what the JIT cannot compile;
+    /// `Engine::Tiered` follows `TierPolicy::DEFAULT`.
     pub fn compile(
         lambda: &compiler::ir::Lambda,
         engine: Engine,
     ) -> Result<CompiledLambda, CompileError> {
-        let program = crate::lower::lower(&lambda.expr)?;
-        let shared = Arc::new(Mutex::new(program.new_shared_funcs()));
-        let program = Arc::new(program);
+        let program = Arc::new(crate::lower::lower(&lambda.expr)?);
         // The JIT compiles here, once; if its code generator fails the VM
         // runs the lambda (counted in `jit::fallback_count`).
         let native = match engine {
-            Engine::Jit => crate::jit::compile(&program),
-            Engine::Vm => None,
+            Engine::Jit => NativeSlot::compiled_now(&program),
+            Engine::Vm => NativeSlot::empty(&program, None),
+            Engine::Tiered => NativeSlot::empty(&program, Some(TierPolicy::DEFAULT)),
         };
-        Ok(CompiledLambda {
+        Ok(CompiledLambda::assemble(lambda, program, engine, native))
+    }
+
+    /// Compile for `Engine::Tiered` with an explicit policy (tests choose
+    /// `CompileOn::Inline` to switch tier at a known evaluation).
+    pub fn compile_tiered(
+        lambda: &compiler::ir::Lambda,
+        policy: TierPolicy,
+    ) -> Result<CompiledLambda, CompileError> {
+        let program = Arc::new(crate::lower::lower(&lambda.expr)?);
+        let native = NativeSlot::empty(&program, Some(policy));
+        Ok(CompiledLambda::assemble(
+            lambda,
             program,
-            engine: if native.is_some() {
-                Engine::Jit
-            } else {
-                Engine::Vm
-            },
-            shared,
-            source: lambda.source.clone(),
+            Engine::Tiered,
             native,
-        })
+        ))
+    }
+
+    fn assemble(
+        lambda: &compiler::ir::Lambda,
+        program: Arc<Program>,
+        requested: Engine,
+        native: NativeSlot,
+    ) -> CompiledLambda {
+        let jit_scratch_len = match (native.get(), native.is_tiered()) {
+            (Some(n), _) => n.scratch_len(),
+            (None, true) => crate::jit::scratch_len(&program),
+            (None, false) => 0,
+        };
+        CompiledLambda {
+            shared: Arc::new(Mutex::new(program.new_shared_funcs())),
+            program,
+            requested,
+            source: lambda.source.clone(),
+            native: Arc::new(native),
+            jit_scratch_len,
+        }
     }
 
     /// A fresh per-group state (stateful builtins start over, caches empty).
@@ -96,20 +133,25 @@ impl CompiledLambda {
                 own: self.program.new_funcs(),
                 shared: self.shared.clone(),
             },
-            jit: self
-                .native
-                .as_ref()
-                .map(|n| n.new_scratch())
-                .unwrap_or_default(),
+            // Sized for the native code even before a tiered lambda has it.
+            jit: if self.native.get().is_some() || self.native.is_tiered() {
+                crate::jit::JitScratch::new(self.program.refs.len(), self.jit_scratch_len)
+            } else {
+                crate::jit::JitScratch::default()
+            },
         }
     }
 
     /// Evaluate on one point.
+    #[inline]
     pub fn eval(&self, scope: &Scope<'_>, state: &mut LambdaState) -> Result<Value, EvalError> {
         let LambdaState { frame, funcs, jit } = state;
-        match &self.native {
+        match self.native.get() {
             Some(native) => native.run(scope, frame, funcs, jit),
-            None => interp::run(&self.program, scope, frame, funcs),
+            None => match NativeSlot::note_vm_eval(&self.native) {
+                Some(native) => native.run(scope, frame, funcs, jit),
+                None => interp::run(&self.program, scope, frame, funcs),
+            },
         }
     }
 
@@ -123,9 +165,27 @@ impl CompiledLambda {
         }
     }
 
-    /// The engine that actually runs this lambda.
+    /// The engine that runs this lambda now: `Engine::Jit` once native code
+    /// is there (a tiered lambda switches), else `Engine::Vm`.
     pub fn engine(&self) -> Engine {
-        self.engine
+        if self.native.get().is_some() {
+            Engine::Jit
+        } else {
+            Engine::Vm
+        }
+    }
+
+    /// The engine asked for at compile time.
+    pub fn requested_engine(&self) -> Engine {
+        self.requested
+    }
+
+    /// Wait (polling, up to `timeout`) until a tiered lambda whose native
+    /// code was requested runs natively; `false` if it does not by then or
+    /// never will (not yet hot, not tiered, or the code generator failed).
+    /// For tests and benches, never the write path.
+    pub fn wait_native(&self, timeout: std::time::Duration) -> bool {
+        self.native.wait(std::time::Instant::now() + timeout)
     }
 
     /// The canonical source text of the lambda body.

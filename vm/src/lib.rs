@@ -15,6 +15,9 @@
 //!    point time, a field its value, a tag its string, both an error, neither
 //!    `missing` (then `Scope::extra`). A conflict anywhere is reported even if
 //!    the reference would not be evaluated (Kapacitor fills its scope first).
+//!    The result is bound to the point's schema (`resolve/schema.rs`): the
+//!    next points of the same schema read their values from the bound slots
+//!    and skip steps 1's search and 2.
 //! 2. **Analyse types**: for the references' run-time types, compute the
 //!    error (if any) of every *check site* (`resolve/sites.rs`): where Kapacitor
 //!    checks types while evaluating, i.e. a binary operator just before its
@@ -77,7 +80,9 @@ pub mod ops;
 pub mod point;
 pub mod resolve;
 pub mod state;
+pub mod tier;
 pub mod value;
 
 pub use error::{CompileError, EvalError};
 pub use lambda::{CompiledLambda, Engine, LambdaState};
+pub use tier::{CompileOn, TierPolicy};

@@ -34,7 +34,7 @@ use compiler::ir::{self, Arg};
 use data::ServerInfo;
 use inhibit::Inhibitor;
 use node::{Additions, AlertNode, Predicate, Settings};
-use vm::lambda::{CompiledLambda, Engine};
+use vm::lambda::CompiledLambda;
 
 pub const DEFAULT_ID: &str = "{{ .Name }}:{{ .Group }}";
 pub const DEFAULT_MESSAGE: &str = "{{ .ID }} is {{ .Level }}";
@@ -54,7 +54,7 @@ fn template(
 fn predicate(node: &ir::Node, prop: &str) -> Result<Option<Predicate>, BuildError> {
     match node.lambda(prop) {
         None => Ok(None),
-        Some(l) => CompiledLambda::compile(l, Engine::Jit)
+        Some(l) => CompiledLambda::compile(l, vm::tier::task_engine())
             .map(|c| Some(Predicate::new(c)))
             .map_err(|e| BuildError::new(node, format!("{prop}: {e}"))),
     }

@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use vm::value::Value;
-use vm::{CompiledLambda, Engine, EvalError, LambdaState};
+use vm::{CompiledLambda, EvalError, LambdaState};
 
 pub const INCREASE_EVENTS: &str = "increase_events";
 pub const DECREASE_EVENTS: &str = "decrease_events";
@@ -354,7 +354,7 @@ pub fn build<A: Autoscaler + 'static>(
     let lambda = node
         .lambda("replicas")
         .ok_or_else(|| BuildError::new(node, "must provide a replicas lambda"))?;
-    let replicas = CompiledLambda::compile(lambda, Engine::Jit)
+    let replicas = CompiledLambda::compile(lambda, vm::tier::task_engine())
         .map_err(|e| BuildError::new(node, format!("invalid replicas expression: {e}")))?;
     Ok(Box::new(AutoscaleNode {
         scaler,

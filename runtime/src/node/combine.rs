@@ -21,7 +21,7 @@ use crate::point::Scope;
 use crate::time::{go_round, unroundable};
 use compiler::ir;
 use std::sync::Arc;
-use vm::{CompiledLambda, Engine, LambdaState};
+use vm::{CompiledLambda, LambdaState};
 
 /// A buffered point: tags, fields, rounded time.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
@@ -65,7 +65,7 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
             .as_lambda()
             .ok_or_else(|| BuildError::new(node, "combine arguments must be lambdas"))?;
         lambdas.push(
-            CompiledLambda::compile(l, Engine::Jit)
+            CompiledLambda::compile(l, vm::tier::task_engine())
                 .map_err(|e| BuildError::new(node, e.to_string()))?,
         );
     }

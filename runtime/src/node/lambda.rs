@@ -8,11 +8,13 @@ use crate::snapshot::SnapshotError;
 use compiler::ir;
 use vm::state::FuncState;
 use vm::value::Value;
-use vm::{CompiledLambda, Engine, LambdaState};
+use vm::{CompiledLambda, LambdaState};
 
-/// Compile `lambda` for the JIT (the VM takes over what the JIT cannot do).
+/// Compile `lambda` for the tasks' engine (`vm::tier::task_engine`, tiered
+/// unless a bench chose otherwise): the VM at once, native code in the
+/// background once the lambda is hot, so starting a task costs lowering only.
 pub fn compile(node: &ir::Node, lambda: &ir::Lambda) -> Result<CompiledLambda, BuildError> {
-    CompiledLambda::compile(lambda, Engine::Jit).map_err(|e| {
+    CompiledLambda::compile(lambda, vm::tier::task_engine()).map_err(|e| {
         BuildError::new(
             node,
             format!("cannot compile lambda {}: {e}", lambda.source),

@@ -16,7 +16,7 @@ use crate::snapshot::SnapshotError;
 use compiler::catalog::NodeKind;
 use compiler::ir;
 use std::sync::Arc;
-use vm::{CompiledLambda, Engine, LambdaState};
+use vm::{CompiledLambda, LambdaState};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Track {
@@ -43,7 +43,7 @@ pub fn build(node: &ir::Node, _env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, 
         .first()
         .and_then(|a| a.as_lambda())
         .ok_or_else(|| BuildError::new(node, format!("{} needs a lambda", node.kind.method())))?;
-    let lambda = CompiledLambda::compile(lambda, Engine::Jit)
+    let lambda = CompiledLambda::compile(lambda, vm::tier::task_engine())
         .map_err(|e| BuildError::new(node, e.to_string()))?;
     let (track, default_as) = match node.kind {
         NodeKind::StateDuration => {

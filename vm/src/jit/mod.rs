@@ -49,9 +49,10 @@
 //! checked variant was added: about 7.5 KB of resident memory per live
 //! native lambda (code, constants, bookkeeping), returned when it is
 //! dropped; compiling one cost about 0.5 ms for a small predicate and 2.5 ms
-//! for a 10-operation expression over three dynamically typed fields (once
-//! per task, at define/enable). The second (checked) function roughly
-//! doubles both.
+//! for a 10-operation expression over three dynamically typed fields. The
+//! second (checked) function roughly doubles both. Tasks therefore compile
+//! tiered (`tier.rs`): this cost is paid on a background thread, and only by
+//! lambdas that turn hot.
 
 mod abi;
 mod helpers;
@@ -65,7 +66,7 @@ pub use abi::RawVal;
 use crate::bytecode::{Op, Program};
 use crate::error::EvalError;
 use crate::point::Scope;
-use crate::resolve::{resolve_ref, Frame, Resolved};
+use crate::resolve::{Frame, Resolved};
 use crate::state::FuncStates;
 use crate::value::{VType, Value};
 use abi::{status, JitCtx};
@@ -278,16 +279,25 @@ pub struct JitScratch {
     scratch: Vec<Value>,
 }
 
-impl NativeLambda {
-    /// The scratch buffers a state for this lambda needs.
-    pub(crate) fn new_scratch(&self) -> JitScratch {
+impl JitScratch {
+    /// Buffers for a program with `refs` references and `scratch` scratch values.
+    pub(crate) fn new(refs: usize, scratch: usize) -> JitScratch {
         JitScratch {
-            slots: vec![RawVal::default(); self.program.refs.len()],
-            scratch: vec![Value::Missing; self.scratch_len()],
+            slots: vec![RawVal::default(); refs],
+            scratch: vec![Value::Missing; scratch],
         }
     }
+}
 
-    fn scratch_len(&self) -> usize {
+/// The scratch length native code for `program` will need, without
+/// compiling it (a tiered lambda sizes its states before it has native code).
+pub(crate) fn scratch_len(program: &Program) -> usize {
+    translate::Sites::scratch_len_of(&program.code)
+        .max(translate::Sites::scratch_len_of(&program.checked))
+}
+
+impl NativeLambda {
+    pub(crate) fn scratch_len(&self) -> usize {
         self.sites.scratch_len.max(self.sites_checked.scratch_len)
     }
 
@@ -302,28 +312,25 @@ impl NativeLambda {
         let p = &*self.program;
         let n = p.refs.len();
         // A state made for another lambda: size the buffers (never per point
-        // for a state made by `new_state`).
-        frame.fit(n);
+        // for a state made by `new_state`; `resolve_all` fits the frame).
         if jit.slots.len() != n {
             jit.slots.resize(n, RawVal::default());
         }
         if jit.scratch.len() < self.scratch_len() {
             jit.scratch.resize(self.scratch_len(), Value::Missing);
         }
-        // The VM's resolution (same slot caches, same errors in the same
-        // order), but borrowing from the point instead of cloning values.
-        for (i, name) in p.refs.iter().enumerate() {
-            let raw = match resolve_ref(name, &mut frame.refs[i], scope)? {
+        // The VM's resolution (same slot caches and schema binding, same
+        // errors in the same order), borrowing from the point.
+        let slots = &mut jit.slots;
+        frame.resolve_all(p, scope, |i, r| {
+            slots[i] = match r {
                 Resolved::Time(t) => RawVal::new(VType::Time, t as u64),
                 Resolved::Field(f) => RawVal::of_field(f),
                 Resolved::Tag(t) => RawVal::of_str(t),
                 Resolved::Extra(v) => RawVal::of(v),
                 Resolved::Missing => RawVal::new(VType::Missing, 0),
-            };
-            frame.types[i] = raw.vtype();
-            jit.slots[i] = raw;
-        }
-        frame.check(p);
+            }
+        })?;
         let table = &frame.table;
         let entry = if table.any_fail {
             self.entry_checked

@@ -971,3 +971,21 @@ fn a_stateful_left_operand_advances_before_a_failing_right_one() {
         })
     );
 }
+
+#[test]
+fn scratch_length_is_known_before_compiling() {
+    // A tiered lambda sizes its states from `scratch_len` before its native
+    // code exists; it must be what the compiled code uses.
+    for src in [
+        r#""a" < 70"#,
+        r#""a" + "b" * 2.0 - sigma("a") > 1.0 AND strLength(string("n")) > 2"#,
+        r#"if("a" > 1, 'x', 'y') + string(count())"#,
+        r#""host" =~ /^h\d+$/ OR !("b" == 1.5)"#,
+    ] {
+        let (l, d) = compiler::check_lambda(src);
+        let l = l.unwrap_or_else(|| panic!("{src}: {d:?}"));
+        let p = std::sync::Arc::new(crate::lower::lower(&l.expr).unwrap());
+        let native = super::compile(&p).expect("compiles natively");
+        assert_eq!(super::scratch_len(&p), native.scratch_len(), "{src}");
+    }
+}

@@ -78,6 +78,16 @@ pub(crate) struct Sites {
 }
 
 impl Sites {
+    /// The scratch length `Sites::new(code)` gives, without building the
+    /// sites (a tiered lambda sizes its states before it is compiled).
+    pub(crate) fn scratch_len_of(code: &[Op]) -> usize {
+        code.iter()
+            .filter(|op| {
+                matches!(op, Op::Call { .. } | Op::CallState { .. }) || binary_op(**op).is_some()
+            })
+            .count()
+    }
+
     /// The sites of `code` (`Program::code` or `Program::checked`).
     pub(crate) fn new(code: &[Op]) -> Sites {
         let mut calls = Vec::new();

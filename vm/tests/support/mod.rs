@@ -60,15 +60,29 @@ pub fn lambda_of(expr: &Expr) -> Lambda {
     }
 }
 
+/// After how many VM evaluations the differential tests' tiered engine
+/// switches to native code: mid-sequence for the random cases (21 points).
+pub const TIER_SWITCH_AT: u32 = 10;
+
 /// Every engine to compare against the reference. VM-JIT: the JIT is the
-/// second entry (it reports `running vm` when it fell back).
+/// second entry (it reports `running vm` when it fell back). The third is
+/// tiered, switching from the VM to native code after `TIER_SWITCH_AT`
+/// evaluations, with the same state.
 pub fn engines(expr: &Expr) -> Vec<Box<dyn Runner>> {
     let lambda = lambda_of(expr);
     let mut out: Vec<Box<dyn Runner>> = Vec::new();
-    for engine in [Engine::Vm, Engine::Jit] {
-        let compiled = CompiledLambda::compile(&lambda, engine).unwrap_or_else(|e| {
-            panic!("{} failed to compile {}: {e}", engine.name(), lambda.source)
-        });
+    for engine in [Engine::Vm, Engine::Jit, Engine::Tiered] {
+        let compiled = match engine {
+            Engine::Tiered => CompiledLambda::compile_tiered(
+                &lambda,
+                vm::TierPolicy {
+                    threshold: TIER_SWITCH_AT,
+                    compile: vm::CompileOn::Inline,
+                },
+            ),
+            _ => CompiledLambda::compile(&lambda, engine),
+        }
+        .unwrap_or_else(|e| panic!("{} failed to compile {}: {e}", engine.name(), lambda.source));
         let state = compiled.new_state();
         out.push(Box::new(Compiled {
             requested: engine,
