@@ -18,7 +18,7 @@ pub enum Component {
 impl Component {
     /// Bytes that end the component when unescaped.
     #[inline]
-    fn ends_at(self, b: u8) -> bool {
+    const fn ends_at(self, b: u8) -> bool {
         match self {
             Component::Measurement => matches!(b, b' ' | b'\t' | b'\n' | b'\0' | b','),
             Component::Key => matches!(b, b' ' | b'\t' | b'\n' | b'='),
@@ -47,32 +47,70 @@ pub struct Scanned {
     pub ends_with_backslash: bool,
 }
 
+/// Byte classes for [`scan`]: bit `kind.stop_bit()` is set for the bytes
+/// that end a component of that kind, [`BACKSLASH`] for `\\`. One table
+/// lookup per byte replaces the per-kind `match` in the scan's inner loop.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let kinds = [Component::Measurement, Component::Key, Component::TagValue];
+    let mut b = 0;
+    while b < 256 {
+        let mut k = 0;
+        while k < kinds.len() {
+            if kinds[k].ends_at(b as u8) {
+                t[b] |= kinds[k].stop_bit();
+            }
+            k += 1;
+        }
+        b += 1;
+    }
+    t[b'\\' as usize] |= BACKSLASH;
+    t
+};
+
+const BACKSLASH: u8 = 1 << 3;
+
+impl Component {
+    #[inline]
+    const fn stop_bit(self) -> u8 {
+        match self {
+            Component::Measurement => 1,
+            Component::Key => 1 << 1,
+            Component::TagValue => 1 << 2,
+        }
+    }
+}
+
 /// The component of `kind` starting at `start`; `None` when it would be
 /// empty.
 #[inline]
 pub fn scan(s: &[u8], start: usize, kind: Component) -> Option<Scanned> {
+    let special = kind.stop_bit() | BACKSLASH;
     let mut i = start;
     let mut escaped = false;
     let mut ends_with_backslash = false;
-    while i < s.len() {
-        let b = s[i];
-        if b == b'\\' {
-            escaped = true;
-            match s.get(i + 1) {
-                None => {
-                    ends_with_backslash = true;
-                    i += 1;
-                }
-                Some(&n) => {
-                    ends_with_backslash = n == b'\\';
-                    i += 2;
-                }
-            }
-        } else if kind.ends_at(b) {
-            break;
-        } else {
-            ends_with_backslash = false;
+    loop {
+        // The run of ordinary bytes: the common case, a table lookup each.
+        let run_start = i;
+        while i < s.len() && CLASS[s[i] as usize] & special == 0 {
             i += 1;
+        }
+        if i > run_start {
+            ends_with_backslash = false;
+        }
+        if i >= s.len() || s[i] != b'\\' {
+            break;
+        }
+        escaped = true;
+        match s.get(i + 1) {
+            None => {
+                ends_with_backslash = true;
+                i += 1;
+            }
+            Some(&n) => {
+                ends_with_backslash = n == b'\\';
+                i += 2;
+            }
         }
     }
     (i > start).then_some(Scanned {
