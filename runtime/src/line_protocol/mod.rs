@@ -20,11 +20,13 @@ mod escape;
 pub mod model;
 mod raw;
 mod scan;
+mod stream;
 mod syntax;
 mod write;
 
 pub use model::ModelParser;
 pub use raw::{parse_raw_lines, RawLine};
+pub use stream::{LineStream, StreamError};
 pub use syntax::{RawStr, RawValue, SyntaxError};
 pub use write::{to_line, write_field_value, write_line};
 
