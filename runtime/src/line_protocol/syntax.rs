@@ -130,13 +130,13 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    #[inline]
+    #[inline(always)]
     fn at(self, i: usize) -> Option<u8> {
         self.s.as_bytes().get(i).copied()
     }
 
     /// One or more spaces from `i`: the index after them.
-    #[inline]
+    #[inline(always)]
     fn spaces(self, i: usize) -> Option<usize> {
         let n = self.s.as_bytes()[i..]
             .iter()
@@ -145,7 +145,7 @@ impl<'a> Cursor<'a> {
         (n > 0).then_some(i + n)
     }
 
-    #[inline]
+    #[inline(always)]
     fn component(self, i: usize, kind: Component) -> R<(RawStr<'a>, usize)> {
         let Scanned {
             end,
@@ -168,7 +168,7 @@ impl<'a> Cursor<'a> {
     /// the sink. An item that does not parse after a later comma ends the list
     /// before that comma; a first item that does not parse ends it at `i`,
     /// after the comma the caller consumed (the crate's list semantics).
-    #[inline]
+    #[inline(always)]
     fn list(self, i: usize, mut item: impl FnMut(usize) -> R<usize>) -> R<usize> {
         let mut i = match item(i) {
             Ok(end) => end,
@@ -185,7 +185,7 @@ impl<'a> Cursor<'a> {
         Ok(i)
     }
 
-    #[inline]
+    #[inline(always)]
     fn tag(self, i: usize) -> R<((RawStr<'a>, RawStr<'a>), usize)> {
         let (k, i) = self.component(i, Component::Key)?;
         if self.at(i) != Some(b'=') {
@@ -195,7 +195,7 @@ impl<'a> Cursor<'a> {
         Ok(((k, v), i))
     }
 
-    #[inline]
+    #[inline(always)]
     fn field(self, i: usize) -> R<((RawStr<'a>, RawValue<'a>), usize)> {
         let (k, i) = self.component(i, Component::Key)?;
         if self.at(i) != Some(b'=') {
@@ -240,7 +240,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A field value.
-    #[inline]
+    #[inline(always)]
     fn value(self, i: usize) -> R<(RawValue<'a>, usize)> {
         if let Some(v) = self.common_number(i) {
             return Ok(v);
@@ -254,7 +254,7 @@ impl<'a> Cursor<'a> {
     /// (see [`Cursor::value_general`]) end at the same place with the same
     /// value; everything else (`u`, exponents, `5.`, a lone `-`, more than
     /// 15 digits) goes the general way. `None`: not one of these shapes.
-    #[inline]
+    #[inline(always)]
     fn common_number(self, i: usize) -> Option<(RawValue<'a>, usize)> {
         let b = self.s.as_bytes();
         let neg = b.get(i) == Some(&b'-');
