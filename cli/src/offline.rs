@@ -8,11 +8,11 @@
 use compiler::diagnostic::render::render_text;
 use compiler::ir::Pipeline;
 use runtime::config::Config;
-use runtime::engine::replay::{run, ReplayOptions};
-use runtime::line_protocol::Precision;
+use runtime::engine::replay::{run, run_stream, ReplayError, ReplayOptions};
+use runtime::line_protocol::{LineStream, Parser, Precision};
 use runtime::output::JsonLinesSink;
-use runtime::recording;
-use std::io::Write;
+use runtime::recording::{self, Format};
+use std::io::{Read, Write};
 use std::path::Path;
 
 /// The db/rp given to plain line protocol when `--dbrp` is absent: the
@@ -100,8 +100,16 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         None => Config::default(),
     };
     config.handlers_enabled = args.handlers;
-    let data = recording::load(Path::new(&args.data), (&db, &rp), precision)
-        .map_err(|e| usage(e.to_string()))?;
+    let data_path = Path::new(&args.data);
+    let cannot_read = |e: std::io::Error| usage(format!("cannot read {}: {e}", data_path.display()));
+    // Line protocol is streamed (read and parsed as it is fed, so memory
+    // does not grow with the file); recordings and JSON batches are loaded.
+    let streamed = if is_line_protocol(data_path).map_err(cannot_read)? {
+        let file = std::fs::File::open(data_path).map_err(cannot_read)?;
+        Some(LineStream::new(file, Parser::new(&db, &rp, precision)))
+    } else {
+        None
+    };
     let name = task_name(&args.script);
     let opts = ReplayOptions {
         strict: args.strict,
@@ -109,7 +117,20 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     };
     let started = std::time::Instant::now();
     let mut sink = JsonLinesSink::new(out, err);
-    let result = run(&name, &pipeline, data, &opts, &mut sink);
+    let result = match streamed {
+        Some(lines) => run_stream(
+            &name,
+            &pipeline,
+            Box::new(lines.map(|r| r.map_err(|e| e.to_string()))),
+            &opts,
+            &mut sink,
+        ),
+        None => {
+            let data = recording::load(data_path, (&db, &rp), precision)
+                .map_err(|e| usage(e.to_string()))?;
+            run(&name, &pipeline, data, &opts, &mut sink)
+        }
+    };
     if let Some(e) = sink.io_error.take() {
         return Err(usage(format!("writing the output: {e}")));
     }
@@ -130,11 +151,27 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
             }
             Ok(())
         }
+        // Unreadable input is a usage error, as when it is loaded whole.
+        Err(ReplayError::Read(message)) => Err(usage(message)),
         Err(e) => Err(Failure {
             code: 1,
             message: e.to_string(),
         }),
     }
+}
+
+/// Bytes looked at to tell line protocol from the other formats.
+const HEAD: u64 = 64 * 1024;
+
+/// Whether `path` holds plain line protocol (`Format::detect` on its head;
+/// a head of only whitespace leaves the decision to the whole file).
+fn is_line_protocol(path: &Path) -> std::io::Result<bool> {
+    let mut head = Vec::new();
+    let mut file = std::fs::File::open(path)?;
+    (&mut file).take(HEAD).read_to_end(&mut head)?;
+    let whole = (head.len() as u64) < HEAD;
+    let decided = whole || head.iter().any(|b| !b.is_ascii_whitespace());
+    Ok(decided && Format::detect(path, &head) == Format::LineProtocol)
 }
 
 pub fn task_name(script: &str) -> String {

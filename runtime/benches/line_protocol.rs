@@ -1,15 +1,21 @@
 //! Line-protocol parse throughput, all in one run:
 //! - `baseline_crate_parse_lines`: the bare `influxdb-line-protocol` parse
-//!   (tokenising only, no conversion) — the baseline;
+//!   (lines split, parts borrowed, numbers parsed, no conversion) — the
+//!   baseline;
+//! - `parser_raw_lines`: our grammar doing the same work (lines split,
+//!   parts borrowed, numbers parsed; `parse_raw_lines`) — compare with the
+//!   baseline;
 //! - `model_parser_to_points`: the crate-based `ModelParser` (1.x rules,
 //!   interning, sorted keys, `Point` construction) — the previous default;
-//! - `parser_to_points`: our own `Parser`, the same work as the model;
+//! - `parser_to_points`: our own `Parser`, the same work as the model
+//!   (owned `Point`s: interned `Arc<str>` keys, sorted, times scaled) —
+//!   compare with `model_parser_to_points`;
 //! - `memchr_line_count`: counting `\n`s, the floor for any line splitter.
 //!
 //! Noise settings: 1s warm-up, 3s measurement; throughput in bytes.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use runtime::line_protocol::{ModelParser, Parser, Precision};
+use runtime::line_protocol::{parse_raw_lines, ModelParser, Parser, Precision};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -41,6 +47,13 @@ fn bench(c: &mut Criterion) {
             for l in influxdb_line_protocol::parse_lines(&text) {
                 n += l.map(|l| l.field_set.len()).unwrap_or(0);
             }
+            black_box(n)
+        })
+    });
+    g.bench_function("parser_raw_lines", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            parse_raw_lines(&text, |_, l| n += l.map(|l| l.fields.len()).unwrap_or(0));
             black_box(n)
         })
     });

@@ -42,6 +42,11 @@ fn number() -> impl Strategy<Value = String> {
         "[0-9]{1,3}\\.",
         "\\.[0-9]",
         "1e999",
+        // Around the one-pass number path's limits (15 significant digits
+        // exact, 19 before u64 overflow).
+        "-?[0-9]{13,17}\\.[0-9]{0,4}",
+        "-?[0-9]{1,3}\\.[0-9]{12,17}",
+        "-?[0-9]{17,21}",
     ]
 }
 

@@ -74,6 +74,8 @@ pub enum ReplayError {
     Mismatch(TaskType),
     /// The data could not be fetched (`replay-live`: the task's queries).
     Fetch(String),
+    /// Streamed input could not be read on (I/O, invalid UTF-8).
+    Read(String),
 }
 
 impl fmt::Display for ReplayError {
@@ -81,7 +83,9 @@ impl fmt::Display for ReplayError {
         match self {
             ReplayError::Build(e) => write!(f, "cannot build the task: {e}"),
             ReplayError::Task(e) => write!(f, "task stopped: {e}"),
-            ReplayError::Input(e) | ReplayError::Fetch(e) => write!(f, "{e}"),
+            ReplayError::Input(e) | ReplayError::Fetch(e) | ReplayError::Read(e) => {
+                write!(f, "{e}")
+            }
             ReplayError::Mismatch(TaskType::Stream) => write!(
                 f,
                 "a stream task needs line protocol or a stream recording (.srpl), not batches"
@@ -210,7 +214,7 @@ pub fn start_with(
             let progress = |p: f64| st.lock().unwrap_or_else(|e| e.into_inner()).progress = p;
             let outcome = fetch()
                 .map_err(ReplayError::Fetch)
-                .and_then(|data| feed(task, &sub, data, &opts, &mut sink, &progress, None));
+                .and_then(|data| feed(task, &sub, data.into(), &opts, &mut sink, &progress, None));
             let mut s = st.lock().unwrap_or_else(|e| e.into_inner());
             s.finished = true;
             match outcome {
@@ -238,7 +242,7 @@ pub fn run(
     feed(
         task,
         &Routing::of(pipeline),
-        data,
+        data.into(),
         opts,
         sink,
         &|_| {},
@@ -266,12 +270,60 @@ pub fn run_resumed(
     feed(
         task,
         &Routing::of(pipeline),
-        data,
+        data.into(),
         opts,
         sink,
         &|_| {},
         Some((at, resume)),
     )
+}
+
+/// Points read while they are replayed (`tickc run` over line protocol, see
+/// `line_protocol::LineStream`): a point or a bad line per item; an `Err`
+/// (the input cannot be read on) ends the replay with `ReplayError::Read`.
+pub type PointStream<'a> = Box<dyn Iterator<Item = Result<PointOrBadLine, String>> + 'a>;
+
+/// One line of streamed input.
+pub type PointOrBadLine = Result<crate::message::Point, crate::line_protocol::LineError>;
+
+/// [`run`] over points read as they are fed, so memory does not grow with
+/// the input.
+pub fn run_stream(
+    name: &str,
+    pipeline: &Pipeline,
+    points: PointStream<'_>,
+    opts: &ReplayOptions,
+    sink: &mut dyn Sink,
+) -> Result<Replayed, ReplayError> {
+    let task = Task::build(name, pipeline, opts.config.clone()).map_err(ReplayError::Build)?;
+    feed(
+        task,
+        &Routing::of(pipeline),
+        Input::Points(points, None),
+        opts,
+        sink,
+        &|_| {},
+        None,
+    )
+}
+
+/// What `feed` replays: points (loaded, with their count for progress, or
+/// streamed) or loaded batches.
+enum Input<'a> {
+    Points(PointStream<'a>, Option<usize>),
+    Batches(Vec<Result<(usize, crate::message::Batch), crate::line_protocol::LineError>>),
+}
+
+impl From<Data> for Input<'static> {
+    fn from(data: Data) -> Self {
+        match data {
+            Data::Stream(v) => {
+                let n = v.len();
+                Input::Points(Box::new(v.into_iter().map(Ok)), Some(n))
+            }
+            Data::Batches(v) => Input::Batches(v),
+        }
+    }
 }
 
 /// Which points of the replayed data the task reads.
@@ -302,7 +354,7 @@ impl Routing {
 fn feed(
     mut task: Task,
     routing: &Routing,
-    data: Data,
+    data: Input<'_>,
     opts: &ReplayOptions,
     sink: &mut dyn Sink,
     progress: &dyn Fn(f64),
@@ -320,9 +372,29 @@ fn feed(
         sink.warning(node, w);
     }
     let started = Instant::now();
-    let first_time = match &data {
-        Data::Stream(v) => v.iter().find_map(|r| r.as_ref().ok().map(|p| p.time)),
-        Data::Batches(v) => v.iter().find_map(|r| r.as_ref().ok().map(|(_, b)| b.tmax)),
+    // The first time is needed only to shift times or to pace; a stream is
+    // read up to its first point for it (and those items replayed first).
+    let needs_first = !opts.recording_time || opts.clock == Clock::Real;
+    let mut prefix = Vec::new();
+    let (first_time, data) = match data {
+        Input::Points(mut points, n) => {
+            let mut first = None;
+            if needs_first {
+                for item in points.by_ref() {
+                    let t = item.as_ref().ok().and_then(|r| r.as_ref().ok()).map(|p| p.time);
+                    prefix.push(item);
+                    if t.is_some() {
+                        first = t;
+                        break;
+                    }
+                }
+            }
+            (first, Input::Points(points, n))
+        }
+        Input::Batches(v) => (
+            v.iter().find_map(|r| r.as_ref().ok().map(|(_, b)| b.tmax)),
+            Input::Batches(v),
+        ),
     };
     let shift = match (opts.recording_time, first_time) {
         (false, Some(t)) => opts.start - t,
@@ -341,18 +413,17 @@ fn feed(
     };
     // Progress is published every 1024 messages: often enough for a status
     // poll, rarely enough to keep the status lock off the per-point path.
-    let set_progress = |i: usize, n: usize| {
-        if i.is_multiple_of(1024) && n > 0 {
+    let set_progress = |i: usize, n: Option<usize>| {
+        if let Some(n) = n.filter(|&n| n > 0 && i.is_multiple_of(1024)) {
             progress(i as f64 / n as f64);
         }
     };
     let mut summary = ReplaySummary::default();
     match (task.task_type(), data) {
-        (TaskType::Stream, Data::Stream(points)) => {
-            let n = points.len();
-            for (i, r) in points.into_iter().enumerate() {
+        (TaskType::Stream, Input::Points(points, n)) => {
+            for (i, item) in prefix.into_iter().chain(points).enumerate() {
                 task = resume_at(i, task)?;
-                match r {
+                match item.map_err(ReplayError::Read)? {
                     Ok(mut p) => {
                         if !routing.wants(&p) {
                             summary.skipped += 1;
@@ -369,7 +440,7 @@ fn feed(
                 set_progress(i, n);
             }
         }
-        (TaskType::Batch, Data::Batches(batches)) => {
+        (TaskType::Batch, Input::Batches(batches)) => {
             let n = batches.len();
             for (i, r) in batches.into_iter().enumerate() {
                 task = resume_at(i, task)?;
@@ -388,7 +459,7 @@ fn feed(
                     }
                     Err(e) => bad_line(&e, opts.strict, &mut summary, sink)?,
                 }
-                set_progress(i, n);
+                set_progress(i, Some(n));
             }
         }
         (t, _) => return Err(ReplayError::Mismatch(t)),

@@ -18,19 +18,24 @@
 
 mod escape;
 pub mod model;
+mod raw;
 mod scan;
+mod stream;
 mod syntax;
 mod write;
 
 pub use model::ModelParser;
+pub use raw::{parse_raw_lines, RawLine};
+pub use stream::{LineStream, StreamError};
+pub use syntax::{RawStr, RawValue, SyntaxError};
 pub use write::{to_line, write_field_value, write_line};
 
 use crate::group::nil_group;
-use crate::message::{FieldValue, Fields, Point, Str, Tags};
+use crate::message::{FieldValue, Fields, Group, Point, Str, Tags};
 use escape::Component;
 use rustc_hash::FxHashSet;
 use std::fmt;
-use syntax::{RawStr, RawValue, Sink, SyntaxError};
+use syntax::Sink;
 
 /// Timestamp precision of a write (`n`/`ns`, `u`, `ms`, `s`, `m`, `h`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +147,9 @@ pub struct Parser {
     recent: Recent,
     /// Where escaped parts are unescaped before interning.
     scratch: String,
+    /// The nil group every parsed point gets, kept here so a point costs
+    /// two reference counts for it rather than two thread-local lookups too.
+    group: Group,
 }
 
 impl Parser {
@@ -157,6 +165,7 @@ impl Parser {
             default_time: 0,
             recent: Recent::default(),
             scratch: String::new(),
+            group: nil_group(),
         }
     }
 
@@ -193,21 +202,8 @@ impl Parser {
         has_newline: bool,
         line_no: usize,
     ) -> Option<Result<Point, LineError>> {
+        let (trimmed, piece) = piece_of(line, has_newline)?;
         let line = line.strip_suffix('\r').unwrap_or(line);
-        let trimmed = line.trim_start_matches([' ', '\t']);
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            return None;
-        }
-        // A line holding a (quoted or escaped) `\n` is split again from its
-        // trimmed start and only its first non-blank piece is parsed: what
-        // the model does by handing the line to the crate's `parse_lines`.
-        let piece = if has_newline {
-            scan::Lines::new(trimmed)
-                .map(|c| scan::trim_leading(c.text))
-                .find(|p| !p.is_empty())?
-        } else {
-            trimmed
-        };
         if let Some(reason) = key_too_long(piece) {
             return Some(Err(LineError {
                 line: line_no,
@@ -271,9 +267,33 @@ impl Parser {
             tags,
             fields,
             time,
-            group: nil_group(),
+            group: self.group.clone(),
         })
     }
+}
+
+/// The line without a final `\r` and blanks in front, and the piece of it
+/// the grammar parses; `None` for a blank or `#` comment line. A line
+/// holding a (quoted or escaped) `\n` is split again from its trimmed start
+/// and only its first non-blank piece is parsed: what the model does by
+/// handing the line to the crate's `parse_lines`.
+#[inline]
+fn piece_of(line: &str, has_newline: bool) -> Option<(&str, &str)> {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let b = line.as_bytes();
+    let blanks = b.iter().take_while(|&&c| c == b' ' || c == b'\t').count();
+    let trimmed = &line[blanks..];
+    if trimmed.is_empty() || trimmed.as_bytes()[0] == b'#' {
+        return None;
+    }
+    let piece = if has_newline {
+        scan::Lines::new(trimmed)
+            .map(|c| scan::trim_leading(c.text))
+            .find(|p| !p.is_empty())?
+    } else {
+        trimmed
+    };
+    Some((trimmed, piece))
 }
 
 /// Why a line was rejected: by the grammar, or a value it parsed.

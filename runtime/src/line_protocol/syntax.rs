@@ -130,13 +130,13 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    #[inline]
+    #[inline(always)]
     fn at(self, i: usize) -> Option<u8> {
         self.s.as_bytes().get(i).copied()
     }
 
     /// One or more spaces from `i`: the index after them.
-    #[inline]
+    #[inline(always)]
     fn spaces(self, i: usize) -> Option<usize> {
         let n = self.s.as_bytes()[i..]
             .iter()
@@ -145,7 +145,7 @@ impl<'a> Cursor<'a> {
         (n > 0).then_some(i + n)
     }
 
-    #[inline]
+    #[inline(always)]
     fn component(self, i: usize, kind: Component) -> R<(RawStr<'a>, usize)> {
         let Scanned {
             end,
@@ -168,7 +168,7 @@ impl<'a> Cursor<'a> {
     /// the sink. An item that does not parse after a later comma ends the list
     /// before that comma; a first item that does not parse ends it at `i`,
     /// after the comma the caller consumed (the crate's list semantics).
-    #[inline]
+    #[inline(always)]
     fn list(self, i: usize, mut item: impl FnMut(usize) -> R<usize>) -> R<usize> {
         let mut i = match item(i) {
             Ok(end) => end,
@@ -185,7 +185,7 @@ impl<'a> Cursor<'a> {
         Ok(i)
     }
 
-    #[inline]
+    #[inline(always)]
     fn tag(self, i: usize) -> R<((RawStr<'a>, RawStr<'a>), usize)> {
         let (k, i) = self.component(i, Component::Key)?;
         if self.at(i) != Some(b'=') {
@@ -195,7 +195,7 @@ impl<'a> Cursor<'a> {
         Ok(((k, v), i))
     }
 
-    #[inline]
+    #[inline(always)]
     fn field(self, i: usize) -> R<((RawStr<'a>, RawValue<'a>), usize)> {
         let (k, i) = self.component(i, Component::Key)?;
         if self.at(i) != Some(b'=') {
@@ -239,9 +239,73 @@ impl<'a> Cursor<'a> {
         self.digits(i)
     }
 
+    /// A field value.
+    #[inline(always)]
+    fn value(self, i: usize) -> R<(RawValue<'a>, usize)> {
+        if let Some(v) = self.common_number(i) {
+            return Ok(v);
+        }
+        self.value_general(i)
+    }
+
+    /// The shapes nearly every number has, in one pass over its digits:
+    /// `-?D+i`, `-?D+` and `-?D+.D+` followed by anything but `.`, `e`, `E`
+    /// or `u`. These are exactly the cases where the crate's alternatives
+    /// (see [`Cursor::value_general`]) end at the same place with the same
+    /// value; everything else (`u`, exponents, `5.`, a lone `-`, more than
+    /// 15 digits) goes the general way. `None`: not one of these shapes.
+    #[inline(always)]
+    fn common_number(self, i: usize) -> Option<(RawValue<'a>, usize)> {
+        let b = self.s.as_bytes();
+        let neg = b.get(i) == Some(&b'-');
+        let d0 = i + usize::from(neg);
+        let mut j = d0;
+        let mut m: u64 = 0;
+        // Up to 19 digits cannot overflow a u64; longer runs go the
+        // general way.
+        while j < b.len() && b[j].is_ascii_digit() && j - d0 < 19 {
+            m = m * 10 + u64::from(b[j] - b'0');
+            j += 1;
+        }
+        let int_digits = j - d0;
+        if int_digits == 0 || b.get(j).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        match b.get(j) {
+            Some(b'i') => {
+                let v = if neg {
+                    (m <= 1 << 63).then(|| (m as i64).wrapping_neg())
+                } else {
+                    i64::try_from(m).ok()
+                };
+                // Out of range: the general path reports it.
+                v.map(|v| (RawValue::Int(v), j + 1))
+            }
+            Some(b'.') => {
+                let f0 = j + 1;
+                let mut k = f0;
+                while k < b.len() && b[k].is_ascii_digit() && int_digits + (k - f0) < 16 {
+                    m = m * 10 + u64::from(b[k] - b'0');
+                    k += 1;
+                }
+                let frac = k - f0;
+                if frac == 0
+                    || int_digits + frac > 15
+                    || matches!(b.get(k), Some(b'0'..=b'9' | b'e' | b'E'))
+                {
+                    return None;
+                }
+                Some((RawValue::Float(exact_f64(neg, m, frac)), k))
+            }
+            Some(b'u' | b'e' | b'E') => None,
+            _ if int_digits > 15 => None,
+            _ => Some((RawValue::Float(exact_f64(neg, m, 0)), j)),
+        }
+    }
+
     /// A field value; the crate's alternatives in its order: integer,
     /// unsigned, float, string, boolean.
-    fn value(self, i: usize) -> R<(RawValue<'a>, usize)> {
+    fn value_general(self, i: usize) -> R<(RawValue<'a>, usize)> {
         let signed = self.signed_digits(i);
         if let Some((t, end)) = signed {
             if self.at(end) == Some(b'i') {
@@ -371,6 +435,22 @@ fn fast_f64(t: &str) -> Option<f64> {
     }
     let v = m as f64 / POW10[frac.unwrap_or(0)];
     Some(if neg { -v } else { v })
+}
+
+/// `m / 10^frac`, negated when `neg`, for `m < 2^53` and `frac <= 15`:
+/// both operands exact, so one correctly rounded division, the value
+/// `str::parse` gives (Clinger's fast path).
+#[inline]
+fn exact_f64(neg: bool, m: u64, frac: usize) -> f64 {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let v = m as f64 / POW10[frac];
+    if neg {
+        -v
+    } else {
+        v
+    }
 }
 
 /// `-?[0-9]+` as i64, `None` out of range (the same set `str::parse` takes).
