@@ -22,12 +22,32 @@ pub fn civil(ns: i64) -> (i64, u32, u32, u32, u32, u32, u32) {
 }
 
 /// `.999999999`-style fraction: trailing zeros dropped, nothing when zero.
+/// Every event JSON carries two timestamps, so no formatting machinery here.
 fn push_frac(out: &mut String, nanos: u32) {
     if nanos == 0 {
         return;
     }
-    let s = format!(".{nanos:09}");
-    out.push_str(s.trim_end_matches('0'));
+    let mut buf = [b'.'; 10];
+    let mut n = nanos;
+    for d in buf[1..].iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let mut end = buf.len();
+    while buf[end - 1] == b'0' {
+        end -= 1;
+    }
+    out.push_str(std::str::from_utf8(&buf[..end]).unwrap_or_default());
+}
+
+/// `n` as exactly `N` decimal digits (`n` < 10^N).
+fn push_digits<const N: usize>(out: &mut String, mut n: u32) {
+    let mut buf = [b'0'; N];
+    for d in buf.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
 }
 
 /// `time.Time.String()` for a UTC time: `2016-01-01 00:00:00 +0000 UTC`.
@@ -41,9 +61,18 @@ pub fn time_string(ns: i64, out: &mut String) {
 
 /// RFC3339Nano in UTC: `2016-01-01T00:00:00.5Z`.
 pub fn rfc3339_nano(ns: i64, out: &mut String) {
-    use std::fmt::Write;
     let (y, mo, d, h, mi, s, n) = civil(ns);
-    let _ = write!(out, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+    if (0..10_000).contains(&y) {
+        push_digits::<4>(out, y as u32);
+    } else {
+        // Outside Go's four-digit years: as `{y:04}` prints them.
+        use std::fmt::Write;
+        let _ = write!(out, "{y:04}");
+    }
+    for (sep, v) in [('-', mo), ('-', d), ('T', h), (':', mi), (':', s)] {
+        out.push(sep);
+        push_digits::<2>(out, v);
+    }
     push_frac(out, n);
     out.push('Z');
 }
