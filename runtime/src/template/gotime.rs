@@ -27,27 +27,23 @@ fn push_frac(out: &mut String, nanos: u32) {
     if nanos == 0 {
         return;
     }
-    let mut buf = [b'.'; 10];
     let mut n = nanos;
-    for d in buf[1..].iter_mut().rev() {
-        *d = b'0' + (n % 10) as u8;
+    let mut digits = 9;
+    while n % 10 == 0 {
         n /= 10;
+        digits -= 1;
     }
-    let mut end = buf.len();
-    while buf[end - 1] == b'0' {
-        end -= 1;
-    }
-    out.push_str(std::str::from_utf8(&buf[..end]).unwrap_or_default());
+    out.push('.');
+    push_digits(out, n, digits);
 }
 
-/// `n` as exactly `N` decimal digits (`n` < 10^N).
-fn push_digits<const N: usize>(out: &mut String, mut n: u32) {
-    let mut buf = [b'0'; N];
-    for d in buf.iter_mut().rev() {
-        *d = b'0' + (n % 10) as u8;
-        n /= 10;
+/// `n` as exactly `width` decimal digits (`n` < 10^width).
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    let mut p = 10u32.pow(width.saturating_sub(1));
+    while p > 0 {
+        out.push(char::from(b'0' + (n / p % 10) as u8));
+        p /= 10;
     }
-    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
 }
 
 /// `time.Time.String()` for a UTC time: `2016-01-01 00:00:00 +0000 UTC`.
@@ -63,7 +59,7 @@ pub fn time_string(ns: i64, out: &mut String) {
 pub fn rfc3339_nano(ns: i64, out: &mut String) {
     let (y, mo, d, h, mi, s, n) = civil(ns);
     if (0..10_000).contains(&y) {
-        push_digits::<4>(out, y as u32);
+        push_digits(out, y as u32, 4);
     } else {
         // Outside Go's four-digit years: as `{y:04}` prints them.
         use std::fmt::Write;
@@ -71,7 +67,7 @@ pub fn rfc3339_nano(ns: i64, out: &mut String) {
     }
     for (sep, v) in [('-', mo), ('-', d), ('T', h), (':', mi), (':', s)] {
         out.push(sep);
-        push_digits::<2>(out, v);
+        push_digits(out, v, 2);
     }
     push_frac(out, n);
     out.push('Z');

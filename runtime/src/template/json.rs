@@ -6,27 +6,26 @@ use super::gotime::rfc3339_nano;
 use super::value::Value;
 use std::fmt::Write;
 
-/// What `json_string` writes for an ASCII byte: 0 = the byte itself, `u` =
-/// `\u00XX`, anything else = a backslash and that letter.
-const JSON_ESCAPE: [u8; 128] = {
-    let mut t = [0u8; 128];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = b'u';
-        i += 1;
-    }
-    t[b'"' as usize] = b'"';
-    t[b'\\' as usize] = b'\\';
-    t[b'\n' as usize] = b'n';
-    t[b'\r' as usize] = b'r';
-    t[b'\t' as usize] = b't';
-    t[0x08] = b'b';
-    t[0x0c] = b'f';
-    t[b'<' as usize] = b'u';
-    t[b'>' as usize] = b'u';
-    t[b'&' as usize] = b'u';
-    t
-};
+/// What `json_string` writes for each ASCII byte; `""` = the byte itself.
+#[rustfmt::skip]
+const JSON_ESCAPE: [&str; 128] = [
+    "\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006", "\\u0007",
+    "\\b", "\\t", "\\n", "\\u000b", "\\f", "\\r", "\\u000e", "\\u000f",
+    "\\u0010", "\\u0011", "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017",
+    "\\u0018", "\\u0019", "\\u001a", "\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f",
+    "", "", "\\\"", "", "", "", "\\u0026", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "\\u003c", "", "\\u003e", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "\\\\", "", "", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "", "", "", "",
+];
 
 /// A Go JSON string: HTML-safe escaping (`<`, `>`, `&` as `\u003c`…, and
 /// U+2028/U+2029), as `json.Marshal` does by default.
@@ -34,7 +33,6 @@ const JSON_ESCAPE: [u8; 128] = {
 /// Per event this runs over every string of the event JSON, so it copies runs
 /// of plain bytes at once instead of pushing char by char.
 pub fn json_string(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(s.len() + 2);
     out.push('"');
     let b = s.as_bytes();
@@ -42,37 +40,25 @@ pub fn json_string(out: &mut String, s: &str) {
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
-        let esc: &[u8] = if c < 0x80 {
+        let (esc, width) = if c < 0x80 {
             match JSON_ESCAPE[c as usize] {
-                0 => {
+                "" => {
                     i += 1;
                     continue;
                 }
-                b'u' => &[
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX[(c >> 4) as usize],
-                    HEX[(c & 0xf) as usize],
-                ],
-                l => &[b'\\', l],
+                e => (e, 1),
             }
         } else if c == 0xE2 && b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9)) {
             // U+2028 / U+2029 (line and paragraph separators).
-            if b[i + 2] == 0xA8 {
-                b"\\u2028"
-            } else {
-                b"\\u2029"
-            }
+            (if b[i + 2] == 0xA8 { "\\u2028" } else { "\\u2029" }, 3)
         } else {
             i += 1;
             continue;
         };
+        // `i` is at an ASCII byte or the start of a 3-byte char: a boundary.
         out.push_str(&s[run..i]);
-        // Every escape is ASCII.
-        out.push_str(std::str::from_utf8(esc).unwrap_or_default());
-        i += if c < 0x80 { 1 } else { 3 };
+        out.push_str(esc);
+        i += width;
         run = i;
     }
     out.push_str(&s[run..]);
