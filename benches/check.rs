@@ -135,7 +135,11 @@ fn frontend(c: &mut Criterion) {
             b.iter(|| compiler::lexer::lex(black_box(s)).tokens.len())
         });
         g.bench_with_input(BenchmarkId::new("lex_parse", label), &script, |b, s| {
-            b.iter(|| compiler::parser::parse(black_box(s)).0.map(|p| p.statements.len()))
+            b.iter(|| {
+                compiler::parser::parse(black_box(s))
+                    .0
+                    .map(|p| p.statements.len())
+            })
         });
         g.bench_with_input(BenchmarkId::new("check", label), &script, |b, s| {
             b.iter(|| compiler::check(black_box(s)).1.len())

@@ -44,9 +44,7 @@ impl Event {
 
     /// Appends the event JSON (no trailing newline) to `out`.
     pub fn write_json(&self, out: &mut String) {
-        out.reserve(
-            self.id.len() + self.message.len() + 2 * self.details.len() + 256,
-        );
+        out.reserve(self.id.len() + self.message.len() + 2 * self.details.len() + 256);
         out.push_str("{\"id\":");
         write_str(out, &self.id);
         out.push_str(",\"message\":");

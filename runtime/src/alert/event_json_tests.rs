@@ -252,7 +252,13 @@ fn event() -> impl Strategy<Value = Event> {
         row(),
     )
         .prop_map(
-            |((id, message, details), time, duration, (level, previous_level, recoverable), data)| {
+            |(
+                (id, message, details),
+                time,
+                duration,
+                (level, previous_level, recoverable),
+                data,
+            )| {
                 Event {
                     id,
                     message,

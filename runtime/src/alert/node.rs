@@ -204,12 +204,7 @@ impl AlertNode {
         determine_level(&mut self.levels, &mut self.resets, scope, current, cx)
     }
 
-    fn render_id(
-        &mut self,
-        name: &Str,
-        group: &Str,
-        tags: &[(Str, Str)],
-    ) -> Result<Str, String> {
+    fn render_id(&mut self, name: &Str, group: &Str, tags: &[(Str, Str)]) -> Result<Str, String> {
         let s = &self.settings;
         let cached = !s.id_per_point;
         if cached {
@@ -256,9 +251,9 @@ impl AlertNode {
             time: t,
             duration,
         };
-        let (message, details) =
-            self.renderer
-                .message_details(&s.message, &s.details, &id, &ed)?;
+        let (message, details) = self
+            .renderer
+            .message_details(&s.message, &s.details, &id, &ed)?;
         Ok(Event {
             id: String::from(&*id),
             message,

@@ -146,12 +146,8 @@ impl Renderer {
         let fields = self.id_fields(name, task, group);
         cleared(&mut self.id).fields.extend(fields);
         let mut out = String::new();
-        tmpl.execute_with(
-            &Value::Struct(self.id.clone()),
-            &mut out,
-            &mut self.scratch,
-        )
-        .map_err(|e| e.to_string())?;
+        tmpl.execute_with(&Value::Struct(self.id.clone()), &mut out, &mut self.scratch)
+            .map_err(|e| e.to_string())?;
         Ok(Str::from(out))
     }
 

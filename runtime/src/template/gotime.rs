@@ -29,7 +29,7 @@ fn push_frac(out: &mut String, nanos: u32) {
     }
     let mut n = nanos;
     let mut digits = 9;
-    while n % 10 == 0 {
+    while n.is_multiple_of(10) {
         n /= 10;
         digits -= 1;
     }

@@ -48,9 +48,19 @@ pub fn json_string(out: &mut String, s: &str) {
                 }
                 e => (e, 1),
             }
-        } else if c == 0xE2 && b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9)) {
+        } else if c == 0xE2
+            && b.get(i + 1) == Some(&0x80)
+            && matches!(b.get(i + 2), Some(0xA8 | 0xA9))
+        {
             // U+2028 / U+2029 (line and paragraph separators).
-            (if b[i + 2] == 0xA8 { "\\u2028" } else { "\\u2029" }, 3)
+            (
+                if b[i + 2] == 0xA8 {
+                    "\\u2028"
+                } else {
+                    "\\u2029"
+                },
+                3,
+            )
         } else {
             i += 1;
             continue;
