@@ -133,14 +133,30 @@ impl<'t, 's> Exec<'t, 's> {
             return Ok(false);
         }
         let v = self.arg(arg, dot, c.pos)?;
-        self.scratch.clear();
-        if let Err(m) = super::json::encode(self.scratch, &v) {
+        // The usual context (text) is encoded and escaped in one pass; the
+        // others go through the scratch buffer and their escaper.
+        let text = matches!(p.esc, super::html::Escaper::Text);
+        let encoded = if text {
+            super::json::encode_html_text(out, &v)
+        } else {
+            self.scratch.clear();
+            super::json::encode(self.scratch, &v)
+        };
+        if let Err(m) = encoded {
             return Err(self.err(c.pos, format!("error calling {}: {m}", f.name())));
         }
-        if *f == Func::Json {
-            self.scratch.push('\n');
+        let newline = *f == Func::Json;
+        if text {
+            // The text escaper keeps a newline as it is.
+            if newline {
+                out.push('\n');
+            }
+        } else {
+            if newline {
+                self.scratch.push('\n');
+            }
+            super::html::escape(out, p.esc, &Value::Nil, self.scratch);
         }
-        super::html::escape(out, p.esc, &Value::Nil, self.scratch);
         Ok(true)
     }
 
