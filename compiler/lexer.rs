@@ -800,6 +800,9 @@ pub const MAX_LEX_ERRORS: usize = 50;
 pub fn lex(source: &str) -> Lexed<'_> {
     let mut lexer = Lexer::new(source);
     let mut out = Lexed::default();
+    // Scripts average five to six bytes per token: sized once, a big
+    // script's token list is not copied over and over as it grows.
+    out.tokens.reserve(source.len() / 5);
     for item in lexer.by_ref() {
         match item {
             Ok(t) => out.tokens.push(t),

@@ -22,11 +22,11 @@ impl Checker<'_> {
             A::Bool(b) => Value::Arg(Arg::Bool(*b)),
             A::Duration { nanos, .. } => Value::Arg(Arg::Duration(*nanos)),
             A::Regex(r) => {
-                if let Err(err) = regex::Regex::new(r) {
+                if let Some(err) = super::regex_literal::regex_error(r) {
                     self.diags.push(
                         Diagnostic::error(Code::InvalidRegex, format!("invalid regex /{r}/"))
                             .with_primary(span, "does not compile")
-                            .with_note(err.to_string().lines().last().unwrap_or("").trim()),
+                            .with_note(err.lines().last().unwrap_or("").trim()),
                     );
                     return Value::Poison;
                 }

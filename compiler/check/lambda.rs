@@ -53,11 +53,11 @@ impl LambdaChecker<'_> {
             A::Bool(b) => konst(Const::Bool(*b), span),
             A::Duration { nanos, .. } => konst(Const::Duration(*nanos), span),
             A::Regex(r) => {
-                if let Err(err) = regex::Regex::new(r) {
+                if let Some(err) = super::regex_literal::regex_error(r) {
                     self.diags.push(
                         Diagnostic::error(Code::InvalidRegex, format!("invalid regex /{r}/"))
                             .with_primary(span, "does not compile")
-                            .with_note(first_line(&err.to_string())),
+                            .with_note(first_line(&err)),
                     );
                 }
                 konst(Const::Regex(r.clone()), span)

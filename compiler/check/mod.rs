@@ -30,6 +30,7 @@ mod depth;
 mod eval;
 mod lambda;
 mod lints;
+mod regex_literal;
 mod scope;
 mod suggest;
 mod validate;

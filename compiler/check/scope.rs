@@ -62,11 +62,13 @@ impl Binding {
     }
 }
 
-/// The flat scope: bindings in declaration order plus a name index.
+/// The flat scope: bindings in declaration order plus a name index (Fx:
+/// every identifier of a script is looked up here; the names are the script
+/// author's, not an attacker's).
 #[derive(Default)]
 pub(crate) struct Scope {
     bindings: Vec<Binding>,
-    index: std::collections::HashMap<String, usize>,
+    index: rustc_hash::FxHashMap<String, usize>,
 }
 
 impl Scope {

@@ -4,7 +4,6 @@
 
 use crate::message::{Batch, FieldValue, Point, Str};
 use crate::point::lookup;
-use crate::time::rfc3339_nano;
 use std::fmt::Write as _;
 
 /// One series row: `{name, tags, columns, values}`.
@@ -143,8 +142,10 @@ pub fn write_row(out: &mut String, row: &Row) {
             if i > 0 {
                 out.push(',');
             }
-            out.push('[');
-            write_str(out, &rfc3339_nano(*t));
+            out.push_str("[\"");
+            // A timestamp needs no JSON escaping: written in place.
+            crate::template::gotime::rfc3339_nano(*t, out);
+            out.push('"');
             for c in cells {
                 out.push(',');
                 match c {

@@ -165,7 +165,9 @@ fn join_eval_allocates_only_the_joined_point() {
 // An alert whose predicates are false allocates nothing per point (the ID
 // is rendered only for an event). Events allocate (ID, message, details,
 // event data): 20 spikes per pass each give an INFO event and an OK
-// recovery, 40 events.
+// recovery, 40 events. The template data is rebuilt in place (alert/render.rs)
+// and the event JSON reuses one buffer: what is left is the event's own
+// strings and vectors and the row of its data (11 per event today).
 #[test]
 fn alert_allocates_per_event_only() {
     let quiet = "stream\n    |from()\n        .measurement('m1')\n    |alert()\n        .id('{{ .Name }}_{{ .TaskName }}')\n        .crit(lambda: \"value\" > 30)\n";
@@ -175,7 +177,7 @@ fn alert_allocates_per_event_only() {
     let events = 40;
     eprintln!("alert: {} allocations per event", a / events);
     assert!(
-        a <= 48 * events,
+        a <= 12 * events,
         "alert: {a} allocations for {events} events"
     );
 }

@@ -37,15 +37,22 @@ pub struct Event {
 impl Event {
     /// The event JSON without trailing newline.
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(256);
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    /// Appends the event JSON (no trailing newline) to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        out.reserve(self.id.len() + self.message.len() + 2 * self.details.len() + 256);
         out.push_str("{\"id\":");
-        write_str(&mut out, &self.id);
+        write_str(out, &self.id);
         out.push_str(",\"message\":");
-        write_str(&mut out, &self.message);
+        write_str(out, &self.message);
         out.push_str(",\"details\":");
-        write_str(&mut out, &self.details);
+        write_str(out, &self.details);
         out.push_str(",\"time\":\"");
-        rfc3339_nano(self.time, &mut out);
+        rfc3339_nano(self.time, out);
         let _ = write!(
             out,
             "\",\"duration\":{},\"level\":\"{}\"",
@@ -53,14 +60,13 @@ impl Event {
             self.level.as_str()
         );
         out.push_str(",\"data\":");
-        self.write_result(&mut out);
+        self.write_result(out);
         let _ = write!(
             out,
             ",\"previousLevel\":\"{}\",\"recoverable\":{}}}",
             self.previous_level.as_str(),
             self.recoverable
         );
-        out
     }
 
     /// `{"series":[row]}`.

@@ -5,7 +5,8 @@
 //! Map: `node.rs` (the NodeImpl: level evaluation §4.4 steps 1–3, stream and
 //! batch emission rules, forwarding with levelTag/idField/… additions),
 //! `state.rs` (history ring, flapping weights, trigger times), `data.rs`
-//! (template data), `event.rs` (event JSON, api.md §5.3), `inhibit.rs`
+//! (template data), `render.rs` (id/message/details rendering over
+//! template data reused across events), `event.rs` (event JSON, api.md §5.3), `inhibit.rs`
 //! (category/inhibit registry shared by a run), `handlers/` (wire payloads).
 //!
 //! Events go out as `Output::Alert` with the node's `.topic()` (the server's
@@ -21,10 +22,13 @@ pub mod handlers;
 pub mod inhibit;
 pub mod level;
 pub mod node;
+pub mod render;
 pub mod restore;
 pub mod state;
 pub mod topic_match;
 
+#[cfg(test)]
+mod event_json_tests;
 #[cfg(test)]
 mod tests;
 

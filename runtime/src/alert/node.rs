@@ -1,11 +1,12 @@
 //! The alert node runtime: level evaluation, emission rules, event building,
 //! forwarding of triggering data (reference §4.4).
 
-use super::data::{self, ServerInfo};
+use super::data::ServerInfo;
 use super::event::Event;
 use super::handlers::HandlerSet;
 use super::inhibit::{InhibitRegistry, Inhibitor};
 use super::level::Level;
+use super::render::{EventData, Renderer};
 use super::state::AlertState;
 use crate::message::{Batch, FieldValue, Message, Point, Str};
 use crate::node::lambda::SavedFuncs;
@@ -14,7 +15,7 @@ use crate::output::Output;
 use crate::point::Scope;
 use crate::result::{row_from_batch, row_from_point};
 use crate::snapshot::SnapshotError;
-use crate::template::{Template, Value};
+use crate::template::Template;
 use std::collections::HashMap;
 use std::sync::Arc;
 use vm::lambda::{CompiledLambda, LambdaState};
@@ -128,7 +129,7 @@ struct SavedAlert {
 struct GroupState {
     state: AlertState,
     /// Cached ID (name it was rendered for, ID) when it does not depend on tags.
-    id_cache: Option<(Str, String)>,
+    id_cache: Option<(Str, Str)>,
 }
 
 pub struct AlertNode {
@@ -137,7 +138,10 @@ pub struct AlertNode {
     pub levels: [Option<Predicate>; 4],
     pub resets: [Option<Predicate>; 4],
     groups: HashMap<Str, GroupState>,
-    server_value: Value,
+    /// The template data, rebuilt in place per event.
+    renderer: Renderer,
+    /// The event JSON, written here for each event (one buffer for the node).
+    json: String,
     registry: Option<Arc<InhibitRegistry>>,
     handlers: Option<HandlerSet>,
     stats_registered: bool,
@@ -162,13 +166,14 @@ impl AlertNode {
         registry: Option<Arc<InhibitRegistry>>,
         handlers: Option<HandlerSet>,
     ) -> Self {
-        let server_value = settings.server.value();
+        let renderer = Renderer::new(&settings.server);
         AlertNode {
             settings,
             levels,
             resets,
             groups: HashMap::new(),
-            server_value,
+            renderer,
+            json: String::new(),
             registry,
             handlers,
             stats_registered: false,
@@ -212,12 +217,7 @@ impl AlertNode {
         determine_level(&mut self.levels, &mut self.resets, scope, current, cx)
     }
 
-    fn render_id(
-        &mut self,
-        name: &Str,
-        group: &Str,
-        tags: &[(Str, Str)],
-    ) -> Result<String, String> {
+    fn render_id(&mut self, name: &Str, group: &Str, tags: &[(Str, Str)]) -> Result<Str, String> {
         let s = &self.settings;
         let cached = !s.id_per_point;
         if cached {
@@ -229,19 +229,7 @@ impl AlertNode {
                 }
             }
         }
-        let id = if let Some(c) = s.id.is_constant() {
-            c.to_string()
-        } else {
-            let fields = data::id_fields(
-                name,
-                &s.task,
-                group,
-                data::tags_value(tags),
-                &self.server_value,
-            );
-            s.id.render(&data::id_data(fields))
-                .map_err(|e| e.to_string())?
-        };
+        let id = self.renderer.id(&s.id, name, &s.task, group, tags)?;
         if cached {
             if let Some(g) = self.groups.get_mut(group) {
                 g.id_cache = Some((name.clone(), id.clone()));
@@ -253,7 +241,7 @@ impl AlertNode {
     #[allow(clippy::too_many_arguments)]
     fn build_event(
         &mut self,
-        id: String,
+        id: Str,
         name: &Str,
         group: &Str,
         tags: &[(Str, Str)],
@@ -266,24 +254,21 @@ impl AlertNode {
         let duration = st.duration();
         let previous = st.previous();
         let s = &self.settings;
-        let idf = data::id_fields(
+        let ed = EventData {
             name,
-            &s.task,
+            task: &s.task,
             group,
-            data::tags_value(tags),
-            &self.server_value,
-        );
-        let mf = data::message_fields(idf, &id, data::fields_value(fields), level, t, duration);
-        let message = s
-            .message
-            .render(&data::message_data(mf.clone()))
-            .map_err(|e| e.to_string())?;
-        let details = s
-            .details
-            .render(&data::details_data(mf, &message))
-            .map_err(|e| e.to_string())?;
+            tags,
+            fields,
+            level,
+            time: t,
+            duration,
+        };
+        let (message, details) = self
+            .renderer
+            .message_details(&s.message, &s.details, &id, &ed)?;
         Ok(Event {
-            id,
+            id: String::from(&*id),
             message,
             details,
             time: t,
@@ -326,15 +311,18 @@ impl AlertNode {
                 return;
             }
         }
-        let json = ev.to_json();
+        // One buffer per node: the JSON is written once and only copied
+        // when handlers need their own.
+        self.json.clear();
+        ev.write_json(&mut self.json);
         cx.output(Output::Alert {
             node: cx.node,
-            event_json: &json,
+            event_json: &self.json,
             event: ev,
             topic: self.settings.topic.as_deref(),
         });
         if let Some(h) = &mut self.handlers {
-            if let Err(e) = h.send(ev.clone(), json) {
+            if let Err(e) = h.send(ev.clone(), self.json.clone()) {
                 cx.error(e);
             }
         }

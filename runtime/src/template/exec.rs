@@ -22,24 +22,26 @@ const MAX_OUTPUT: usize = 16 << 20;
 /// task; Go would loop).
 const MAX_RANGE_INT: i64 = 1 << 20;
 
-pub struct Exec<'t> {
+pub struct Exec<'t, 's> {
     tmpl: &'t Template,
     /// `$`: kept apart so that executing a template without variables
     /// allocates nothing beyond its output.
     root: Value,
     vars: Vec<(String, Value)>,
-    scratch: String,
+    /// Where html mode prints a value before escaping it: the caller's, so
+    /// a caller rendering per event reuses one buffer.
+    scratch: &'s mut String,
 }
 
 type R<T> = Result<T, TemplateError>;
 
-impl<'t> Exec<'t> {
-    pub fn new(tmpl: &'t Template, root: &Value) -> Self {
+impl<'t, 's> Exec<'t, 's> {
+    pub fn new(tmpl: &'t Template, root: &Value, scratch: &'s mut String) -> Self {
         Exec {
             tmpl,
             root: root.clone(),
             vars: Vec::new(),
-            scratch: String::new(),
+            scratch,
         }
     }
 
@@ -59,6 +61,9 @@ impl<'t> Exec<'t> {
             match n {
                 Node::Text(t) => out.push_str(t),
                 Node::Action(p) => {
+                    if self.escaped_json(p, dot, out)? {
+                        continue;
+                    }
                     let v = self.pipe(p, dot, true)?;
                     if p.decl.is_empty() {
                         self.emit(&v, p.esc, out);
@@ -95,11 +100,64 @@ impl<'t> Exec<'t> {
                 if matches!(v, Value::NoValue) && !matches!(esc, super::html::Escaper::Js { .. }) {
                     return;
                 }
+                // A string prints as itself: escape it without a copy.
+                if let Value::Str(s) = v {
+                    super::html::escape(out, esc, v, s);
+                    return;
+                }
                 self.scratch.clear();
-                print_value(&mut self.scratch, v);
-                super::html::escape(out, esc, v, &self.scratch);
+                print_value(self.scratch, v);
+                super::html::escape(out, esc, v, self.scratch);
             }
         }
+    }
+
+    /// `{{ json X }}` / `{{ jsonCompact X }}` as a whole action in html mode
+    /// (Kapacitor's default details): the JSON is encoded into the scratch
+    /// buffer and escaped from there, instead of becoming a string value that
+    /// is printed and escaped. Returns false when the action is anything else
+    /// (the general path then runs it); the output is the same either way.
+    fn escaped_json(&mut self, p: &Pipe, dot: &Value, out: &mut String) -> R<bool> {
+        let [c] = p.cmds.as_slice() else {
+            return Ok(false);
+        };
+        let (Some(Operand::Func(f @ (Func::Json | Func::JsonCompact), _)), [arg]) =
+            (c.args.first(), c.args.get(1..).unwrap_or_default())
+        else {
+            return Ok(false);
+        };
+        if self.tmpl.mode != Mode::Html
+            || !p.decl.is_empty()
+            || matches!(p.esc, super::html::Escaper::Js { .. })
+        {
+            return Ok(false);
+        }
+        let v = self.arg(arg, dot, c.pos)?;
+        // The usual context (text) is encoded and escaped in one pass; the
+        // others go through the scratch buffer and their escaper.
+        let text = matches!(p.esc, super::html::Escaper::Text);
+        let encoded = if text {
+            super::json::encode_html_text(out, &v)
+        } else {
+            self.scratch.clear();
+            super::json::encode(self.scratch, &v)
+        };
+        if let Err(m) = encoded {
+            return Err(self.err(c.pos, format!("error calling {}: {m}", f.name())));
+        }
+        let newline = *f == Func::Json;
+        if text {
+            // The text escaper keeps a newline as it is.
+            if newline {
+                out.push('\n');
+            }
+        } else {
+            if newline {
+                self.scratch.push('\n');
+            }
+            super::html::escape(out, p.esc, &Value::Nil, self.scratch);
+        }
+        Ok(true)
     }
 
     fn range(&mut self, b: &Branch, dot: &Value, out: &mut String) -> R<()> {

@@ -22,12 +22,28 @@ pub fn civil(ns: i64) -> (i64, u32, u32, u32, u32, u32, u32) {
 }
 
 /// `.999999999`-style fraction: trailing zeros dropped, nothing when zero.
+/// Every event JSON carries two timestamps, so no formatting machinery here.
 fn push_frac(out: &mut String, nanos: u32) {
     if nanos == 0 {
         return;
     }
-    let s = format!(".{nanos:09}");
-    out.push_str(s.trim_end_matches('0'));
+    let mut n = nanos;
+    let mut digits = 9;
+    while n.is_multiple_of(10) {
+        n /= 10;
+        digits -= 1;
+    }
+    out.push('.');
+    push_digits(out, n, digits);
+}
+
+/// `n` as exactly `width` decimal digits (`n` < 10^width).
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    let mut p = 10u32.pow(width.saturating_sub(1));
+    while p > 0 {
+        out.push(char::from(b'0' + (n / p % 10) as u8));
+        p /= 10;
+    }
 }
 
 /// `time.Time.String()` for a UTC time: `2016-01-01 00:00:00 +0000 UTC`.
@@ -41,9 +57,18 @@ pub fn time_string(ns: i64, out: &mut String) {
 
 /// RFC3339Nano in UTC: `2016-01-01T00:00:00.5Z`.
 pub fn rfc3339_nano(ns: i64, out: &mut String) {
-    use std::fmt::Write;
     let (y, mo, d, h, mi, s, n) = civil(ns);
-    let _ = write!(out, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+    if (0..10_000).contains(&y) {
+        push_digits(out, y as u32, 4);
+    } else {
+        // Outside Go's four-digit years: as `{y:04}` prints them.
+        use std::fmt::Write;
+        let _ = write!(out, "{y:04}");
+    }
+    for (sep, v) in [('-', mo), ('-', d), ('T', h), (':', mi), (':', s)] {
+        out.push(sep);
+        push_digits(out, v, 2);
+    }
     push_frac(out, n);
     out.push('Z');
 }

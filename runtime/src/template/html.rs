@@ -346,26 +346,35 @@ pub fn annotate(nodes: &mut [Node]) -> Result<(), String> {
 // --- escapers -----------------------------------------------------------------
 
 fn html(out: &mut String, s: &str, nospace: bool) {
-    for c in s.chars() {
-        match c {
-            '\0' => out.push('\u{FFFD}'),
-            '"' => out.push_str("&#34;"),
-            '\'' => out.push_str("&#39;"),
-            '&' => out.push_str("&amp;"),
-            '+' => out.push_str("&#43;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\t' if nospace => out.push_str("&#9;"),
-            '\n' if nospace => out.push_str("&#10;"),
-            '\x0b' if nospace => out.push_str("&#11;"),
-            '\x0c' if nospace => out.push_str("&#12;"),
-            '\r' if nospace => out.push_str("&#13;"),
-            ' ' if nospace => out.push_str("&#32;"),
-            '=' if nospace => out.push_str("&#61;"),
-            '`' if nospace => out.push_str("&#96;"),
-            c => out.push(c),
-        }
+    // The default details put a whole JSON document through here once per
+    // event: copy runs of bytes that need no escaping at once.
+    out.reserve(s.len());
+    let mut run = 0;
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        let rep = match c {
+            b'\0' => "\u{FFFD}",
+            b'"' => "&#34;",
+            b'\'' => "&#39;",
+            b'&' => "&amp;",
+            b'+' => "&#43;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'\t' if nospace => "&#9;",
+            b'\n' if nospace => "&#10;",
+            0x0b if nospace => "&#11;",
+            0x0c if nospace => "&#12;",
+            b'\r' if nospace => "&#13;",
+            b' ' if nospace => "&#32;",
+            b'=' if nospace => "&#61;",
+            b'`' if nospace => "&#96;",
+            _ => continue,
+        };
+        // `c` is ASCII, so `i` is a char boundary.
+        out.push_str(&s[run..i]);
+        out.push_str(rep);
+        run = i + 1;
     }
+    out.push_str(&s[run..]);
 }
 
 /// Go's `processURLOnto`: `norm` keeps reserved characters and `%`.

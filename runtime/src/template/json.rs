@@ -6,35 +6,124 @@ use super::gotime::rfc3339_nano;
 use super::value::Value;
 use std::fmt::Write;
 
-/// A Go JSON string: HTML-safe escaping (`<`, `>`, `&` as `\u003c`…), as
-/// `json.Marshal` does by default.
+/// What `json_string` writes for each ASCII byte; `""` = the byte itself.
+#[rustfmt::skip]
+const JSON_ESCAPE: [&str; 128] = [
+    "\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006", "\\u0007",
+    "\\b", "\\t", "\\n", "\\u000b", "\\f", "\\r", "\\u000e", "\\u000f",
+    "\\u0010", "\\u0011", "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017",
+    "\\u0018", "\\u0019", "\\u001a", "\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f",
+    "", "", "\\\"", "", "", "", "\\u0026", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "\\u003c", "", "\\u003e", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "\\\\", "", "", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "", "", "", "",
+    "", "", "", "", "", "", "", "",
+];
+
+/// `JSON_ESCAPE` followed by html/template's text escaper (`"` `'` `+` `&`
+/// `<` `>` NUL): after JSON's escaping only `"`, `'` and `+` are left for it.
+const JSON_HTML_TEXT_ESCAPE: [&str; 128] = {
+    let mut t = JSON_ESCAPE;
+    t[b'"' as usize] = "\\&#34;";
+    t[b'\'' as usize] = "&#39;";
+    t[b'+' as usize] = "&#43;";
+    t
+};
+
+/// How JSON text is written: plain, or already escaped for html/template's
+/// text context (what the default details template prints).
+#[derive(Clone, Copy)]
+struct Flavor {
+    html: bool,
+    quote: &'static str,
+    table: &'static [&'static str; 128],
+}
+
+const PLAIN: Flavor = Flavor {
+    html: false,
+    quote: "\"",
+    table: &JSON_ESCAPE,
+};
+
+const HTML_TEXT: Flavor = Flavor {
+    html: true,
+    quote: "&#34;",
+    table: &JSON_HTML_TEXT_ESCAPE,
+};
+
+/// A Go JSON string: HTML-safe escaping (`<`, `>`, `&` as `\u003c`…, and
+/// U+2028/U+2029), as `json.Marshal` does by default.
+///
+/// Per event this runs over every string of the event JSON, so it copies runs
+/// of plain bytes at once instead of pushing char by char.
 pub fn json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+    string_as(out, s, PLAIN);
+}
+
+fn string_as(out: &mut String, s: &str, fl: Flavor) {
+    out.reserve(s.len() + 2);
+    out.push_str(fl.quote);
+    let b = s.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let (esc, width) = if c < 0x80 {
+            match fl.table[c as usize] {
+                "" => {
+                    i += 1;
+                    continue;
+                }
+                e => (e, 1),
             }
-            c => out.push(c),
-        }
+        } else if c == 0xE2
+            && b.get(i + 1) == Some(&0x80)
+            && matches!(b.get(i + 2), Some(0xA8 | 0xA9))
+        {
+            // U+2028 / U+2029 (line and paragraph separators).
+            (
+                if b[i + 2] == 0xA8 {
+                    "\\u2028"
+                } else {
+                    "\\u2029"
+                },
+                3,
+            )
+        } else {
+            i += 1;
+            continue;
+        };
+        // `i` is at an ASCII byte or the start of a 3-byte char: a boundary.
+        out.push_str(&s[run..i]);
+        out.push_str(esc);
+        i += width;
+        run = i;
     }
-    out.push('"');
+    out.push_str(&s[run..]);
+    out.push_str(fl.quote);
 }
 
 /// Encodes `v`; errors on NaN/Inf as Go does.
 pub fn encode(out: &mut String, v: &Value) -> Result<(), String> {
+    encode_as(out, v, PLAIN)
+}
+
+/// `encode` with the output escaped as html/template's text context escapes
+/// it (`html::escape` with `Escaper::Text`), in one pass: the default details
+/// template's `{{ json . }}` is written straight into the details. On error
+/// `out` may hold a prefix.
+pub fn encode_html_text(out: &mut String, v: &Value) -> Result<(), String> {
+    encode_as(out, v, HTML_TEXT)
+}
+
+fn encode_as(out: &mut String, v: &Value, fl: Flavor) -> Result<(), String> {
     match v {
         Value::Nil | Value::NoValue => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -47,13 +136,22 @@ pub fn encode(out: &mut String, v: &Value) -> Result<(), String> {
                 super::gofmt::fmt_g(&mut s, *f, None, false);
                 return Err(format!("json: unsupported value: {s}"));
             }
-            json_float(out, *f);
+            if !fl.html {
+                json_float(out, *f);
+            } else {
+                // Only an exponent (`1e+21`) has a character to escape.
+                let at = out.len();
+                json_float(out, *f);
+                if let Some(p) = out[at..].find('+') {
+                    out.replace_range(at + p..at + p + 1, "&#43;");
+                }
+            }
         }
-        Value::Str(s) => json_string(out, s),
+        Value::Str(s) => string_as(out, s, fl),
         Value::Time(t) => {
-            out.push('"');
+            out.push_str(fl.quote);
             rfc3339_nano(*t, out);
-            out.push('"');
+            out.push_str(fl.quote);
         }
         Value::Map(m) => {
             out.push('{');
@@ -61,9 +159,9 @@ pub fn encode(out: &mut String, v: &Value) -> Result<(), String> {
                 if i > 0 {
                     out.push(',');
                 }
-                json_string(out, k);
+                string_as(out, k, fl);
                 out.push(':');
-                encode(out, e)?;
+                encode_as(out, e, fl)?;
             }
             out.push('}');
         }
@@ -73,9 +171,9 @@ pub fn encode(out: &mut String, v: &Value) -> Result<(), String> {
                 if i > 0 {
                     out.push(',');
                 }
-                json_string(out, k);
+                string_as(out, k, fl);
                 out.push(':');
-                encode(out, e)?;
+                encode_as(out, e, fl)?;
             }
             out.push('}');
         }
@@ -85,7 +183,7 @@ pub fn encode(out: &mut String, v: &Value) -> Result<(), String> {
                 if i > 0 {
                     out.push(',');
                 }
-                encode(out, e)?;
+                encode_as(out, e, fl)?;
             }
             out.push(']');
         }

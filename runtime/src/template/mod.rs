@@ -139,7 +139,19 @@ impl Template {
 
     /// Appends the output for `data` to `out`. On error `out` may hold a prefix.
     pub fn execute(&self, data: &Value, out: &mut String) -> Result<(), TemplateError> {
-        exec::Exec::new(self, data).run(&self.nodes, data, out)
+        self.execute_with(data, out, &mut String::new())
+    }
+
+    /// `execute` with a caller-owned scratch buffer (html mode prints values
+    /// there before escaping them): a caller rendering once per event keeps
+    /// one, so steady-state rendering allocates nothing for it.
+    pub fn execute_with(
+        &self,
+        data: &Value,
+        out: &mut String,
+        scratch: &mut String,
+    ) -> Result<(), TemplateError> {
+        exec::Exec::new(self, data, scratch).run(&self.nodes, data, out)
     }
 
     pub fn render(&self, data: &Value) -> Result<String, TemplateError> {

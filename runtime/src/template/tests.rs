@@ -401,3 +401,63 @@ fn errors_say_whether_the_definition_or_the_execution_failed() {
         .unwrap_err();
     assert_eq!(e.phase, super::Phase::Execute);
 }
+
+/// The one-pass html-escaped JSON (the default details' `{{ json . }}`)
+/// against the two passes it replaces: encode, then the text escaper.
+mod json_html_text {
+    use super::super::html::{escape, Escaper};
+    use super::super::json::{encode, encode_html_text};
+    use super::*;
+    use crate::point::Str;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[a-z0-9 ]{0,5}",
+            proptest::sample::select(vec![
+                "\"", "'", "+", "&", "<", ">", "\\", "\0", "\n", "\u{1}", "\u{2028}", "é😀",
+            ])
+            .prop_map(str::to_string),
+            any::<char>().prop_map(|c| c.to_string()),
+        ];
+        prop::collection::vec(piece, 0..6).prop_map(|v| v.concat())
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            text().prop_map(|s| Value::Str(Str::from(s))),
+            any::<f64>().prop_map(Value::Float),
+            prop_oneof![Just(1e21), Just(-1.5e-7), Just(123.25)].prop_map(Value::Float),
+            any::<i64>().prop_map(Value::Int64),
+            any::<i64>().prop_map(Value::Time),
+            any::<bool>().prop_map(Value::Bool),
+            Just(Value::Nil),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec((text(), inner.clone()), 0..4).prop_map(|e| {
+                    Value::Map(Arc::new(Map::new(
+                        e.into_iter().map(|(k, v)| (Str::from(k), v)).collect(),
+                        Elem::Any,
+                    )))
+                }),
+                prop::collection::vec(inner, 0..4).prop_map(|l| Value::List(Arc::new(l))),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn one_pass_equals_encode_then_escape(v in value()) {
+            let mut plain = String::new();
+            let two_pass = encode(&mut plain, &v).map(|()| {
+                let mut out = String::new();
+                escape(&mut out, Escaper::Text, &Value::Nil, &plain);
+                out
+            });
+            let mut one = String::new();
+            let one_pass = encode_html_text(&mut one, &v).map(|()| one);
+            prop_assert_eq!(one_pass, two_pass);
+        }
+    }
+}
