@@ -248,3 +248,161 @@ fn faulty_alert_endpoints_do_not_block_writes_or_other_tasks() {
     assert_eq!(s.call("GET", "/kapacitor/v1/ping", None).0, 204);
     s.stop();
 }
+
+fn agent_script() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../runtime/tests/udf_agents/moving_avg.py")
+}
+
+/// A UDF agent on a unix socket that the test kills mid-run.
+struct SocketAgent(std::process::Child);
+
+impl Drop for SocketAgent {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_dying_udf_agent_and_a_vanishing_influxdb_do_not_block_writes_or_other_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut influx = testkit::Influxd::start();
+    let sock = dir.path().join("mavg.sock");
+    let mut agent = SocketAgent(
+        std::process::Command::new("python3")
+            .arg("-u")
+            .arg(agent_script())
+            .arg("--socket")
+            .arg(&sock)
+            .spawn()
+            .expect("python3 is needed for the UDF agent: apt-get install -y python3"),
+    );
+    let t0 = Instant::now();
+    while !sock.exists() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "agent socket never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let udf_timeout = Duration::from_secs(2);
+    let conf = format!(
+        "[[influxdb]]\n  enabled = true\n  name = \"localhost\"\n  default = true\n  urls = [{url:?}]\n  disable-subscriptions = true\n  timeout = \"2s\"\n[udf]\n[udf.functions]\n  [udf.functions.mavgsock]\n    socket = {sock:?}\n    timeout = \"{t}s\"\n",
+        url = influx.url(),
+        sock = sock.display().to_string(),
+        t = udf_timeout.as_secs()
+    );
+    let conf_path = dir.path().join("kapacitor.conf");
+    std::fs::write(&conf_path, conf).unwrap();
+    let s = Server::start(dir.path(), &[], &["-config", conf_path.to_str().unwrap()]);
+    let log = dir.path().join("healthy.log");
+    let tasks = [
+        (
+            "udf",
+            "stream\n    |from()\n        .measurement('cpu')\n    @mavgsock()\n        .field('v')\n        .size(3)\n        .as('avg')\n    |httpOut('avg')\n".to_string(),
+        ),
+        (
+            "out",
+            "stream\n    |from()\n        .measurement('cpu')\n    |influxDBOut()\n        .database('copy')\n        .buffer(10)\n        .flushInterval(1s)\n        .create()\n".to_string(),
+        ),
+        (
+            "healthy",
+            format!(
+                "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        .id('healthy')\n        .crit(lambda: TRUE)\n        .log('{}')\n",
+                log.display()
+            ),
+        ),
+    ];
+    for (id, script) in &tasks {
+        let (st, b) = s.json(
+            "POST",
+            "/kapacitor/v1/tasks",
+            json!({"id": id, "type": "stream", "dbrps": [{"db": "nb", "rp": "autogen"}],
+                "script": script, "status": "enabled"}),
+        );
+        assert_eq!(st, 200, "{id}: {b}");
+    }
+
+    // Writes continue while the agent is killed (a third in) and InfluxDB goes away (two
+    // thirds in); each is answered within the bound on blocking.
+    let bound = WRITE_WAIT + udf_timeout + MARGIN;
+    let writes = 150;
+    let per_write = 10;
+    let mut slowest = Duration::ZERO;
+    let mut t = 1_600_000_000_000_000_000i64;
+    for w in 0..writes {
+        if w == writes / 3 {
+            let _ = agent.0.kill();
+            let _ = agent.0.wait();
+        }
+        if w == 2 * writes / 3 {
+            influx.stop();
+        }
+        let mut body = String::new();
+        for i in 0..per_write {
+            t += 1_000_000;
+            body.push_str(&format!("cpu,host=h{i} v={w} {t}\n"));
+        }
+        let started = Instant::now();
+        let (st, b) = s.call("POST", "/write?db=nb&rp=autogen", Some(body.as_bytes()));
+        let took = started.elapsed();
+        assert_eq!(st, 204, "write {w}: {b}");
+        assert!(
+            took < bound,
+            "write {w} took {took:?}, more than the bound {bound:?}"
+        );
+        slowest = slowest.max(took);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let points = (writes * per_write) as u64;
+    eprintln!("faulty_neighbours: {points} points written past a dead agent and InfluxDB, slowest write {slowest:?}");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let healthy = node_stats(&s, "healthy");
+        let lines = std::fs::read_to_string(&log)
+            .map(|t| t.lines().count() as u64)
+            .unwrap_or(0);
+        if stat(&healthy, "crits_triggered") == points && lines == points {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "healthy task incomplete: {healthy} with {lines} log lines of {points}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The failures are visible in the affected tasks' stats.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, udf) = s.get("/kapacitor/v1/tasks/udf");
+        let (_, out) = s.get("/kapacitor/v1/tasks/out");
+        let udf_errors = stat(&udf["stats"]["node-stats"]["mavgsock2"], "errors");
+        let out_node = &out["stats"]["node-stats"]["influxdb_out2"];
+        let out_errors = stat(out_node, "write_errors") + stat(out_node, "errors");
+        if udf_errors > 0 && out_errors > 0 {
+            eprintln!(
+                "faulty_neighbours: udf node {} ; influxDBOut node {out_node}",
+                udf["stats"]["node-stats"]["mavgsock2"]
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "failures not in the stats: udf {} out {}",
+            udf["stats"],
+            out["stats"]
+        );
+        // Another point makes nodes publish their counters.
+        t += 1_000_000;
+        s.call(
+            "POST",
+            "/write?db=nb&rp=autogen",
+            Some(format!("cpu v=1 {t}\n").as_bytes()),
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(s.call("GET", "/kapacitor/v1/ping", None).0, 204);
+    s.stop();
+}
