@@ -35,7 +35,7 @@ pub fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -43,7 +43,7 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -65,7 +65,7 @@ pub fn mutate(rng: &mut Rng, seed: &[u8], tokens: &[&str], other: &[u8]) -> Vec<
                 let t = rng.pick(tokens).as_bytes();
                 v.splice(at..at, t.iter().copied());
             }
-            2 if at < v.len() => v[at] = rng.next() as u8,
+            2 if at < v.len() => v[at] = rng.next_u64() as u8,
             3 if !other.is_empty() => {
                 let from = rng.below(other.len());
                 let to = (from + 1 + rng.below(32)).min(other.len());
