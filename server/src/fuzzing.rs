@@ -172,6 +172,7 @@ struct Harness {
 fn harness() -> &'static Harness {
     static H: OnceLock<Harness> = OnceLock::new();
     H.get_or_init(|| {
+        remove_stale_dirs();
         let dir = std::env::temp_dir().join(format!("kapacitor-fuzz-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("fuzz data dir");
@@ -202,6 +203,27 @@ fn harness() -> &'static Harness {
         h.fixtures();
         h
     })
+}
+
+/// The process-wide state is never dropped, so its data dir outlives the process: remove
+/// the dirs of processes that are gone (named by their pid).
+fn remove_stale_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("kapacitor-fuzz-"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 impl Harness {
