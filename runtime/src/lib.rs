@@ -12,6 +12,7 @@ pub mod alert;
 pub mod batch;
 pub mod config;
 pub mod engine;
+pub mod fuzzing;
 pub mod group;
 pub mod influxdb;
 pub mod limits;

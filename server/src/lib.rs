@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod batch_recording;
 pub mod config;
+pub mod fuzzing;
 pub mod http;
 pub mod ids;
 pub mod influxdb;

@@ -11,7 +11,8 @@ use compiler::ir::Pipeline;
 use redb::{Database, ReadableTable, TableDefinition};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 const TASKS: TableDefinition<&str, &[u8]> = TableDefinition::new("tasks");
 const IMAGES: TableDefinition<&str, &[u8]> = TableDefinition::new("task_images");
@@ -45,6 +46,7 @@ pub const STORES: &[(&str, &[&str])] = &[
     ("overrides", &["config_overrides"]),
     ("handlers", &["topic_handlers"]),
     ("topics", &["topic_states"]),
+    ("users", &["users"]),
 ];
 
 #[derive(Debug)]
@@ -201,14 +203,14 @@ struct Image {
 }
 
 pub struct Store {
-    db: Database,
+    /// `None` while a reopen after a failed write has not succeeded yet.
+    db: RwLock<Option<Arc<Database>>>,
+    path: PathBuf,
 }
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        // The path is in the error: a bad data dir must say which one.
-        let db = Database::create(path)
-            .map_err(|e| StoreError::Io(format!("open {}: {e}", path.display())))?;
+        let db = Store::create(path)?;
         let tx = db.begin_write()?;
         for t in [
             TASKS,
@@ -226,7 +228,68 @@ impl Store {
             tx.open_table(t)?;
         }
         tx.commit()?;
-        Ok(Store { db })
+        Ok(Store {
+            db: RwLock::new(Some(Arc::new(db))),
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn create(path: &Path) -> Result<Database, StoreError> {
+        // The path is in the error: a bad data dir must say which one.
+        Database::create(path).map_err(|e| StoreError::Io(format!("open {}: {e}", path.display())))
+    }
+
+    /// The open database; reopened (redb's repair) when a write failed before.
+    fn db(&self) -> Result<Arc<Database>, StoreError> {
+        if let Some(db) = self.db.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            return Ok(db.clone());
+        }
+        self.reopen()
+    }
+
+    /// After a failed write (a full disk) redb refuses every later transaction with
+    /// `PreviousIo` until the file is closed and opened again; doing that here lets the
+    /// server take changes again once there is space, without a restart.
+    fn reopen(&self) -> Result<Arc<Database>, StoreError> {
+        let mut slot = self.db.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(db) = slot.as_ref() {
+            if Arc::strong_count(db) > 1 {
+                // A transaction of another request still holds it; that request (or the
+                // next one) retries.
+                return Err(StoreError::Io(format!(
+                    "{}: a previous write failed; the database reopens when it is idle",
+                    self.path.display()
+                )));
+            }
+        }
+        // The old handle must be closed (it holds the file lock) before opening again.
+        *slot = None;
+        let db = Arc::new(Store::create(&self.path)?);
+        *slot = Some(db.clone());
+        tracing::warn!(path = %self.path.display(), "storage reopened after a failed write");
+        Ok(db)
+    }
+
+    fn begin_write(&self) -> Result<redb::WriteTransaction, StoreError> {
+        let db = self.db()?;
+        match db.begin_write() {
+            Err(redb::TransactionError::Storage(redb::StorageError::PreviousIo)) => {
+                drop(db);
+                Ok(self.reopen()?.begin_write()?)
+            }
+            r => Ok(r?),
+        }
+    }
+
+    fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
+        let db = self.db()?;
+        match db.begin_read() {
+            Err(redb::TransactionError::Storage(redb::StorageError::PreviousIo)) => {
+                drop(db);
+                Ok(self.reopen()?.begin_read()?)
+            }
+            r => Ok(r?),
+        }
     }
 
     fn put_json<T: Serialize>(
@@ -240,7 +303,7 @@ impl Store {
             id: id.into(),
             error: e.to_string(),
         })?;
-        let tx = self.db.begin_write()?;
+        let tx = self.begin_write()?;
         tx.open_table(table)?.insert(id, bytes.as_slice())?;
         tx.commit()?;
         Ok(())
@@ -252,7 +315,7 @@ impl Store {
         name: &'static str,
         id: &str,
     ) -> Result<Option<T>, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.begin_read()?;
         let t = tx.open_table(table)?;
         let Some(v) = t.get(id)? else {
             return Ok(None);
@@ -271,7 +334,7 @@ impl Store {
         table: TableDefinition<&str, &[u8]>,
         name: &'static str,
     ) -> Result<Vec<T>, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.begin_read()?;
         let t = tx.open_table(table)?;
         let mut out = Vec::new();
         for r in t.iter()? {
@@ -292,7 +355,7 @@ impl Store {
         tables: &[TableDefinition<&str, &[u8]>],
         id: &str,
     ) -> Result<bool, StoreError> {
-        let tx = self.db.begin_write()?;
+        let tx = self.begin_write()?;
         let mut found = false;
         for t in tables {
             found |= tx.open_table(*t)?.remove(id)?.is_some();
@@ -330,7 +393,7 @@ impl Store {
             ),
             None => None,
         };
-        let tx = self.db.begin_write()?;
+        let tx = self.begin_write()?;
         tx.open_table(TASKS)?
             .insert(task.id.as_str(), rec.as_slice())?;
         {
@@ -377,7 +440,7 @@ impl Store {
     /// The compiled image of task `id` if it was written by `build`
     /// (`None`: absent, unreadable or from another build — recompile).
     pub fn task_image(&self, id: &str, build: &str) -> Result<Option<Pipeline>, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.begin_read()?;
         let t = tx.open_table(IMAGES)?;
         let Some(v) = t.get(id)? else {
             return Ok(None);
@@ -437,7 +500,7 @@ impl Store {
     /// Keys of the load items under `prefix` (`tasks/`, `templates/`, `handlers/`), prefix
     /// removed.
     pub fn load_items(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.begin_read()?;
         let t = tx.open_table(LOAD_ITEMS)?;
         let mut out = Vec::new();
         for r in t.iter()? {
@@ -450,7 +513,7 @@ impl Store {
     }
 
     pub fn put_load_item(&self, key: &str) -> Result<(), StoreError> {
-        let tx = self.db.begin_write()?;
+        let tx = self.begin_write()?;
         tx.open_table(LOAD_ITEMS)?.insert(key, [].as_slice())?;
         tx.commit()?;
         Ok(())
@@ -496,7 +559,7 @@ impl Store {
             })?;
             rows.push((k.as_str(), bytes));
         }
-        let tx = self.db.begin_write()?;
+        let tx = self.begin_write()?;
         {
             let mut t = tx.open_table(OVERRIDES)?;
             t.retain(|_, _| false)?;
@@ -513,7 +576,7 @@ impl Store {
     /// file is read keeps every change out until the copy is taken, and every committed
     /// change is already in the file.
     pub fn snapshot(&self, path: &Path) -> Result<Vec<u8>, StoreError> {
-        let tx = self.db.begin_write()?;
+        let tx = self.begin_write()?;
         let bytes = std::fs::read(path).map_err(|e| StoreError::Io(e.to_string()))?;
         tx.abort()?;
         Ok(bytes)
@@ -523,7 +586,7 @@ impl Store {
     /// transaction (Kapacitor's `rebuild` re-indexes; here it rewrites the records, which
     /// also proves each one still decodes). Returns how many records were rewritten.
     pub fn rebuild(&self, tables: &[&str]) -> Result<usize, StoreError> {
-        let tx = self.db.begin_write()?;
+        let tx = self.begin_write()?;
         let mut n = 0;
         for name in tables {
             let def: TableDefinition<&str, &[u8]> = TableDefinition::new(name);
@@ -565,7 +628,7 @@ impl Store {
 
     /// Writes several topics' states in one transaction (the periodic flush).
     pub fn put_topic_states(&self, states: &[TopicStateRecord]) -> Result<(), StoreError> {
-        let tx = self.db.begin_write()?;
+        let tx = self.begin_write()?;
         {
             let mut t = tx.open_table(TOPIC_STATES)?;
             for st in states {
@@ -588,7 +651,7 @@ impl Store {
     /// Removes a topic's state and every handler of it.
     pub fn delete_topic(&self, topic: &str) -> Result<(), StoreError> {
         let prefix = format!("{topic}/");
-        let tx = self.db.begin_write()?;
+        let tx = self.begin_write()?;
         {
             tx.open_table(TOPIC_STATES)?.remove(topic)?;
             let mut t = tx.open_table(TOPIC_HANDLERS)?;

@@ -63,7 +63,7 @@ fn stores_rebuild_and_backup() {
         .map(|x| x["name"].as_str().unwrap())
         .collect();
     assert!(
-        names.contains(&"tasks") && names.contains(&"replays"),
+        names.contains(&"tasks") && names.contains(&"replays") && names.contains(&"users"),
         "{l}"
     );
     assert_eq!(

@@ -5,6 +5,7 @@
 //! (`.ci/test` installs them).
 
 pub mod alertmanager;
+pub mod fuzz;
 pub mod influxd;
 pub mod kafka;
 pub mod mosquitto;

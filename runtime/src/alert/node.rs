@@ -325,6 +325,12 @@ impl AlertNode {
             if let Err(e) = h.send(ev.clone(), self.json.clone()) {
                 cx.error(e);
             }
+            // Delivery failures happen on the pool's threads; they reach the task's stats
+            // here (only once there are some, so a healthy node's stats keep Kapacitor's keys).
+            let failed = h.failed();
+            if failed > 0 {
+                cx.stats.set("handler_errors", failed as i64);
+            }
         }
     }
 

@@ -28,6 +28,7 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::HeaderValue;
 use hyper::{Method, Request, Response};
+pub use recordings::path_of as recording_path;
 use serde::Serialize;
 use std::convert::Infallible;
 use std::sync::Arc;

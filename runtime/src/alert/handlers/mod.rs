@@ -108,6 +108,14 @@ impl HandlerSet {
         result
     }
 
+    /// Events the handlers failed to deliver so far, summed over the lanes.
+    pub fn failed(&self) -> u64 {
+        self.lanes
+            .iter()
+            .map(|l| l.failed.load(std::sync::atomic::Ordering::Relaxed))
+            .sum()
+    }
+
     /// Waits until every queued event was delivered; returns handler errors.
     pub fn close(self) -> Vec<HandlerError> {
         let mut errors = Vec::new();

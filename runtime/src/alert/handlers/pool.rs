@@ -45,6 +45,9 @@ pub struct Lane {
     idle: Condvar,
     pub dropped: AtomicU64,
     pub delivered: AtomicU64,
+    /// Events the handler failed to deliver (an endpoint down, a 500): the alert node's
+    /// `handler_errors` stat.
+    pub failed: AtomicU64,
     errors: Mutex<Vec<HandlerError>>,
 }
 
@@ -112,6 +115,7 @@ impl Lane {
                     self.delivered.fetch_add(1, Ordering::Relaxed);
                 }
                 Err(e) => {
+                    self.failed.fetch_add(1, Ordering::Relaxed);
                     tracing::error!(handler = self.name, "{e}");
                     let mut errs = lock(&self.errors);
                     if errs.len() < KEPT_ERRORS {
@@ -193,6 +197,7 @@ impl HandlerPool {
             idle: Condvar::new(),
             dropped: AtomicU64::new(0),
             delivered: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
             errors: Mutex::new(Vec::new()),
         })
     }
