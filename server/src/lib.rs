@@ -9,6 +9,7 @@
 //! globs, Go times).
 
 pub mod auth;
+pub mod cluster;
 pub mod batch_recording;
 pub mod config;
 pub mod http;

@@ -130,6 +130,8 @@ pub struct AlertNode {
     stats_registered: bool,
     /// Where a new group's level is restored from (`restore.rs`).
     pub event_states: Option<Arc<dyn super::restore::EventStates>>,
+    /// Decides whether an event is delivered (a cluster's deduplication).
+    pub gate: Option<Arc<dyn crate::engine::AlertGate>>,
 }
 
 const STATS: [&str; 6] = [
@@ -160,6 +162,7 @@ impl AlertNode {
             handlers,
             stats_registered: false,
             event_states: None,
+            gate: None,
         }
     }
 
@@ -313,17 +316,25 @@ impl AlertNode {
                 return;
             }
         }
-        let json = ev.to_json();
-        cx.output(Output::Alert {
-            node: cx.node,
-            event_json: &json,
-            event: ev,
-            topic: self.settings.topic.as_deref(),
-        });
-        if let Some(h) = &mut self.handlers {
-            if let Err(e) = h.send(ev.clone(), json) {
-                cx.error(e);
+        let topic = self.settings.topic.as_deref();
+        let handlers = &mut self.handlers;
+        let mut deliver = || {
+            let json = ev.to_json();
+            cx.output(Output::Alert {
+                node: cx.node,
+                event_json: &json,
+                event: ev,
+                topic,
+            });
+            if let Some(h) = handlers {
+                if let Err(e) = h.send(ev.clone(), json) {
+                    cx.error(e);
+                }
             }
+        };
+        match &self.gate {
+            Some(gate) => gate.publish(&self.settings.node, ev, &mut deliver),
+            None => deliver(),
         }
     }
 
