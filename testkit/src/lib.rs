@@ -8,6 +8,7 @@ pub mod alertmanager;
 pub mod influxd;
 pub mod kafka;
 pub mod mosquitto;
+pub mod nats;
 pub mod ports;
 pub mod recorder;
 pub mod snmptrapd;

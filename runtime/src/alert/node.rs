@@ -318,6 +318,7 @@ impl AlertNode {
         }
         let topic = self.settings.topic.as_deref();
         let handlers = &mut self.handlers;
+        let gated = self.gate.is_some();
         let mut deliver = || {
             let json = ev.to_json();
             cx.output(Output::Alert {
@@ -329,6 +330,10 @@ impl AlertNode {
             if let Some(h) = handlers {
                 if let Err(e) = h.send(ev.clone(), json) {
                     cx.error(e);
+                }
+                if gated {
+                    // Delivered means handled: the gate records it next.
+                    h.flush();
                 }
             }
         };

@@ -129,33 +129,43 @@ pub struct Cluster {
     pub(crate) leaving: std::sync::atomic::AtomicBool,
 }
 
+/// Open KV bucket `name`, creating its stream when missing. The stream is
+/// configured here as async-nats' `create_key_value` would, because that
+/// call first reads the account info in a form nats-server 2.9 does not
+/// answer.
 async fn bucket(
     js: &jetstream::Context,
     name: &str,
     replicas: usize,
     max_age: Duration,
 ) -> Result<kv::Store, ClusterError> {
+    let setup = |message: String| ClusterError::Setup {
+        what: format!("bucket {name}"),
+        message,
+    };
     if let Ok(kv) = js.get_key_value(name).await {
         return Ok(kv);
     }
-    let created = js
-        .create_key_value(kv::Config {
-            bucket: name.to_string(),
-            history: 1,
-            max_age,
-            num_replicas: replicas,
-            storage: jetstream::stream::StorageType::File,
-            ..Default::default()
-        })
-        .await;
-    match created {
-        Ok(kv) => Ok(kv),
-        // Another node created it meanwhile.
-        Err(e) => js.get_key_value(name).await.map_err(|_| ClusterError::Setup {
-            what: format!("bucket {name}"),
-            message: e.to_string(),
-        }),
-    }
+    let config = jetstream::stream::Config {
+        name: format!("KV_{name}"),
+        subjects: vec![format!("$KV.{name}.>")],
+        max_messages_per_subject: 1,
+        max_bytes: -1,
+        max_messages: -1,
+        max_message_size: -1,
+        max_age,
+        storage: jetstream::stream::StorageType::File,
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        num_replicas: replicas,
+        discard: jetstream::stream::DiscardPolicy::New,
+        ..Default::default()
+    };
+    js.get_or_create_stream(config)
+        .await
+        .map_err(|e| setup(e.to_string()))?;
+    js.get_key_value(name).await.map_err(|e| setup(e.to_string()))
 }
 
 impl Cluster {
