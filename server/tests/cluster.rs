@@ -45,7 +45,7 @@ fn node(dir: &Path, id: &str, nats: &NatsCluster) -> Server {
 
 fn script(i: usize, url: &str) -> String {
     format!(
-        "stream\n    |from()\n        .measurement('m{i}')\n    |alert()\n        .id('{{{{ .TaskName }}}}-{{{{ index .Tags \"g\" }}}}')\n        .crit(lambda: \"v\" > 50)\n        .stateChangesOnly()\n        .post('{url}')\n"
+        "stream\n    |from()\n        .measurement('m{i}')\n        .groupBy('g')\n    |alert()\n        .id('{{{{ .TaskName }}}}-{{{{ index .Tags \"g\" }}}}')\n        .crit(lambda: \"v\" > 50)\n        .stateChangesOnly()\n        .post('{url}')\n"
     )
 }
 

@@ -98,7 +98,7 @@ async fn apply(cluster: &Arc<Cluster>, state: &Arc<AppState>, key: &str, op: Ope
 /// when it ends): first every current definition, then each change.
 pub async fn watch(cluster: Arc<Cluster>, state: Weak<AppState>) {
     loop {
-        match cluster.buckets.tasks.watch_all().await {
+        match cluster.buckets.tasks.watch_with_history(">").await {
             Ok(mut w) => {
                 while let Some(entry) = w.next().await {
                     let Some(state) = state.upgrade() else { return };
