@@ -289,9 +289,19 @@ fn a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task() {
         assert!(t.elapsed() < DEADLINE, "k2 took no share: {r:?}\n{}", k2.log_text());
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Every node lists every task (definitions replicated).
+    // Every node lists every task (definitions replicated), and a template
+    // defined on one node reaches the other.
     let (_, tasks) = k2.get("/kapacitor/v1/tasks");
     assert_eq!(tasks["tasks"].as_array().unwrap().len(), TASKS, "{tasks}");
+    let (code, body) = k1.json(
+        "POST",
+        "/kapacitor/v1/templates",
+        json!({"id": "tpl", "type": "stream", "script": "var x = 1\nstream\n    |from()\n        .measurement('m')\n"}),
+    );
+    assert_eq!(code, 200, "{body}");
+    k2.wait_for("the template on k2", |s| s.get("/kapacitor/v1/templates/tpl").0 == 200);
+    assert_eq!(k1.call("DELETE", "/kapacitor/v1/templates/tpl", None).0, 204);
+    k2.wait_for("the template gone from k2", |s| s.get("/kapacitor/v1/templates/tpl").0 == 404);
 
     // The whole cluster restarts (both nodes killed, then started on their data).
     k1.stop();

@@ -90,3 +90,26 @@ impl ClusterConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disabled_needs_nothing_and_enabled_is_checked() {
+        let mut c = ClusterConfig::default();
+        assert_eq!(c.validate(), Ok(()));
+        c.enabled = true;
+        assert_eq!(c.validate(), Ok(()));
+        c.nats_urls = vec!["nats://a:1, nats://b:2".into(), "".into()];
+        assert_eq!(c.urls(), ["nats://a:1", "nats://b:2"]);
+        c.replicas = 7;
+        assert!(c.validate().unwrap_err().contains("replicas"));
+        c.replicas = 3;
+        c.node_id = "a.b".into();
+        assert!(c.validate().unwrap_err().contains("node-id"));
+        c.node_id = "k1".into();
+        c.nats_urls.clear();
+        assert!(c.validate().unwrap_err().contains("nats-urls"));
+    }
+}

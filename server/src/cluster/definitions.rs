@@ -1,5 +1,5 @@
-//! Task definitions in the KV bucket `kapacitor_tasks`, the cluster's source
-//! of truth: the API of any node writes there first (and answers only once
+//! Task definitions in the KV bucket `kapacitor_tasks` and templates in
+//! `kapacitor_templates`, the cluster's source of truth: the API of any node writes there first (and answers only once
 //! JetStream acknowledged the put), then every node — the writer included —
 //! applies what the bucket says to its redb store, which stays the node's
 //! cache and image store. Which node runs an enabled task is the lease
@@ -11,7 +11,7 @@
 use super::subjects::{token, untoken};
 use super::{lock, nats, Cluster, ClusterError};
 use crate::state::AppState;
-use crate::store::TaskRecord;
+use crate::store::{TaskRecord, TemplateRecord};
 use async_nats::jetstream::kv::Operation;
 use futures_util::StreamExt;
 use std::sync::{Arc, Weak};
@@ -42,6 +42,49 @@ pub async fn delete_task(cluster: &Cluster, id: &str) -> Result<(), ClusterError
         .map_err(nats)?;
     cluster.wake.notify_one();
     Ok(())
+}
+
+/// Store template `t` in the bucket; returns once replicated.
+pub async fn put_template(cluster: &Cluster, t: &TemplateRecord) -> Result<(), ClusterError> {
+    let body = serde_json::to_vec(t).map_err(nats)?;
+    cluster
+        .buckets
+        .templates
+        .put(token(&t.id), body.into())
+        .await
+        .map_err(nats)?;
+    Ok(())
+}
+
+/// Delete template `id` from the bucket; returns once replicated.
+pub async fn delete_template(cluster: &Cluster, id: &str) -> Result<(), ClusterError> {
+    cluster
+        .buckets
+        .templates
+        .delete(token(id))
+        .await
+        .map_err(nats)?;
+    Ok(())
+}
+
+/// Apply one template entry to the local store (the tasks a template change
+/// rebuilds arrive as task entries of their own).
+fn apply_template(state: &AppState, key: &str, op: Operation, value: &[u8]) {
+    let Some(id) = untoken(key) else { return };
+    let result = match op {
+        Operation::Put => match serde_json::from_slice::<TemplateRecord>(value) {
+            Ok(t) if state.store.template(&id).ok().flatten().as_ref() == Some(&t) => Ok(()),
+            Ok(t) => state.store.put_template(&t),
+            Err(e) => {
+                tracing::error!(template = id, "cluster: undecodable template: {e}");
+                Ok(())
+            }
+        },
+        Operation::Delete | Operation::Purge => state.store.delete_template(&id).map(|_| ()),
+    };
+    if let Err(e) = result {
+        tracing::error!(template = id, "cluster: cannot store the template: {e}");
+    }
 }
 
 fn same_definition(a: &TaskRecord, b: &TaskRecord) -> bool {
@@ -94,24 +137,40 @@ async fn apply(cluster: &Arc<Cluster>, state: &Arc<AppState>, key: &str, op: Ope
     cluster.wake.notify_one();
 }
 
-/// Follow the bucket for as long as the node runs (reconnecting the watch
-/// when it ends): first every current definition, then each change.
-pub async fn watch(cluster: Arc<Cluster>, state: Weak<AppState>) {
+/// The buckets `watch` follows.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Tasks,
+    Templates,
+}
+
+/// Follow one bucket for as long as the node runs (reconnecting the watch
+/// when it ends): first every current entry, then each change.
+pub async fn watch(cluster: Arc<Cluster>, state: Weak<AppState>, kind: Kind) {
     loop {
-        match cluster.buckets.tasks.watch_with_history(">").await {
+        let bucket = match kind {
+            Kind::Tasks => &cluster.buckets.tasks,
+            Kind::Templates => &cluster.buckets.templates,
+        };
+        match bucket.watch_with_history(">").await {
             Ok(mut w) => {
                 while let Some(entry) = w.next().await {
                     let Some(state) = state.upgrade() else { return };
-                    match entry {
-                        Ok(e) => apply(&cluster, &state, &e.key, e.operation, &e.value).await,
-                        Err(e) => {
-                            tracing::warn!("cluster: task watch: {e}");
+                    match (entry, kind) {
+                        (Ok(e), Kind::Tasks) => {
+                            apply(&cluster, &state, &e.key, e.operation, &e.value).await
+                        }
+                        (Ok(e), Kind::Templates) => {
+                            apply_template(&state, &e.key, e.operation, &e.value)
+                        }
+                        (Err(e), _) => {
+                            tracing::warn!("cluster: {kind:?} watch: {e}");
                             break;
                         }
                     }
                 }
             }
-            Err(e) => tracing::warn!("cluster: cannot watch the task definitions: {e}"),
+            Err(e) => tracing::warn!("cluster: cannot watch the {kind:?} bucket: {e}"),
         }
         if state.strong_count() == 0 {
             return;

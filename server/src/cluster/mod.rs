@@ -2,7 +2,7 @@
 //! a NATS JetStream cluster (its RAFT keeps the shared state; we invent no
 //! consensus). Without `[cluster] enabled = true` nothing here runs.
 //!
-//! * `definitions.rs` — tasks live in a KV bucket, the cluster's source of
+//! * `definitions.rs` — tasks and templates live in KV buckets, the cluster's source of
 //!   truth; every node watches it into its redb store. The API answers a
 //!   change only after JetStream acknowledged the put.
 //! * `ingest.rs` — a write to any node is published once to the stream
@@ -72,6 +72,8 @@ pub(crate) fn nats<E: std::fmt::Display>(e: E) -> ClusterError {
 pub struct Buckets {
     /// Task definitions (`definitions.rs`), key = task ID token.
     pub tasks: kv::Store,
+    /// Templates, key = template ID token.
+    pub templates: kv::Store,
     /// Heartbeats (`membership.rs`), key = node ID; entries expire.
     pub nodes: kv::Store,
     /// Task leases (`leases.rs`), key = task ID token.
@@ -218,6 +220,7 @@ impl Cluster {
         let hb = config.heartbeat_interval.to_std();
         let buckets = Buckets {
             tasks: bucket(&js, "kapacitor_tasks", replicas, Duration::ZERO).await?,
+            templates: bucket(&js, "kapacitor_templates", replicas, Duration::ZERO).await?,
             nodes: bucket(&js, "kapacitor_nodes", replicas, hb * 3).await?,
             leases: bucket(&js, "kapacitor_leases", replicas, Duration::ZERO).await?,
             checkpoints: bucket(&js, "kapacitor_checkpoints", replicas, Duration::ZERO).await?,
@@ -249,7 +252,16 @@ impl Cluster {
             }
         }
         tokio::spawn(membership::run(self.clone()));
-        tokio::spawn(definitions::watch(self.clone(), Arc::downgrade(state)));
+        tokio::spawn(definitions::watch(
+            self.clone(),
+            Arc::downgrade(state),
+            definitions::Kind::Templates,
+        ));
+        tokio::spawn(definitions::watch(
+            self.clone(),
+            Arc::downgrade(state),
+            definitions::Kind::Tasks,
+        ));
         tokio::spawn(leases::run(self.clone(), Arc::downgrade(state)));
     }
 

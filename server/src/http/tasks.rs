@@ -315,6 +315,10 @@ async fn save_and_run(state: &Arc<AppState>, mut rec: TaskRecord) -> Result<Resp
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         state.store.put_task(&rec, Some(&pipeline), &state.build)?;
+        // Running here: restart it with the new definition (the lease loop
+        // starts it again, from its checkpoint, if it is still enabled).
+        crate::cluster::leases::stop_local(c, state, &rec.id).await;
+        c.wake.notify_one();
         let v = View {
             raw_script: false,
             labels: false,
