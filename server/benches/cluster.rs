@@ -92,7 +92,9 @@ fn points_routed(nodes: &[&Server]) -> u64 {
     for s in nodes {
         for i in 0..TASKS {
             let (_, v) = s.get(&format!("/kapacitor/v1/tasks/t{i}"));
-            n += v["stats"]["node-stats"]["from1"]["collected"].as_u64().unwrap_or(0);
+            n += v["stats"]["node-stats"]["from1"]["collected"]
+                .as_u64()
+                .unwrap_or(0);
         }
     }
     n
@@ -135,11 +137,15 @@ fn measure(nodes: &[&Server], rec: &Recorder, t0: i64) -> Figures {
     let t1 = t0 + 1_000_000_000_000;
     for i in 0..PINGS {
         let before = rec.calls().len();
-        let v = if i % 2 == 0 { 100 } else { 0 };
+        let v = if i.is_multiple_of(2) { 100 } else { 0 };
         let s = nodes[i % nodes.len()];
         let sent = Instant::now();
         let body = format!("m0,h=p v={v} {}\n", t1 + i as i64 * 1_000_000_000);
-        assert_eq!(s.call("POST", "/write?db=db&rp=rp", Some(body.as_bytes())).0, 204);
+        assert_eq!(
+            s.call("POST", "/write?db=db&rp=rp", Some(body.as_bytes()))
+                .0,
+            204
+        );
         while rec.calls().len() <= before {
             assert!(sent.elapsed() < Duration::from_secs(30), "no alert");
             std::thread::sleep(Duration::from_micros(200));
@@ -202,7 +208,11 @@ fn failover(mut nodes: Vec<Server>, rec: &Recorder) {
         .iter()
         .position(|s| {
             let (_, v) = s.get("/kapacitor/v1/cluster");
-            v["owned"].as_array().into_iter().flatten().any(|t| t["id"] == "t0")
+            v["owned"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|t| t["id"] == "t0")
         })
         .expect("an owner of t0");
     let mut victim = nodes.remove(owner);
@@ -215,9 +225,17 @@ fn failover(mut nodes: Vec<Server>, rec: &Recorder) {
     let running_after = killed.elapsed();
     // A level flip t0 has not seen: critical at a new time.
     let body = format!("m0,h=f v={} {}\n", 100, 1_800_000_000_000_000_000i64);
-    assert_eq!(refs[0].call("POST", "/write?db=db&rp=rp", Some(body.as_bytes())).0, 204);
+    assert_eq!(
+        refs[0]
+            .call("POST", "/write?db=db&rp=rp", Some(body.as_bytes()))
+            .0,
+        204
+    );
     while rec.calls().len() <= before {
-        assert!(killed.elapsed() < Duration::from_secs(60), "no alert after failover");
+        assert!(
+            killed.elapsed() < Duration::from_secs(60),
+            "no alert after failover"
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
     println!(

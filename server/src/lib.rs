@@ -9,8 +9,8 @@
 //! globs, Go times).
 
 pub mod auth;
-pub mod cluster;
 pub mod batch_recording;
+pub mod cluster;
 pub mod config;
 pub mod http;
 pub mod ids;

@@ -211,8 +211,9 @@ impl AppState {
                     cluster: c.clone(),
                     fallback: topics.clone(),
                 }));
-            engine_opts.config.alert_gate =
-                Some(Arc::new(crate::cluster::dedup::Dedup { cluster: c.clone() }));
+            engine_opts.config.alert_gate = Some(Arc::new(crate::cluster::dedup::Dedup {
+                cluster: c.clone(),
+            }));
         }
         let engine = Engine::new(engine_opts, topics.clone());
         if let Some(list) = &opts.disable_handlers {

@@ -88,7 +88,11 @@ fn wait_all_running(nodes: &[&Server], what: &str) -> BTreeMap<String, String> {
         assert!(
             t.elapsed() < DEADLINE,
             "{what}: only {r:?} running after 30s; logs:\n{}",
-            nodes.iter().map(|n| n.log_text()).collect::<Vec<_>>().join("\n----\n")
+            nodes
+                .iter()
+                .map(|n| n.log_text())
+                .collect::<Vec<_>>()
+                .join("\n----\n")
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -97,7 +101,7 @@ fn wait_all_running(nodes: &[&Server], what: &str) -> BTreeMap<String, String> {
 /// One round of points: every task's measurement, both groups, at second
 /// `k`; the value flips between critical and OK every round, starting critical.
 fn round(k: u64) -> String {
-    let v = if k % 2 == 0 { 100 } else { 0 };
+    let v = if k.is_multiple_of(2) { 100 } else { 0 };
     let mut body = String::new();
     for i in 0..TASKS {
         for g in GROUPS {
@@ -142,11 +146,18 @@ fn write_round(nodes: &[&Server], k: u64) {
     let mut i = k as usize;
     loop {
         let s = nodes[i % nodes.len()];
-        let (code, text) = s.call("POST", "/write?db=db&rp=rp&precision=s", Some(body.as_bytes()));
+        let (code, text) = s.call(
+            "POST",
+            "/write?db=db&rp=rp&precision=s",
+            Some(body.as_bytes()),
+        );
         if code == 204 {
             return;
         }
-        assert!(t.elapsed() < DEADLINE, "round {k} never acknowledged: {code} {text}");
+        assert!(
+            t.elapsed() < DEADLINE,
+            "round {k} never acknowledged: {code} {text}"
+        );
         i += 1;
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -172,7 +183,7 @@ fn expected(rounds: u64) -> BTreeSet<(String, String, String)> {
     for k in 0..rounds {
         for i in 0..TASKS {
             for g in GROUPS {
-                let level = if k % 2 == 0 { "CRITICAL" } else { "OK" };
+                let level = if k.is_multiple_of(2) { "CRITICAL" } else { "OK" };
                 out.insert((format!("t{i}-{g}"), time_of(k), level.to_string()));
             }
         }
@@ -256,7 +267,11 @@ fn losing_two_of_three_nodes_loses_no_point_and_no_alert() {
         all.len(),
         survivor.get("/kapacitor/v1/cluster").1
     );
-    assert!(missing.is_empty(), "{} alerts missing: {missing:?}", missing.len());
+    assert!(
+        missing.is_empty(),
+        "{} alerts missing: {missing:?}",
+        missing.len()
+    );
     assert!(extra.is_empty(), "alerts never written: {extra:?}");
     assert!(
         duplicates <= TASKS * 2,
@@ -286,7 +301,11 @@ fn a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task() {
         if r.len() == TASKS && r.values().any(|o| o == "k2") {
             break;
         }
-        assert!(t.elapsed() < DEADLINE, "k2 took no share: {r:?}\n{}", k2.log_text());
+        assert!(
+            t.elapsed() < DEADLINE,
+            "k2 took no share: {r:?}\n{}",
+            k2.log_text()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     // Every node lists every task (definitions replicated), and a template
@@ -299,9 +318,16 @@ fn a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task() {
         json!({"id": "tpl", "type": "stream", "script": "var x = 1\nstream\n    |from()\n        .measurement('m')\n"}),
     );
     assert_eq!(code, 200, "{body}");
-    k2.wait_for("the template on k2", |s| s.get("/kapacitor/v1/templates/tpl").0 == 200);
-    assert_eq!(k1.call("DELETE", "/kapacitor/v1/templates/tpl", None).0, 204);
-    k2.wait_for("the template gone from k2", |s| s.get("/kapacitor/v1/templates/tpl").0 == 404);
+    k2.wait_for("the template on k2", |s| {
+        s.get("/kapacitor/v1/templates/tpl").0 == 200
+    });
+    assert_eq!(
+        k1.call("DELETE", "/kapacitor/v1/templates/tpl", None).0,
+        204
+    );
+    k2.wait_for("the template gone from k2", |s| {
+        s.get("/kapacitor/v1/templates/tpl").0 == 404
+    });
 
     // The whole cluster restarts (both nodes killed, then started on their data).
     k1.stop();

@@ -84,10 +84,15 @@ impl NatsCluster {
         for i in 0..n {
             loop {
                 if let Ok(Some(status)) = c.servers[i].child.try_wait() {
-                    panic!("nats-server node{} exited with {status}:\n{}", i + 1, c.log(i));
+                    panic!(
+                        "nats-server node{} exited with {status}:\n{}",
+                        i + 1,
+                        c.log(i)
+                    );
                 }
-                let ok = http_get(c.servers[i].monitor_port, "/healthz")
-                    .is_some_and(|r| r.starts_with("HTTP/1.0 200") || r.starts_with("HTTP/1.1 200"));
+                let ok = http_get(c.servers[i].monitor_port, "/healthz").is_some_and(|r| {
+                    r.starts_with("HTTP/1.0 200") || r.starts_with("HTTP/1.1 200")
+                });
                 if ok {
                     break;
                 }

@@ -30,7 +30,12 @@ impl Checkpoint {
             node: node.to_string(),
             states: states
                 .iter()
-                .map(|(k, v)| (k.clone(), base64::engine::general_purpose::STANDARD.encode(v)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        base64::engine::general_purpose::STANDARD.encode(v),
+                    )
+                })
                 .collect(),
         }
     }
@@ -39,22 +44,28 @@ impl Checkpoint {
     pub fn node_states(&self) -> BTreeMap<String, Vec<u8>> {
         self.states
             .iter()
-            .filter_map(|(k, v)| {
-                match base64::engine::general_purpose::STANDARD.decode(v) {
+            .filter_map(
+                |(k, v)| match base64::engine::general_purpose::STANDARD.decode(v) {
                     Ok(b) => Some((k.clone(), b)),
                     Err(e) => {
                         tracing::error!(node = k, "cluster: undecodable checkpoint state: {e}");
                         None
                     }
-                }
-            })
+                },
+            )
             .collect()
     }
 }
 
 /// Task `id`'s checkpoint, if one was taken.
 pub async fn load(cluster: &Cluster, id: &str) -> Result<Option<Checkpoint>, ClusterError> {
-    match cluster.buckets.checkpoints.get(token(id)).await.map_err(nats)? {
+    match cluster
+        .buckets
+        .checkpoints
+        .get(token(id))
+        .await
+        .map_err(nats)?
+    {
         Some(b) => Ok(serde_json::from_slice(&b).ok()),
         None => Ok(None),
     }

@@ -61,10 +61,19 @@ async fn take(cluster: &Cluster, state: &AppState, id: &str, seq: u64) -> Result
     }
     let states = match state.engine.task_state(id) {
         Some(Ok(s)) => s,
-        Some(Err(e)) => return Err(ClusterError::Nats(format!("cannot snapshot task {id}: {e}"))),
+        Some(Err(e)) => {
+            return Err(ClusterError::Nats(format!(
+                "cannot snapshot task {id}: {e}"
+            )))
+        }
         None => return Ok(()),
     };
-    checkpoint::save(cluster, id, &Checkpoint::new(seq, &cluster.node_id, &states)).await?;
+    checkpoint::save(
+        cluster,
+        id,
+        &Checkpoint::new(seq, &cluster.node_id, &states),
+    )
+    .await?;
     ClusterStats::add(&cluster.stats.checkpoints, 1);
     Ok(())
 }
@@ -92,7 +101,9 @@ pub(crate) async fn start(
 ) -> Result<Owned, String> {
     let id = rec.id.clone();
     let pipeline = state.pipeline(rec).map_err(|e| e.to_string())?;
-    let cp = checkpoint::load(cluster, &id).await.map_err(|e| e.to_string())?;
+    let cp = checkpoint::load(cluster, &id)
+        .await
+        .map_err(|e| e.to_string())?;
     let cp = cp.filter(|c| c.taken >= rec.last_enabled);
     let states = cp.as_ref().map(|c| c.node_states()).unwrap_or_default();
     let start_seq = cp.as_ref().map_or(0, |c| c.seq);

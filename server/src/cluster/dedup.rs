@@ -44,12 +44,14 @@ async fn last(cluster: &Cluster, key: &str) -> Result<Option<(Delivered, u64)>, 
         .entry(key)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(e.filter(|e| e.operation == async_nats::jetstream::kv::Operation::Put)
-        .and_then(|e| {
-            serde_json::from_slice::<Delivered>(&e.value)
-                .ok()
-                .map(|d| (d, e.revision))
-        }))
+    Ok(
+        e.filter(|e| e.operation == async_nats::jetstream::kv::Operation::Put)
+            .and_then(|e| {
+                serde_json::from_slice::<Delivered>(&e.value)
+                    .ok()
+                    .map(|d| (d, e.revision))
+            }),
+    )
 }
 
 /// The cluster's `AlertGate`.
@@ -59,7 +61,9 @@ pub struct Dedup {
 
 impl std::fmt::Debug for Dedup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dedup").field("node", &self.cluster.node_id).finish()
+        f.debug_struct("Dedup")
+            .field("node", &self.cluster.node_id)
+            .finish()
     }
 }
 
@@ -93,8 +97,16 @@ impl AlertGate for Dedup {
         let kv = &c.buckets.alerts;
         let stored = wait(&c.handle, async {
             match seen {
-                Some((_, rev)) => kv.update(&key, body, rev).await.map(|_| ()).map_err(|e| e.to_string()),
-                None => kv.create(&key, body).await.map(|_| ()).map_err(|e| e.to_string()),
+                Some((_, rev)) => kv
+                    .update(&key, body, rev)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                None => kv
+                    .create(&key, body)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
             }
         });
         if let Err(e) = stored {
@@ -119,7 +131,13 @@ impl std::fmt::Debug for ClusterEventStates {
 }
 
 impl EventStates for ClusterEventStates {
-    fn restore(&self, task: &str, node: &str, topic: Option<&str>, id: &str) -> Option<(Level, i64)> {
+    fn restore(
+        &self,
+        task: &str,
+        node: &str,
+        topic: Option<&str>,
+        id: &str,
+    ) -> Option<(Level, i64)> {
         let c = &self.cluster;
         match wait(&c.handle, last(c, &key(task, node, id))) {
             Ok(Some((d, _))) => Some((Level::from_index(d.level), d.triggered)),

@@ -98,9 +98,18 @@ fn same_definition(a: &TaskRecord, b: &TaskRecord) -> bool {
 }
 
 /// Apply one bucket entry to the local store and engine.
-async fn apply(cluster: &Arc<Cluster>, state: &Arc<AppState>, key: &str, op: Operation, value: &[u8]) {
+async fn apply(
+    cluster: &Arc<Cluster>,
+    state: &Arc<AppState>,
+    key: &str,
+    op: Operation,
+    value: &[u8],
+) {
     let Some(id) = untoken(key) else {
-        tracing::warn!(key, "cluster: ignoring a task key this version does not write");
+        tracing::warn!(
+            key,
+            "cluster: ignoring a task key this version does not write"
+        );
         return;
     };
     match op {

@@ -93,7 +93,11 @@ pub fn decode(headers: Option<&async_nats::HeaderMap>, payload: &[u8]) -> Option
         match parser.parse_line(line, i + 1) {
             Some(Ok(p)) => points.push(p),
             Some(Err(e)) => {
-                tracing::error!("cluster: unparsable line in the stream: {}: {}", e.text, e.reason)
+                tracing::error!(
+                    "cluster: unparsable line in the stream: {}: {}",
+                    e.text,
+                    e.reason
+                )
             }
             None => {}
         }

@@ -56,7 +56,10 @@ pub fn owner_of<'a>(task: &str, nodes: &'a [&'a str]) -> Option<&'a str> {
 }
 
 /// Task `id`'s lease and its revision (`None` when free).
-pub async fn lease_of(cluster: &Cluster, id: &str) -> Result<Option<(Lease, u64)>, super::ClusterError> {
+pub async fn lease_of(
+    cluster: &Cluster,
+    id: &str,
+) -> Result<Option<(Lease, u64)>, super::ClusterError> {
     let e = cluster
         .buckets
         .leases
@@ -79,8 +82,16 @@ async fn acquire(cluster: &Cluster, id: &str, rev: Option<u64>) -> bool {
     let body: bytes::Bytes = serde_json::to_vec(&lease).unwrap_or_default().into();
     let kv = &cluster.buckets.leases;
     let r = match rev {
-        None => kv.create(token(id), body).await.map(|_| ()).map_err(|e| e.to_string()),
-        Some(rev) => kv.update(token(id), body, rev).await.map(|_| ()).map_err(|e| e.to_string()),
+        None => kv
+            .create(token(id), body)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Some(rev) => kv
+            .update(token(id), body, rev)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
     };
     match r {
         Ok(()) => true,
@@ -93,7 +104,9 @@ async fn acquire(cluster: &Cluster, id: &str, rev: Option<u64>) -> bool {
 
 /// Start task `id` here (this node holds its lease).
 async fn start_local(cluster: &Arc<Cluster>, state: &Arc<AppState>, id: &str) {
-    let Ok(Some(mut rec)) = state.store.task(id) else { return };
+    let Ok(Some(mut rec)) = state.store.task(id) else {
+        return;
+    };
     match super::consumer::start(cluster, state, &rec).await {
         Ok(owned) => {
             tracing::info!(task = id, node = cluster.node_id, "cluster: running task");
@@ -151,8 +164,14 @@ async fn reconcile(cluster: &Arc<Cluster>, state: &Arc<AppState>) {
     if !ids.contains(&me) {
         return;
     }
-    let Ok(tasks) = state.store.tasks() else { return };
-    let enabled: Vec<&str> = tasks.iter().filter(|t| t.enabled).map(|t| t.id.as_str()).collect();
+    let Ok(tasks) = state.store.tasks() else {
+        return;
+    };
+    let enabled: Vec<&str> = tasks
+        .iter()
+        .filter(|t| t.enabled)
+        .map(|t| t.id.as_str())
+        .collect();
     let owned: Vec<String> = lock(&cluster.owned).keys().cloned().collect();
     for id in owned.iter().filter(|id| !enabled.contains(&id.as_str())) {
         release(cluster, state, id).await;

@@ -50,7 +50,12 @@ pub async fn run(cluster: Arc<Cluster>) {
         if cluster.leaving.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
-        if let Err(e) = cluster.buckets.nodes.put(&cluster.node_id, body.clone()).await {
+        if let Err(e) = cluster
+            .buckets
+            .nodes
+            .put(&cluster.node_id, body.clone())
+            .await
+        {
             tracing::warn!("cluster: heartbeat not recorded: {e}");
         }
     }

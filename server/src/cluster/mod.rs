@@ -44,7 +44,10 @@ use std::time::Duration;
 pub enum ClusterError {
     Connect(String),
     /// A stream or bucket could not be created or opened.
-    Setup { what: String, message: String },
+    Setup {
+        what: String,
+        message: String,
+    },
     /// A publish, put or read that JetStream did not acknowledge.
     Nats(String),
 }
@@ -167,7 +170,9 @@ async fn bucket(
     js.get_or_create_stream(config)
         .await
         .map_err(|e| setup(e.to_string()))?;
-    js.get_key_value(name).await.map_err(|e| setup(e.to_string()))
+    js.get_key_value(name)
+        .await
+        .map_err(|e| setup(e.to_string()))
 }
 
 impl Cluster {

@@ -49,7 +49,13 @@ pub async fn status(c: &Cluster) -> Result<Value, super::ClusterError> {
         let live = nodes.iter().any(|n| n.id == lease.node);
         let lag = super::consumer::lag(c, &id).await.ok();
         let checkpoint = super::checkpoint::load(c, &id).await.ok().flatten();
-        tasks.push(task_json(&id, &lease, live, lag, checkpoint.map(|cp| cp.seq)));
+        tasks.push(task_json(
+            &id,
+            &lease,
+            live,
+            lag,
+            checkpoint.map(|cp| cp.seq),
+        ));
     }
     let owned: Vec<Value> = {
         let owned = lock(&c.owned);

@@ -100,13 +100,19 @@ mod tests {
             assert_eq!(untoken(&t).as_deref(), Some(name));
         }
         assert_ne!(token("_"), token(""));
-        assert_eq!(write_subject("db", "", "c.p u"), "kapacitor.write.db._.c_2Ep_20u");
+        assert_eq!(
+            write_subject("db", "", "c.p u"),
+            "kapacitor.write.db._.c_2Ep_20u"
+        );
     }
 
     #[test]
     fn filters_are_as_narrow_as_one_subject_allows() {
         let sub = |dbrps: &[(&str, &str)], ms: Option<&[&str]>| runtime::engine::Subscription {
-            dbrps: dbrps.iter().map(|(d, r)| ((*d).into(), (*r).into())).collect(),
+            dbrps: dbrps
+                .iter()
+                .map(|(d, r)| ((*d).into(), (*r).into()))
+                .collect(),
             measurements: ms.map(|v| v.iter().map(|m| (*m).into()).collect()),
         };
         assert_eq!(
@@ -117,7 +123,10 @@ mod tests {
             task_filter(&sub(&[("db", "rp")], Some(&["cpu", "mem"]))),
             "kapacitor.write.db.rp.*"
         );
-        assert_eq!(task_filter(&sub(&[("db", "rp")], None)), "kapacitor.write.db.rp.*");
+        assert_eq!(
+            task_filter(&sub(&[("db", "rp")], None)),
+            "kapacitor.write.db.rp.*"
+        );
         assert_eq!(
             task_filter(&sub(&[("a", "r"), ("b", "r")], None)),
             "kapacitor.write.>"

@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 pub async fn get(state: &Arc<AppState>) -> Result<Resp, ApiError> {
     let Some(c) = &state.cluster else {
-        return Err(ApiError::NotFound("clustering is not enabled ([cluster] enabled = false)".into()));
+        return Err(ApiError::NotFound(
+            "clustering is not enabled ([cluster] enabled = false)".into(),
+        ));
     };
     let v = crate::cluster::status::status(c)
         .await
