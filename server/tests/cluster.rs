@@ -183,7 +183,11 @@ fn expected(rounds: u64) -> BTreeSet<(String, String, String)> {
     for k in 0..rounds {
         for i in 0..TASKS {
             for g in GROUPS {
-                let level = if k.is_multiple_of(2) { "CRITICAL" } else { "OK" };
+                let level = if k.is_multiple_of(2) {
+                    "CRITICAL"
+                } else {
+                    "OK"
+                };
                 out.insert((format!("t{i}-{g}"), time_of(k), level.to_string()));
             }
         }
