@@ -10,7 +10,8 @@ use std::fmt::Debug;
 
 pub trait AlertGate: Send + Sync + Debug {
     /// Deliver `event` of alert node `node` by calling `deliver` (which hands
-    /// it to the topic store and the node's handlers), or drop it as a
-    /// duplicate. Called on the task's worker thread, once per event.
+    /// it to the topic store and to the node's handlers, and returns once
+    /// those handlers finished with it), or drop it as a duplicate. Called on
+    /// the task's worker thread, once per event.
     fn publish(&self, node: &str, event: &Event, deliver: &mut dyn FnMut());
 }
