@@ -1588,7 +1588,8 @@ const DEBUG_VARS: &str = r#"{
   "k1": {"name": "ingress", "tags": {"task_master": "main", "database": "telegraf", "retention_policy": "autogen", "measurement": "cpu", "host": "localhost"}, "values": {"points_received": 12}},
   "k2": {"name": "ingress", "tags": {"task_master": "main", "database": "db2", "retention_policy": "autogen", "measurement": "a_very_long_measurement_name"}, "values": {"points_received": 7}},
   "k3": {"name": "ingress", "tags": {"task_master": "rp1", "database": "telegraf", "retention_policy": "autogen", "measurement": "cpu"}, "values": {"points_received": 99}},
-  "k4": {"name": "nodes", "tags": {"task": "cpu_alert"}, "values": {"errors": 0}}
+  "k4": {"name": "nodes", "tags": {"task": "cpu_alert"}, "values": {"errors": 0}},
+  "k5": {"name": "cluster", "tags": {"node": "k1"}, "values": {"failovers": 2, "alerts_deduplicated": 3}}
 },
 "num_enabled_tasks": 1,
 "num_subscriptions": 0,
@@ -1637,6 +1638,16 @@ fn stats_and_vars() {
             "autogen",
             "cpu",
             12
+        )
+    );
+    // Ours: `[cluster]` counters, sorted by name.
+    let r = kap(&mock, &["stats", "cluster"]);
+    ok(&r);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{:<30}k1\n{:<30}3\n{:<30}2\n",
+            "Node:", "alerts_deduplicated:", "failovers:"
         )
     );
     let r = kap(&mock, &["stats", "other"]);

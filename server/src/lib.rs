@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod batch_recording;
+pub mod cluster;
 pub mod config;
 pub mod fuzzing;
 pub mod http;

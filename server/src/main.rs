@@ -148,7 +148,18 @@ fn run(flags: &Flags, env: &[(String, String)]) -> ExitCode {
 
 async fn serve(opts: ServerOptions) -> ExitCode {
     let addr = opts.socket_address();
-    let state = match AppState::open(opts) {
+    let cluster = if opts.config.cluster.enabled {
+        match server::cluster::Cluster::connect(&opts.config.cluster, &opts.hostname).await {
+            Ok(c) => Some(std::sync::Arc::new(c)),
+            Err(e) => {
+                eprintln!("run: open server: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let state = match AppState::open_in_cluster(opts, cluster) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("run: open server: {e}");
@@ -203,6 +214,9 @@ async fn serve(opts: ServerOptions) -> ExitCode {
         let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
         tracing::info!("Listening on {scheme} {a}");
         state.start_influxdb(a.port());
+        if let Some(c) = &state.cluster {
+            c.start(&state, a.port());
+        }
     }
     // `[[udp]]`, `[[graphite]]`, `[opentsdb]`: kept running until shutdown.
     let _inputs = match server::inputs::start(&state.opts.config, state.ingest()) {
@@ -255,6 +269,11 @@ async fn serve(opts: ServerOptions) -> ExitCode {
         }
     }
     tracing::info!("shutting down");
+    // A cluster node checkpoints its tasks and frees their leases first, so
+    // the others take them over at once.
+    if let Some(c) = state.cluster.clone() {
+        c.leave(&state).await;
+    }
     // UDF agents' states are stored with their tasks, resumed at the next start.
     let snap = state.clone();
     let _ = tokio::task::spawn_blocking(move || snap.save_all_task_states()).await;

@@ -71,6 +71,8 @@ pub struct AppState {
     /// `[udf.functions]`: the agents' info, asked once per UDF when a task
     /// using it is first checked.
     pub udfs: Arc<runtime::udf::AgentCatalog>,
+    /// `[cluster]`: this node's membership (`None` = a single server).
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 /// The `[udf.functions]` the runtime starts agents from.
@@ -163,6 +165,16 @@ pub fn compile(rec: &TaskRecord, udfs: &dyn UdfCatalog) -> Result<Pipeline, Comp
 
 impl AppState {
     pub fn open(opts: ServerOptions) -> Result<Arc<AppState>, StoreError> {
+        Self::open_in_cluster(opts, None)
+    }
+
+    /// Open the server as a node of `cluster`: alert events pass its
+    /// deduplication, alert levels are restored from it, and tasks start
+    /// only where the cluster's leases say (`crate::cluster`).
+    pub fn open_in_cluster(
+        opts: ServerOptions,
+        cluster: Option<Arc<crate::cluster::Cluster>>,
+    ) -> Result<Arc<AppState>, StoreError> {
         let _ = std::fs::create_dir_all(&opts.data_dir);
         let _ = std::fs::create_dir_all(&opts.replay_dir);
         if let Some(parent) = opts.db_path.parent() {
@@ -193,6 +205,16 @@ impl AppState {
         // Alert nodes restore a group's level from the topics (Kapacitor's
         // restoreEventState).
         engine_opts.config.event_states = Some(topics.clone());
+        if let Some(c) = &cluster {
+            engine_opts.config.event_states =
+                Some(Arc::new(crate::cluster::dedup::ClusterEventStates {
+                    cluster: c.clone(),
+                    fallback: topics.clone(),
+                }));
+            engine_opts.config.alert_gate = Some(Arc::new(crate::cluster::dedup::Dedup {
+                cluster: c.clone(),
+            }));
+        }
         let engine = Engine::new(engine_opts, topics.clone());
         if let Some(list) = &opts.disable_handlers {
             // Validated by main; a bad entry here disables nothing rather than failing open.
@@ -217,6 +239,7 @@ impl AppState {
             influxdb,
             config: tokio::sync::Mutex::new(effective),
             udfs: Arc::new(runtime::udf::AgentCatalog::new(udf_functions)),
+            cluster,
         });
         crate::topics::persist::spawn_flusher(&state, |s: &AppState| (&*s.topics, &s.store));
         state.recordings.fail_interrupted(&state.store)?;
@@ -242,6 +265,10 @@ impl AppState {
 
     /// Start every enabled task (at boot).
     fn resume_tasks(&self) -> Result<(), StoreError> {
+        if self.cluster.is_some() {
+            // The cluster's leases decide where each task runs.
+            return Ok(());
+        }
         for mut rec in self.store.tasks()? {
             if !rec.enabled {
                 continue;
@@ -347,6 +374,16 @@ impl AppState {
         Arc::new(move |batch: runtime::engine::WriteBatch| {
             if let Some(state) = weak.upgrade() {
                 state.stats.points_ok(batch.points.len());
+                if let Some(c) = &state.cluster {
+                    let published = crate::cluster::ingest::wait(
+                        &c.handle,
+                        crate::cluster::ingest::publish(c, &batch),
+                    );
+                    if let Err(e) = published {
+                        tracing::error!("cannot publish a write to the cluster: {e}");
+                        return;
+                    }
+                }
                 state.engine.write(batch);
             }
         })

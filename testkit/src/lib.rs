@@ -9,6 +9,7 @@ pub mod fuzz;
 pub mod influxd;
 pub mod kafka;
 pub mod mosquitto;
+pub mod nats;
 pub mod ports;
 pub mod recorder;
 pub mod snmptrapd;

@@ -157,6 +157,18 @@ pub fn run_stats(ctx: &mut Ctx, args: &[String]) -> Result<(), CliError> {
                 ));
             }
         }
+        // Ours (`[cluster]`): this node's cluster counters, one per line; a
+        // server without a cluster has none and prints nothing.
+        "cluster" => {
+            let out = &mut ctx.out;
+            for s in vars.stats.values().filter(|s| s.name == "cluster") {
+                let node = s.tags.get("node").map(String::as_str).unwrap_or("");
+                out.line(&format!("{}{}", left("Node:", 30), node));
+                for (k, v) in &s.values {
+                    out.line(&format!("{}{}", left(&format!("{k}:"), 30), v));
+                }
+            }
+        }
         // Kapacitor prints nothing for any other category.
         _ => {}
     }

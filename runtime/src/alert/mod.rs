@@ -167,5 +167,6 @@ pub fn build(node: &ir::Node, env: &BuildEnv<'_>) -> Result<Box<dyn NodeImpl>, B
     let registry = needs_registry.then(|| cfg.inhibit_registry.clone());
     let mut alert = AlertNode::new(settings, levels, resets, registry, handlers);
     alert.event_states = cfg.event_states.clone();
+    alert.gate = cfg.alert_gate.clone();
     Ok(Box::new(alert))
 }

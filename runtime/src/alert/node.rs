@@ -147,6 +147,8 @@ pub struct AlertNode {
     stats_registered: bool,
     /// Where a new group's level is restored from (`restore.rs`).
     pub event_states: Option<Arc<dyn super::restore::EventStates>>,
+    /// Decides whether an event is delivered (a cluster's deduplication).
+    pub gate: Option<Arc<dyn crate::engine::AlertGate>>,
 }
 
 const STATS: [&str; 6] = [
@@ -178,6 +180,7 @@ impl AlertNode {
             handlers,
             stats_registered: false,
             event_states: None,
+            gate: None,
         }
     }
 
@@ -311,26 +314,40 @@ impl AlertNode {
                 return;
             }
         }
-        // One buffer per node: the JSON is written once and only copied
-        // when handlers need their own.
-        self.json.clear();
-        ev.write_json(&mut self.json);
-        cx.output(Output::Alert {
-            node: cx.node,
-            event_json: &self.json,
-            event: ev,
-            topic: self.settings.topic.as_deref(),
-        });
-        if let Some(h) = &mut self.handlers {
-            if let Err(e) = h.send(ev.clone(), self.json.clone()) {
-                cx.error(e);
+        let topic = self.settings.topic.as_deref();
+        let handlers = &mut self.handlers;
+        let json = &mut self.json;
+        let gated = self.gate.is_some();
+        let mut deliver = || {
+            // One buffer per node: the JSON is written once and only copied
+            // when handlers need their own.
+            json.clear();
+            ev.write_json(json);
+            cx.output(Output::Alert {
+                node: cx.node,
+                event_json: json,
+                event: ev,
+                topic,
+            });
+            if let Some(h) = handlers {
+                if let Err(e) = h.send(ev.clone(), json.clone()) {
+                    cx.error(e);
+                }
+                if gated {
+                    // Delivered means handled: the gate records it next.
+                    h.flush();
+                }
+                // Delivery failures happen on the pool's threads; they reach the task's stats
+                // here (only once there are some, so a healthy node's stats keep Kapacitor's keys).
+                let failed = h.failed();
+                if failed > 0 {
+                    cx.stats.set("handler_errors", failed as i64);
+                }
             }
-            // Delivery failures happen on the pool's threads; they reach the task's stats
-            // here (only once there are some, so a healthy node's stats keep Kapacitor's keys).
-            let failed = h.failed();
-            if failed > 0 {
-                cx.stats.set("handler_errors", failed as i64);
-            }
+        };
+        match &self.gate {
+            Some(gate) => gate.publish(&self.settings.node, ev, &mut deliver),
+            None => deliver(),
         }
     }
 

@@ -34,6 +34,9 @@ pub struct Config {
     /// Where alert nodes restore a group's level from when it first appears
     /// (the server's topic store; `None` offline and in replays).
     pub event_states: Option<Arc<dyn crate::alert::restore::EventStates>>,
+    /// Decides per alert event whether it is delivered (a cluster's
+    /// deduplication, `crate::engine::AlertGate`); `None` delivers all.
+    pub alert_gate: Option<Arc<dyn crate::engine::AlertGate>>,
     /// Events queued per handler before dropping (`[alert] topic-buffer-length`;
     /// 0 = Kapacitor's default, 5000).
     pub handler_buffer: usize,

@@ -15,6 +15,7 @@
 //! * **Shared services**: one `Outputs` for every task (alert events, logs),
 //!   `http_out` results and `snapshot` stats readable while a task runs.
 
+pub mod alert_gate;
 mod batch;
 mod clock;
 mod error;
@@ -28,6 +29,7 @@ mod snapshot;
 mod tests;
 mod write;
 
+pub use alert_gate::AlertGate;
 pub use error::EngineError;
 pub use outputs::{LogOutputs, Outputs};
 pub use route::Subscription;
@@ -95,6 +97,15 @@ struct Inner {
     next_tap: Mutex<u64>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     shutdown: std::sync::atomic::AtomicBool,
+}
+
+/// How a stream task receives its points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Feed {
+    /// From every `write` whose (db, rp) it reads.
+    Routed,
+    /// Only from `write_task`.
+    Direct,
 }
 
 /// The running tasks of one server (or of one test). Cheap to clone.
@@ -195,6 +206,28 @@ impl Engine {
         pipeline: &Pipeline,
         state: &std::collections::BTreeMap<String, Vec<u8>>,
     ) -> Result<(), EngineError> {
+        self.start(id, pipeline, state, Feed::Routed)
+    }
+
+    /// Start stream task `id` fed only through `write_task`, never by
+    /// `write`'s routing: a cluster node feeds each task it owns from that
+    /// task's own consumer, in the stream's order.
+    pub fn start_task_fed_directly(
+        &self,
+        id: &str,
+        pipeline: &Pipeline,
+        state: &std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), EngineError> {
+        self.start(id, pipeline, state, Feed::Direct)
+    }
+
+    fn start(
+        &self,
+        id: &str,
+        pipeline: &Pipeline,
+        state: &std::collections::BTreeMap<String, Vec<u8>>,
+        feed: Feed,
+    ) -> Result<(), EngineError> {
         if self.is_shut_down() {
             return Err(EngineError::ShuttingDown);
         }
@@ -266,10 +299,42 @@ impl Engine {
                 old.stop();
             }
         }
-        if is_stream {
+        if is_stream && feed == Feed::Routed {
             write_lock(&self.inner.streams).push(cell);
         }
         Ok(())
+    }
+
+    /// Queue `batch` for task `id` alone (a task started with
+    /// `start_task_fed_directly`), waiting while its inbox is full: nothing
+    /// is dropped. Points of other (db, rp)s than the task's are skipped, as
+    /// routing would. Returns whether the task is running.
+    pub fn write_task(&self, id: &str, batch: WriteBatch) -> bool {
+        let Some(cell) = read(&self.inner.tasks).get(id).cloned() else {
+            return false;
+        };
+        if !cell
+            .sub
+            .as_ref()
+            .is_some_and(|s| s.wants_dbrp(&batch.database, &batch.retention_policy))
+        {
+            return !cell.is_closed();
+        }
+        match cell.enqueue_write(Arc::new(batch), None) {
+            Enqueued::Schedule => {
+                self.inner.queue.push(cell);
+                true
+            }
+            Enqueued::Queued => true,
+            Enqueued::Closed | Enqueued::TimedOut => false,
+        }
+    }
+
+    /// Whether task `id` has run every job queued so far (`None` when it is
+    /// not running): a consistent moment for its snapshot.
+    pub fn task_idle(&self, id: &str) -> Option<bool> {
+        let cell = read(&self.inner.tasks).get(id).cloned()?;
+        Some(cell.is_idle())
     }
 
     /// Stop task `id`; returns whether it was running.

@@ -190,6 +190,12 @@ impl TaskCell {
         lock(&self.inbox).closed
     }
 
+    /// No job waits and none is running.
+    pub fn is_idle(&self) -> bool {
+        let ib = lock(&self.inbox);
+        ib.jobs.is_empty() && !ib.scheduled
+    }
+
     /// Queue a clock tick unless one is already waiting (never blocks).
     pub fn enqueue_tick(&self, now: i64) -> Enqueued {
         let mut ib = lock(&self.inbox);

@@ -134,6 +134,28 @@ fn writes_reach_only_the_tasks_that_want_them() {
 }
 
 #[test]
+fn a_directly_fed_task_sees_only_write_task() {
+    let out = Arc::new(Collect::default());
+    let e = engine(2, 1000, out.clone());
+    let p = pipeline("dbrp \"db\".\"rp\"\nstream|from().measurement('cpu')|httpOut('x')\n");
+    e.start_task_fed_directly("fed", &p, &Default::default())
+        .unwrap();
+    // Routing passes it by (a cluster node feeds it from its consumer).
+    let w = e.write(WriteBatch::new("db", "rp", points("cpu v=1 1\n")));
+    assert_eq!(w.tasks, 0);
+    // Its own feed: other dbrps are skipped as routing would skip them.
+    assert!(e.write_task("fed", WriteBatch::new("db", "rp", points("cpu v=2 2\n"))));
+    assert!(e.write_task("fed", WriteBatch::new("x", "rp", points("cpu v=3 3\n"))));
+    assert!(!e.write_task("nope", WriteBatch::new("db", "rp", points("cpu v=4 4\n"))));
+    assert!(wait_for(|| e.task_idle("fed") == Some(true)));
+    assert_eq!(routed(&e, "fed"), 1);
+    let r = e.http_out("fed", "x").unwrap();
+    assert!(r.contains("000000002Z\",2]]"), "{r}");
+    assert_eq!(e.task_idle("nope"), None);
+    e.shutdown();
+}
+
+#[test]
 fn a_full_queue_makes_writers_wait_within_the_bound() {
     let e = engine(1, 10, Arc::new(Collect::default()));
     e.start_task(

@@ -104,6 +104,8 @@ pub struct Config {
     pub task_limits: TaskLimitsConfig,
     #[serde(rename = "http-limits")]
     pub http_limits: HttpLimitsConfig,
+    /// `[cluster]` (ours): nodes sharing tasks through NATS JetStream.
+    pub cluster: crate::cluster::config::ClusterConfig,
 
     /// Sections Kapacitor has that are not modelled here (input services,
     /// discovery, scrapers, kubernetes, swarm, ...; see
@@ -169,6 +171,7 @@ impl Default for Config {
             deadman: DeadmanConfig::default(),
             task_limits: TaskLimitsConfig::default(),
             http_limits: HttpLimitsConfig::default(),
+            cluster: crate::cluster::config::ClusterConfig::default(),
             passthrough: toml::Table::new(),
         }
     }

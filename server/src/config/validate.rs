@@ -34,6 +34,9 @@ pub fn validate(c: &Config) -> Check {
     handlers(c)?;
     auth(c)?;
     crate::auth::tls::validate(&c.tls, c.http.https_enabled)?;
+    if let Err(e) = c.cluster.validate() {
+        return fail("cluster", e);
+    }
     for (key, v) in [
         ("task-limits.max-groups", c.task_limits.max_groups),
         (

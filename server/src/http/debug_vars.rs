@@ -42,6 +42,14 @@ pub fn get(state: &Arc<AppState>) -> Result<Resp, ApiError> {
             "errors": crate::load::errors(),
         }}),
     );
+    // `[cluster]`: this node's publishes, consumption, failovers, deduplication.
+    if let Some(c) = &state.cluster {
+        stats.insert(
+            key(),
+            json!({"name": "cluster", "tags": base(json!({"node": c.node_id})),
+                "values": crate::cluster::status::counters(c)}),
+        );
+    }
     // The kafka handler's writers, one per (cluster, topic) written to.
     for (cluster, topic, w) in runtime::alert::handlers::kafka_producer::writer_stats() {
         stats.insert(

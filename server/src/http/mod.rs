@@ -2,6 +2,7 @@
 //! one response and knows nothing of sockets, so tests can call it directly;
 //! `main` binds the listener. One file per resource.
 
+mod cluster;
 mod config;
 mod debug_vars;
 pub mod error;
@@ -313,6 +314,7 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["ping"], &Method::GET | &Method::HEAD) => Ok(no_content()),
         (["write"], &Method::POST) => write::write(state, r).await,
         (["debug", "vars"], &Method::GET) => debug_vars::get(state),
+        (["cluster"], &Method::GET) => cluster::get(state).await,
         (["users", ..], _) if state.auth.users().is_some() => {
             users::route(state, r, &segs[1..]).await
         }

@@ -308,6 +308,25 @@ async fn save_and_run(state: &Arc<AppState>, mut rec: TaskRecord) -> Result<Resp
         compiler::ir::TaskType::Batch => "batch".into(),
     };
     rec.error.clear();
+    if let Some(c) = &state.cluster {
+        // The cluster's copy first: answered once replicated; the lease
+        // loop starts it on its owner.
+        crate::cluster::definitions::put_task(c, &rec)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        state.store.put_task(&rec, Some(&pipeline), &state.build)?;
+        // Running here: restart it with the new definition (the lease loop
+        // starts it again, from its checkpoint, if it is still enabled).
+        crate::cluster::leases::stop_local(c, state, &rec.id).await;
+        c.wake.notify_one();
+        let v = View {
+            raw_script: false,
+            labels: false,
+            fields: None,
+            list: false,
+        };
+        return Ok(pretty(200, &task_json(state, &rec, &v)));
+    }
     state.store.put_task(&rec, Some(&pipeline), &state.build)?;
     state.stop_task(&rec.id);
     if rec.enabled {
@@ -421,6 +440,11 @@ pub async fn update(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, Ap
             &*state.udfs,
         )
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        if let Some(c) = &state.cluster {
+            crate::cluster::definitions::delete_task(c, id)
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+        }
         state.engine.stop_task(id);
         state.store.delete_task(id)?;
         rec.id = new_id;
@@ -430,6 +454,11 @@ pub async fn update(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, Ap
 
 pub async fn delete(state: &Arc<AppState>, id: &str) -> Result<Resp, ApiError> {
     let _guard = state.task_lock.lock().await;
+    if let Some(c) = &state.cluster {
+        crate::cluster::definitions::delete_task(c, id)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
     state.engine.stop_task(id);
     state.store.delete_task(id)?;
     Ok(no_content())

@@ -129,6 +129,11 @@ pub async fn create(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         created: now,
         modified: now,
     };
+    if let Some(c) = &state.cluster {
+        crate::cluster::definitions::put_template(c, &t)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
     state.store.put_template(&t)?;
     Ok(pretty(200, &Value::Object(template_json(&t, true))))
 }
@@ -159,10 +164,20 @@ pub async fn update(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, Ap
                 "template ID must contain only letters, numbers, '-', '.' and '_'. {n:?}"
             )));
         }
+        if let Some(c) = &state.cluster {
+            crate::cluster::definitions::delete_template(c, id)
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+        }
         state.store.delete_template(id)?;
         t.id = n.to_string();
     }
     t.modified = AppState::now();
+    if let Some(c) = &state.cluster {
+        crate::cluster::definitions::put_template(c, &t)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
     state.store.put_template(&t)?;
     // Every linked task is rebuilt from the new script and restarted.
     for mut task in state.store.tasks()? {
@@ -181,6 +196,17 @@ pub async fn update(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, Ap
                 .map(|e| e.to_string())
                 .unwrap_or_default()
         };
+        if let Some(c) = &state.cluster {
+            // The task's owner restarts it when the definition arrives.
+            crate::cluster::definitions::put_task(c, &task)
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            state
+                .store
+                .put_task(&task, pipeline.as_ref(), &state.build)?;
+            crate::cluster::leases::stop_local(c, state, &task.id).await;
+            continue;
+        }
         state
             .store
             .put_task(&task, pipeline.as_ref(), &state.build)?;
@@ -195,6 +221,11 @@ pub async fn update(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, Ap
 
 pub async fn delete(state: &Arc<AppState>, id: &str) -> Result<Resp, ApiError> {
     let _guard = state.task_lock.lock().await;
+    if let Some(c) = &state.cluster {
+        crate::cluster::definitions::delete_template(c, id)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
     state.store.delete_template(id)?;
     Ok(no_content())
 }

@@ -95,7 +95,15 @@ fn ingest(
             quote(db)
         )));
     }
-    state.stats.points_ok(points.len());
-    state.engine.write(WriteBatch::new(db, rp, points));
+    let batch = WriteBatch::new(db, rp, points);
+    if let Some(c) = &state.cluster {
+        // Acknowledged once JetStream has it; the tasks' owners consume it.
+        crate::cluster::ingest::wait(&c.handle, crate::cluster::ingest::publish(c, &batch))
+            .map_err(|e| ApiError::WriteInternal(e.to_string()))?;
+    }
+    state.stats.points_ok(batch.points.len());
+    // In a cluster this reaches only the local taps (recordings): the tasks
+    // are fed by their consumers.
+    state.engine.write(batch);
     Ok(no_content())
 }

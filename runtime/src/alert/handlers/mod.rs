@@ -116,6 +116,14 @@ impl HandlerSet {
             .sum()
     }
 
+    /// Waits until every queued event was delivered (a cluster records an
+    /// event as delivered only then: `crate::engine::AlertGate`).
+    pub fn flush(&self) {
+        for lane in &self.lanes {
+            lane.flush();
+        }
+    }
+
     /// Waits until every queued event was delivered; returns handler errors.
     pub fn close(self) -> Vec<HandlerError> {
         let mut errors = Vec::new();
