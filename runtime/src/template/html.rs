@@ -178,7 +178,8 @@ fn scan(mut st: State, text: &str) -> (State, String) {
                 i += 1;
             }
             State::Comment => {
-                if text[i..].starts_with("-->") {
+                // Bytes, not `str` slices: `i` walks byte by byte through multi-byte text.
+                if b[i..].starts_with(b"-->") {
                     i += 3;
                     keep_from = i;
                     st = State::Text;
@@ -188,8 +189,8 @@ fn scan(mut st: State, text: &str) -> (State, String) {
             }
             State::Raw(e) => {
                 let close = format!("</{}", raw_name(e));
-                if text[i..].len() >= close.len()
-                    && text[i..i + close.len()].eq_ignore_ascii_case(&close)
+                if b.len() - i >= close.len()
+                    && b[i..i + close.len()].eq_ignore_ascii_case(close.as_bytes())
                 {
                     st = State::Tag(Elem::Other);
                     i += close.len();

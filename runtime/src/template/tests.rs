@@ -461,3 +461,21 @@ mod json_html_text {
         }
     }
 }
+
+/// Fuzz finding (`fuzz/corpus-seed/alert_template/regression_*`): the HTML context scanner
+/// walks bytes and sliced the text as `str` inside a `<script>` or a comment, panicking on
+/// multi-byte characters there.
+#[test]
+fn html_context_scan_of_multibyte_text() {
+    assert_eq!(
+        run_html("<script>var x = 'ڂé';</script>{{ .Name }}"),
+        "<script>var x = 'ڂé';</script>cpu"
+    );
+    assert_eq!(run_html("<p><!-- café € --></p>{{ .Name }}"), "<p></p>cpu");
+    let src = "<a href=>{{ .Name }}</a><script>var xNope -}}\u{682}t}";
+    assert!(
+        run_html(src).ends_with("var xNope -}}\u{682}t}"),
+        "{}",
+        run_html(src)
+    );
+}
