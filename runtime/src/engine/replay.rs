@@ -239,7 +239,14 @@ pub fn run(
     sink: &mut dyn Sink,
 ) -> Result<Replayed, ReplayError> {
     let task = Task::build(name, pipeline, opts.config.clone()).map_err(ReplayError::Build)?;
-    feed(task, &Routing::of(pipeline), data.into(), opts, sink, &|_| {})
+    feed(
+        task,
+        &Routing::of(pipeline),
+        data.into(),
+        opts,
+        sink,
+        &|_| {},
+    )
 }
 
 /// Points read while they are replayed (`tickc run` over line protocol, see
@@ -335,7 +342,11 @@ fn feed(
             let mut first = None;
             if needs_first {
                 for item in points.by_ref() {
-                    let t = item.as_ref().ok().and_then(|r| r.as_ref().ok()).map(|p| p.time);
+                    let t = item
+                        .as_ref()
+                        .ok()
+                        .and_then(|r| r.as_ref().ok())
+                        .map(|p| p.time);
                     prefix.push(item);
                     if t.is_some() {
                         first = t;
