@@ -101,7 +101,8 @@ pub fn execute(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
     };
     config.handlers_enabled = args.handlers;
     let data_path = Path::new(&args.data);
-    let cannot_read = |e: std::io::Error| usage(format!("cannot read {}: {e}", data_path.display()));
+    let cannot_read =
+        |e: std::io::Error| usage(format!("cannot read {}: {e}", data_path.display()));
     // Line protocol is streamed (read and parsed as it is fed, so memory
     // does not grow with the file); recordings and JSON batches are loaded.
     let streamed = if is_line_protocol(data_path).map_err(cannot_read)? {

@@ -381,7 +381,11 @@ fn feed(
             let mut first = None;
             if needs_first {
                 for item in points.by_ref() {
-                    let t = item.as_ref().ok().and_then(|r| r.as_ref().ok()).map(|p| p.time);
+                    let t = item
+                        .as_ref()
+                        .ok()
+                        .and_then(|r| r.as_ref().ok())
+                        .map(|p| p.time);
                     prefix.push(item);
                     if t.is_some() {
                         first = t;

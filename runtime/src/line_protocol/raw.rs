@@ -69,8 +69,14 @@ mod tests {
             Ok(l) => seen.push(format!(
                 "{n}: {} {:?} {:?} {:?}",
                 l.measurement.unwrap().raw,
-                l.tags.iter().map(|(k, v)| (k.raw, v.raw)).collect::<Vec<_>>(),
-                l.fields.iter().map(|(k, v)| (k.raw, *v)).collect::<Vec<_>>(),
+                l.tags
+                    .iter()
+                    .map(|(k, v)| (k.raw, v.raw))
+                    .collect::<Vec<_>>(),
+                l.fields
+                    .iter()
+                    .map(|(k, v)| (k.raw, *v))
+                    .collect::<Vec<_>>(),
                 l.timestamp
             )),
             Err(e) => seen.push(format!("{n}: {e:?}")),

@@ -23,7 +23,10 @@ const CHUNK: usize = 1 << 20;
 pub enum StreamError {
     Io(std::io::Error),
     /// Invalid UTF-8 at this byte offset of the input (`std`'s wording).
-    NotUtf8 { offset: usize, len: Option<usize> },
+    NotUtf8 {
+        offset: usize,
+        len: Option<usize>,
+    },
 }
 
 impl fmt::Display for StreamError {
