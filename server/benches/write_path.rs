@@ -102,18 +102,22 @@ fn body(batch: usize, round: u64) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// Polls `consumed` until it reaches `want` (or panics after a minute: a
-/// task that stops consuming is a bug, not a slow run).
+/// Polls `consumed` until it reaches `want` (or panics when the count stops
+/// moving for a minute: a task that stops consuming is a bug, while a slow
+/// configuration — 100 alert tasks — may need minutes for a backlog).
 fn wait_for(want: u64, mut consumed: impl FnMut() -> u64) {
-    let t = Instant::now();
+    let mut last = (consumed(), Instant::now());
     loop {
         let n = consumed();
         if n >= want {
             return;
         }
+        if n != last.0 {
+            last = (n, Instant::now());
+        }
         assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "tasks consumed {n} of {want} points in a minute"
+            last.1.elapsed() < Duration::from_secs(60),
+            "tasks consumed {n} of {want} points and no more for a minute"
         );
         std::thread::sleep(Duration::from_micros(200));
     }

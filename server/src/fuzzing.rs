@@ -34,6 +34,9 @@ pub const KAPACITOR_500S: &[&str] = &[
     "failed to create handler: ",
     "failed to update handler: ",
     "failed to unmarshal patched json: ",
+    // services/auth/service.go: any CreateUser failure (a user that already exists, too)
+    // is a 500 "failed to create user: …" there (found by the api_users target).
+    "failed to create user: creating user: user already exists",
 ];
 
 /// The task, template, topic and recording every input may refer to.
