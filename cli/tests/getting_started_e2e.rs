@@ -44,6 +44,9 @@ impl Server {
         let port = testkit::free_port();
         let child = Command::new(kapacitord())
             .env("KAPACITOR_DATA_DIR", data)
+            // The store and replays default to ~/.kapacitor, shared by every run: keep them here.
+            .env("KAPACITOR_STORAGE_BOLTDB", data.join("kapacitor.db"))
+            .env("KAPACITOR_REPLAY_DIR", data.join("replay"))
             .env("KAPACITOR_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))
             .env_remove("KAPACITOR_CONFIG_PATH")
             .stdin(Stdio::null())

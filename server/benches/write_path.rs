@@ -161,6 +161,9 @@ impl Server {
         let child = Command::new(kapacitord_path())
             .env_remove("KAPACITOR_CONFIG_PATH")
             .env("KAPACITOR_DATA_DIR", dir.path())
+            // The store and replays default to ~/.kapacitor, shared by every run: keep them here.
+            .env("KAPACITOR_STORAGE_BOLTDB", dir.path().join("kapacitor.db"))
+            .env("KAPACITOR_REPLAY_DIR", dir.path().join("replay"))
             .env("KAPACITOR_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -155,6 +155,9 @@ fn bad_flag_values_stop_the_server() {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_kapacitord"))
             .env("HOME", dir.path())
             .env("KAPACITOR_DATA_DIR", dir.path())
+            // The store and replays default to ~/.kapacitor, shared by every run: keep them here.
+            .env("KAPACITOR_STORAGE_BOLTDB", dir.path().join("kapacitor.db"))
+            .env("KAPACITOR_REPLAY_DIR", dir.path().join("replay"))
             .env(
                 "KAPACITOR_HTTP_BIND_ADDRESS",
                 format!("127.0.0.1:{}", common::free_port()),
