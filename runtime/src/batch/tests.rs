@@ -247,7 +247,9 @@ proptest::proptest! {
 fn expr_text() -> impl proptest::strategy::Strategy<Value = String> {
     use proptest::prelude::*;
     let leaf = prop_oneof![
-        "[a-z_][a-z0-9_]{0,5}",
+        // A bare identifier must not be a keyword (`as`, `on`): InfluxQL reads
+        // those as keywords, so the generated text would not be InfluxQL.
+        "[a-z_][a-z0-9_]{0,5}".prop_filter("a keyword", |w| crate::influxdb::keyword(w).is_none()),
         "\"[a-z -]{1,6}\"",
         "'[a-z' ]{0,6}'".prop_map(|s: String| {
             // Escape inner quotes as InfluxQL wants them.
