@@ -125,7 +125,10 @@ fn faulty_alert_endpoints_do_not_block_writes_or_other_tasks() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(
         dir.path(),
-        &[("KAPACITOR_ALERT_TOPIC_BUFFER_LENGTH", "100")],
+        // Small enough that the hung endpoint's queue overflows (1,500 events, one
+        // delivered per 2 s), large enough that a healthy handler starved of CPU for
+        // a moment on a loaded CI machine does not.
+        &[("KAPACITOR_ALERT_TOPIC_BUFFER_LENGTH", "1000")],
         &[],
     );
     let hang = endpoint(Behaviour::Hang);
@@ -213,7 +216,7 @@ fn faulty_alert_endpoints_do_not_block_writes_or_other_tasks() {
         }
     }
 
-    // The hung endpoint's queue (100 events, one per 2 s) overflowed: counted as errors.
+    // The hung endpoint's queue (1,000 events, one per 2 s) overflowed: counted as errors.
     let hung = node_stats(&s, "hang");
     assert!(
         stat(&hung, "errors") > 0,

@@ -210,7 +210,11 @@ impl HandlerPool {
     fn schedule(&self, lane: Arc<Lane>) {
         let mut r = lock(&self.inner.run);
         r.ready.push_back(lane);
-        if r.idle_workers == 0 && r.workers < MAX_WORKERS {
+        // A worker counts as idle until it wakes and takes the lock, so an idle
+        // worker already woken for an earlier lane must not be woken again: with
+        // more lanes ready than idle workers, the pool grows instead (a lost
+        // wake-up here left a healthy lane waiting behind a hung one).
+        if r.ready.len() > r.idle_workers && r.workers < MAX_WORKERS {
             let inner = self.inner.clone();
             let spawned = std::thread::Builder::new()
                 .name("alert-handlers".into())
@@ -283,6 +287,43 @@ mod tests {
             },
             json: String::new(),
         })
+    }
+
+    /// Two lanes scheduled back to back while the pool's one worker sleeps: the
+    /// first wakes it, and the second must get a worker of its own, since the
+    /// woken one then blocks on the first lane.
+    #[test]
+    fn a_lane_scheduled_while_the_idle_worker_wakes_is_still_served() {
+        for round in 0..50 {
+            let pool = HandlerPool::default();
+            let (warm_tx, warm_rx) = channel();
+            let warm = pool.lane("warm", Box::new(Report(warm_tx)), 10);
+            warm.send(&pool, delivery("w")).unwrap();
+            warm_rx.recv_timeout(Duration::from_secs(5)).unwrap();
+            warm.flush();
+            // Let the worker reach its wait.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while lock(&pool.inner.run).idle_workers == 0 {
+                assert!(Instant::now() < deadline, "worker never idle");
+                std::thread::yield_now();
+            }
+            let gate = Arc::new((Mutex::new(false), Condvar::new()));
+            let (slow_tx, _slow_rx) = channel();
+            let (fast_tx, fast_rx) = channel();
+            let slow = pool.lane("slow", Box::new(Gate(gate.clone(), slow_tx)), 10);
+            let fast = pool.lane("fast", Box::new(Report(fast_tx)), 10);
+            slow.send(&pool, delivery("s")).unwrap();
+            fast.send(&pool, delivery("f")).unwrap();
+            let got = fast_rx.recv_timeout(Duration::from_secs(10));
+            *lock(&gate.0) = true;
+            gate.1.notify_all();
+            assert_eq!(
+                got.as_deref(),
+                Ok("f"),
+                "round {round}: fast lane not served"
+            );
+            slow.flush();
+        }
     }
 
     #[test]
