@@ -213,6 +213,7 @@ impl AppState {
                 }));
             engine_opts.config.alert_gate = Some(Arc::new(crate::cluster::dedup::Dedup {
                 cluster: c.clone(),
+                topics: topics.clone(),
             }));
         }
         let engine = Engine::new(engine_opts, topics.clone());

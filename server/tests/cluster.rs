@@ -9,7 +9,10 @@
 //!   change: none missing, nothing that was not written, duplicates within
 //!   the stated bound (one per task per kill: an event handed to the handler
 //!   whose record the dying node did not write).
-//! * `a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task`.
+//!   Half the tasks publish to a topic instead, whose handler, defined through
+//!   one node, posts them: the same holds through topic handlers.
+//! * `a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task`,
+//!   with task, template and topic handler definitions replicated to every node.
 //!
 //! The failover bound: a dead node's heartbeat expires after three
 //! heartbeat intervals (1s each here), the next lease pass (≤ 1s) moves its
@@ -43,10 +46,44 @@ fn node(dir: &Path, id: &str, nats: &NatsCluster) -> Server {
     )
 }
 
+/// Even tasks post their alerts themselves; odd ones publish to topic `ops`,
+/// whose handler (`define_topic_handler`) posts them.
 fn script(i: usize, url: &str) -> String {
+    let out = if i % 2 == 0 {
+        format!(".post('{url}')")
+    } else {
+        ".topic('ops')".to_string()
+    };
     format!(
-        "stream\n    |from()\n        .measurement('m{i}')\n        .groupBy('g')\n    |alert()\n        .id('{{{{ .TaskName }}}}-{{{{ index .Tags \"g\" }}}}')\n        .crit(lambda: \"v\" > 50)\n        .stateChangesOnly()\n        .post('{url}')\n"
+        "stream\n    |from()\n        .measurement('m{i}')\n        .groupBy('g')\n    |alert()\n        .id('{{{{ .TaskName }}}}-{{{{ index .Tags \"g\" }}}}')\n        .crit(lambda: \"v\" > 50)\n        .stateChangesOnly()\n        {out}\n"
     )
+}
+
+const HANDLER: &str = "/kapacitor/v1/alerts/topics/ops/handlers/capture";
+
+/// Topic `ops`'s handler, defined through `s`; waits until every node in
+/// `nodes` lists it (definitions are replicated through the cluster's bucket).
+fn define_topic_handler(s: &Server, url: &str, nodes: &[&Server]) {
+    let (code, body) = s.json(
+        "POST",
+        "/kapacitor/v1/alerts/topics/ops/handlers",
+        json!({"id": "capture", "kind": "post", "options": {"url": url}}),
+    );
+    assert_eq!(code, 200, "define the topic handler: {body}");
+    // The same ID again, through any node, is refused as on one server.
+    let (code, body) = nodes[nodes.len() - 1].json(
+        "POST",
+        "/kapacitor/v1/alerts/topics/ops/handlers",
+        json!({"id": "capture", "kind": "post", "options": {"url": url}}),
+    );
+    assert_eq!(code, 500, "a second handler capture: {body}");
+    assert!(body.to_string().contains("already exists"), "{body}");
+    for n in nodes {
+        n.wait_for("the topic handler on every node", |n| {
+            let (code, h) = n.get(HANDLER);
+            code == 200 && h["options"]["url"] == url
+        });
+    }
 }
 
 fn define_tasks(s: &Server, url: &str) {
@@ -214,6 +251,7 @@ fn losing_two_of_three_nodes_loses_no_point_and_no_alert() {
     for id in ["k1", "k2", "k3"] {
         nodes.insert(id, node(&dir.path().join(id), id, &nats));
     }
+    define_topic_handler(&nodes["k1"], &url, &nodes.values().collect::<Vec<_>>());
     define_tasks(&nodes["k1"], &url);
     let live: Vec<&Server> = nodes.values().collect();
     let owners = wait_all_running(&live, "start");
@@ -293,6 +331,7 @@ fn a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task() {
     let url = format!("{}/alert", rec.url());
     let dir = tempfile::tempdir().unwrap();
     let k1 = node(&dir.path().join("k1"), "k1", &nats);
+    define_topic_handler(&k1, &url, &[&k1]);
     define_tasks(&k1, &url);
     let owners = wait_all_running(&[&k1], "one node");
     assert!(owners.values().all(|o| o == "k1"), "{owners:?}");
@@ -312,8 +351,11 @@ fn a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Every node lists every task (definitions replicated), and a template
-    // defined on one node reaches the other.
+    // Every node lists every task (definitions replicated), a topic handler
+    // defined before k2 joined is k2's too, and a template defined on one node
+    // reaches the other.
+    let (code, h) = k2.get(HANDLER);
+    assert_eq!(code, 200, "k2 lacks the topic handler: {h}");
     let (_, tasks) = k2.get("/kapacitor/v1/tasks");
     assert_eq!(tasks["tasks"].as_array().unwrap().len(), TASKS, "{tasks}");
     let (code, body) = k1.json(
@@ -332,6 +374,32 @@ fn a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task() {
     k2.wait_for("the template gone from k2", |s| {
         s.get("/kapacitor/v1/templates/tpl").0 == 404
     });
+    // A handler changed through one node changes on the other; one deleted goes.
+    let (code, body) = k2.json(
+        "PUT",
+        "/kapacitor/v1/alerts/topics/ops/handlers/spare",
+        json!({"id": "spare", "kind": "log", "options": {"path": "/tmp/x.log"}}),
+    );
+    assert_eq!(code, 404, "PUT of an unknown handler: {body}");
+    let (code, body) = k2.json(
+        "POST",
+        "/kapacitor/v1/alerts/topics/ops/handlers",
+        json!({"id": "spare", "kind": "log", "options": {"path": "/tmp/x.log"}}),
+    );
+    assert_eq!(code, 200, "{body}");
+    let spare = "/kapacitor/v1/alerts/topics/ops/handlers/spare";
+    k1.wait_for("the spare handler on k1", |s| s.get(spare).0 == 200);
+    let (code, body) = k1.json(
+        "PUT",
+        spare,
+        json!({"id": "spare", "kind": "log", "options": {"path": "/tmp/y.log"}}),
+    );
+    assert_eq!(code, 200, "{body}");
+    k2.wait_for("the changed handler on k2", |s| {
+        s.get(spare).1["options"]["path"] == "/tmp/y.log"
+    });
+    assert_eq!(k2.call("DELETE", spare, None).0, 204);
+    k1.wait_for("the spare handler gone from k1", |s| s.get(spare).0 == 404);
 
     // The whole cluster restarts (both nodes killed, then started on their data).
     k1.stop();
@@ -339,8 +407,62 @@ fn a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task() {
     let k1 = node(&dir.path().join("k1"), "k1", &nats);
     let k2 = node(&dir.path().join("k2"), "k2", &nats);
     wait_all_running(&[&k1, &k2], "after the restart");
+    for n in [&k1, &k2] {
+        assert_eq!(n.get(HANDLER).0, 200, "the topic handler after the restart");
+        assert_eq!(n.get(spare).0, 404, "a deleted handler came back");
+    }
     write_round(&[&k1, &k2], 0);
     let calls = rec.wait_for(TASKS * GROUPS.len(), DEADLINE);
     let got: BTreeSet<_> = received(&rec).into_iter().collect();
     assert_eq!(got, expected(1), "{} calls", calls.len());
+}
+
+/// Writes `lines` (precision s) to `s` and waits until `rec` holds `n` calls.
+fn alerts_for(s: &Server, rec: &Recorder, lines: &[&str]) -> Vec<(String, String, String)> {
+    for (i, l) in lines.iter().enumerate() {
+        let (code, text) = s.call("POST", "/write?db=db&rp=rp&precision=s", Some(l.as_bytes()));
+        assert_eq!(code, 204, "{text}");
+        rec.wait_for(i + 1, DEADLINE);
+    }
+    received(rec)
+}
+
+#[test]
+fn a_late_point_changes_a_level_in_a_cluster_as_on_one_server() {
+    // CRITICAL at 10s, OK at 20s, then a late point at 15s that is critical
+    // again: a change from OK, which one server delivers.
+    let lines = [
+        "late v=100 1700000010",
+        "late v=0 1700000020",
+        "late v=100 1700000015",
+    ];
+    let task = |url: &str| {
+        json!({"id": "late", "type": "stream", "dbrps": [{"db": "db", "rp": "rp"}], "status": "enabled",
+            "script": format!("stream\n    |from()\n        .measurement('late')\n    |alert()\n        .id('late')\n        .crit(lambda: \"v\" > 50)\n        .stateChangesOnly()\n        .post('{url}')\n")})
+    };
+    let dir = tempfile::tempdir().unwrap();
+
+    let one_rec = Recorder::start(|_| (200, "{}".into()));
+    let one_dir = dir.path().join("one");
+    std::fs::create_dir_all(&one_dir).unwrap();
+    let one = Server::start(&one_dir, &[], &[]);
+    let (code, body) = one.json("POST", "/kapacitor/v1/tasks", task(&one_rec.url()));
+    assert_eq!(code, 200, "{body}");
+    let want = alerts_for(&one, &one_rec, &lines);
+    assert_eq!(want.len(), 3, "one server: {want:?}");
+
+    let nats = NatsCluster::start(3);
+    let rec = Recorder::start(|_| (200, "{}".into()));
+    let k1 = node(&dir.path().join("k1"), "k1", &nats);
+    let (code, body) = k1.json("POST", "/kapacitor/v1/tasks", task(&rec.url()));
+    assert_eq!(code, 200, "{body}");
+    k1.wait_for("the task running", |s| {
+        s.get("/kapacitor/v1/cluster").1["owned"]
+            .as_array()
+            .is_some_and(|o| o.len() == 1)
+    });
+    let got = alerts_for(&k1, &rec, &lines);
+    assert_eq!(got, want);
+    let (_, c) = k1.get("/kapacitor/v1/cluster");
+    assert_eq!(c["stats"]["alerts_deduplicated"], 0, "{c}");
 }

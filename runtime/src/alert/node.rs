@@ -346,7 +346,7 @@ impl AlertNode {
             }
         };
         match &self.gate {
-            Some(gate) => gate.publish(&self.settings.node, ev, &mut deliver),
+            Some(gate) => gate.publish(&self.settings.node, topic, ev, &mut deliver),
             None => deliver(),
         }
     }

@@ -11,7 +11,8 @@ use std::fmt::Debug;
 pub trait AlertGate: Send + Sync + Debug {
     /// Deliver `event` of alert node `node` by calling `deliver` (which hands
     /// it to the topic store and to the node's handlers, and returns once
-    /// those handlers finished with it), or drop it as a duplicate. Called on
-    /// the task's worker thread, once per event.
-    fn publish(&self, node: &str, event: &Event, deliver: &mut dyn FnMut());
+    /// those handlers finished with it), or drop it as a duplicate. `topic` is
+    /// the node's `.topic()` (`None`: its anonymous topic), whose handlers the
+    /// gate waits for itself. Called on the task's worker thread, once per event.
+    fn publish(&self, node: &str, topic: Option<&str>, event: &Event, deliver: &mut dyn FnMut());
 }

@@ -21,7 +21,7 @@ use crate::state::AppState;
 use crate::store::TaskRecord;
 use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
 use futures_util::StreamExt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,11 @@ pub(crate) struct Owned {
     pub since: String,
     /// The last stream sequence fed to the task.
     pub last_seq: Arc<AtomicU64>,
+    /// While set, the task may regenerate events its previous owner delivered
+    /// (`dedup.rs`): a stream task replaying the messages the stream held when
+    /// this node took it, a batch task always (its queries may cover a period
+    /// the previous owner already queried).
+    pub replaying: Arc<AtomicBool>,
 }
 
 impl Owned {
@@ -48,16 +53,25 @@ impl Owned {
 /// How long a checkpoint waits for the task to run what it was fed.
 const IDLE_WAIT: Duration = Duration::from_secs(30);
 
-/// Wait until task `id` is idle, then checkpoint it at `seq`.
-async fn take(cluster: &Cluster, state: &AppState, id: &str, seq: u64) -> Result<(), ClusterError> {
+/// Wait until task `id` ran everything it was fed (false: still busy after
+/// `IDLE_WAIT`).
+async fn wait_idle(state: &AppState, id: &str) -> bool {
     let deadline = Instant::now() + IDLE_WAIT;
     while state.engine.task_idle(id) == Some(false) {
         if Instant::now() > deadline {
-            return Err(ClusterError::Nats(format!(
-                "task {id} stayed busy for {IDLE_WAIT:?}; checkpoint skipped"
-            )));
+            return false;
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    true
+}
+
+/// Wait until task `id` is idle, then checkpoint it at `seq`.
+async fn take(cluster: &Cluster, state: &AppState, id: &str, seq: u64) -> Result<(), ClusterError> {
+    if !wait_idle(state, id).await {
+        return Err(ClusterError::Nats(format!(
+            "task {id} stayed busy for {IDLE_WAIT:?}; checkpoint skipped"
+        )));
     }
     let states = match state.engine.task_state(id) {
         Some(Ok(s)) => s,
@@ -109,6 +123,7 @@ pub(crate) async fn start(
     let start_seq = cp.as_ref().map_or(0, |c| c.seq);
     state.engine.stop_task(&id);
     let last_seq = Arc::new(AtomicU64::new(start_seq));
+    let replaying = Arc::new(AtomicBool::new(true));
     let (stop, stop_rx) = tokio::sync::oneshot::channel();
     let since = crate::ids::go_time(crate::ids::now_ns());
     let Some(sub) = runtime::engine::Subscription::of(&pipeline) else {
@@ -124,6 +139,7 @@ pub(crate) async fn start(
             filter: String::new(),
             since,
             last_seq,
+            replaying,
         });
     };
     let filter = task_filter(&sub);
@@ -136,7 +152,7 @@ pub(crate) async fn start(
         (_, Some(t)) if rec.last_enabled > 0 => DeliverPolicy::ByStartTime { start_time: t },
         _ => DeliverPolicy::New,
     };
-    let consumer = cluster
+    let consumer: async_nats::jetstream::consumer::PullConsumer = cluster
         .stream
         .create_consumer(pull::Config {
             durable_name: Some(name),
@@ -147,6 +163,11 @@ pub(crate) async fn start(
         })
         .await
         .map_err(|e| format!("cannot create the task's consumer: {e}"))?;
+    // The messages the stream holds for the task now: what a previous owner may
+    // have fed it already (it may have died before its first checkpoint, so a
+    // task without one counts too).
+    let replay = consumer.cached_info().num_pending;
+    replaying.store(replay > 0, Ordering::Relaxed);
     state
         .engine
         .start_task_fed_directly(&id, &pipeline, &states)
@@ -157,6 +178,10 @@ pub(crate) async fn start(
         id,
         consumer,
         last_seq.clone(),
+        Replay {
+            left: replay,
+            flag: replaying.clone(),
+        },
         stop_rx,
     ));
     Ok(Owned {
@@ -165,6 +190,7 @@ pub(crate) async fn start(
         filter,
         since,
         last_seq,
+        replaying,
     })
 }
 
@@ -185,12 +211,37 @@ async fn batch_loop(
     state.engine.stop_task(&id);
 }
 
+/// The replay a stream task starts with: messages still to feed before the
+/// task is past what its previous owner may have seen.
+struct Replay {
+    left: u64,
+    flag: Arc<AtomicBool>,
+}
+
+impl Replay {
+    /// One message fed; the last one of the replay clears the flag once the
+    /// task ran it (its events are then the last ones checked as replays).
+    async fn fed(&mut self, state: &AppState, id: &str) {
+        if self.left == 0 {
+            return;
+        }
+        self.left -= 1;
+        if self.left == 0 {
+            if !wait_idle(state, id).await {
+                tracing::warn!(task = id, "cluster: task busy after its replay");
+            }
+            self.flag.store(false, Ordering::Relaxed);
+        }
+    }
+}
+
 async fn feed_loop(
     cluster: Arc<Cluster>,
     state: Arc<AppState>,
     id: String,
     consumer: async_nats::jetstream::consumer::PullConsumer,
     last_seq: Arc<AtomicU64>,
+    mut replay: Replay,
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) {
     let mut saved = last_seq.load(Ordering::Relaxed);
@@ -232,6 +283,7 @@ async fn feed_loop(
                             ClusterStats::add(&cluster.stats.points_consumed, n);
                         }
                         last_seq.store(seq, Ordering::Relaxed);
+                        replay.fed(&state, &id).await;
                     }
                     Some(Err(e)) => {
                         tracing::warn!(task = id, "cluster: consumer: {e}");

@@ -2,13 +2,16 @@
 //! points after the last checkpoint and so regenerates the events its
 //! previous owner may already have delivered. Each delivered event is
 //! recorded in the bucket `kapacitor_alerts` under (task, alert node, alert
-//! ID) with its level and time, written by revision compare-and-set; an
-//! event whose (level, time) is the one recorded, or older than it, is a
-//! duplicate: dropped and counted (`alerts_deduplicated`).
+//! ID) with its level and time. While a task replays (`consumer.rs`: the
+//! messages the stream held when this node took it), an event whose (level,
+//! time) is the one recorded, or older than it, is a duplicate: dropped and
+//! counted (`alerts_deduplicated`), and records are written by revision
+//! compare-and-set. Past the replay every event is new: delivered without a
+//! read, so a late out-of-order point changes a level as on one server.
 //!
-//! An event is recorded after it was handed to the topic store and the
-//! handlers, so a handler sees each state change at least once, and twice
-//! only when a node dies between handing it over and recording it.
+//! An event is recorded after the alert node's own handlers and its topic's
+//! handlers delivered it, so a handler sees each state change at least once,
+//! and twice only when a node dies between delivering it and recording it.
 //!
 //! The same records restore an alert's level when a group first appears on
 //! its new owner (`ClusterEventStates`), so a state the old owner already
@@ -57,6 +60,8 @@ async fn last(cluster: &Cluster, key: &str) -> Result<Option<(Delivered, u64)>, 
 /// The cluster's `AlertGate`.
 pub struct Dedup {
     pub cluster: Arc<Cluster>,
+    /// The node's topics, whose handlers an event is delivered through too.
+    pub topics: Arc<crate::topics::Topics>,
 }
 
 impl std::fmt::Debug for Dedup {
@@ -68,17 +73,25 @@ impl std::fmt::Debug for Dedup {
 }
 
 impl AlertGate for Dedup {
-    fn publish(&self, node: &str, ev: &Event, deliver: &mut dyn FnMut()) {
+    fn publish(&self, node: &str, topic: Option<&str>, ev: &Event, deliver: &mut dyn FnMut()) {
         let c = &self.cluster;
         let key = key(&ev.task, node, &ev.id);
-        let seen = match wait(&c.handle, last(c, &key)) {
-            Ok(s) => s,
-            Err(e) => {
-                // Unknown: deliver (at least once) and say so.
-                ClusterStats::add(&c.stats.dedup_errors, 1);
-                tracing::warn!(task = &*ev.task, "cluster: alert record unreadable: {e}");
-                None
+        // Past its replay a task's events are all new: delivered without reading
+        // the record, so a late point that changes a level is delivered as one
+        // server delivers it.
+        let replaying = c.replaying(&ev.task);
+        let seen = if replaying {
+            match wait(&c.handle, last(c, &key)) {
+                Ok(s) => s,
+                Err(e) => {
+                    // Unknown: deliver (at least once) and say so.
+                    ClusterStats::add(&c.stats.dedup_errors, 1);
+                    tracing::warn!(task = &*ev.task, "cluster: alert record unreadable: {e}");
+                    None
+                }
             }
+        } else {
+            None
         };
         if let Some((d, _)) = &seen {
             if d.time > ev.time || (d.time == ev.time && d.level == ev.level as usize) {
@@ -87,6 +100,10 @@ impl AlertGate for Dedup {
             }
         }
         deliver();
+        // Handed over is not delivered: the topic's handlers finish first, so a
+        // node dying before the record below means a duplicate, never a loss.
+        self.topics
+            .flush_output(crate::topics::TASK_MASTER, &ev.task, node, topic);
         ClusterStats::add(&c.stats.alerts_delivered, 1);
         let rec = Delivered {
             level: ev.level as usize,
@@ -96,14 +113,23 @@ impl AlertGate for Dedup {
         let body: bytes::Bytes = serde_json::to_vec(&rec).unwrap_or_default().into();
         let kv = &c.buckets.alerts;
         let stored = wait(&c.handle, async {
-            match seen {
-                Some((_, rev)) => kv
+            match (replaying, seen) {
+                // Replaying, compare-and-set: two owners for a moment must not
+                // both record.
+                (true, Some((_, rev))) => kv
                     .update(&key, body, rev)
                     .await
                     .map(|_| ())
                     .map_err(|e| e.to_string()),
-                None => kv
+                (true, None) => kv
                     .create(&key, body)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                // The sole owner past its replay: the record is its own. (A
+                // stale owner overwriting it can only cause a duplicate later.)
+                (false, _) => kv
+                    .put(&key, body)
                     .await
                     .map(|_| ())
                     .map_err(|e| e.to_string()),

@@ -221,6 +221,11 @@ async fn reconcile(cluster: &Arc<Cluster>, state: &Arc<AppState>) {
 /// The lease loop (runs until the server's state is gone).
 pub async fn run(cluster: Arc<Cluster>, state: Weak<AppState>) {
     let every = cluster.config.heartbeat_interval.to_std();
+    // A task taken before this node knows the topic handlers would send its
+    // first events to no handler.
+    if let Some(state) = state.upgrade() {
+        super::definitions::sync_topic_handlers(&cluster, &state).await;
+    }
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

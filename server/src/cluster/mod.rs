@@ -2,8 +2,9 @@
 //! a NATS JetStream cluster (its RAFT keeps the shared state; we invent no
 //! consensus). Without `[cluster] enabled = true` nothing here runs.
 //!
-//! * `definitions.rs` — tasks and templates live in KV buckets, the cluster's source of
-//!   truth; every node watches it into its redb store. The API answers a
+//! * `definitions.rs` — tasks, templates and topic handlers live in KV buckets,
+//!   the cluster's source of truth; every node watches them into its redb store
+//!   (and its topics). The API answers a
 //!   change only after JetStream acknowledged the put.
 //! * `ingest.rs` — a write to any node is published once to the stream
 //!   `KAPACITOR_WRITES`, one message per (db, rp, measurement) of the write,
@@ -77,6 +78,8 @@ pub struct Buckets {
     pub tasks: kv::Store,
     /// Templates, key = template ID token.
     pub templates: kv::Store,
+    /// Topic handlers, key = `<topic token>.<handler ID token>`.
+    pub topic_handlers: kv::Store,
     /// Heartbeats (`membership.rs`), key = node ID; entries expire.
     pub nodes: kv::Store,
     /// Task leases (`leases.rs`), key = task ID token.
@@ -226,6 +229,8 @@ impl Cluster {
         let buckets = Buckets {
             tasks: bucket(&js, "kapacitor_tasks", replicas, Duration::ZERO).await?,
             templates: bucket(&js, "kapacitor_templates", replicas, Duration::ZERO).await?,
+            topic_handlers: bucket(&js, "kapacitor_topic_handlers", replicas, Duration::ZERO)
+                .await?,
             nodes: bucket(&js, "kapacitor_nodes", replicas, hb * 3).await?,
             leases: bucket(&js, "kapacitor_leases", replicas, Duration::ZERO).await?,
             checkpoints: bucket(&js, "kapacitor_checkpoints", replicas, Duration::ZERO).await?,
@@ -265,9 +270,22 @@ impl Cluster {
         tokio::spawn(definitions::watch(
             self.clone(),
             Arc::downgrade(state),
+            definitions::Kind::TopicHandlers,
+        ));
+        tokio::spawn(definitions::watch(
+            self.clone(),
+            Arc::downgrade(state),
             definitions::Kind::Tasks,
         ));
         tokio::spawn(leases::run(self.clone(), Arc::downgrade(state)));
+    }
+
+    /// Whether task `id`'s events may repeat ones its previous owner delivered
+    /// (`consumer::Owned::replaying`); true for a task not (yet) known here.
+    pub fn replaying(&self, id: &str) -> bool {
+        lock(&self.owned)
+            .get(id)
+            .is_none_or(|o| o.replaying.load(Ordering::Relaxed))
     }
 
     /// Leave the cluster cleanly: every owned task checkpointed, stopped and

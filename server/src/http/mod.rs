@@ -370,16 +370,18 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["service-tests", name], &Method::GET) => service_tests::get(state, name),
         (["service-tests", name], &Method::POST) => service_tests::run(state, r, name).await,
         (["alerts", "topics", t, "handlers"], &Method::GET) => topic_handlers::list(state, r, t),
-        (["alerts", "topics", t, "handlers"], &Method::POST) => topic_handlers::create(state, r, t),
+        (["alerts", "topics", t, "handlers"], &Method::POST) => {
+            topic_handlers::create(state, r, t).await
+        }
         (["alerts", "topics", t, "handlers", h], &Method::GET) => topic_handlers::get(state, t, h),
         (["alerts", "topics", t, "handlers", h], &Method::PUT) => {
-            topic_handlers::put(state, r, t, h)
+            topic_handlers::put(state, r, t, h).await
         }
         (["alerts", "topics", t, "handlers", h], &Method::PATCH) => {
-            topic_handlers::patch(state, r, t, h)
+            topic_handlers::patch(state, r, t, h).await
         }
         (["alerts", "topics", t, "handlers", h], &Method::DELETE) => {
-            topic_handlers::delete(state, t, h)
+            topic_handlers::delete(state, t, h).await
         }
         _ => Err(not_found()),
     }

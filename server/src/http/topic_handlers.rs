@@ -121,32 +121,69 @@ pub fn get(state: &Arc<AppState>, topic: &str, id: &str) -> Result<Resp, ApiErro
     Ok(pretty(200, &handler_json(&h)))
 }
 
-pub fn create(state: &Arc<AppState>, r: &Req, topic: &str) -> Result<Resp, ApiError> {
-    let body: SpecBody = serde_json::from_slice(&r.body)
-        .map_err(|e| ApiError::BadRequest(format!("invalid handler json: {e}")))?;
-    let spec = spec_from(topic, body);
-    crate::topics::handler::validate(&spec).map_err(|e| spec_error("create", e))?;
-    let spec = state
-        .topics
-        .add_handler(&state.store, spec)
-        .map_err(|e| spec_error("create", e))?;
-    Ok(pretty(200, &handler_json(&spec)))
+/// Store `spec` — a new handler, or the replacement of handler `replacing` of
+/// its topic (whose ID may change) — and answer with it. In a cluster the bucket
+/// takes it first (answered once replicated), then this node's topics, which
+/// the bucket's watch brings the other nodes.
+async fn save(
+    state: &Arc<AppState>,
+    spec: TopicHandlerRecord,
+    replacing: Option<&str>,
+) -> Result<Resp, ApiError> {
+    let action = if replacing.is_some() {
+        "update"
+    } else {
+        "create"
+    };
+    crate::topics::handler::validate(&spec).map_err(|e| spec_error(action, e))?;
+    let saved = match (&state.cluster, replacing) {
+        (Some(c), _) => {
+            use crate::cluster::definitions;
+            state
+                .topics
+                .check_handler(&spec)
+                .map_err(|e| spec_error(action, e))?;
+            let renamed = replacing.filter(|old| *old != spec.id);
+            definitions::put_topic_handler(c, &spec, replacing.is_none() || renamed.is_some())
+                .await
+                .map_err(|e| spec_error(action, e))?;
+            if let Some(old) = renamed {
+                definitions::delete_topic_handler(c, &spec.topic, old)
+                    .await
+                    .map_err(|e| ApiError::Internal(format!("failed to {action} handler: {e}")))?;
+                state
+                    .topics
+                    .remove_handler(&state.store, &spec.topic, old)
+                    .map_err(|e| ApiError::Internal(format!("failed to {action} handler: {e}")))?;
+            }
+            state.topics.upsert_handler(&state.store, spec)
+        }
+        (None, None) => state.topics.add_handler(&state.store, spec),
+        (None, Some(old)) => state.topics.replace_handler(&state.store, old, spec),
+    }
+    .map_err(|e| spec_error(action, e))?;
+    Ok(pretty(200, &handler_json(&saved)))
 }
 
-pub fn put(state: &Arc<AppState>, r: &Req, topic: &str, id: &str) -> Result<Resp, ApiError> {
+pub async fn create(state: &Arc<AppState>, r: &Req, topic: &str) -> Result<Resp, ApiError> {
+    let body: SpecBody = serde_json::from_slice(&r.body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid handler json: {e}")))?;
+    save(state, spec_from(topic, body), None).await
+}
+
+pub async fn put(state: &Arc<AppState>, r: &Req, topic: &str, id: &str) -> Result<Resp, ApiError> {
     find(state, topic, id)?;
     let body: SpecBody = serde_json::from_slice(&r.body)
         .map_err(|e| ApiError::BadRequest(format!("failed to unmarshal JSON: {e}")))?;
-    let spec = spec_from(topic, body);
-    crate::topics::handler::validate(&spec).map_err(|e| spec_error("update", e))?;
-    let spec = state
-        .topics
-        .replace_handler(&state.store, id, spec)
-        .map_err(|e| spec_error("update", e))?;
-    Ok(pretty(200, &handler_json(&spec)))
+    save(state, spec_from(topic, body), Some(id)).await
 }
 
-pub fn patch(state: &Arc<AppState>, r: &Req, topic: &str, id: &str) -> Result<Resp, ApiError> {
+pub async fn patch(
+    state: &Arc<AppState>,
+    r: &Req,
+    topic: &str,
+    id: &str,
+) -> Result<Resp, ApiError> {
     let old = find(state, topic, id)?;
     let ops = json_patch::decode(&r.body)
         .map_err(|e| ApiError::BadRequest(format!("invalid patch json: {e}")))?;
@@ -156,16 +193,15 @@ pub fn patch(state: &Arc<AppState>, r: &Req, topic: &str, id: &str) -> Result<Re
         .map_err(|e| ApiError::BadRequest(format!("failed to apply patch: {e}")))?;
     let body: SpecBody = serde_json::from_value(patched)
         .map_err(|e| ApiError::Internal(format!("failed to unmarshal patched json: {e}")))?;
-    let spec = spec_from(topic, body);
-    crate::topics::handler::validate(&spec).map_err(|e| spec_error("update", e))?;
-    let spec = state
-        .topics
-        .replace_handler(&state.store, id, spec)
-        .map_err(|e| spec_error("update", e))?;
-    Ok(pretty(200, &handler_json(&spec)))
+    save(state, spec_from(topic, body), Some(id)).await
 }
 
-pub fn delete(state: &Arc<AppState>, topic: &str, id: &str) -> Result<Resp, ApiError> {
+pub async fn delete(state: &Arc<AppState>, topic: &str, id: &str) -> Result<Resp, ApiError> {
+    if let Some(c) = &state.cluster {
+        crate::cluster::definitions::delete_topic_handler(c, topic, id)
+            .await
+            .map_err(|e| ApiError::Internal(format!("failed to delete handler: {e}")))?;
+    }
     state
         .topics
         .remove_handler(&state.store, topic, id)

@@ -24,6 +24,8 @@ pub enum HandlerSpecError {
     Match(MatchError),
     Exists(String),
     Store(StoreError),
+    /// The cluster's bucket did not take the definition.
+    Cluster(String),
 }
 
 impl fmt::Display for HandlerSpecError {
@@ -38,6 +40,7 @@ impl fmt::Display for HandlerSpecError {
                 "cannot register handler, handler with ID {id:?} already exists"
             ),
             HandlerSpecError::Store(e) => write!(f, "{e}"),
+            HandlerSpecError::Cluster(e) => write!(f, "cluster: {e}"),
         }
     }
 }

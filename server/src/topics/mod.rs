@@ -261,6 +261,53 @@ impl Topics {
         Ok(spec)
     }
 
+    /// Whether `spec` builds into a handler (validated, options, match), without
+    /// adding it: a cluster checks before writing the definition to its bucket.
+    pub fn check_handler(&self, spec: &TopicHandlerRecord) -> Result<(), HandlerSpecError> {
+        TopicHandler::build(spec.clone(), &self.config).map(|_| ())
+    }
+
+    /// Adds `spec`, or replaces the handler of its topic with its ID: how a
+    /// cluster node applies a definition from the bucket (applying one twice, as
+    /// the node that wrote it does, changes nothing).
+    pub fn upsert_handler(
+        &self,
+        store: &Store,
+        spec: TopicHandlerRecord,
+    ) -> Result<TopicHandlerRecord, HandlerSpecError> {
+        if let Some(t) = self.get(&spec.topic) {
+            if t.lock().handlers.iter().any(|x| x.spec == spec) {
+                return Ok(spec);
+            }
+        }
+        let h = TopicHandler::build(spec, &self.config)?;
+        let t = self.get_or_create(&h.spec.topic);
+        let mut st = t.lock();
+        store.put_topic_handler(&h.spec)?;
+        st.handlers.retain(|x| x.spec.id != h.spec.id);
+        let spec = h.spec.clone();
+        let at = st.handlers.partition_point(|x| x.spec.id < spec.id);
+        st.handlers.insert(at, h);
+        Ok(spec)
+    }
+
+    /// Waits until the handlers of the topic an alert output of `task`'s node
+    /// `node` went to (`record_output`) delivered what they queued: a cluster
+    /// records an event as delivered only then.
+    pub fn flush_output(&self, master: &str, task: &str, node: &str, topic: Option<&str>) {
+        let t = match topic {
+            Some(t) => self.get(t),
+            None => self.get(&format!("{master}:{task}:{node}")),
+        };
+        let Some(t) = t else { return };
+        // Lanes are flushed outside the topic's lock: the pool's workers take it
+        // for nothing, but the task threads recording events do.
+        let lanes: Vec<_> = t.lock().handlers.iter().map(|h| h.lane().clone()).collect();
+        for lane in lanes {
+            lane.flush();
+        }
+    }
+
     /// Removes a handler; deleting an unknown one is not an error (Kapacitor).
     pub fn remove_handler(&self, store: &Store, topic: &str, id: &str) -> Result<(), StoreError> {
         store.delete_topic_handler(topic, id)?;
