@@ -401,6 +401,40 @@ fn a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task() {
     assert_eq!(k2.call("DELETE", spare, None).0, 204);
     k1.wait_for("the spare handler gone from k1", |s| s.get(spare).0 == 404);
 
+    // A stream recording made through k2 holds the writes sent to k1: it ends
+    // (finished) only on a point after its stop time, written to k1.
+    let (code, body) = k1.json(
+        "POST",
+        "/kapacitor/v1/tasks",
+        json!({"id": "rec", "type": "stream", "dbrps": [{"db": "db", "rp": "rp"}], "status": "disabled",
+               "script": "stream\n    |from()\n        .measurement('r')\n"}),
+    );
+    assert_eq!(code, 200, "{body}");
+    k2.wait_for("the recorded task on k2", |s| {
+        s.get("/kapacitor/v1/tasks/rec").0 == 200
+    });
+    let (code, body) = k2.json(
+        "POST",
+        "/kapacitor/v1/recordings/stream",
+        json!({"id": "r1", "task": "rec", "stop": time_at(1_700_000_010)}),
+    );
+    assert_eq!(code, 201, "{body}");
+    for k in [0, 5, 20] {
+        let line = format!("r v={k} {}", 1_700_000_000 + k);
+        let (code, text) = k1.call(
+            "POST",
+            "/write?db=db&rp=rp&precision=s",
+            Some(line.as_bytes()),
+        );
+        assert_eq!(code, 204, "{text}");
+    }
+    k2.wait_for("the recording finished", |s| {
+        s.get("/kapacitor/v1/recordings/r1").1["status"] == "finished"
+    });
+    let (_, r) = k2.get("/kapacitor/v1/recordings/r1");
+    assert!(r["size"].as_u64().unwrap_or(0) > 0, "{r}");
+    assert_eq!(k1.call("DELETE", "/kapacitor/v1/tasks/rec", None).0, 204);
+
     // The whole cluster restarts (both nodes killed, then started on their data).
     k1.stop();
     k2.stop();

@@ -20,6 +20,8 @@
 //!   covers; a new owner restores it and resumes at the next sequence.
 //! * `dedup.rs` — alert events pass a KV record per (task, node, alert ID):
 //!   an event a replay regenerates is dropped and counted.
+//! * `recording.rs` — a stream recording reads the stream, so it holds the
+//!   writes to every node.
 //! * `status.rs` — `GET /kapacitor/v1/cluster` and the `/debug/vars` figures.
 
 pub mod checkpoint;
@@ -30,6 +32,7 @@ pub mod definitions;
 pub mod ingest;
 pub mod leases;
 pub mod membership;
+pub mod recording;
 pub mod status;
 pub mod subjects;
 

@@ -70,6 +70,14 @@ fn parse_time(s: &str) -> Option<i64> {
     i64::try_from(t.unix_timestamp_nanos()).ok()
 }
 
+/// Where a stream recording gets its writes from.
+enum Tapped {
+    /// The engine's tap (`Engine::add_tap`) on this server's writes.
+    Local(u64),
+    /// A cluster's stream (`cluster::recording`); sending stops it.
+    Stream(tokio::sync::oneshot::Sender<()>),
+}
+
 pub async fn stream(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
     let v: Value =
         serde_json::from_slice(&r.body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
@@ -100,16 +108,32 @@ pub async fn stream(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
     let rec = new_record(&id, "stream");
     let path = path_of(state, &rec);
     let (tx, rx) = std::sync::mpsc::channel();
+    let sub_of_task = sub.clone();
     let recorder = StreamRecorder::create(&path, sub, stop, tx)
         .map_err(|e| ApiError::Internal(format!("cannot create {}: {e}", path.display())))?;
+    let recorder = Arc::new(recorder);
+    // In a cluster the stream holds the writes to every node; one server taps
+    // its own.
+    let tapped = match &state.cluster {
+        Some(c) => Tapped::Stream(
+            crate::cluster::recording::tap(c, &sub_of_task, recorder)
+                .await
+                .map_err(|e| ApiError::Internal(format!("cannot record: {e}")))?,
+        ),
+        None => Tapped::Local(state.engine.add_tap(recorder)),
+    };
     state.store.put_recording(&rec)?;
-    let handle = state.engine.add_tap(Arc::new(recorder));
     let st = state.clone();
     std::thread::spawn(move || {
         let result = rx
             .recv()
             .unwrap_or_else(|_| Err("recording stopped".into()));
-        st.engine.remove_tap(handle);
+        match tapped {
+            Tapped::Local(handle) => st.engine.remove_tap(handle),
+            Tapped::Stream(stop) => {
+                let _ = stop.send(());
+            }
+        }
         let mut rec = rec;
         rec.date = crate::ids::now_ns();
         rec.progress = 1.0;
