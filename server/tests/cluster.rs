@@ -356,6 +356,23 @@ fn a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task() {
     // reaches the other.
     let (code, h) = k2.get(HANDLER);
     assert_eq!(code, 200, "k2 lacks the topic handler: {h}");
+    // A task k2 runs, read through k1, shows the owner's DOT and statistics, and
+    // k1's list shows every task executing.
+    let owners = running(&[&k1, &k2]);
+    let on_k2 = owners.iter().find(|(_, o)| *o == "k2").unwrap().0.clone();
+    k1.wait_for("k2's task read through k1", |s| {
+        let (code, v) = s.get(&format!("/kapacitor/v1/tasks/{on_k2}"));
+        code == 200
+            && v["executing"] == true
+            && v["stats"]["node-stats"]["alert2"].is_object()
+            && v["dot"].as_str().is_some_and(|d| d.contains("alert2"))
+    });
+    k1.wait_for("every task executing in k1's list", |s| {
+        let (_, v) = s.get("/kapacitor/v1/tasks?fields=executing");
+        v["tasks"]
+            .as_array()
+            .is_some_and(|ts| ts.len() == TASKS && ts.iter().all(|t| t["executing"] == true))
+    });
     let (_, tasks) = k2.get("/kapacitor/v1/tasks");
     assert_eq!(tasks["tasks"].as_array().unwrap().len(), TASKS, "{tasks}");
     let (code, body) = k1.json(

@@ -176,6 +176,7 @@ async fn reconcile(cluster: &Arc<Cluster>, state: &Arc<AppState>) {
     for id in owned.iter().filter(|id| !enabled.contains(&id.as_str())) {
         release(cluster, state, id).await;
     }
+    let mut holders = std::collections::HashMap::new();
     for id in enabled {
         let desired = owner_of(id, &ids);
         let lease = match lease_of(cluster, id).await {
@@ -185,6 +186,9 @@ async fn reconcile(cluster: &Arc<Cluster>, state: &Arc<AppState>) {
                 continue;
             }
         };
+        if let Some((l, _)) = &lease {
+            holders.insert(id.to_string(), l.node.clone());
+        }
         let running = lock(&cluster.owned).contains_key(id);
         match lease {
             Some((l, _)) if l.node == me => {
@@ -204,6 +208,7 @@ async fn reconcile(cluster: &Arc<Cluster>, state: &Arc<AppState>) {
             }
             Some((l, rev)) => {
                 if desired == Some(me) && acquire(cluster, id, Some(rev)).await {
+                    holders.insert(id.to_string(), me.to_string());
                     ClusterStats::add(&cluster.stats.failovers, 1);
                     tracing::info!(task = id, from = l.node, "cluster: took over the task");
                     start_local(cluster, state, id).await;
@@ -211,11 +216,13 @@ async fn reconcile(cluster: &Arc<Cluster>, state: &Arc<AppState>) {
             }
             None => {
                 if desired == Some(me) && acquire(cluster, id, None).await {
+                    holders.insert(id.to_string(), me.to_string());
                     start_local(cluster, state, id).await;
                 }
             }
         }
     }
+    *lock(&cluster.owners) = holders;
 }
 
 /// The lease loop (runs until the server's state is gone).

@@ -22,6 +22,8 @@
 //!   an event a replay regenerates is dropped and counted.
 //! * `recording.rs` — a stream recording reads the stream, so it holds the
 //!   writes to every node.
+//! * `forward.rs` — a task read through a node that does not run it is
+//!   answered by the node that does.
 //! * `status.rs` — `GET /kapacitor/v1/cluster` and the `/debug/vars` figures.
 
 pub mod checkpoint;
@@ -29,6 +31,7 @@ pub mod config;
 pub mod consumer;
 pub mod dedup;
 pub mod definitions;
+pub mod forward;
 pub mod ingest;
 pub mod leases;
 pub mod membership;
@@ -136,6 +139,8 @@ pub struct Cluster {
     pub(crate) wake: tokio::sync::Notify,
     /// The live nodes as last seen (`membership.rs`).
     pub(crate) live: Mutex<Vec<membership::NodeInfo>>,
+    /// Each enabled task's lease holder as the last lease pass saw it.
+    pub(crate) owners: Mutex<HashMap<String, String>>,
     /// Set by `leave`: the heartbeat and lease loops stop.
     pub(crate) leaving: std::sync::atomic::AtomicBool,
 }
@@ -251,6 +256,7 @@ impl Cluster {
             owned: Mutex::new(HashMap::new()),
             wake: tokio::sync::Notify::new(),
             live: Mutex::new(Vec::new()),
+            owners: Mutex::new(HashMap::new()),
             leaving: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -289,6 +295,19 @@ impl Cluster {
         lock(&self.owned)
             .get(id)
             .is_none_or(|o| o.replaying.load(Ordering::Relaxed))
+    }
+
+    /// The API URL of the other live node running task `id`, as the last
+    /// lease pass saw it (`None`: this node, nobody, or a dead node).
+    pub fn runs_elsewhere(&self, id: &str) -> Option<String> {
+        let owner = lock(&self.owners).get(id).cloned()?;
+        if owner == self.node_id {
+            return None;
+        }
+        lock(&self.live)
+            .iter()
+            .find(|n| n.id == owner)
+            .map(|n| n.url.clone())
     }
 
     /// Leave the cluster cleanly: every owned task checkpointed, stopped and

@@ -340,7 +340,7 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         }
         (["tasks"], &Method::GET) => tasks::list(state, r),
         (["tasks"], &Method::POST) => tasks::create(state, r).await,
-        (["tasks", id], &Method::GET) => tasks::get(state, r, id),
+        (["tasks", id], &Method::GET) => tasks::get(state, r, id).await,
         (["tasks", id], &Method::PATCH) => tasks::update(state, r, id).await,
         (["tasks", id], &Method::DELETE) => tasks::delete(state, id).await,
         (["tasks", id, endpoint], &Method::GET) => tasks::http_out(state, id, endpoint),

@@ -110,7 +110,15 @@ fn time_or_zero(t: i64) -> String {
 fn task_json(state: &AppState, rec: &TaskRecord, v: &View) -> TaskJson {
     let want = |f: &str| v.fields.as_ref().is_none_or(|fs| fs.iter().any(|x| x == f));
     let snapshot = state.engine.snapshot(&rec.id);
-    let executing = snapshot.as_ref().is_some_and(|s| s.error.is_none());
+    // In a cluster a task another live node runs is executing too (its DOT and
+    // stats are the owner's: `get` forwards there).
+    let executing = snapshot.as_ref().is_some_and(|s| s.error.is_none())
+        || (snapshot.is_none()
+            && rec.enabled
+            && state
+                .cluster
+                .as_ref()
+                .is_some_and(|c| c.runs_elsewhere(&rec.id).is_some()));
     let static_dot = || {
         crate::state::compile(rec, &*state.udfs)
             .map(|p| compiler::ir::dot::render(&rec.id, &p))
@@ -217,7 +225,7 @@ pub fn list(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
     Ok(pretty(200, &json!({ "tasks": tasks })))
 }
 
-pub fn get(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, ApiError> {
+pub async fn get(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, ApiError> {
     let v = view(r)?;
     // Kapacitor's CLI always sends `replay-id=`; empty means "the task itself".
     if let Some(replay) = r.param("replay-id").filter(|x| !x.is_empty()) {
@@ -227,6 +235,18 @@ pub fn get(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, ApiError> {
         .store
         .task(id)?
         .ok_or_else(|| ApiError::NotFound("no task exists".into()))?;
+    if let Some(owner) = state.cluster.as_ref().and_then(|c| c.runs_elsewhere(id)) {
+        use crate::cluster::forward;
+        if state.engine.snapshot(id).is_none() && !r.headers.contains_key(forward::FORWARDED) {
+            let auth = r
+                .headers
+                .get(hyper::header::AUTHORIZATION)
+                .and_then(|h| h.to_str().ok());
+            if let Some((status, content_type, body)) = forward::get(&owner, &r.uri, auth).await {
+                return Ok(super::response(status, &content_type, body.into()));
+            }
+        }
+    }
     Ok(pretty(200, &task_json(state, &rec, &v)))
 }
 
