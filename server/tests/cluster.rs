@@ -466,6 +466,54 @@ fn a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task() {
     let calls = rec.wait_for(TASKS * GROUPS.len(), DEADLINE);
     let got: BTreeSet<_> = received(&rec).into_iter().collect();
     assert_eq!(got, expected(1), "{} calls", calls.len());
+
+    // Topics through any node: each node holds the topics of the tasks it runs
+    // (both run some), and either answers for the cluster. Topic `ops` has the
+    // odd tasks' events; each even task has its anonymous topic.
+    let ops_events: BTreeSet<String> = (1..TASKS)
+        .step_by(2)
+        .flat_map(|i| GROUPS.map(|g| format!("t{i}-{g}")))
+        .collect();
+    let mut topic_ids: BTreeSet<String> = (0..TASKS)
+        .step_by(2)
+        .map(|i| format!("main:t{i}:alert2"))
+        .collect();
+    topic_ids.insert("ops".into());
+    for n in [&k1, &k2] {
+        let (code, v) = n.get("/kapacitor/v1/alerts/topics");
+        assert_eq!(code, 200, "{v}");
+        let ids: BTreeSet<String> = v["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids, topic_ids, "{v}");
+        let (code, t) = n.get("/kapacitor/v1/alerts/topics/ops");
+        assert_eq!(code, 200, "{t}");
+        assert_eq!(t["level"], "CRITICAL", "{t}");
+        let (code, v) = n.get("/kapacitor/v1/alerts/topics/ops/events");
+        assert_eq!(code, 200, "{v}");
+        let ids: BTreeSet<String> = v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids, ops_events, "{v}");
+        let (code, e) = n.get("/kapacitor/v1/alerts/topics/ops/events/t1-a");
+        assert_eq!(code, 200, "{e}");
+        assert_eq!(e["state"]["level"], "CRITICAL", "{e}");
+    }
+    // Deleting the topic through one node deletes it everywhere, handler included.
+    assert_eq!(
+        k2.call("DELETE", "/kapacitor/v1/alerts/topics/ops", None).0,
+        204
+    );
+    for n in [&k1, &k2] {
+        assert_eq!(n.get("/kapacitor/v1/alerts/topics/ops").0, 404);
+        assert_eq!(n.get(HANDLER).0, 404);
+    }
 }
 
 /// Writes `lines` (precision s) to `s` and waits until `rec` holds `n` calls.

@@ -361,11 +361,13 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         (["replays", "query"], &Method::POST) => replays::query(state, r).await,
         (["replays", id], &Method::GET) => replays::get(state, id),
         (["replays", id], &Method::DELETE) => replays::delete(state, id),
-        (["alerts", "topics"], &Method::GET) => topics::list(state, r),
-        (["alerts", "topics", id], &Method::GET) => topics::get(state, id),
-        (["alerts", "topics", id], &Method::DELETE) => topics::delete(state, id),
-        (["alerts", "topics", id, "events"], &Method::GET) => topics::events(state, r, id),
-        (["alerts", "topics", id, "events", ev], &Method::GET) => topics::event(state, id, ev),
+        (["alerts", "topics"], &Method::GET) => topics::list(state, r).await,
+        (["alerts", "topics", id], &Method::GET) => topics::get(state, r, id).await,
+        (["alerts", "topics", id], &Method::DELETE) => topics::delete(state, r, id).await,
+        (["alerts", "topics", id, "events"], &Method::GET) => topics::events(state, r, id).await,
+        (["alerts", "topics", id, "events", ev], &Method::GET) => {
+            topics::event(state, r, id, ev).await
+        }
         (["service-tests"], &Method::GET) => service_tests::list(state, r),
         (["service-tests", name], &Method::GET) => service_tests::get(state, name),
         (["service-tests", name], &Method::POST) => service_tests::run(state, r, name).await,

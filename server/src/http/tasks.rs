@@ -242,7 +242,9 @@ pub async fn get(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, ApiEr
                 .headers
                 .get(hyper::header::AUTHORIZATION)
                 .and_then(|h| h.to_str().ok());
-            if let Some((status, content_type, body)) = forward::get(&owner, &r.uri, auth).await {
+            if let Some((status, content_type, body)) =
+                forward::call("GET", &owner, &r.uri, auth).await
+            {
                 return Ok(super::response(status, &content_type, body.into()));
             }
         }
