@@ -372,8 +372,18 @@ impl AppState {
     /// The write path as a function, for listeners that are not HTTP (UDP).
     pub fn ingest(self: &Arc<Self>) -> crate::udp::Ingest {
         let weak = Arc::downgrade(self);
-        Arc::new(move |batch: runtime::engine::WriteBatch| {
+        Arc::new(move |mut batch: runtime::engine::WriteBatch| {
             if let Some(state) = weak.upgrade() {
+                let default_rp = &state.opts.config.default_retention_policy;
+                if batch.retention_policy.is_empty() && !default_rp.is_empty() {
+                    // Kapacitor's TaskMaster.WritePoints: an empty rp is the configured
+                    // default (the points carry it too).
+                    let rp: runtime::point::Str = default_rp.as_str().into();
+                    for p in &mut batch.points {
+                        Arc::make_mut(p).retention_policy = rp.clone();
+                    }
+                    batch.retention_policy = rp;
+                }
                 state.stats.points_ok(batch.points.len());
                 if let Some(c) = &state.cluster {
                     let published = crate::cluster::ingest::wait(

@@ -19,7 +19,11 @@ pub async fn write(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
     let db = r.param("db").unwrap_or("").to_string();
-    let rp = r.param("rp").unwrap_or("").to_string();
+    // Kapacitor's TaskMaster.WritePoints: an empty rp is the configured default.
+    let rp = match r.param("rp").unwrap_or("") {
+        "" => state.opts.config.default_retention_policy.clone(),
+        rp => rp.to_string(),
+    };
     let precision = match r.param("precision").unwrap_or("") {
         "u" => Precision::Microseconds,
         "ms" => Precision::Milliseconds,
