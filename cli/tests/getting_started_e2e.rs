@@ -71,8 +71,8 @@ impl Server {
     }
 
     /// Posts line protocol to the InfluxDB-compatible `/write`.
-    // TODO(write.rs owner): Kapacitor defaults an empty `rp` to `default-retention-policy`
-    // (autogen); ours routes nothing without `rp`, so the guide's writes name it.
+    // A write without `rp` takes `default-retention-policy`, empty by default (as in
+    // Kapacitor), so it would miss the guide's `autogen` task: the writes name it.
     fn write(url: &str, lines: &str) {
         let r = agent()
             .post(format!("{url}/write?db=kapacitor_example&rp=autogen"))
