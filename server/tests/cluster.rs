@@ -479,28 +479,26 @@ fn a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task() {
         .map(|i| format!("main:t{i}:alert2"))
         .collect();
     topic_ids.insert("ops".into());
-    for n in [&k1, &k2] {
-        let (code, v) = n.get("/kapacitor/v1/alerts/topics");
+    // The `id`s of the objects in list `key` of `path`'s answer.
+    let ids = |n: &Server, path: &str, key: &str| -> BTreeSet<String> {
+        let (code, v) = n.get(path);
         assert_eq!(code, 200, "{v}");
-        let ids: BTreeSet<String> = v["topics"]
+        v[key]
             .as_array()
-            .unwrap()
+            .unwrap_or_else(|| panic!("{path}: {v}"))
             .iter()
             .map(|t| t["id"].as_str().unwrap().to_string())
-            .collect();
-        assert_eq!(ids, topic_ids, "{v}");
+            .collect()
+    };
+    for n in [&k1, &k2] {
+        assert_eq!(ids(n, "/kapacitor/v1/alerts/topics", "topics"), topic_ids);
         let (code, t) = n.get("/kapacitor/v1/alerts/topics/ops");
         assert_eq!(code, 200, "{t}");
         assert_eq!(t["level"], "CRITICAL", "{t}");
-        let (code, v) = n.get("/kapacitor/v1/alerts/topics/ops/events");
-        assert_eq!(code, 200, "{v}");
-        let ids: BTreeSet<String> = v["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["id"].as_str().unwrap().to_string())
-            .collect();
-        assert_eq!(ids, ops_events, "{v}");
+        assert_eq!(
+            ids(n, "/kapacitor/v1/alerts/topics/ops/events", "events"),
+            ops_events
+        );
         let (code, e) = n.get("/kapacitor/v1/alerts/topics/ops/events/t1-a");
         assert_eq!(code, 200, "{e}");
         assert_eq!(e["state"]["level"], "CRITICAL", "{e}");
