@@ -49,7 +49,7 @@ fn node(dir: &Path, id: &str, nats: &NatsCluster) -> Server {
 /// Even tasks post their alerts themselves; odd ones publish to topic `ops`,
 /// whose handler (`define_topic_handler`) posts them.
 fn script(i: usize, url: &str) -> String {
-    let out = if i % 2 == 0 {
+    let out = if i.is_multiple_of(2) {
         format!(".post('{url}')")
     } else {
         ".topic('ops')".to_string()
