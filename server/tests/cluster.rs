@@ -32,6 +32,15 @@ const TASKS: usize = 6;
 const GROUPS: [&str; 2] = ["a", "b"];
 const DEADLINE: Duration = Duration::from_secs(30);
 
+/// One cluster test at a time: each runs three NATS servers and up to three
+/// kapacitord on a 2-core machine, and fewer processes picking free ports at
+/// once leaves fewer chances for two to pick the same.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn node(dir: &Path, id: &str, nats: &NatsCluster) -> Server {
     std::fs::create_dir_all(dir).unwrap();
     Server::start(
@@ -243,6 +252,7 @@ fn an_owner<'a>(owners: &BTreeMap<String, String>, candidates: &[&'a str]) -> &'
 
 #[test]
 fn losing_two_of_three_nodes_loses_no_point_and_no_alert() {
+    let _serial = serial();
     let nats = NatsCluster::start(3);
     let rec = Recorder::start(|_| (200, "{}".into()));
     let url = format!("{}/alert", rec.url());
@@ -326,6 +336,7 @@ fn losing_two_of_three_nodes_loses_no_point_and_no_alert() {
 
 #[test]
 fn a_joining_node_takes_a_share_and_a_restarted_cluster_keeps_every_task() {
+    let _serial = serial();
     let nats = NatsCluster::start(3);
     let rec = Recorder::start(|_| (200, "{}".into()));
     let url = format!("{}/alert", rec.url());
@@ -526,6 +537,7 @@ fn alerts_for(s: &Server, rec: &Recorder, lines: &[&str]) -> Vec<(String, String
 
 #[test]
 fn a_late_point_changes_a_level_in_a_cluster_as_on_one_server() {
+    let _serial = serial();
     // CRITICAL at 10s, OK at 20s, then a late point at 15s that is critical
     // again: a change from OK, which one server delivers.
     let lines = [

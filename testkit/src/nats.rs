@@ -36,12 +36,31 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     Some(out)
 }
 
+/// Attempts at starting a cluster whose ports another process took meanwhile.
+const PORT_ATTEMPTS: usize = 5;
+
 impl NatsCluster {
     /// Start `n` clustered JetStream servers and wait until all are ready.
+    ///
+    /// Free ports are picked, then bound by the servers: between the two
+    /// another process (a test running beside) may take one. A server that
+    /// exits for that reason makes the whole cluster start again on new ports.
     pub fn start(n: usize) -> NatsCluster {
         if !Path::new(BIN).exists() {
             panic!("{BIN} not found: install Debian's `nats-server` package (`apt-get install -y nats-server`); .ci/test does this");
         }
+        for attempt in 1..=PORT_ATTEMPTS {
+            match NatsCluster::try_start(n) {
+                Ok(c) => return c,
+                Err(log) if attempt < PORT_ATTEMPTS && log.contains("address already in use") => {}
+                Err(log) => panic!("{log}"),
+            }
+        }
+        unreachable!("the last attempt returns or panics")
+    }
+
+    /// One attempt: the cluster, or why a server exited (with its log).
+    fn try_start(n: usize) -> Result<NatsCluster, String> {
         let dir = tempfile::tempdir().expect("temp dir");
         let ports: Vec<(u16, u16, u16)> = (0..n)
             .map(|_| (free_port(), free_port(), free_port()))
@@ -84,11 +103,12 @@ impl NatsCluster {
         for i in 0..n {
             loop {
                 if let Ok(Some(status)) = c.servers[i].child.try_wait() {
-                    panic!(
+                    // Dropping `c` stops the others.
+                    return Err(format!(
                         "nats-server node{} exited with {status}:\n{}",
                         i + 1,
                         c.log(i)
-                    );
+                    ));
                 }
                 let ok = http_get(c.servers[i].monitor_port, "/healthz").is_some_and(|r| {
                     r.starts_with("HTTP/1.0 200") || r.starts_with("HTTP/1.1 200")
@@ -105,7 +125,7 @@ impl NatsCluster {
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
-        c
+        Ok(c)
     }
 
     /// Every server's client URL, comma-separated (a `[cluster] nats-urls` element).

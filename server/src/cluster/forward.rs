@@ -80,10 +80,15 @@ pub async fn peers(
     authorization: Option<&str>,
 ) -> Vec<Answer> {
     // Read now, not the lease pass's copy: a restarted node has a new address.
-    let live = match super::membership::live_nodes(cluster).await {
-        Ok(l) => l,
-        Err(e) => {
+    let listed = tokio::time::timeout(TIMEOUT, super::membership::live_nodes(cluster)).await;
+    let live = match listed {
+        Ok(Ok(l)) => l,
+        Ok(Err(e)) => {
             tracing::warn!("cluster: cannot list the live nodes: {e}");
+            lock(&cluster.live).clone()
+        }
+        Err(_) => {
+            tracing::warn!("cluster: the live nodes not listed within {TIMEOUT:?}");
             lock(&cluster.live).clone()
         }
     };

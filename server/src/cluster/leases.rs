@@ -151,10 +151,16 @@ pub async fn release(cluster: &Cluster, state: &AppState, id: &str) {
 
 /// One pass over every task (see the module doc).
 async fn reconcile(cluster: &Arc<Cluster>, state: &Arc<AppState>) {
-    let live: Vec<NodeInfo> = match live_nodes(cluster).await {
-        Ok(l) => l,
-        Err(e) => {
+    // Bounded: a listing that hangs must not stop the passes (failover).
+    let limit = cluster.config.heartbeat_interval.to_std() * 3;
+    let live: Vec<NodeInfo> = match tokio::time::timeout(limit, live_nodes(cluster)).await {
+        Ok(Ok(l)) => l,
+        Ok(Err(e)) => {
             tracing::warn!("cluster: cannot list live nodes: {e}");
+            return;
+        }
+        Err(_) => {
+            tracing::warn!("cluster: live nodes not listed within {limit:?}");
             return;
         }
     };
@@ -230,8 +236,13 @@ pub async fn run(cluster: Arc<Cluster>, state: Weak<AppState>) {
     let every = cluster.config.heartbeat_interval.to_std();
     // A task taken before this node knows the topic handlers would send its
     // first events to no handler.
+    // Bounded: a bucket whose stream has no leader yet (a cluster just started)
+    // must not keep the node from taking tasks; the watch brings the handlers.
     if let Some(state) = state.upgrade() {
-        super::definitions::sync_topic_handlers(&cluster, &state).await;
+        let sync = super::definitions::sync_topic_handlers(&cluster, &state);
+        if tokio::time::timeout(every * 5, sync).await.is_err() {
+            tracing::warn!("cluster: topic handlers not listed within {:?}", every * 5);
+        }
     }
     loop {
         tokio::select! {

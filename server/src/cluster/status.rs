@@ -8,6 +8,7 @@ use super::{lock, Cluster};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 /// This node's counters.
 pub fn counters(c: &Cluster) -> Value {
@@ -29,11 +30,18 @@ pub fn counters(c: &Cluster) -> Value {
     })
 }
 
-/// The whole cluster as this node sees it: nodes, task owners with their
-/// consumers' lag and checkpointed sequence, this node's counters.
-pub async fn status(c: &Cluster) -> Result<Value, super::ClusterError> {
-    let nodes = super::membership::live_nodes(c).await?;
-    let mut tasks = Vec::new();
+/// How long each of the status's reads from JetStream may take: the answer
+/// must come even while the cluster is busy or losing a server (what it could
+/// not read is left out, and `complete` says so).
+const READ_LIMIT: Duration = Duration::from_secs(2);
+
+/// `f`'s result, or `None` when it failed or took longer than `READ_LIMIT`.
+async fn bounded<T, E>(f: impl std::future::Future<Output = Result<T, E>>) -> Option<T> {
+    tokio::time::timeout(READ_LIMIT, f).await.ok()?.ok()
+}
+
+/// The IDs of the tasks with a lease, sorted.
+async fn leased(c: &Cluster) -> Result<Vec<String>, super::ClusterError> {
     let mut keys = c.buckets.leases.keys().await.map_err(super::nats)?;
     let mut ids = Vec::new();
     while let Some(k) = keys.next().await {
@@ -42,13 +50,26 @@ pub async fn status(c: &Cluster) -> Result<Value, super::ClusterError> {
         }
     }
     ids.sort();
-    for id in ids {
-        let Ok(Some((lease, _))) = super::leases::lease_of(c, &id).await else {
+    Ok(ids)
+}
+
+/// The whole cluster as this node sees it: nodes, task owners with their
+/// consumers' lag and checkpointed sequence, this node's counters.
+pub async fn status(c: &Cluster) -> Result<Value, super::ClusterError> {
+    let mut complete = true;
+    let nodes = bounded(super::membership::live_nodes(c)).await;
+    complete &= nodes.is_some();
+    let nodes = nodes.unwrap_or_else(|| lock(&c.live).clone());
+    let ids = bounded(leased(c)).await;
+    complete &= ids.is_some();
+    let mut tasks = Vec::new();
+    for id in ids.unwrap_or_default() {
+        let Some(Some((lease, _))) = bounded(super::leases::lease_of(c, &id)).await else {
             continue;
         };
         let live = nodes.iter().any(|n| n.id == lease.node);
-        let lag = super::consumer::lag(c, &id).await.ok();
-        let checkpoint = super::checkpoint::load(c, &id).await.ok().flatten();
+        let lag = bounded(super::consumer::lag(c, &id)).await;
+        let checkpoint = bounded(super::checkpoint::load(c, &id)).await.flatten();
         tasks.push(task_json(
             &id,
             &lease,
@@ -75,6 +96,7 @@ pub async fn status(c: &Cluster) -> Result<Value, super::ClusterError> {
     };
     Ok(json!({
         "node": c.node_id,
+        "complete": complete,
         "nodes": nodes,
         "owned": owned,
         "tasks": tasks,

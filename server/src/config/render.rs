@@ -20,10 +20,25 @@ pub fn render(root: &toml::Table) -> String {
 /// the default (same path in `defaults`, list entries compared with the
 /// default's first entry) is empty too, i.e. where Go's value is a nil
 /// slice; an emptied non-empty default is written as `[]`.
+///
+/// A literal `${` in a value is written `$${`, so the printed config reads
+/// back to the same values (`runtime::config::secrets` expands `${NAME}`).
 pub fn render_like_go(root: &toml::Table, defaults: &toml::Table) -> String {
+    let mut root = root.clone();
+    root.iter_mut().for_each(|(_, v)| escape_references(v));
     let mut out = String::new();
-    write_table(&mut out, &[], root, Some(defaults));
+    write_table(&mut out, &[], &root, Some(defaults));
     out
+}
+
+/// `${` → `$${` in every string of `v`.
+fn escape_references(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains("${") => *s = s.replace("${", "$${"),
+        Value::Array(items) => items.iter_mut().for_each(escape_references),
+        Value::Table(t) => t.iter_mut().for_each(|(_, v)| escape_references(v)),
+        _ => {}
+    }
 }
 
 fn default_is_empty(defaults: Option<&toml::Table>, key: &str) -> bool {
