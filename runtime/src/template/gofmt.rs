@@ -16,11 +16,19 @@ fn shortest_digits(f: f64) -> (String, i32) {
     (digits, exp + 1)
 }
 
+/// Past this many digits every f64 is exact (none has more than 767
+/// significant or 1,074 fraction digits): the rest are zeros. Rust's
+/// formatter panics on a precision above u16::MAX; Go allows up to 1e6.
+const EXACT_DIGITS: usize = 1_100;
+
 /// Digits rounded to `n` significant digits (n ≥ 1).
 fn rounded_digits(f: f64, n: usize) -> (String, i32) {
-    let s = format!("{:.*e}", n - 1, f.abs());
+    let s = format!("{:.*e}", (n - 1).min(EXACT_DIGITS), f.abs());
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    let mut digits: String = mant.chars().filter(|c| *c != '.').collect();
+    if n > digits.len() {
+        digits.extend(std::iter::repeat_n('0', n - digits.len()));
+    }
     let exp: i32 = exp.parse().unwrap_or(0);
     (digits, exp + 1)
 }
@@ -148,7 +156,13 @@ pub fn fmt_f(out: &mut String, f: f64, prec: usize) {
     if special(out, f, false) {
         return;
     }
-    let _ = write!(out, "{:.*}", prec, f);
+    // Past `EXACT_DIGITS` the exact expansion goes on in zeros.
+    if prec <= EXACT_DIGITS {
+        let _ = write!(out, "{:.*}", prec, f);
+    } else {
+        let _ = write!(out, "{:.*}", EXACT_DIGITS, f);
+        out.extend(std::iter::repeat_n('0', prec - EXACT_DIGITS));
+    }
 }
 
 /// The float layout of Go's `encoding/json` (also used for `%v`-free JSON).
@@ -494,6 +508,37 @@ mod tests {
         let mut s = String::new();
         print_value(&mut s, &Value::Float(f));
         s
+    }
+
+    /// Precisions past Rust's formatter limit (u16::MAX), up to Go's 1e6: the
+    /// exact digits, then zeros (a fuzz finding: this panicked).
+    #[test]
+    fn huge_f_precisions_print_the_exact_digits_then_zeros() {
+        for prec in [1_100, 1_101, 70_000, 1_000_000] {
+            let mut s = String::new();
+            fmt_f(&mut s, 0.1, prec);
+            let mut exact = String::new();
+            fmt_f(&mut exact, 0.1, 1_100);
+            assert_eq!(s.len(), 2 + prec, "prec {prec}");
+            assert!(s.starts_with(&exact));
+            assert!(s[exact.len()..].bytes().all(|b| b == b'0'));
+        }
+        // %e with as many digits: the same digits, the same exponent.
+        let mut e = String::new();
+        fmt_e(&mut e, 0.1, 70_000, false);
+        assert_eq!(e.len(), "1.".len() + 70_000 + "e-01".len());
+        assert!(
+            e.starts_with("1.000") && e.ends_with("0e-01"),
+            "{}",
+            &e[..10]
+        );
+        let mut tiny = String::new();
+        fmt_f(&mut tiny, 5e-324, 1_200);
+        assert!(tiny.starts_with("0.000"), "{}", &tiny[..20]);
+        assert!(
+            tiny[2..1_076].contains('4'),
+            "the subnormal's digits are there"
+        );
     }
 
     #[test]
