@@ -120,6 +120,59 @@ fn stat(v: &Value, key: &str) -> u64 {
     v[key].as_u64().unwrap_or(0)
 }
 
+/// Writes `writes` bodies of 10 points each, 10 ms apart, calling `before(w)`
+/// ahead of write `w`; every write must be answered 204 within `bound`.
+/// Returns the points written and the slowest write.
+fn write_continuously(
+    s: &Server,
+    writes: usize,
+    bound: Duration,
+    mut before: impl FnMut(usize),
+) -> (u64, Duration) {
+    let per_write = 10;
+    let mut slowest = Duration::ZERO;
+    let mut t = 1_600_000_000_000_000_000i64;
+    for w in 0..writes {
+        before(w);
+        let mut body = String::new();
+        for i in 0..per_write {
+            t += 1_000_000;
+            body.push_str(&format!("cpu,host=h{i} v={w} {t}\n"));
+        }
+        let started = Instant::now();
+        let (st, b) = s.call("POST", "/write?db=nb&rp=autogen", Some(body.as_bytes()));
+        let took = started.elapsed();
+        assert_eq!(st, 204, "write {w}: {b}");
+        assert!(
+            took < bound,
+            "write {w} took {took:?}, more than the bound {bound:?}"
+        );
+        slowest = slowest.max(took);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    ((writes * per_write) as u64, slowest)
+}
+
+/// Waits (up to 30 s) until the task `healthy` alerted on all `points` and its
+/// log handler wrote every event to `log`; returns its alert node's stats.
+fn wait_healthy_complete(s: &Server, log: &std::path::Path, points: u64) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let healthy = node_stats(s, "healthy");
+        let lines = std::fs::read_to_string(log)
+            .map(|t| t.lines().count() as u64)
+            .unwrap_or(0);
+        if stat(&healthy, "crits_triggered") == points && lines == points {
+            return healthy;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "healthy task incomplete: {healthy} with {lines} log lines of {points}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn faulty_alert_endpoints_do_not_block_writes_or_other_tasks() {
     let dir = tempfile::tempdir().unwrap();
@@ -166,47 +219,12 @@ fn faulty_alert_endpoints_do_not_block_writes_or_other_tasks() {
 
     // A client writing continuously; every write's latency is bounded.
     let bound = WRITE_WAIT + HANDLER_TIMEOUT + MARGIN;
-    let writes = 150;
-    let per_write = 10;
-    let mut slowest = Duration::ZERO;
-    let mut t = 1_600_000_000_000_000_000i64;
-    for w in 0..writes {
-        let mut body = String::new();
-        for i in 0..per_write {
-            t += 1_000_000;
-            body.push_str(&format!("cpu,host=h{i} v={w} {t}\n"));
-        }
-        let started = Instant::now();
-        let (st, b) = s.call("POST", "/write?db=nb&rp=autogen", Some(body.as_bytes()));
-        let took = started.elapsed();
-        assert_eq!(st, 204, "write {w}: {b}");
-        assert!(
-            took < bound,
-            "write {w} took {took:?}, more than the bound {bound:?}"
-        );
-        slowest = slowest.max(took);
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let points = (writes * per_write) as u64;
+    let (points, slowest) = write_continuously(&s, 150, bound, |_| {});
     eprintln!("faulty_neighbours: {points} points written, slowest write {slowest:?}");
 
     // The healthy task saw every point and its handler wrote every event.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let healthy = node_stats(&s, "healthy");
-        let lines = std::fs::read_to_string(&log)
-            .map(|t| t.lines().count() as u64)
-            .unwrap_or(0);
-        if stat(&healthy, "crits_triggered") == points && lines == points {
-            assert_eq!(stat(&healthy, "errors"), 0, "{healthy}");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "healthy task incomplete: {healthy} with {lines} log lines of {points}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let healthy = wait_healthy_complete(&s, &log, points);
+    assert_eq!(stat(&healthy, "errors"), 0, "{healthy}");
     // Every faulty task processed every point too (handlers never block the task).
     for id in ["hang", "reset", "fail"] {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -331,10 +349,7 @@ fn a_dying_udf_agent_and_a_vanishing_influxdb_do_not_block_writes_or_other_tasks
     // thirds in); each is answered within the bound on blocking.
     let bound = WRITE_WAIT + udf_timeout + MARGIN;
     let writes = 150;
-    let per_write = 10;
-    let mut slowest = Duration::ZERO;
-    let mut t = 1_600_000_000_000_000_000i64;
-    for w in 0..writes {
+    let (points, slowest) = write_continuously(&s, writes, bound, |w| {
         if w == writes / 3 {
             let _ = agent.0.kill();
             let _ = agent.0.wait();
@@ -342,40 +357,11 @@ fn a_dying_udf_agent_and_a_vanishing_influxdb_do_not_block_writes_or_other_tasks
         if w == 2 * writes / 3 {
             influx.stop();
         }
-        let mut body = String::new();
-        for i in 0..per_write {
-            t += 1_000_000;
-            body.push_str(&format!("cpu,host=h{i} v={w} {t}\n"));
-        }
-        let started = Instant::now();
-        let (st, b) = s.call("POST", "/write?db=nb&rp=autogen", Some(body.as_bytes()));
-        let took = started.elapsed();
-        assert_eq!(st, 204, "write {w}: {b}");
-        assert!(
-            took < bound,
-            "write {w} took {took:?}, more than the bound {bound:?}"
-        );
-        slowest = slowest.max(took);
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let points = (writes * per_write) as u64;
+    });
     eprintln!("faulty_neighbours: {points} points written past a dead agent and InfluxDB, slowest write {slowest:?}");
-
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let healthy = node_stats(&s, "healthy");
-        let lines = std::fs::read_to_string(&log)
-            .map(|t| t.lines().count() as u64)
-            .unwrap_or(0);
-        if stat(&healthy, "crits_triggered") == points && lines == points {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "healthy task incomplete: {healthy} with {lines} log lines of {points}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_healthy_complete(&s, &log, points);
+    // Later points follow the written ones (`write_continuously`'s clock).
+    let mut t = 1_600_000_000_000_000_000i64 + points as i64 * 1_000_000;
     // The failures are visible in the affected tasks' stats.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {

@@ -295,11 +295,9 @@ impl Topics {
     /// `node` went to (`record_output`) delivered what they queued: a cluster
     /// records an event as delivered only then.
     pub fn flush_output(&self, master: &str, task: &str, node: &str, topic: Option<&str>) {
-        let t = match topic {
-            Some(t) => self.get(t),
-            None => self.get(&format!("{master}:{task}:{node}")),
+        let Some(t) = output_topic(master, task, node, topic, |name| self.get(name)) else {
+            return;
         };
-        let Some(t) = t else { return };
         // Lanes are flushed outside the topic's lock: the pool's workers take it
         // for nothing, but the task threads recording events do.
         let lanes: Vec<_> = t.lock().handlers.iter().map(|h| h.lane().clone()).collect();
@@ -412,15 +410,30 @@ impl Topics {
         else {
             return;
         };
-        match topic {
-            Some(t) => self.record(t, event, event_json),
-            None => ANON.with(|b| {
-                let mut name = b.borrow_mut();
-                name.clear();
-                let _ = write!(name, "{master}:{task}:{node}");
-                self.record(&name, event, event_json);
-            }),
-        }
+        output_topic(master, task, node, *topic, |name| {
+            self.record(name, event, event_json)
+        });
+    }
+}
+
+/// `f` of the topic an alert node's output goes to: its `.topic()`, else its
+/// anonymous topic `<master>:<task>:<node>` (named in a reused buffer: no
+/// allocation per event).
+fn output_topic<R>(
+    master: &str,
+    task: &str,
+    node: &str,
+    topic: Option<&str>,
+    f: impl FnOnce(&str) -> R,
+) -> R {
+    match topic {
+        Some(t) => f(t),
+        None => ANON.with(|b| {
+            let mut name = b.borrow_mut();
+            name.clear();
+            let _ = write!(name, "{master}:{task}:{node}");
+            f(&name)
+        }),
     }
 }
 
