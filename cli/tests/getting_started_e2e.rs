@@ -122,14 +122,7 @@ fn script(log: &Path, threshold: u32) -> String {
 }
 
 fn levels(log: &Path) -> Vec<String> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["level"].as_str().unwrap().to_string()
-        })
-        .collect()
+    testkit::alert_log::levels(log)
 }
 
 fn wait_for(mut f: impl FnMut() -> bool) -> bool {

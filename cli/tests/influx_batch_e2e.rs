@@ -124,11 +124,9 @@ fn ok(o: &Output) -> String {
 
 /// (id, level) of each event in an alert log.
 fn events(log: &Path) -> Vec<(String, String)> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+    testkit::alert_log::events(log)
+        .iter()
+        .map(|v| {
             (
                 v["id"].as_str().unwrap().to_string(),
                 v["level"].as_str().unwrap().to_string(),

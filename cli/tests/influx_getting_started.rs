@@ -118,12 +118,7 @@ fn ok(o: &Output) -> String {
 }
 
 fn alert_levels(log: &Path) -> Vec<String> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|v| v["level"].as_str().map(str::to_string))
-        .collect()
+    testkit::alert_log::levels(log)
 }
 
 fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {

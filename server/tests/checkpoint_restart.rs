@@ -80,14 +80,7 @@ fn wait_window(s: &Server, times: &[i64]) {
 fn wait_events(alerts: &Path, n: usize) -> Vec<String> {
     let until = deadline();
     loop {
-        let text = std::fs::read_to_string(alerts).unwrap_or_default();
-        let levels: Vec<String> = text
-            .lines()
-            .map(|l| {
-                let v: Value = serde_json::from_str(l).expect("a JSON event per line");
-                v["level"].as_str().unwrap_or("").to_string()
-            })
-            .collect();
+        let levels = testkit::alert_log::levels(alerts);
         if levels.len() >= n {
             return levels;
         }

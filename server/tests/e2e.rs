@@ -2,8 +2,7 @@
 //! driven over HTTP (the Getting Started flow, crash recovery, bad input).
 
 use serde_json::{json, Value};
-use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -121,14 +120,8 @@ fn wait_until(mut f: impl FnMut() -> bool) -> bool {
     false
 }
 
-fn lines(p: &PathBuf) -> Vec<Value> {
-    match std::fs::File::open(p) {
-        Ok(f) => std::io::BufReader::new(f)
-            .lines()
-            .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
-            .collect(),
-        Err(_) => vec![],
-    }
+fn lines(p: &Path) -> Vec<Value> {
+    testkit::alert_log::events(p)
 }
 
 fn cpu_alert(log: &Path, threshold: i64) -> String {

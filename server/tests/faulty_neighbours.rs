@@ -159,9 +159,7 @@ fn wait_healthy_complete(s: &Server, log: &std::path::Path, points: u64) -> Valu
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let healthy = node_stats(s, "healthy");
-        let lines = std::fs::read_to_string(log)
-            .map(|t| t.lines().count() as u64)
-            .unwrap_or(0);
+        let lines = testkit::alert_log::complete_lines(log).len() as u64;
         if stat(&healthy, "crits_triggered") == points && lines == points {
             return healthy;
         }

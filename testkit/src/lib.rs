@@ -4,6 +4,7 @@
 //! test failure that says how to install them, never a silent skip
 //! (`.ci/test` installs them).
 
+pub mod alert_log;
 pub mod alertmanager;
 pub mod fuzz;
 pub mod influxd;
