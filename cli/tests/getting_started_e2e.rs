@@ -233,6 +233,26 @@ fn getting_started_guide_with_our_binaries() {
         "ID Type      Status    Executing Databases and Retention Policies\n"
     );
 
+    // An ID may hold any letter: the CLI escapes it in the path as Go's client
+    // does, and the server decodes it back.
+    let unicode = [
+        "define",
+        "tâche_α",
+        "-tick",
+        "cpu_alert.tick",
+        "-dbrp",
+        "kapacitor_example.autogen",
+    ];
+    assert_eq!(ok(&s.cli(&unicode, work)), "");
+    ok(&s.cli(&["enable", "tâche_α"], work));
+    let show = ok(&s.cli(&["show", "tâche_α"], work));
+    assert!(
+        show.contains("ID: tâche_α") && show.contains("Status: enabled"),
+        "{show}"
+    );
+    ok(&s.cli(&["delete", "tasks", "tâche_α"], work));
+    assert_eq!(s.cli(&["show", "tâche_α"], work).status.code(), Some(3));
+
     // Errors: an unknown task, and a broken script shows our diagnostic with its caret.
     let o = s.cli(&["show", "nope"], work);
     assert_eq!(o.status.code(), Some(3));

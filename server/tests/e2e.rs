@@ -315,6 +315,14 @@ fn bad_input_gets_kapacitor_errors() {
     );
     let (st, body) = s.call("POST", "/write", Some(b"cpu v=1\n"));
     assert_eq!((st, body.as_str()), (400, "database is required\n"));
+    // A path is decoded before routing, as Go's URL.Path is: a broken escape
+    // is a 400 saying so, an escaped ID reaches its task.
+    let (st, body) = s.call("GET", "/kapacitor/v1/tasks/%zz", None);
+    assert_eq!(st, 400, "{body}");
+    assert!(body.contains("invalid URL escape"), "{body}");
+    let (st, body) = s.call("GET", "/kapacitor/v1/tasks/t%C3%A2che", None);
+    assert_eq!(st, 404, "{body}");
+    assert!(body.contains("no task exists"), "{body}");
     // gzip bodies are accepted.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, b"cpu v=1\n").unwrap();

@@ -40,7 +40,11 @@ pub const BASE: &str = "/kapacitor/v1";
 /// A request as the handlers see it: body read (within the size limit).
 pub struct Req {
     pub method: Method,
+    /// The path decoded, as Go's `URL.Path` routes it: `tasks/t%C3%A2che`
+    /// names the task `tâche` (IDs may hold any letter).
     pub path: String,
+    /// The path as sent, for forwarding it unchanged.
+    pub raw_path: String,
     pub query: Vec<(String, String)>,
     pub headers: hyper::HeaderMap,
     pub body: Bytes,
@@ -168,6 +172,37 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&percent_decode_bytes(s)).into_owned()
 }
 
+/// A request path with its `%XX` escapes decoded (`+` stays `+` in a path).
+/// A `%` not followed by two hex digits is a 400, as Go's server refuses
+/// such a URL; bytes that are not UTF-8 can name nothing and become U+FFFD.
+fn decode_path(raw: &str) -> Result<String, ApiError> {
+    if !raw.contains('%') {
+        return Ok(raw.to_string());
+    }
+    let b = raw.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = b
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| {
+                    let bad: String = raw[i..].chars().take(3).collect();
+                    ApiError::BadRequest(format!("invalid URL escape {bad:?} in path {raw:?}"))
+                })?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 fn percent_decode_bytes(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -234,7 +269,11 @@ where
     };
     let mut r = Req {
         method: parts.method,
-        path: parts.uri.path().to_string(),
+        path: match decode_path(parts.uri.path()) {
+            Ok(p) => p,
+            Err(e) => return error_response(&e),
+        },
+        raw_path: parts.uri.path().to_string(),
         query: match parse_query(parts.uri.query()) {
             Ok(q) => q,
             Err(e) => return error_response(&e),
@@ -386,5 +425,20 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
             topic_handlers::delete(state, t, h).await
         }
         _ => Err(not_found()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_path;
+
+    #[test]
+    fn paths_decode_as_go_routes_them() {
+        assert_eq!(decode_path("/a/b+c").unwrap(), "/a/b+c");
+        assert_eq!(decode_path("/t%C3%A2che%2Fx").unwrap(), "/tâche/x");
+        assert_eq!(decode_path("/%ff").unwrap(), "/\u{fffd}");
+        for bad in ["/a%", "/a%4", "/a%zz", "/a%+1", "/%é"] {
+            assert!(decode_path(bad).is_err(), "{bad}");
+        }
     }
 }

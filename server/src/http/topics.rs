@@ -264,7 +264,7 @@ pub async fn events(state: &Arc<AppState>, r: &Req, id: &str) -> Result<Resp, Ap
     }
     // Every level from the others (the path as received, no `min-level`): the
     // most recent state decides.
-    let answers = peers::<EventsBody>(state, r, "GET", &r.path).await;
+    let answers = peers::<EventsBody>(state, r, "GET", &r.raw_path).await;
     if local.is_none() && answers.is_empty() {
         return Err(ApiError::Internal(format!(
             "failed to get topic events: unknown topic {id:?}"
