@@ -4,18 +4,20 @@
 //!
 //! Shape: one global filter (a `reload` layer over an `EnvFilter` built from a Kapacitor level
 //! name) in front of two layers — the text log (file, stdout or stderr) and the session
-//! broadcaster. Sessions therefore see the records the log shows; `kapacitor level debug`
+//! broadcaster. The text log is Kapacitor's: one logfmt line per record,
+//! `ts=2026-12-04T19:47:53.893Z lvl=error msg="…" task=… node=…`, so the greps, log shippers
+//! and parsers pointed at a Kapacitor log read ours. Sessions therefore see the records the log shows; `kapacitor level debug`
 //! widens both. When no session is open the broadcaster returns at one atomic load, so it
 //! costs nothing on the write path.
 
 use bytes::Bytes;
 use std::fmt::{self, Write as _};
+use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::mpsc;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{reload, EnvFilter, Layer, Registry};
@@ -75,14 +77,13 @@ pub fn init(level: &str, target: LogTarget) {
     )
     .unwrap_or_else(|_| EnvFilter::new("info"));
     let (filter, reload) = reload::Layer::new(filter);
-    let writer = match target {
-        LogTarget::Stderr => BoxMakeWriter::new(std::io::stderr),
-        LogTarget::Stdout => BoxMakeWriter::new(std::io::stdout),
-        LogTarget::File(f) => BoxMakeWriter::new(Mutex::new(f)),
+    let text = TextLog {
+        out: Mutex::new(match target {
+            LogTarget::Stderr => Box::new(std::io::stderr()),
+            LogTarget::Stdout => Box::new(std::io::stdout()),
+            LogTarget::File(f) => Box::new(f),
+        }),
     };
-    let text = tracing_subscriber::fmt::layer()
-        .with_ansi(false)
-        .with_writer(writer);
     let sessions = Arc::new(Sessions::default());
     let broadcast = Broadcast(sessions.clone());
     if tracing_subscriber::registry()
@@ -219,6 +220,34 @@ struct Sessions {
 /// The layer feeding sessions.
 struct Broadcast(Arc<Sessions>);
 
+/// The layer writing the text log. Each line goes out in one `write` (the
+/// file is unbuffered), so a crash loses no line that was logged and a reader
+/// tailing the file sees whole lines.
+struct TextLog {
+    out: Mutex<Box<dyn std::io::Write + Send>>,
+}
+
+impl<S: Subscriber> Layer<S> for TextLog {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let level = level_index(event.metadata().level());
+        let line = logfmt_line(&timestamp(crate::ids::now_ns()), level, &fields);
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        // Nowhere left to report a failing log write.
+        let _ = out.write_all(&line);
+    }
+}
+
+/// Kapacitor's log timestamp (Go's `2006-01-02T15:04:05.000Z07:00`, in UTC):
+/// always three fraction digits, so the lines sort and align as text.
+fn timestamp(now_ns: i64) -> String {
+    const NS: i64 = 1_000_000_000;
+    let seconds = runtime::time::rfc3339_nano(now_ns.div_euclid(NS) * NS);
+    let millis = now_ns.rem_euclid(NS) / 1_000_000;
+    format!("{}.{millis:03}Z", seconds.trim_end_matches('Z'))
+}
+
 #[derive(Default)]
 struct Fields {
     msg: String,
@@ -264,7 +293,7 @@ impl<S: Subscriber> Layer<S> for Broadcast {
         event.record(&mut fields);
         let level = level_index(event.metadata().level());
         let mut list = self.0.list.lock().unwrap_or_else(|e| e.into_inner());
-        let ts = crate::ids::go_time(crate::ids::now_ns());
+        let ts = timestamp(crate::ids::now_ns());
         let (mut json, mut logfmt): (Option<Bytes>, Option<Bytes>) = (None, None);
         list.retain(|s| {
             if s.tx.is_closed() {
@@ -387,6 +416,13 @@ mod tests {
             std::str::from_utf8(&line).unwrap(),
             "ts=T lvl=info msg=\"log level changed\" service=http err=\"a \\\"b\\\"\"\n"
         );
+    }
+
+    #[test]
+    fn timestamps_have_milliseconds_as_kapacitors() {
+        let t = 1_796_413_673_893_706_000; // 2026-12-04T19:47:53.893706Z
+        assert_eq!(timestamp(t), "2026-12-04T19:47:53.893Z");
+        assert_eq!(timestamp(t - 893_706_000), "2026-12-04T19:47:53.000Z");
     }
 
     #[test]
