@@ -2,8 +2,13 @@
 //! points a task would receive (its dbrps and `from` measurements) in
 //! Kapacitor's `.srpl` format (gzip; database, retention policy, line with a
 //! ns timestamp per point) under the replay dir. It ends, as Kapacitor's
-//! does, when a point newer than the stop time arrives; the file is synced
-//! before the recording is marked finished in the store.
+//! does, when a point newer than the stop time arrives. A recording whose stop
+//! time is still ahead when it starts (the CLI's `now + -duration`) also ends
+//! when the wall clock passes it (plus `LATE_POINT_GRACE`): Kapacitor's waits
+//! for that newer point, so `kapacitor record stream -duration 20s` never
+//! returned once data stopped or never came (kapacitor#148, #526, #677). A
+//! stop time already past records back-dated points, and only they end it.
+//! The file is synced before the recording is marked finished in the store.
 
 use crate::store::{RecordingRecord, Store, StoreError};
 use flate2::write::GzEncoder;
@@ -15,6 +20,11 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
+
+/// How long after its stop time, by the wall clock, a recording still waits
+/// for points stamped before it (a write in flight, a subscription's delay)
+/// when no newer point has ended it.
+pub const LATE_POINT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub struct StreamRecorder {
     sub: Subscription,
@@ -51,6 +61,34 @@ impl StreamRecorder {
                 error: None,
             }),
         })
+    }
+}
+
+impl StreamRecorder {
+    /// When, by the wall clock (ns), a recording started at `now` ends
+    /// without a point newer than its stop; `None` for a stop already past.
+    pub fn wall_clock_end(&self, now: i64) -> Option<i64> {
+        (self.stop >= now).then(|| self.stop.saturating_add(LATE_POINT_GRACE.as_nanos() as i64))
+    }
+
+    /// End the recording now, with what it holds (a no-op once ended).
+    pub fn end(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.finish();
+    }
+}
+
+impl RecorderState {
+    /// Close the file and report how the recording ended, once.
+    fn finish(&mut self) {
+        let result = match (self.out.take().map(close), self.error.take()) {
+            (_, Some(e)) => Err(e),
+            (Some(Err(e)), None) => Err(e.to_string()),
+            _ => Ok(()),
+        };
+        if let Some(done) = self.done.take() {
+            let _ = done.send(result);
+        }
     }
 }
 
@@ -98,14 +136,7 @@ impl Tap for StreamRecorder {
             }
         }
         if finished {
-            let result = match (st.out.take().map(close), st.error.take()) {
-                (_, Some(e)) => Err(e),
-                (Some(Err(e)), None) => Err(e.to_string()),
-                _ => Ok(()),
-            };
-            if let Some(done) = st.done.take() {
-                let _ = done.send(result);
-            }
+            st.finish();
         }
     }
 }

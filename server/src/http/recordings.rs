@@ -112,6 +112,8 @@ pub async fn stream(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
     let recorder = StreamRecorder::create(&path, sub, stop, tx)
         .map_err(|e| ApiError::Internal(format!("cannot create {}: {e}", path.display())))?;
     let recorder = Arc::new(recorder);
+    let ender = recorder.clone();
+    let ends_at = ender.wall_clock_end(crate::ids::now_ns());
     // In a cluster the stream holds the writes to every node; one server taps
     // its own.
     let tapped = match &state.cluster {
@@ -125,9 +127,21 @@ pub async fn stream(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
     state.store.put_recording(&rec)?;
     let st = state.clone();
     std::thread::spawn(move || {
-        let result = rx
-            .recv()
-            .unwrap_or_else(|_| Err("recording stopped".into()));
+        let result = loop {
+            let wait = match ends_at {
+                Some(t) => t.saturating_sub(crate::ids::now_ns()).max(0) as u64,
+                None => u64::MAX,
+            };
+            match rx.recv_timeout(std::time::Duration::from_nanos(wait)) {
+                Ok(result) => break result,
+                // No point newer than the stop time came: end at the wall
+                // clock's, then take the result the recorder reports.
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => ender.end(),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    break Err("recording stopped".into())
+                }
+            }
+        };
         match tapped {
             Tapped::Local(handle) => st.engine.remove_tap(handle),
             Tapped::Stream(stop) => {
