@@ -13,104 +13,40 @@
 //! (= stop): 4 queries, each one batch per cpu (GROUP BY time(1m), cpu),
 //! so the replay logs 4 CRITICAL events, all `cpu:cpu=cpu-total`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use testkit::kapacitord::{self, Kapacitord};
 use testkit::Influxd;
 
-fn kapacitord() -> PathBuf {
-    let dir = Path::new(env!("CARGO_BIN_EXE_kapacitor")).parent().unwrap();
-    let p = dir.join("kapacitord");
-    assert!(
-        p.exists(),
-        "{} is missing: run `cargo build --workspace --bins` first (as .ci/test does)",
-        p.display()
+fn start(dir: &Path, influx_url: &str) -> Kapacitord {
+    let port = testkit::free_port();
+    let d = dir.display();
+    let config = format!(
+        "hostname = \"127.0.0.1\"\ndata_dir = \"{d}\"\n\
+         [http]\n  bind-address = \"127.0.0.1:{port}\"\n  log-enabled = false\n\
+         [replay]\n  dir = \"{d}/replay\"\n\
+         [storage]\n  boltdb = \"{d}/kapacitor.db\"\n\
+         [logging]\n  file = \"{d}/kapacitord.log\"\n  level = \"INFO\"\n\
+         [stats]\n  enabled = false\n\
+         [[influxdb]]\n  enabled = true\n  name = \"localhost\"\n  default = true\n  \
+         urls = [\"{influx_url}\"]\n  disable-subscriptions = true\n"
     );
-    p
+    Kapacitord::builder(kapacitord::beside(env!("CARGO_BIN_EXE_kapacitor")))
+        .config(dir.join("kapacitor.conf"), config)
+        .port_from_config(port)
+        .log_at(dir.join("kapacitord.log"))
+        .start()
 }
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
-}
-
-impl Server {
-    fn start(dir: &Path, influx_url: &str) -> Server {
-        let port = testkit::free_port();
-        let d = dir.display();
-        let config = format!(
-            "hostname = \"127.0.0.1\"\ndata_dir = \"{d}\"\n\
-             [http]\n  bind-address = \"127.0.0.1:{port}\"\n  log-enabled = false\n\
-             [replay]\n  dir = \"{d}/replay\"\n\
-             [storage]\n  boltdb = \"{d}/kapacitor.db\"\n\
-             [logging]\n  file = \"{d}/kapacitord.log\"\n  level = \"INFO\"\n\
-             [stats]\n  enabled = false\n\
-             [[influxdb]]\n  enabled = true\n  name = \"localhost\"\n  default = true\n  \
-             urls = [\"{influx_url}\"]\n  disable-subscriptions = true\n"
-        );
-        let conf = dir.join("kapacitor.conf");
-        std::fs::write(&conf, config).unwrap();
-        let child = Command::new(kapacitord())
-            .arg("-config")
-            .arg(&conf)
-            .env_remove("KAPACITOR_CONFIG_PATH")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let s = Server {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let t = Instant::now();
-        while t.elapsed() < Duration::from_secs(20) {
-            if let Ok(r) = agent().get(format!("{}/kapacitor/v1/ping", s.url)).call() {
-                if r.status().as_u16() == 204 {
-                    return s;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("kapacitord did not answer its ping");
-    }
-
-    /// `kapacitor -url URL args...`, killed after 60 s so a hang fails the test.
-    fn cli(&self, args: &[&str], cwd: &Path) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kapacitor"))
-            .arg("-url")
-            .arg(&self.url)
-            .args(args)
-            .current_dir(cwd)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let t = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if t.elapsed() > Duration::from_secs(60) {
-                let _ = child.kill();
-                panic!("kapacitor {args:?} hung");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        child.wait_with_output().unwrap()
-    }
+/// `kapacitor -url URL args...`, killed after 60 s so a hang fails the test.
+fn cli(s: &Kapacitord, args: &[&str], cwd: &Path) -> Output {
+    s.cli(
+        env!("CARGO_BIN_EXE_kapacitor"),
+        args,
+        cwd,
+        Duration::from_secs(60),
+    )
 }
 
 fn text(b: &[u8]) -> String {
@@ -181,20 +117,22 @@ fn getting_started_batch_part_against_influxdb() {
 
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path();
-    let s = Server::start(work, &influx.url());
+    let s = start(work, &influx.url());
     let log = work.join("batch_alerts.log");
     std::fs::write(
         work.join("batch_cpu_alert.tick"),
         batch_script(&log, "5m", true),
     )
     .unwrap();
-    ok(&s.cli(
+    ok(&cli(
+        &s,
         &["define", "batch_cpu_alert", "-tick", "batch_cpu_alert.tick"],
         work,
     ));
 
     // record batch -past 20m, then replay: 4 CRITICAL events.
-    let rec = ok(&s.cli(
+    let rec = ok(&cli(
+        &s,
         &[
             "record",
             "batch",
@@ -207,7 +145,7 @@ fn getting_started_batch_part_against_influxdb() {
     ));
     let id = rec.trim().to_string();
     assert_eq!(id.len(), 36, "a UUID recording ID: {rec:?}");
-    let recs = ok(&s.cli(&["list", "recordings"], work));
+    let recs = ok(&cli(&s, &["list", "recordings"], work));
     let row = recs.lines().find(|l| l.starts_with(&id)).expect(&recs);
     assert!(
         row.contains(" batch ") && row.contains(" finished "),
@@ -215,7 +153,8 @@ fn getting_started_batch_part_against_influxdb() {
     );
     let brpl = work.join("replay").join(format!("{id}.brpl"));
     assert!(brpl.exists(), "{}", brpl.display());
-    ok(&s.cli(
+    ok(&cli(
+        &s,
         &["replay", "-recording", &id, "-task", "batch_cpu_alert"],
         work,
     ));
@@ -234,7 +173,8 @@ fn getting_started_batch_part_against_influxdb() {
 
     // replay-live batch over the past 10 minutes: queries at +5m and +10m,
     // 2 more CRITICAL events.
-    ok(&s.cli(
+    ok(&cli(
+        &s,
         &[
             "replay-live",
             "batch",
@@ -254,9 +194,14 @@ fn getting_started_batch_part_against_influxdb() {
     // record query -type batch, replayed against the task: the query groups
     // by cpu (one batch each), so one more CRITICAL event.
     let q = "SELECT mean(usage_idle) FROM \"kapacitor_example\".\"autogen\".\"cpu\" WHERE time > now() - 5m GROUP BY cpu";
-    let qid = ok(&s.cli(&["record", "query", "-query", q, "-type", "batch"], work));
+    let qid = ok(&cli(
+        &s,
+        &["record", "query", "-query", q, "-type", "batch"],
+        work,
+    ));
     let qid = qid.trim();
-    ok(&s.cli(
+    ok(&cli(
+        &s,
         &["replay", "-recording", qid, "-task", "batch_cpu_alert"],
         work,
     ));
@@ -266,7 +211,8 @@ fn getting_started_batch_part_against_influxdb() {
         events(&log)
     );
     // replay-live query: the same, without a recording.
-    ok(&s.cli(
+    ok(&cli(
+        &s,
         &[
             "replay-live",
             "query",
@@ -293,8 +239,12 @@ fn getting_started_batch_part_against_influxdb() {
     // record query -type stream: the raw points, as a stream recording.
     let raw =
         "SELECT usage_idle FROM \"kapacitor_example\".\"autogen\".\"cpu\" WHERE time > now() - 1m";
-    let sid = ok(&s.cli(&["record", "query", "-query", raw, "-type", "stream"], work));
-    let recs = ok(&s.cli(&["list", "recordings"], work));
+    let sid = ok(&cli(
+        &s,
+        &["record", "query", "-query", raw, "-type", "stream"],
+        work,
+    ));
+    let recs = ok(&cli(&s, &["list", "recordings"], work));
     let row = recs
         .lines()
         .find(|l| l.starts_with(sid.trim()))
@@ -304,7 +254,8 @@ fn getting_started_batch_part_against_influxdb() {
         "{row}"
     );
     // A query that is not fully qualified fails the recording with Kapacitor's words.
-    let o = s.cli(
+    let o = cli(
+        &s,
         &[
             "record",
             "query",
@@ -327,8 +278,12 @@ fn getting_started_batch_part_against_influxdb() {
     // grouping: one batch per cpu per tick) alerts on its own.
     let live_log = work.join("live_alerts.log");
     std::fs::write(work.join("live.tick"), batch_script(&live_log, "1s", false)).unwrap();
-    ok(&s.cli(&["define", "batch_live", "-tick", "live.tick"], work));
-    ok(&s.cli(&["enable", "batch_live"], work));
+    ok(&cli(
+        &s,
+        &["define", "batch_live", "-tick", "live.tick"],
+        work,
+    ));
+    ok(&cli(&s, &["enable", "batch_live"], work));
     assert!(
         wait_for(20, || events(&live_log).len() >= 3),
         "{:?}",
@@ -337,14 +292,14 @@ fn getting_started_batch_part_against_influxdb() {
     assert!(events(&live_log)
         .iter()
         .all(|e| (e.0.as_str(), e.1.as_str()) == CRIT));
-    let show = ok(&s.cli(&["show", "batch_live"], work));
+    let show = ok(&cli(&s, &["show", "batch_live"], work));
     assert!(show.contains("Executing: true"), "{show}");
     assert!(
         show.contains("query1 [avg_exec_time_ns=") && show.contains("batches_queried="),
         "{show}"
     );
     // Disabled: its queries stop.
-    ok(&s.cli(&["disable", "batch_live"], work));
+    ok(&cli(&s, &["disable", "batch_live"], work));
     std::thread::sleep(Duration::from_millis(1500));
     let n = events(&live_log).len();
     std::thread::sleep(Duration::from_millis(2500));

@@ -7,104 +7,42 @@
 //! InfluxDB's subscription. Needs `cargo build --workspace --bins` (for
 //! kapacitord), as `.ci/test` does.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use testkit::kapacitord::{self, Kapacitord};
 use testkit::Influxd;
 
-fn kapacitord() -> PathBuf {
-    let dir = Path::new(env!("CARGO_BIN_EXE_kapacitor")).parent().unwrap();
-    let p = dir.join("kapacitord");
-    assert!(
-        p.exists(),
-        "{} is missing: run `cargo build --workspace --bins` first (as .ci/test does)",
-        p.display()
+fn start(data: &Path, influx_url: &str) -> Kapacitord {
+    let port = testkit::free_port();
+    let d = data.display();
+    // The guide's kapacitor.conf, reduced to what differs in a test:
+    // loopback addresses, temp dirs, a short sync interval.
+    let config = format!(
+        "hostname = \"127.0.0.1\"\ndata_dir = \"{d}\"\n\
+         [http]\n  bind-address = \"127.0.0.1:{port}\"\n\
+         [replay]\n  dir = \"{d}/replay\"\n\
+         [storage]\n  boltdb = \"{d}/kapacitor.db\"\n\
+         [logging]\n  file = \"{d}/kapacitord.log\"\n\
+         [[influxdb]]\n  enabled = true\n  name = \"localhost\"\n  default = true\n  \
+         urls = [\"{influx_url}\"]\n  subscriptions-sync-interval = \"1s\"\n"
     );
-    p
+    Kapacitord::builder(kapacitord::beside(env!("CARGO_BIN_EXE_kapacitor")))
+        .config(data.join("kapacitor.conf"), config)
+        .port_from_config(port)
+        .log_at(data.join("kapacitord.log"))
+        .start()
 }
 
-struct Kapacitord {
-    child: Child,
-    url: String,
-    data: PathBuf,
-}
-
-impl Drop for Kapacitord {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Kapacitord {
-    fn start(data: &Path, influx_url: &str) -> Kapacitord {
-        let port = testkit::free_port();
-        let d = data.display();
-        std::fs::create_dir_all(data).unwrap();
-        let conf = data.join("kapacitor.conf");
-        // The guide's kapacitor.conf, reduced to what differs in a test:
-        // loopback addresses, temp dirs, a short sync interval.
-        std::fs::write(
-            &conf,
-            format!(
-                "hostname = \"127.0.0.1\"\ndata_dir = \"{d}\"\n\
-                 [http]\n  bind-address = \"127.0.0.1:{port}\"\n\
-                 [replay]\n  dir = \"{d}/replay\"\n\
-                 [storage]\n  boltdb = \"{d}/kapacitor.db\"\n\
-                 [logging]\n  file = \"{d}/kapacitord.log\"\n\
-                 [[influxdb]]\n  enabled = true\n  name = \"localhost\"\n  default = true\n  \
-                 urls = [\"{influx_url}\"]\n  subscriptions-sync-interval = \"1s\"\n"
-            ),
-        )
-        .unwrap();
-        let child = Command::new(kapacitord())
-            .arg("-config")
-            .arg(&conf)
-            .env_remove("KAPACITOR_CONFIG_PATH")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let k = Kapacitord {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            data: data.to_path_buf(),
-        };
-        let t = Instant::now();
-        while t.elapsed() < Duration::from_secs(20) {
-            if let Ok(r) = ureq::get(format!("{}/kapacitor/v1/ping", k.url)).call() {
-                if r.status().as_u16() == 204 {
-                    return k;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("kapacitord did not answer its ping");
-    }
-
-    fn cli(&self, args: &[&str], cwd: &Path) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kapacitor"))
-            .arg("-url")
-            .arg(&self.url)
-            .args(args)
-            .current_dir(cwd)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let t = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if t.elapsed() > Duration::from_secs(30) {
-                let _ = child.kill();
-                panic!("kapacitor {args:?} hung");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        child.wait_with_output().unwrap()
-    }
+fn cli(k: &Kapacitord, args: &[&str], cwd: &Path) -> Output {
+    k.cli(
+        env!("CARGO_BIN_EXE_kapacitor"),
+        args,
+        cwd,
+        Duration::from_secs(30),
+    )
 }
 
 fn ok(o: &Output) -> String {
@@ -138,10 +76,10 @@ fn getting_started_stream_part_with_a_real_influxdb() {
     let work = dir.path();
     let influx = Influxd::start();
     influx.query(None, "CREATE DATABASE kapacitor_example", None);
-    let k = Kapacitord::start(&work.join("data"), &influx.url());
+    let k = start(&work.join("data"), &influx.url());
 
     // kapacitord found InfluxDB and subscribed to kapacitor_example.autogen.
-    let cluster_id = std::fs::read_to_string(k.data.join("cluster.id")).unwrap();
+    let cluster_id = std::fs::read_to_string(work.join("data/cluster.id")).unwrap();
     let name = format!("kapacitor-{}", cluster_id.trim());
     assert!(
         wait_until(Duration::from_secs(15), || influx
@@ -150,7 +88,7 @@ fn getting_started_stream_part_with_a_real_influxdb() {
             .any(|s| s.0 == "kapacitor_example"
                 && s.1 == "autogen"
                 && s.2 == name
-                && s.4 == vec![k.url.clone()])),
+                && s.4 == vec![k.url().to_string()])),
         "{:?}",
         influx.subscriptions()
     );
@@ -188,12 +126,17 @@ fn getting_started_stream_part_with_a_real_influxdb() {
     )
     .unwrap();
     assert_eq!(
-        ok(&k.cli(&["define", "cpu_alert", "-tick", "cpu_alert.tick"], work)),
+        ok(&cli(
+            &k,
+            &["define", "cpu_alert", "-tick", "cpu_alert.tick"],
+            work
+        )),
         ""
     );
 
     // Record 2s of the stream InfluxDB forwards, replay it: alerts.
-    let id = ok(&k.cli(
+    let id = ok(&cli(
+        &k,
         &["record", "stream", "-task", "cpu_alert", "-duration", "2s"],
         work,
     ))
@@ -204,7 +147,11 @@ fn getting_started_stream_part_with_a_real_influxdb() {
         alert_levels(&log).is_empty(),
         "a disabled task alerts nothing"
     );
-    ok(&k.cli(&["replay", "-recording", &id, "-task", "cpu_alert"], work));
+    ok(&cli(
+        &k,
+        &["replay", "-recording", &id, "-task", "cpu_alert"],
+        work,
+    ));
     assert!(
         wait_until(Duration::from_secs(10), || !alert_levels(&log).is_empty()),
         "alerts from the replay"
@@ -213,7 +160,7 @@ fn getting_started_stream_part_with_a_real_influxdb() {
     assert!(replayed.iter().any(|l| l == "CRITICAL"), "{replayed:?}");
 
     // Enable: live alerts from the subscription.
-    ok(&k.cli(&["enable", "cpu_alert"], work));
+    ok(&cli(&k, &["enable", "cpu_alert"], work));
     let before = alert_levels(&log).len();
     assert!(
         wait_until(Duration::from_secs(10), || alert_levels(&log).len()
@@ -221,7 +168,7 @@ fn getting_started_stream_part_with_a_real_influxdb() {
         "live alerts: {:?}",
         alert_levels(&log)
     );
-    let show = ok(&k.cli(&["show", "cpu_alert"], work));
+    let show = ok(&cli(&k, &["show", "cpu_alert"], work));
     stop.store(true, Ordering::Relaxed);
     writer.join().unwrap();
     assert!(show.contains("Status: enabled\n"), "{show}");

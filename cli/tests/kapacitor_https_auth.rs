@@ -4,32 +4,10 @@
 //! CLI takes them, `-skipVerify` accepts the test certificate, and the
 //! server's auth refusals reach the user as its error text.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-/// `target/debug/kapacitord`, next to our own `kapacitor` binary. Missing is a failure, never a skip.
-fn kapacitord() -> PathBuf {
-    let dir = Path::new(env!("CARGO_BIN_EXE_kapacitor")).parent().unwrap();
-    let p = dir.join("kapacitord");
-    assert!(
-        p.exists(),
-        "{} is missing: run `cargo build --workspace --bins` first (as .ci/test does)",
-        p.display()
-    );
-    p
-}
-
-struct Server {
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+use testkit::kapacitord::{self, Kapacitord};
 
 /// An agent that trusts anything: the test only needs to know the listener speaks TLS.
 fn insecure_agent() -> ureq::Agent {
@@ -44,7 +22,7 @@ fn insecure_agent() -> ureq::Agent {
         .into()
 }
 
-fn start(dir: &Path, port: u16, certs: &testkit::tls::Certs, auth_enabled: bool) -> Server {
+fn start(dir: &Path, port: u16, certs: &testkit::tls::Certs, auth_enabled: bool) -> Kapacitord {
     let d = dir.display();
     let config = format!(
         "hostname = \"127.0.0.1\"\ndata_dir = \"{d}\"\n\
@@ -59,54 +37,23 @@ fn start(dir: &Path, port: u16, certs: &testkit::tls::Certs, auth_enabled: bool)
         certs.cert.display(),
         certs.key.display()
     );
-    let conf = dir.join("kapacitor.conf");
-    std::fs::write(&conf, config).unwrap();
-    let child = Command::new(kapacitord())
-        .arg("-config")
-        .arg(&conf)
-        .env_remove("KAPACITOR_CONFIG_PATH")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let s = Server { child };
-    let ping = format!("https://127.0.0.1:{port}/kapacitor/v1/ping");
-    let t = Instant::now();
-    loop {
-        if let Ok(r) = insecure_agent().get(&ping).call() {
-            if r.status().as_u16() == 204 {
-                return s;
-            }
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(20),
-            "kapacitord did not answer over HTTPS: {}",
-            std::fs::read_to_string(dir.join("kapacitord.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    Kapacitord::builder(kapacitord::beside(env!("CARGO_BIN_EXE_kapacitor")))
+        .config(dir.join("kapacitor.conf"), config)
+        .port_from_config(port)
+        .log_at(dir.join("kapacitord.log"))
+        .https(insecure_agent)
+        .start()
 }
 
 /// Runs `kapacitor args...`, killed after 30 s so a hang fails the test.
 fn cli(args: &[&str], cwd: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kapacitor"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("KAPACITOR_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let t = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if t.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            panic!("kapacitor {args:?} hung");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    kapacitord::output_within(
+        Command::new(env!("CARGO_BIN_EXE_kapacitor"))
+            .args(args)
+            .current_dir(cwd)
+            .env_remove("KAPACITOR_URL"),
+        Duration::from_secs(30),
+    )
 }
 
 fn text(b: &[u8]) -> String {
@@ -121,11 +68,12 @@ fn the_cli_works_against_an_auth_enabled_https_server() {
 
     // Kapacitor's bootstrap: [auth] on, [http] auth off, make an admin over HTTPS.
     let k = start(dir.path(), port, &certs, false);
-    let r = insecure_agent()
-        .post(format!("https://127.0.0.1:{port}/kapacitor/v1/users"))
-        .send(r#"{"name":"root","password":"rootpw","type":"admin"}"#)
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
+    let (st, b) = k.call(
+        "POST",
+        "/kapacitor/v1/users",
+        Some(br#"{"name":"root","password":"rootpw","type":"admin"}"#),
+    );
+    assert_eq!(st, 200, "{b}");
     drop(k);
     let _k = start(dir.path(), port, &certs, true);
 

@@ -218,8 +218,7 @@ fn failover(mut nodes: Vec<Server>, rec: &Recorder) {
     let mut victim = nodes.remove(owner);
     let before = rec.calls().len();
     let killed = Instant::now();
-    victim.child.kill().unwrap();
-    victim.child.wait().unwrap();
+    victim.kill();
     let refs: Vec<&Server> = nodes.iter().collect();
     wait_running(&refs, true);
     let running_after = killed.elapsed();

@@ -6,28 +6,8 @@
 
 use base64::Engine as _;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use testkit::Influxd;
-
-struct Kapacitord {
-    child: Child,
-}
-
-impl Drop for Kapacitord {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
+use testkit::{Influxd, Kapacitord};
 
 fn basic(user: &str, pass: &str) -> String {
     format!(
@@ -37,33 +17,12 @@ fn basic(user: &str, pass: &str) -> String {
 }
 
 /// (status, body); `auth` an `Authorization` value.
-fn call(url: &str, method: &str, auth: Option<&str>, body: &str) -> (u16, String) {
-    let a = agent();
-    let r = match method {
-        "GET" => {
-            let mut r = a.get(url);
-            if let Some(h) = auth {
-                r = r.header("Authorization", h);
-            }
-            r.call()
-        }
-        _ => {
-            let mut r = a.post(url);
-            if let Some(h) = auth {
-                r = r.header("Authorization", h);
-            }
-            r.send(body)
-        }
-    };
-    match r {
-        Ok(mut resp) => (
-            resp.status().as_u16(),
-            resp.body_mut().read_to_string().unwrap_or_default(),
-        ),
-        Err(e) => (0, e.to_string()),
-    }
+fn call(k: &Kapacitord, path: &str, method: &str, auth: Option<&str>, body: &str) -> (u16, String) {
+    let headers: Vec<(&str, &str)> = auth.map(|h| ("Authorization", h)).into_iter().collect();
+    k.call_with(method, path, &headers, Some(body.as_bytes()))
 }
 
+/// /ping answers without credentials even with auth on.
 fn start(dir: &Path, port: u16, influx: &str, auth_enabled: bool) -> Kapacitord {
     let d = dir.display();
     let config = format!(
@@ -77,30 +36,11 @@ fn start(dir: &Path, port: u16, influx: &str, auth_enabled: bool) -> Kapacitord 
          [[influxdb]]\n  enabled = true\n  name = \"localhost\"\n  default = true\n  urls = [\"{influx}\"]\n  \
          subscriptions-sync-interval = \"1s\"\n  startup-timeout = \"5s\"\n"
     );
-    let conf = dir.join("kapacitor.conf");
-    std::fs::write(&conf, config).expect("config");
-    let child = Command::new(env!("CARGO_BIN_EXE_kapacitord"))
-        .arg("-config")
-        .arg(&conf)
-        .env_remove("KAPACITOR_CONFIG_PATH")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn kapacitord");
-    let k = Kapacitord { child };
-    let ping = format!("http://127.0.0.1:{port}/kapacitor/v1/ping");
-    let t = Instant::now();
-    // /ping answers without credentials even with auth on.
-    while call(&ping, "GET", None, "").0 != 204 {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "kapacitord did not answer: {}",
-            std::fs::read_to_string(dir.join("kapacitord.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    k
+    Kapacitord::builder(env!("CARGO_BIN_EXE_kapacitord"))
+        .config(dir.join("kapacitor.conf"), config)
+        .port_from_config(port)
+        .log_at(dir.join("kapacitord.log"))
+        .start()
 }
 
 fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
@@ -123,11 +63,12 @@ fn influxdb_writes_reach_a_task_through_a_token_and_a_wrong_token_is_refused() {
     influx.query(None, "CREATE DATABASE telegraf", None);
     let dir = tempfile::tempdir().expect("temp dir");
     let port = testkit::free_port();
-    let base = format!("http://127.0.0.1:{port}/kapacitor/v1");
+    let base = "/kapacitor/v1";
 
     // Kapacitor's documented bootstrap: [auth] on, [http] auth off, make an admin.
     let k = start(dir.path(), port, &influx.url(), false);
     let (s, b) = call(
+        &k,
         &format!("{base}/users"),
         "POST",
         None,
@@ -136,7 +77,7 @@ fn influxdb_writes_reach_a_task_through_a_token_and_a_wrong_token_is_refused() {
     assert_eq!(s, 200, "{b}");
     drop(k);
 
-    let _k = start(dir.path(), port, &influx.url(), true);
+    let k = start(dir.path(), port, &influx.url(), true);
     let root = basic("root", "rootpw");
     let task = serde_json::json!({
         "id": "fwd",
@@ -145,9 +86,16 @@ fn influxdb_writes_reach_a_task_through_a_token_and_a_wrong_token_is_refused() {
         "script": "stream\n    |from()\n        .measurement('cpu')\n    |httpOut('out')\n",
         "status": "enabled",
     });
-    let (s, b) = call(&format!("{base}/tasks"), "POST", None, &task.to_string());
+    let (s, b) = call(
+        &k,
+        &format!("{base}/tasks"),
+        "POST",
+        None,
+        &task.to_string(),
+    );
     assert_eq!(s, 401, "no credentials: {b}");
     let (s, b) = call(
+        &k,
         &format!("{base}/tasks"),
         "POST",
         Some(&root),
@@ -173,18 +121,18 @@ fn influxdb_writes_reach_a_task_through_a_token_and_a_wrong_token_is_refused() {
     let out = format!("{base}/tasks/fwd/out");
     let body = wait_for("the forwarded point", || {
         influx.write("telegraf", "", "cpu,host=a usage_idle=42.5");
-        let (s, b) = call(&out, "GET", Some(&root), "");
+        let (s, b) = call(&k, &out, "GET", Some(&root), "");
         (s == 200 && b.contains("42.5")).then_some(b)
     });
     assert!(body.contains("\"usage_idle\""), "{body}");
 
     // The token writes to its own database only; a wrong token is refused.
-    let write = format!("http://127.0.0.1:{port}/write?db=telegraf&rp=autogen");
+    let write = "/write?db=telegraf&rp=autogen";
     let sub = basic("~subscriber", &token);
-    assert_eq!(call(&write, "POST", Some(&sub), "cpu v=1").0, 204);
-    let other = format!("http://127.0.0.1:{port}/write?db=other");
+    assert_eq!(call(&k, write, "POST", Some(&sub), "cpu v=1").0, 204);
+    let other = "/write?db=other";
     assert_eq!(
-        call(&other, "POST", Some(&sub), "cpu v=1"),
+        call(&k, other, "POST", Some(&sub), "cpu v=1"),
         (
             401,
             format!("\"_sub:{token}\" user is not authorized to write to database \"other\"\n")
@@ -192,7 +140,7 @@ fn influxdb_writes_reach_a_task_through_a_token_and_a_wrong_token_is_refused() {
     );
     let wrong = basic("~subscriber", "d3Jvbmc");
     assert_eq!(
-        call(&write, "POST", Some(&wrong), "cpu v=1"),
+        call(&k, write, "POST", Some(&wrong), "cpu v=1"),
         (
             401,
             r#"{"error":"invalid subscription token","message":"invalid subscription token"}"#
@@ -200,6 +148,6 @@ fn influxdb_writes_reach_a_task_through_a_token_and_a_wrong_token_is_refused() {
         )
     );
     // The token is no API credential.
-    let (s, b) = call(&format!("{base}/tasks"), "GET", Some(&sub), "");
+    let (s, b) = call(&k, &format!("{base}/tasks"), "GET", Some(&sub), "");
     assert_eq!(s, 403, "{b}");
 }

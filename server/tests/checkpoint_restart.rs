@@ -124,7 +124,7 @@ fn windows_and_alert_levels_survive_a_graceful_restart_and_disable_enable() {
     write_at(&s, 13);
     wait_processed(&s, 8);
     s.signal("TERM");
-    let _ = s.child.wait();
+    s.wait();
     s = Server::start(dir.path(), &[], &[]);
 
     // The restored window emits what it held before the restart; the alert

@@ -285,8 +285,7 @@ fn losing_two_of_three_nodes_loses_no_point_and_no_alert() {
         let owners = running(&alive.iter().map(|id| &nodes[id]).collect::<Vec<_>>());
         let victim = an_owner(&owners, &alive.iter().rev().copied().collect::<Vec<_>>());
         let mut s = nodes.remove(victim).unwrap();
-        s.child.kill().unwrap();
-        s.child.wait().unwrap();
+        s.kill();
         let killed = Instant::now();
         alive.retain(|id| *id != victim);
         // Keep writing while the tasks move.

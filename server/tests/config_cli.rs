@@ -5,16 +5,9 @@
 //! struct defaults and key names), not from our output.
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use testkit::kapacitord::{Builder, Kapacitord};
 
 /// `kapacitord` with a clean environment: only `HOME` (and what the test
 /// adds), so the developer's `~/.kapacitor` and variables never leak in.
@@ -24,63 +17,16 @@ fn kapacitord(home: &Path) -> Command {
     c
 }
 
+/// The server started from `kapacitord(home)`'s clean environment.
+fn server(home: &Path) -> Builder {
+    Kapacitord::builder(env!("CARGO_BIN_EXE_kapacitord"))
+        .env_clear()
+        .home(home)
+        .current_dir(home)
+}
+
 fn run_to_end(mut c: Command) -> Output {
     c.stdin(Stdio::null()).output().unwrap()
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    /// Starts `cmd` and waits for `/ping` on `port`.
-    fn start(mut cmd: Command, port: u16) -> Server {
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let s = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let t = Instant::now();
-        while t.elapsed() < Duration::from_secs(20) {
-            if s.call("GET", "/kapacitor/v1/ping", b"").0 == 204 {
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("kapacitord did not answer on {port}");
-    }
-
-    fn call(&self, method: &str, path: &str, body: &[u8]) -> (u16, String) {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
-        let url = format!("{}{path}", self.base);
-        let r = match method {
-            "GET" => agent.get(&url).call(),
-            _ => agent.post(&url).send(body),
-        };
-        match r {
-            Ok(mut resp) => (
-                resp.status().as_u16(),
-                resp.body_mut().read_to_string().unwrap_or_default(),
-            ),
-            Err(e) => (0, e.to_string()),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
@@ -164,7 +110,7 @@ fn config_prints_the_full_default_toml_rooted_in_home() {
 #[test]
 fn run_honours_the_config_file_and_tolerates_unknown_keys() {
     let home = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = testkit::free_port();
     let data = home.path().join("data");
     let store = home.path().join("store");
     let log = home.path().join("k.log");
@@ -182,14 +128,11 @@ fn run_honours_the_config_file_and_tolerates_unknown_keys() {
         ),
     )
     .unwrap();
-    let s = Server::start(
-        {
-            let mut c = kapacitord(home.path());
-            c.args(["run", "-config"]).arg(&file);
-            c
-        },
-        port,
-    );
+    let s = server(home.path())
+        .port_from_config(port)
+        .args(["run", "-config"])
+        .arg(&file)
+        .start();
     // The data dir holds the IDs, the store is in boltdb's directory, the
     // replay dir exists.
     assert!(data.join("cluster.id").is_file());
@@ -200,22 +143,14 @@ fn run_honours_the_config_file_and_tolerates_unknown_keys() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("no-such-key"), "{text}");
     assert!(text.contains("Using configuration at:"), "{text}");
-    assert_eq!(s.call("GET", "/kapacitor/v1/ping", b"").0, 204);
+    assert_eq!(s.call("GET", "/kapacitor/v1/ping", None).0, 204);
 }
 
 #[test]
 fn no_config_runs_on_embedded_defaults_with_env_overrides() {
     let home = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let s = Server::start(
-        {
-            let mut c = kapacitord(home.path());
-            c.env("KAPACITOR_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"));
-            c
-        },
-        port,
-    );
-    assert_eq!(s.call("GET", "/kapacitor/v1/ping", b"").0, 204);
+    let s = server(home.path()).start();
+    assert_eq!(s.call("GET", "/kapacitor/v1/ping", None).0, 204);
     // Embedded defaults: everything under ~/.kapacitor.
     let root = home.path().join(".kapacitor");
     assert!(root.join("cluster.id").is_file());
@@ -268,22 +203,18 @@ fn a_bad_value_exits_non_zero_naming_the_key() {
 #[test]
 fn a_write_with_bad_lines_ingests_nothing_and_names_them() {
     let home = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let s = Server::start(
-        {
-            let mut c = kapacitord(home.path());
-            c.env("KAPACITOR_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"));
-            c
-        },
-        port,
-    );
+    let s = server(home.path()).start();
     let task = serde_json::json!({
         "id": "t", "status": "enabled", "dbrps": [{"db": "db", "rp": "rp"}],
         "script": "stream|from().measurement('cpu')|httpOut('o')\n",
     });
     assert_eq!(
-        s.call("POST", "/kapacitor/v1/tasks", task.to_string().as_bytes())
-            .0,
+        s.call(
+            "POST",
+            "/kapacitor/v1/tasks",
+            Some(task.to_string().as_bytes())
+        )
+        .0,
         200
     );
     // api.md §1.3 (Kapacitor's serveWriteLine): any bad line rejects the
@@ -292,7 +223,7 @@ fn a_write_with_bad_lines_ingests_nothing_and_names_them() {
     let (st, body) = s.call(
         "POST",
         "/write?db=db&rp=rp&precision=s",
-        b"cpu,host=a v=5 5\ncpu,host=b v=\nmem\n",
+        Some(b"cpu,host=a v=5 5\ncpu,host=b v=\nmem\n"),
     );
     assert_eq!(st, 400);
     assert_eq!(
@@ -303,7 +234,7 @@ fn a_write_with_bad_lines_ingests_nothing_and_names_them() {
     let (st, _) = s.call(
         "POST",
         "/write?db=db&rp=rp&precision=s",
-        b"cpu,host=a v=7 10\n",
+        Some(b"cpu,host=a v=7 10\n"),
     );
     assert_eq!(st, 204);
     // Only the clean write reached the task: its one row is time 10 s,
@@ -311,7 +242,7 @@ fn a_write_with_bad_lines_ingests_nothing_and_names_them() {
     let t = Instant::now();
     let mut last = String::new();
     while t.elapsed() < Duration::from_secs(10) {
-        last = s.call("GET", "/kapacitor/v1/tasks/t/o", b"").1;
+        last = s.call("GET", "/kapacitor/v1/tasks/t/o", None).1;
         if last.contains("\"values\"") {
             break;
         }

@@ -362,17 +362,11 @@ fn an_unusable_data_dir_is_a_clear_startup_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, "x").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kapacitord"))
-        .env("HOME", dir.path())
-        .env("KAPACITOR_DATA_DIR", &file)
-        .env("KAPACITOR_REPLAY_DIR", file.join("replay"))
-        .env("KAPACITOR_STORAGE_BOLTDB", file.join("kapacitor.db"))
-        .env(
-            "KAPACITOR_HTTP_BIND_ADDRESS",
-            format!("127.0.0.1:{}", testkit::free_port()),
-        )
+    let out = testkit::Kapacitord::builder(env!("CARGO_BIN_EXE_kapacitord"))
+        .home(dir.path())
+        .data_dir(&file)
         .env("KAPACITOR_LOGGING_FILE", "STDERR")
-        .env_remove("KAPACITOR_CONFIG_PATH")
+        .command()
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -410,16 +404,8 @@ fn sigterm_exits_within_the_shutdown_timeout() {
         );
     }
     s.signal("TERM");
-    let t = Instant::now();
-    let status = loop {
-        if let Some(st) = s.child.try_wait().unwrap() {
-            break st;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "kapacitord still running 30 s after SIGTERM (shutdown-timeout 2s)"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = s.wait_exit(Duration::from_secs(30)).unwrap_or_else(|| {
+        panic!("kapacitord still running 30 s after SIGTERM (shutdown-timeout 2s)")
+    });
     assert!(status.success(), "{status:?}\n{}", s.log_text());
 }

@@ -93,17 +93,12 @@ fn error_of(v: &Value) -> String {
         .map_or_else(|| v.to_string(), str::to_string)
 }
 
-fn stop(s: Server) {
+fn stop(mut s: Server) {
     s.signal("TERM");
-    let mut s = s;
-    let t = Instant::now();
-    while s.child.try_wait().unwrap().is_none() {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "no exit after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert!(
+        s.wait_exit(Duration::from_secs(30)).is_some(),
+        "no exit after SIGTERM"
+    );
 }
 
 #[test]
@@ -241,18 +236,10 @@ fn a_read_only_data_dir_is_a_clear_startup_error_and_the_store_survives() {
     stop(s);
 
     let ro = Mount::read_only(&dir);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kapacitord"))
-        .env("HOME", &dir)
-        .env("KAPACITOR_DATA_DIR", &dir)
-        .env("KAPACITOR_REPLAY_DIR", dir.join("replay"))
-        .env("KAPACITOR_STORAGE_BOLTDB", dir.join("kapacitor.db"))
-        .env(
-            "KAPACITOR_HTTP_BIND_ADDRESS",
-            format!("127.0.0.1:{}", testkit::free_port()),
-        )
+    // The common starter's command, logging to stderr.
+    let mut child = common::builder(&dir)
         .env("KAPACITOR_LOGGING_FILE", "STDERR")
-        .env("KAPACITOR_STATS_ENABLED", "false")
-        .env_remove("KAPACITOR_CONFIG_PATH")
+        .command()
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

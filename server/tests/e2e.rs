@@ -3,110 +3,24 @@
 
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use testkit::kapacitord::{agent, Kapacitord};
 
-struct Server {
-    child: Child,
-    base: String,
+fn start(dir: &Path) -> Kapacitord {
+    Kapacitord::builder(env!("CARGO_BIN_EXE_kapacitord"))
+        .home(dir)
+        .data_dir(dir)
+        .env("KAPACITOR_STATS_STATS_INTERVAL", "200ms")
+        .start()
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
-impl Server {
-    fn start(dir: &Path) -> Server {
-        let port = testkit::free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_kapacitord"))
-            .env("HOME", dir)
-            .env("KAPACITOR_DATA_DIR", dir)
-            // Kapacitor moves no other dir with data_dir: set each.
-            .env("KAPACITOR_REPLAY_DIR", dir.join("replay"))
-            .env("KAPACITOR_STORAGE_BOLTDB", dir.join("kapacitor.db"))
-            .env("KAPACITOR_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))
-            .env_remove("KAPACITOR_CONFIG_PATH")
-            .env("KAPACITOR_STATS_STATS_INTERVAL", "200ms")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let s = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let t = Instant::now();
-        while t.elapsed() < Duration::from_secs(20) {
-            if s.call("GET", "/kapacitor/v1/ping", None).0 == 204 {
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("kapacitord did not answer");
-    }
-
-    /// (status, body text)
-    fn call(&self, method: &str, path: &str, body: Option<&[u8]>) -> (u16, String) {
-        let url = format!("{}{path}", self.base);
-        let a = agent();
-        let r = match (method, body) {
-            ("GET", _) => a.get(&url).call(),
-            ("DELETE", _) => a.delete(&url).call(),
-            ("POST", b) => a.post(&url).send(b.unwrap_or(b"")),
-            ("PATCH", b) => a.patch(&url).send(b.unwrap_or(b"")),
-            ("PUT", b) => a.put(&url).send(b.unwrap_or(b"")),
-            _ => unreachable!(),
-        };
-        match r {
-            Ok(mut resp) => {
-                let status = resp.status().as_u16();
-                let text = resp
-                    .body_mut()
-                    .with_config()
-                    .limit(100 << 20)
-                    .read_to_string()
-                    .unwrap_or_default();
-                (status, text)
-            }
-            Err(e) => (0, e.to_string()),
-        }
-    }
-
-    fn json(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
-        let (s, t) = self.call(method, path, Some(body.to_string().as_bytes()));
-        (s, serde_json::from_str(&t).unwrap_or(Value::String(t)))
-    }
-
-    fn get(&self, path: &str) -> (u16, Value) {
-        let (s, t) = self.call("GET", path, None);
-        (s, serde_json::from_str(&t).unwrap_or(Value::String(t)))
-    }
-
-    fn write(&self, lines: &str) -> u16 {
-        self.call(
-            "POST",
-            "/write?db=kapacitor_example&rp=autogen",
-            Some(lines.as_bytes()),
-        )
-        .0
-    }
-
-    /// kill -9.
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn write(s: &Kapacitord, lines: &str) -> u16 {
+    s.call(
+        "POST",
+        "/write?db=kapacitor_example&rp=autogen",
+        Some(lines.as_bytes()),
+    )
+    .0
 }
 
 fn wait_until(mut f: impl FnMut() -> bool) -> bool {
@@ -143,7 +57,7 @@ fn rfc3339(t: std::time::SystemTime) -> String {
 fn getting_started_record_replay_live_and_crash_recovery() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("alerts.log");
-    let s = Server::start(dir.path());
+    let mut s = start(dir.path());
 
     // Define (disabled, as `kapacitor define`).
     let (st, t) = s.json(
@@ -177,14 +91,17 @@ fn getting_started_record_replay_live_and_crash_recovery() {
     // CRITICAL, OK, CRITICAL — five state changes, five logged events.
     for v in [50, 90, 40, 95, 30] {
         assert_eq!(
-            s.write(&format!("cpu,host=a usage_idle={v}\nmem,host=a used=1\n")),
+            write(
+                &s,
+                &format!("cpu,host=a usage_idle={v}\nmem,host=a used=1\n")
+            ),
             204
         );
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(2100));
     // A point past the stop time ends the recording (not recorded).
-    assert_eq!(s.write("cpu,host=a usage_idle=99\n"), 204);
+    assert_eq!(write(&s, "cpu,host=a usage_idle=99\n"), 204);
     assert!(wait_until(
         || s.get("/kapacitor/v1/recordings/rec1").0 == 200
     ));
@@ -250,7 +167,10 @@ fn getting_started_record_replay_live_and_crash_recovery() {
     assert_eq!(st, 200);
     assert_eq!(t["executing"], true);
     assert_eq!(
-        s.write("cpu,host=b usage_idle=10\nmem,host=b used=3\ncpu,host=b usage_idle=20\n"),
+        write(
+            &s,
+            "cpu,host=b usage_idle=10\nmem,host=b used=3\ncpu,host=b usage_idle=20\n"
+        ),
         204
     );
     assert!(wait_until(|| lines(&log).len() == 12));
@@ -269,7 +189,7 @@ fn getting_started_record_replay_live_and_crash_recovery() {
 
     // kill -9, restart: the task is enabled and running, the recording intact.
     s.kill();
-    let s = Server::start(dir.path());
+    let s = start(dir.path());
     let (_, t) = s.get("/kapacitor/v1/tasks/cpu_alert");
     assert_eq!(t["status"], "enabled");
     assert_eq!(t["executing"], true);
@@ -285,14 +205,14 @@ fn getting_started_record_replay_live_and_crash_recovery() {
     assert!(wait_until(|| s.get("/kapacitor/v1/replays/rp3").0 == 200));
     assert!(wait_until(|| lines(&log).len() == 17));
     // And it still takes live data.
-    assert_eq!(s.write("cpu,host=c usage_idle=1\n"), 204);
+    assert_eq!(write(&s, "cpu,host=c usage_idle=1\n"), 204);
     assert!(wait_until(|| lines(&log).len() == 18));
 }
 
 #[test]
 fn bad_input_gets_kapacitor_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path());
+    let s = start(dir.path());
 
     // Malformed line protocol: 400, plain text naming every bad line,
     // nothing ingested (api.md §1.3; tests/config_cli.rs checks the good
@@ -328,7 +248,7 @@ fn bad_input_gets_kapacitor_errors() {
     std::io::Write::write_all(&mut gz, b"cpu v=1\n").unwrap();
     let gz = gz.finish().unwrap();
     let r = agent()
-        .post(format!("{}/kapacitor/v1/write?db=a&rp=b", s.base))
+        .post(format!("{}/kapacitor/v1/write?db=a&rp=b", s.url()))
         .header("Content-Encoding", "gzip")
         .send(&gz[..])
         .unwrap();
@@ -440,7 +360,7 @@ fn bad_input_gets_kapacitor_errors() {
 #[test]
 fn http_out_is_served_while_the_task_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path());
+    let s = start(dir.path());
     let (st, _) = s.json(
         "POST",
         "/kapacitor/v1/tasks",
@@ -497,7 +417,7 @@ fn http_out_is_served_while_the_task_runs() {
 #[test]
 fn templates_make_tasks_from_vars_and_rebuild_them_on_change() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path());
+    let s = start(dir.path());
     let tpl = |t: f64| {
         format!("var measurement string\nvar threshold = {t:?}\nstream\n    |from()\n        .measurement(measurement)\n    |where(lambda: \"v\" > threshold)\n    |httpOut('h')\n")
     };
@@ -576,7 +496,7 @@ fn templates_make_tasks_from_vars_and_rebuild_them_on_change() {
 #[test]
 fn restart_fails_cut_recordings_and_registers_dropped_files() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path());
+    let mut s = start(dir.path());
     let (st, _) = s.json(
         "POST",
         "/kapacitor/v1/tasks",
@@ -594,7 +514,7 @@ fn restart_fails_cut_recordings_and_registers_dropped_files() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, b"db\nrp\nm v=1 1\n").unwrap();
     std::fs::write(dir.path().join("replay/dropped.srpl"), gz.finish().unwrap()).unwrap();
-    let s = Server::start(dir.path());
+    let s = start(dir.path());
     let (st, r) = s.get("/kapacitor/v1/recordings/cut");
     assert_eq!(st, 200);
     assert_eq!(r["status"], "failed");
@@ -619,7 +539,7 @@ fn restart_fails_cut_recordings_and_registers_dropped_files() {
 #[test]
 fn a_task_can_watch_kapacitors_own_stats() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path());
+    let s = start(dir.path());
     let (st, _) = s.json(
         "POST",
         "/kapacitor/v1/tasks",

@@ -152,18 +152,11 @@ fn bad_flag_values_stop_the_server() {
             "invalid CIDR address: 10.0.0.0/40",
         ),
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kapacitord"))
-            .env("HOME", dir.path())
-            .env("KAPACITOR_DATA_DIR", dir.path())
-            // The store and replays default to ~/.kapacitor, shared by every run: keep them here.
-            .env("KAPACITOR_STORAGE_BOLTDB", dir.path().join("kapacitor.db"))
-            .env("KAPACITOR_REPLAY_DIR", dir.path().join("replay"))
-            .env(
-                "KAPACITOR_HTTP_BIND_ADDRESS",
-                format!("127.0.0.1:{}", common::free_port()),
-            )
-            .env_remove("KAPACITOR_CONFIG_PATH")
+        let out = testkit::Kapacitord::builder(env!("CARGO_BIN_EXE_kapacitord"))
+            .home(dir.path())
+            .data_dir(dir.path())
             .args([flag, value])
+            .command()
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1));

@@ -32,7 +32,7 @@ fn start(dir: &std::path::Path) -> Server {
 }
 
 fn addr(s: &Server) -> String {
-    s.base.trim_start_matches("http://").to_string()
+    s.url().trim_start_matches("http://").to_string()
 }
 
 /// One request as raw bytes (target as given, body with its length).

@@ -36,7 +36,8 @@ fn handler_files_load_and_unload() {
     assert_eq!(s.get("/kapacitor/v1/alerts/topics/cpu/handlers/h2").0, 200);
     let log = s.log_text();
     assert!(
-        log.contains("bad.yaml") && log.contains("needs \"topic\" and \"id\""),
+        // The log is logfmt: the message is quoted, its own quotes escaped.
+        log.contains("bad.yaml") && log.contains(r#"needs \"topic\" and \"id\""#),
         "{log}"
     );
 

@@ -6,97 +6,20 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use testkit::Kapacitord;
 
-struct Server {
-    child: Child,
-    base: String,
+fn start(dir: &Path) -> Kapacitord {
+    start_with(dir, &[])
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl Server {
-    fn start(dir: &Path) -> Server {
-        Server::start_with(dir, &[])
-    }
-
-    fn start_with(dir: &Path, args: &[&str]) -> Server {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_kapacitord"))
-            .args(args)
-            .env("HOME", dir)
-            .env("KAPACITOR_DATA_DIR", dir)
-            .env("KAPACITOR_REPLAY_DIR", dir.join("replay"))
-            .env("KAPACITOR_STORAGE_BOLTDB", dir.join("kapacitor.db"))
-            .env("KAPACITOR_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))
-            .env_remove("KAPACITOR_CONFIG_PATH")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let s = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let t = Instant::now();
-        while t.elapsed() < Duration::from_secs(20) {
-            if s.call("GET", "/kapacitor/v1/ping", None).0 == 204 {
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("kapacitord did not answer");
-    }
-
-    fn call(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
-        let a: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
-        let url = format!("{}{path}", self.base);
-        let b = body.unwrap_or("").as_bytes();
-        let r = match method {
-            "GET" => a.get(&url).call(),
-            "DELETE" => a.delete(&url).call(),
-            "POST" => a.post(&url).send(b),
-            "PATCH" => a.patch(&url).send(b),
-            "PUT" => a.put(&url).send(b),
-            _ => unreachable!(),
-        };
-        match r {
-            Ok(mut resp) => (
-                resp.status().as_u16(),
-                resp.body_mut().read_to_string().unwrap_or_default(),
-            ),
-            Err(e) => (0, e.to_string()),
-        }
-    }
-
-    fn json(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
-        let (s, t) = self.call(method, path, body);
-        (s, serde_json::from_str(&t).unwrap_or(Value::String(t)))
-    }
-
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn start_with(dir: &Path, args: &[&str]) -> Kapacitord {
+    Kapacitord::builder(env!("CARGO_BIN_EXE_kapacitord"))
+        .args(args)
+        .home(dir)
+        .data_dir(dir)
+        .start()
 }
 
 /// A one-route HTTP server: every request's body goes to the channel, and
@@ -143,13 +66,13 @@ const H: &str = "/kapacitor/v1/alerts/topics/cpu/handlers";
 #[test]
 fn crud_statuses_and_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path());
+    let mut s = start(dir.path());
 
     // Create: 200 with the handler; the topic now exists (implicitly).
-    let (st, h) = s.json(
+    let (st, h) = s.call_json(
         "POST",
         H,
-        Some(r#"{"id":"b-log","kind":"log","options":{"path":"/tmp/x.log"}}"#),
+        Some(br#"{"id":"b-log","kind":"log","options":{"path":"/tmp/x.log"}}"#),
     );
     assert_eq!(st, 200, "{h}");
     assert_eq!(
@@ -157,14 +80,15 @@ fn crud_statuses_and_errors() {
         json!({"link":{"rel":"self","href":"/kapacitor/v1/alerts/topics/cpu/handlers/b-log"},
                "id":"b-log","kind":"log","options":{"path":"/tmp/x.log"},"match":""})
     );
-    let (st, _) = s.json(
+    let (st, _) = s.call_json(
         "POST",
         H,
-        Some(r#"{"id":"a-tcp","kind":"tcp","options":{"address":"127.0.0.1:1"},"match":"changed()"}"#),
+        Some(br#"{"id":"a-tcp","kind":"tcp","options":{"address":"127.0.0.1:1"},"match":"changed()"}"#),
     );
     assert_eq!(st, 200);
     assert_eq!(
-        s.json("GET", "/kapacitor/v1/alerts/topics/cpu", None).0,
+        s.call_json("GET", "/kapacitor/v1/alerts/topics/cpu", None)
+            .0,
         200
     );
 
@@ -177,7 +101,7 @@ fn crud_statuses_and_errors() {
     assert!(keys.windows(2).all(|w| w[0] < w[1]), "{text}");
 
     // List: sorted by ID, with a pattern.
-    let (_, l) = s.json("GET", H, None);
+    let (_, l) = s.call_json("GET", H, None);
     let ids: Vec<&str> = l["handlers"]
         .as_array()
         .unwrap()
@@ -186,13 +110,13 @@ fn crud_statuses_and_errors() {
         .collect();
     assert_eq!(ids, ["a-tcp", "b-log"]);
     assert_eq!(l["topic"], "cpu");
-    let (_, l) = s.json("GET", &format!("{H}?pattern=b*"), None);
+    let (_, l) = s.call_json("GET", &format!("{H}?pattern=b*"), None);
     assert_eq!(l["handlers"].as_array().unwrap().len(), 1);
     assert_eq!(l["link"]["href"], format!("{H}?pattern=b*"));
-    assert_eq!(s.json("GET", &format!("{H}?pattern=%5B"), None).0, 400);
+    assert_eq!(s.call_json("GET", &format!("{H}?pattern=%5B"), None).0, 400);
 
     // Bad input.
-    let (st, e) = s.json("POST", H, Some("{not json"));
+    let (st, e) = s.call_json("POST", H, Some(b"{not json"));
     assert_eq!(st, 400);
     assert!(
         e["error"]
@@ -201,19 +125,19 @@ fn crud_statuses_and_errors() {
             .starts_with("invalid handler json: "),
         "{e}"
     );
-    let (st, e) = s.json("POST", H, Some(r#"{"id":"x"}"#));
+    let (st, e) = s.call_json("POST", H, Some(br#"{"id":"x"}"#));
     assert_eq!(
         (st, e["error"].as_str().unwrap()),
         (400, "invalid handler spec: handler Kind must not be empty")
     );
-    let (st, e) = s.json("POST", H, Some(r#"{"id":"a b","kind":"log"}"#));
+    let (st, e) = s.call_json("POST", H, Some(br#"{"id":"a b","kind":"log"}"#));
     assert_eq!(st, 400);
     assert_eq!(
         e["error"],
         "invalid handler spec: handler ID must contain only letters, numbers, '-', '.' and '_'. \"a b\""
     );
     // Kapacitor answers a spec it cannot build, or a taken ID, with a 500.
-    let (st, e) = s.json("POST", H, Some(r#"{"id":"k","kind":"nope"}"#));
+    let (st, e) = s.call_json("POST", H, Some(br#"{"id":"k","kind":"nope"}"#));
     assert_eq!(
         (st, e["error"].as_str().unwrap()),
         (
@@ -221,10 +145,10 @@ fn crud_statuses_and_errors() {
             "failed to create handler: unsupported handler kind \"nope\""
         )
     );
-    let (st, e) = s.json(
+    let (st, e) = s.call_json(
         "POST",
         H,
-        Some(r#"{"id":"m","kind":"log","options":{"path":"/tmp/y"},"match":"level() =="}"#),
+        Some(br#"{"id":"m","kind":"log","options":{"path":"/tmp/y"},"match":"level() =="}"#),
     );
     assert_eq!(st, 500);
     assert!(
@@ -234,17 +158,17 @@ fn crud_statuses_and_errors() {
             .starts_with("failed to create handler: invalid match expression"),
         "{e}"
     );
-    let (st, e) = s.json(
+    let (st, e) = s.call_json(
         "POST",
         H,
-        Some(r#"{"id":"b-log","kind":"log","options":{"path":"/tmp/x.log"}}"#),
+        Some(br#"{"id":"b-log","kind":"log","options":{"path":"/tmp/x.log"}}"#),
     );
     assert_eq!(st, 500);
     assert_eq!(e["error"], "failed to create handler: cannot register handler, handler with ID \"b-log\" already exists");
 
     // Unknown handler: 404 on GET, PUT, PATCH.
     for m in ["GET", "PUT", "PATCH"] {
-        let (st, e) = s.json(m, &format!("{H}/nope"), Some("[]"));
+        let (st, e) = s.call_json(m, &format!("{H}/nope"), Some(b"[]"));
         assert_eq!(
             (st, e["error"].as_str().unwrap()),
             (404, "unknown handler: \"nope\""),
@@ -253,39 +177,39 @@ fn crud_statuses_and_errors() {
     }
 
     // PATCH (RFC 6902) and PUT.
-    let (st, h) = s.json(
+    let (st, h) = s.call_json(
         "PATCH",
         &format!("{H}/b-log"),
-        Some(r#"[{"op":"replace","path":"/options/path","value":"/tmp/z.log"},{"op":"add","path":"/match","value":"level() == CRITICAL"}]"#),
+        Some(br#"[{"op":"replace","path":"/options/path","value":"/tmp/z.log"},{"op":"add","path":"/match","value":"level() == CRITICAL"}]"#),
     );
     assert_eq!(st, 200, "{h}");
     assert_eq!(h["options"]["path"], "/tmp/z.log");
     assert_eq!(h["match"], "level() == CRITICAL");
-    let (st, e) = s.json("PATCH", &format!("{H}/b-log"), Some("{}"));
+    let (st, e) = s.call_json("PATCH", &format!("{H}/b-log"), Some(b"{}"));
     assert_eq!(st, 400);
     assert!(e["error"]
         .as_str()
         .unwrap()
         .starts_with("invalid patch json: "));
-    let (st, e) = s.json(
+    let (st, e) = s.call_json(
         "PATCH",
         &format!("{H}/b-log"),
-        Some(r#"[{"op":"remove","path":"/nothing"}]"#),
+        Some(br#"[{"op":"remove","path":"/nothing"}]"#),
     );
     assert_eq!(st, 400);
     assert!(e["error"]
         .as_str()
         .unwrap()
         .starts_with("failed to apply patch: "));
-    let (st, h) = s.json(
+    let (st, h) = s.call_json(
         "PUT",
         &format!("{H}/a-tcp"),
-        Some(r#"{"id":"a-tcp","kind":"tcp","options":{"address":"127.0.0.1:2"}}"#),
+        Some(br#"{"id":"a-tcp","kind":"tcp","options":{"address":"127.0.0.1:2"}}"#),
     );
     assert_eq!(st, 200);
     assert_eq!(h["options"]["address"], "127.0.0.1:2");
     assert_eq!(h["match"], "");
-    let (st, e) = s.json("PUT", &format!("{H}/a-tcp"), Some("nope"));
+    let (st, e) = s.call_json("PUT", &format!("{H}/a-tcp"), Some(b"nope"));
     assert_eq!(st, 400);
     assert!(e["error"]
         .as_str()
@@ -295,12 +219,12 @@ fn crud_statuses_and_errors() {
     // Delete: 204, twice (deleting nothing is fine, as in Kapacitor).
     assert_eq!(s.call("DELETE", &format!("{H}/a-tcp"), None).0, 204);
     assert_eq!(s.call("DELETE", &format!("{H}/a-tcp"), None).0, 204);
-    assert_eq!(s.json("GET", &format!("{H}/a-tcp"), None).0, 404);
+    assert_eq!(s.call_json("GET", &format!("{H}/a-tcp"), None).0, 404);
 
     // Handlers survive a restart (kill -9: each change was committed).
     s.kill();
-    let s = Server::start(dir.path());
-    let (_, l) = s.json("GET", H, None);
+    let s = start(dir.path());
+    let (_, l) = s.call_json("GET", H, None);
     assert_eq!(l["handlers"].as_array().unwrap().len(), 1);
     assert_eq!(l["handlers"][0]["options"]["path"], "/tmp/z.log");
     assert_eq!(l["handlers"][0]["match"], "level() == CRITICAL");
@@ -310,28 +234,39 @@ fn crud_statuses_and_errors() {
         s.call("DELETE", "/kapacitor/v1/alerts/topics/cpu", None).0,
         204
     );
-    assert_eq!(s.json("GET", &format!("{H}/b-log"), None).0, 404);
+    assert_eq!(s.call_json("GET", &format!("{H}/b-log"), None).0, 404);
 }
 
 #[test]
 fn topic_task_fires_matching_handler_with_exact_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path());
+    let mut s = start(dir.path());
     let (url, bodies) = listener();
     let spec =
         json!({"id": "hook", "kind": "post", "options": {"url": url}, "match": "\"host\" == 'a'"});
-    assert_eq!(s.json("POST", H, Some(&spec.to_string())).0, 200);
+    assert_eq!(
+        s.call_json("POST", H, Some(spec.to_string().as_bytes())).0,
+        200
+    );
 
     let script = "stream\n    |from()\n        .measurement('cpu')\n        .groupBy('host')\n    |alert()\n        .id('{{ index .Tags \"host\" }}')\n        .message('{{ .ID }} is {{ .Level }}')\n        .details('')\n        .crit(lambda: \"value\" > 10)\n        .topic('cpu')\n";
     let task = json!({"id": "t", "type": "stream", "dbrps": [{"db": "db", "rp": "rp"}], "script": script, "status": "enabled"});
-    let (st, body) = s.json("POST", "/kapacitor/v1/tasks", Some(&task.to_string()));
+    let (st, body) = s.call_json(
+        "POST",
+        "/kapacitor/v1/tasks",
+        Some(task.to_string().as_bytes()),
+    );
     assert_eq!(st, 200, "{body}");
 
     // 1767225600 s = 2026-01-01T00:00:00Z. host b fails the match; host a
     // passes it; host a's second point repeats CRITICAL (also delivered:
     // the match has no changed()).
     let lines = "cpu,host=b value=20 1767225600000000000\ncpu,host=a value=20 1767225600000000000\ncpu,host=a value=30 1767225601000000000\n";
-    assert_eq!(s.call("POST", "/write?db=db&rp=rp", Some(lines)).0, 204);
+    assert_eq!(
+        s.call("POST", "/write?db=db&rp=rp", Some(lines.as_bytes()))
+            .0,
+        204
+    );
 
     let got = bodies
         .recv_timeout(Duration::from_secs(10))
@@ -353,20 +288,20 @@ fn topic_task_fires_matching_handler_with_exact_bytes() {
     );
 
     // The topic saw all three events; two event IDs, both CRITICAL.
-    let (_, t) = s.json("GET", "/kapacitor/v1/alerts/topics/cpu", None);
+    let (_, t) = s.call_json("GET", "/kapacitor/v1/alerts/topics/cpu", None);
     assert_eq!(
         (t["collected"].as_u64(), t["level"].as_str()),
         (Some(3), Some("CRITICAL"))
     );
-    let (_, ev) = s.json("GET", "/kapacitor/v1/alerts/topics/cpu/events/a", None);
+    let (_, ev) = s.call_json("GET", "/kapacitor/v1/alerts/topics/cpu/events/a", None);
     assert_eq!(ev["state"]["duration"], "1s");
     assert_eq!(ev["state"]["time"], "2026-01-01T00:00:01Z");
 
     // persist-topics: the event states survive a restart (flushed every second).
     std::thread::sleep(Duration::from_millis(1500));
     s.kill();
-    let s = Server::start(dir.path());
-    let (st, ev) = s.json("GET", "/kapacitor/v1/alerts/topics/cpu/events", None);
+    let s = start(dir.path());
+    let (st, ev) = s.call_json("GET", "/kapacitor/v1/alerts/topics/cpu/events", None);
     assert_eq!(st, 200);
     let ids: Vec<&str> = ev["events"]
         .as_array()
@@ -387,7 +322,7 @@ fn topic_task_fires_matching_handler_with_exact_bytes() {
         s.call(
             "POST",
             "/write?db=db&rp=rp",
-            Some("cpu,host=a value=40 1767225602000000000\n")
+            Some(b"cpu,host=a value=40 1767225602000000000\n")
         )
         .0,
         204
@@ -415,7 +350,7 @@ fn service_tests_list_options_and_run_against_a_listener() {
         format!("[[slack]]\n  enabled = true\n  default = true\n  url = \"{url}\"\n  channel = \"#alerts\"\n"),
     )
     .unwrap();
-    let s = Server::start_with(dir.path(), &["-config", conf.to_str().unwrap()]);
+    let s = start_with(dir.path(), &["-config", conf.to_str().unwrap()]);
 
     // List: sorted names, compact JSON plus a newline; defaults from the config.
     let (st, text) = s.call("GET", "/kapacitor/v1/service-tests?pattern=s*", None);
@@ -439,7 +374,7 @@ fn service_tests_list_options_and_run_against_a_listener() {
         404
     );
     assert_eq!(
-        s.call("POST", "/kapacitor/v1/service-tests/nope", Some("null"))
+        s.call("POST", "/kapacitor/v1/service-tests/nope", Some(b"null"))
             .0,
         404
     );
@@ -449,7 +384,7 @@ fn service_tests_list_options_and_run_against_a_listener() {
     // sorted; username and icon_emoji always set, from the config when the
     // options leave them empty ("kapacitor" and ""); color "danger" for
     // CRITICAL; json.Encoder's trailing newline.
-    let (st, r) = s.call("POST", "/kapacitor/v1/service-tests/slack", Some("null"));
+    let (st, r) = s.call("POST", "/kapacitor/v1/service-tests/slack", Some(b"null"));
     assert_eq!(
         (st, r.as_str()),
         (200, "{\"success\":true,\"message\":\"\"}\n")
@@ -463,7 +398,7 @@ fn service_tests_list_options_and_run_against_a_listener() {
     let (_, r) = s.call(
         "POST",
         "/kapacitor/v1/service-tests/slack",
-        Some(r#"{"message":"hi","level":"WARNING"}"#),
+        Some(br#"{"message":"hi","level":"WARNING"}"#),
     );
     assert_eq!(r, "{\"success\":true,\"message\":\"\"}\n");
     let got = bodies.recv_timeout(Duration::from_secs(10)).unwrap();
@@ -480,6 +415,6 @@ fn service_tests_list_options_and_run_against_a_listener() {
             "{\"success\":false,\"message\":\"service is not enabled\"}\n"
         )
     );
-    let (st, _) = s.call("POST", "/kapacitor/v1/service-tests/slack", Some("[1]"));
+    let (st, _) = s.call("POST", "/kapacitor/v1/service-tests/slack", Some(b"[1]"));
     assert_eq!(st, 400);
 }

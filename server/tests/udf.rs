@@ -303,7 +303,7 @@ fn a_udfs_snapshot_is_stored_with_the_task_and_restored() {
     write_at(&s, 3, vals[3]);
     wait_average(&s, "snap", want[1]);
     s.signal("TERM");
-    let _ = s.child.wait();
+    s.wait();
     s = start(dir.path(), &dir.path().join("unused.sock"));
     write_at(&s, 4, vals[4]);
     wait_average(&s, "snap", want[2]);

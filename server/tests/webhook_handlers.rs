@@ -8,78 +8,23 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
+use testkit::Kapacitord;
 
-struct Server {
-    child: Child,
-    base: String,
+fn start(dir: &Path, conf: &Path) -> Kapacitord {
+    start_env(dir, conf, &[])
 }
 
-impl Server {
-    fn start(dir: &Path, conf: &Path) -> Server {
-        Server::start_env(dir, conf, &[])
-    }
-
-    fn start_env(dir: &Path, conf: &Path, vars: &[(&str, &str)]) -> Server {
-        let port = testkit::free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_kapacitord"))
-            .arg("-config")
-            .arg(conf)
-            .envs(vars.iter().copied())
-            .env("HOME", dir)
-            .env("KAPACITOR_DATA_DIR", dir)
-            .env("KAPACITOR_REPLAY_DIR", dir.join("replay"))
-            .env("KAPACITOR_STORAGE_BOLTDB", dir.join("kapacitor.db"))
-            .env("KAPACITOR_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))
-            .env_remove("KAPACITOR_CONFIG_PATH")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let s = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if s.call("GET", "/kapacitor/v1/ping", None).0 == 204 {
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("kapacitord did not answer");
-    }
-
-    fn call(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
-        let a: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
-        let url = format!("{}{path}", self.base);
-        let r = match method {
-            "GET" => a.get(&url).call(),
-            "POST" => a.post(&url).send(body.unwrap_or("").as_bytes()),
-            "PATCH" => a.patch(&url).send(body.unwrap_or("").as_bytes()),
-            _ => unreachable!(),
-        };
-        match r {
-            Ok(mut resp) => (
-                resp.status().as_u16(),
-                resp.body_mut().read_to_string().unwrap_or_default(),
-            ),
-            Err(e) => (0, e.to_string()),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn start_env(dir: &Path, conf: &Path, vars: &[(&str, &str)]) -> Kapacitord {
+    Kapacitord::builder(env!("CARGO_BIN_EXE_kapacitord"))
+        .arg("-config")
+        .arg(conf)
+        .envs(vars.iter().copied())
+        .home(dir)
+        .data_dir(dir)
+        .start()
 }
 
 /// One captured request.
@@ -192,21 +137,25 @@ fn teams_and_alertmanager_from_a_live_task() {
         ),
     )
     .unwrap();
-    let s = Server::start(dir.path(), &conf);
+    let s = start(dir.path(), &conf);
     let script = "stream\n    |from()\n        .measurement('cpu')\n    |alert()\n        \
                   .crit(lambda: \"usage_idle\" < 70)\n        .id('cpu:{{ index .Tags \"host\" }}')\n        \
                   .message('{{ .ID }} is {{ .Level }}')\n        .details('')\n        \
                   .teams()\n        .alertmanager()\n            .label('team', 'ops')\n";
     let task = json!({"id": "cpu_alert", "type": "stream", "status": "enabled",
                       "dbrps": [{"db": "telegraf", "rp": "autogen"}], "script": script});
-    let (st, t) = s.call("POST", "/kapacitor/v1/tasks", Some(&task.to_string()));
+    let (st, t) = s.call(
+        "POST",
+        "/kapacitor/v1/tasks",
+        Some(task.to_string().as_bytes()),
+    );
     assert_eq!(st, 200, "{t}");
 
     let write = |v: u32| {
         let (st, b) = s.call(
             "POST",
             "/write?db=telegraf&rp=autogen",
-            Some(&format!("cpu,host=a usage_idle={v}\n")),
+            Some(format!("cpu,host=a usage_idle={v}\n").as_bytes()),
         );
         assert_eq!(st, 204, "{b}");
     };
@@ -231,7 +180,7 @@ fn teams_and_alertmanager_from_a_live_task() {
     assert_eq!(fired["status"]["state"], "active");
     assert_eq!(
         fired["generatorURL"],
-        format!("{}/kapacitor/v1/tasks/cpu_alert", s.base)
+        format!("{}/kapacitor/v1/tasks/cpu_alert", s.url())
     );
 
     write(90);
@@ -263,7 +212,7 @@ fn service_tests_of_the_new_handlers_send_kapacitors_payloads_with_secrets_resol
     .unwrap();
     // Secrets from the environment and a file beside the config.
     std::fs::write(dir.path().join("sn.pw"), "p4ss\n").unwrap();
-    let s = Server::start_env(
+    let s = start_env(
         dir.path(),
         &conf,
         &[("TALK_BASE", base.as_str()), ("SN_USER", "admin")],
@@ -272,7 +221,7 @@ fn service_tests_of_the_new_handlers_send_kapacitors_payloads_with_secrets_resol
     let (st, r) = s.call(
         "POST",
         "/kapacitor/v1/service-tests/discord",
-        Some(r#"{"timestamp":false}"#),
+        Some(br#"{"timestamp":false}"#),
     );
     assert_eq!(
         (st, r.as_str()),
@@ -285,7 +234,7 @@ fn service_tests_of_the_new_handlers_send_kapacitors_payloads_with_secrets_resol
         "{\"embeds\":[{\"color\":8021490,\"title\":\"Kapacitor Alert\",\"description\":\"test discord message\",\"timestamp\":\"\"}]}\n"
     );
 
-    let (_, r) = s.call("POST", "/kapacitor/v1/service-tests/talk", Some("null"));
+    let (_, r) = s.call("POST", "/kapacitor/v1/service-tests/talk", Some(b"null"));
     assert_eq!(r, "{\"success\":true,\"message\":\"\"}\n");
     let t = recv(&rx);
     assert_eq!(t.path, "/talk");
@@ -370,16 +319,16 @@ fn topic_handlers_of_the_new_kinds_get_the_topics_events() {
         ),
     )
     .unwrap();
-    let s = Server::start(dir.path(), &conf);
+    let s = start(dir.path(), &conf);
     let h = "/kapacitor/v1/alerts/topics/cpu/handlers";
     let bp = json!({"id": "bp", "kind": "bigpanda",
                     "options": {"app-key": "ak", "primary-property": "host", "attributes": {"team": "ops"}}});
-    let (st, b) = s.call("POST", h, Some(&bp.to_string()));
+    let (st, b) = s.call("POST", h, Some(bp.to_string().as_bytes()));
     assert_eq!(st, 200, "{b}");
     let (st, b) = s.call(
         "POST",
         h,
-        Some(r#"{"id":"bad","kind":"bigpanda","options":{"colour":1}}"#),
+        Some(br#"{"id":"bad","kind":"bigpanda","options":{"colour":1}}"#),
     );
     // Kapacitor answers a handler it cannot create with 500.
     assert_eq!(st, 500, "{b}");
@@ -393,11 +342,19 @@ fn topic_handlers_of_the_new_kinds_get_the_topics_events() {
                   .details('')\n        .crit(lambda: \"value\" > 10)\n        .topic('cpu')\n";
     let task = json!({"id": "t", "type": "stream", "dbrps": [{"db": "db", "rp": "rp"}],
                       "script": script, "status": "enabled"});
-    let (st, b) = s.call("POST", "/kapacitor/v1/tasks", Some(&task.to_string()));
+    let (st, b) = s.call(
+        "POST",
+        "/kapacitor/v1/tasks",
+        Some(task.to_string().as_bytes()),
+    );
     assert_eq!(st, 200, "{b}");
     // 1767225600 s = 2026-01-01T00:00:00Z.
     let lines = "cpu,host=a value=20 1767225600000000000\n";
-    assert_eq!(s.call("POST", "/write?db=db&rp=rp", Some(lines)).0, 204);
+    assert_eq!(
+        s.call("POST", "/write?db=db&rp=rp", Some(lines.as_bytes()))
+            .0,
+        204
+    );
     let got = recv(&rx);
     assert_eq!(got.path, "/bp");
     assert_eq!(got.header("authorization"), Some("Bearer tok"));
@@ -408,9 +365,13 @@ fn topic_handlers_of_the_new_kinds_get_the_topics_events() {
 
     // A second handler on the same topic: hipchat with the room from its options.
     let hc = json!({"id": "hc", "kind": "hipchat", "options": {"room": "ops"}});
-    assert_eq!(s.call("POST", h, Some(&hc.to_string())).0, 200);
+    assert_eq!(s.call("POST", h, Some(hc.to_string().as_bytes())).0, 200);
     let lines = "cpu,host=a value=1 1767225601000000000\n";
-    assert_eq!(s.call("POST", "/write?db=db&rp=rp", Some(lines)).0, 204);
+    assert_eq!(
+        s.call("POST", "/write?db=db&rp=rp", Some(lines.as_bytes()))
+            .0,
+        204
+    );
     let mut two = [recv(&rx), recv(&rx)];
     two.sort_by(|a, b| a.path.cmp(&b.path));
     assert_eq!(two[0].path, "/bp");

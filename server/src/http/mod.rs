@@ -342,12 +342,20 @@ async fn route(state: &Arc<AppState>, r: &Req) -> Result<Resp, ApiError> {
     }
     // `/kapacitor/v1preview` first: `/kapacitor/v1` is a prefix of it.
     let path = r
-        .path
+        .raw_path
         .strip_prefix("/kapacitor/v1preview")
-        .or_else(|| r.path.strip_prefix(BASE))
+        .or_else(|| r.raw_path.strip_prefix(BASE))
         .filter(|p| p.is_empty() || p.starts_with('/'))
         .ok_or_else(not_found)?;
-    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // Split as sent, then decode each segment: an escaped `/` stays inside
+    // its ID (`tasks/..%2Fx` names the task `../x`, as Kapacitor takes the
+    // rest of the path as the ID), and `t%C3%A2che` names `tâche`.
+    let segs = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(decode_path)
+        .collect::<Result<Vec<String>, ApiError>>()?;
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let m = &r.method;
     match (segs.as_slice(), m) {
         (["ping"], &Method::GET | &Method::HEAD) => Ok(no_content()),

@@ -1,27 +1,21 @@
-//! The real `kapacitord` for the InfluxDB tests: a temp data dir, a config
-//! file with the caller's `[[influxdb]]` section, a log file to read, a
-//! fixed port kept across restarts (so a restart advertises the same
-//! destination), killed on drop.
+//! The real `kapacitord` for the InfluxDB tests (`testkit::kapacitord`): a
+//! temp data dir, a config file with the caller's `[[influxdb]]` section, a
+//! log file to read, a fixed port kept across restarts (so a restart
+//! advertises the same destination), killed on drop.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[allow(unused_imports)]
+pub use testkit::kapacitord::agent;
+
 pub struct Kapacitord {
-    child: Option<Child>,
+    /// Declared first: dropped (killed) before the temp dir goes.
+    server: testkit::Kapacitord,
     pub dir: tempfile::TempDir,
     pub port: u16,
-    config: String,
-}
-
-pub fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
 }
 
 impl Kapacitord {
@@ -45,14 +39,12 @@ impl Kapacitord {
              [stats]\n  enabled = false\n\
              {extra}\n{influxdb}\n"
         );
-        let mut k = Kapacitord {
-            child: None,
-            dir,
-            port,
-            config,
-        };
-        k.spawn();
-        k
+        let server = testkit::Kapacitord::builder(env!("CARGO_BIN_EXE_kapacitord"))
+            .config(dir.path().join("kapacitor.conf"), config)
+            .port_from_config(port)
+            .log_at(dir.path().join("kapacitord.log"))
+            .start();
+        Kapacitord { server, dir, port }
     }
 
     /// Write `<data_dir>/cluster.id` before the first start, so a test knows
@@ -61,47 +53,22 @@ impl Kapacitord {
         let mut k = Kapacitord::start(influxdb, extra);
         k.stop();
         std::fs::write(k.dir.path().join("cluster.id"), id).expect("cluster.id");
-        k.spawn();
+        k.server.restart();
         k
     }
 
-    fn spawn(&mut self) {
-        let conf = self.dir.path().join("kapacitor.conf");
-        std::fs::write(&conf, &self.config).expect("config");
-        let child = Command::new(env!("CARGO_BIN_EXE_kapacitord"))
-            .arg("-config")
-            .arg(&conf)
-            .env_remove("KAPACITOR_CONFIG_PATH")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn kapacitord");
-        self.child = Some(child);
-        let t = Instant::now();
-        while t.elapsed() < Duration::from_secs(20) {
-            if self.call("GET", "/kapacitor/v1/ping", None).0 == 204 {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("kapacitord did not answer:\n{}", self.log());
-    }
-
+    /// kill -9; `restart` starts it again.
     pub fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        self.server.kill();
     }
 
+    /// Same port, so the same destination.
     pub fn restart(&mut self) {
-        self.stop();
-        self.spawn();
+        self.server.restart();
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.server.url().to_string()
     }
 
     pub fn cluster_id(&self) -> String {
@@ -112,7 +79,7 @@ impl Kapacitord {
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("kapacitord.log")).unwrap_or_default()
+        self.server.log_text()
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -121,21 +88,7 @@ impl Kapacitord {
 
     /// (status, body)
     pub fn call(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
-        let url = format!("{}{path}", self.url());
-        let a = agent();
-        let r = match method {
-            "GET" => a.get(&url).call(),
-            "DELETE" => a.delete(&url).call(),
-            "PATCH" => a.patch(&url).send(body.unwrap_or("")),
-            _ => a.post(&url).send(body.unwrap_or("")),
-        };
-        match r {
-            Ok(mut resp) => {
-                let status = resp.status().as_u16();
-                (status, resp.body_mut().read_to_string().unwrap_or_default())
-            }
-            Err(e) => (0, e.to_string()),
-        }
+        self.server.call(method, path, body.map(str::as_bytes))
     }
 
     /// Define and enable a stream task on `db.autogen`.
@@ -149,12 +102,6 @@ impl Kapacitord {
         });
         let (status, text) = self.call("POST", "/kapacitor/v1/tasks", Some(&body.to_string()));
         assert_eq!(status, 200, "define {id}: {text}");
-    }
-}
-
-impl Drop for Kapacitord {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 
