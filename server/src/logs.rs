@@ -329,13 +329,12 @@ fn json_line(ts: &str, level: usize, f: &Fields) -> Bytes {
     Bytes::from(s)
 }
 
-/// A logfmt value: bare when it has no space, quote, `=` or control character, else quoted
-/// with Go's escapes.
+/// A logfmt value as Kapacitor writes it: bare unless it holds a space or a
+/// quote (so `uri=/write?db=a` and an empty `referer=` stay bare), then quoted
+/// with Go's escapes. A control character is quoted too, where Kapacitor
+/// would let a newline split the record.
 fn logfmt_value(v: &str, out: &mut String) {
-    let bare = !v.is_empty()
-        && !v
-            .chars()
-            .any(|c| c == ' ' || c == '"' || c == '=' || c == '\\' || c.is_control());
+    let bare = !v.chars().any(|c| c == ' ' || c == '"' || c.is_control());
     if bare {
         out.push_str(v);
         return;

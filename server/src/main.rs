@@ -240,11 +240,12 @@ async fn serve(opts: ServerOptions) -> ExitCode {
         tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let Ok((stream, peer)) = accepted else { continue };
                 let state = state.clone();
                 let tls = tls.clone();
                 tokio::spawn(async move {
-                    let svc = service_fn(move |req| {
+                    let svc = service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                        req.extensions_mut().insert(server::http::access_log::Peer(peer));
                         let state = state.clone();
                         async move { Ok::<_, Infallible>(server::app(state, req).await) }
                     });

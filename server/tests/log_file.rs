@@ -72,4 +72,60 @@ fn every_log_line_is_kapacitors_logfmt_and_node_errors_name_their_task() {
         log.contains(" lvl=info msg=\"Listening on HTTP 127.0.0.1:"),
         "{log}"
     );
+    // `[http] log-enabled` (the default): each request, with Kapacitor's keys
+    // in its order; the uri stays bare (no space or quote in it).
+    let write = complete
+        .lines()
+        .find(|l| l.contains(" method=POST uri=/write?db=db&rp=rp "))
+        .unwrap_or_else(|| panic!("no access record of the write:\n{log}"));
+    let keys: Vec<&str> = write
+        .split(' ')
+        .filter_map(|kv| kv.split_once('=').map(|(k, _)| k))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "ts",
+            "lvl",
+            "msg",
+            "service",
+            "host",
+            "username",
+            "start",
+            "method",
+            "uri",
+            "protocol",
+            "status",
+            "referer",
+            "user-agent",
+            "request-id",
+            "duration"
+        ],
+        "{write}"
+    );
+    assert!(
+        write.contains(
+            " lvl=info msg=\"http request\" service=http host=127.0.0.1 username=- start="
+        ) && write.contains(" protocol=HTTP/1.1 status=204 referer=- user-agent="),
+        "{write}"
+    );
+}
+
+#[test]
+fn log_enabled_false_keeps_requests_out_of_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(
+        dir.path(),
+        &[
+            ("KAPACITOR_LOGGING_LEVEL", "INFO"),
+            ("KAPACITOR_HTTP_LOG_ENABLED", "false"),
+        ],
+        &[],
+    );
+    assert_eq!(s.call("GET", "/kapacitor/v1/ping", None).0, 204);
+    let (status, _) = s.call("GET", "/kapacitor/v1/tasks", None);
+    assert_eq!(status, 200);
+    let log = s.log_text();
+    assert!(log.contains("Listening on HTTP"), "{log}");
+    assert!(!log.contains("http request"), "{log}");
 }

@@ -2,6 +2,7 @@
 //! one response and knows nothing of sockets, so tests can call it directly;
 //! `main` binds the listener. One file per resource.
 
+pub mod access_log;
 mod cluster;
 mod config;
 mod debug_vars;
@@ -231,6 +232,23 @@ fn percent_decode_bytes(s: &str) -> Vec<u8> {
 
 /// The whole API: one request in, one response out.
 pub async fn app<B>(state: Arc<AppState>, req: Request<B>) -> Resp
+where
+    B: hyper::body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    // Requests made inside the server (the load directory) are not the
+    // clients' and are not logged.
+    let access = (state.opts.config.http.log_enabled
+        && req.extensions().get::<crate::auth::InProcess>().is_none())
+    .then(|| access_log::AccessLog::start(&req));
+    let resp = answer(state, req).await;
+    if let Some(a) = access {
+        a.finish(&resp);
+    }
+    resp
+}
+
+async fn answer<B>(state: Arc<AppState>, req: Request<B>) -> Resp
 where
     B: hyper::body::Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
