@@ -288,13 +288,15 @@ impl Builder {
         cmd
     }
 
-    /// Spawn (stdin, stdout and stderr null) and wait for the ping.
+    /// Spawn (stdin and stdout null, stderr kept for the panics) and wait
+    /// for the ping.
     pub fn start(self) -> Kapacitord {
         let base = format!("{}://127.0.0.1:{}", self.scheme, self.port);
         let mut k = Kapacitord {
             child: None,
             spec: self,
             base,
+            stderr: Arc::default(),
         };
         k.spawn();
         k
@@ -306,7 +308,14 @@ pub struct Kapacitord {
     child: Option<Child>,
     spec: Builder,
     base: String,
+    /// What the process wrote to stderr (its last `STDERR_KEPT` bytes): a
+    /// fatal start-up error (`run: open server: …`) is printed there, not
+    /// logged.
+    stderr: Arc<std::sync::Mutex<Vec<u8>>>,
 }
+
+/// How much of a server's stderr is kept.
+const STDERR_KEPT: usize = 64 << 10;
 
 impl Kapacitord {
     /// Options for the `kapacitord` at `bin`.
@@ -318,10 +327,25 @@ impl Kapacitord {
         let mut cmd = self.spec.command();
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let child = cmd
+            .stderr(Stdio::piped());
+        let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("spawn {}: {e}", self.spec.bin.display()));
+        if let Some(mut pipe) = child.stderr.take() {
+            let kept = self.stderr.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+                    kept.extend_from_slice(&buf[..n]);
+                    let over = kept.len().saturating_sub(STDERR_KEPT);
+                    kept.drain(..over);
+                }
+            });
+        }
         self.child = Some(child);
         let t = Instant::now();
         loop {
@@ -329,9 +353,12 @@ impl Kapacitord {
                 return;
             }
             if let Some(status) = self.try_wait() {
+                // The reader may still be draining the pipe the exit closed.
+                std::thread::sleep(Duration::from_millis(100));
                 panic!(
-                    "kapacitord exited ({status}) before answering on {}; log:\n{}",
+                    "kapacitord exited ({status}) before answering on {}; stderr:\n{}\nlog:\n{}",
                     self.base,
+                    self.stderr_text(),
                     self.log_text()
                 );
             }
@@ -358,6 +385,12 @@ impl Kapacitord {
 
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("kapacitord is not running").id()
+    }
+
+    /// The end of what the process wrote to stderr.
+    pub fn stderr_text(&self) -> String {
+        let kept = self.stderr.lock().unwrap_or_else(|e| e.into_inner());
+        String::from_utf8_lossy(&kept).into_owned()
     }
 
     /// The log file's text (empty if none is known or written yet).
@@ -669,12 +702,15 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "before answering on http://127.0.0.1:4321; log:\nthe reason")]
-    fn a_server_that_exits_at_start_fails_at_once_with_its_log() {
+    #[should_panic(
+        expected = "before answering on http://127.0.0.1:4321; stderr:\nrun: open server: boom\n\nlog:\nthe reason"
+    )]
+    fn a_server_that_exits_at_start_fails_at_once_with_its_stderr_and_log() {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("kapacitord.log");
         std::fs::write(&log, "the reason\n").unwrap();
-        Kapacitord::builder("false")
+        Kapacitord::builder("sh")
+            .args(["-c", "echo run: open server: boom >&2; exit 1"])
             .port_from_config(4321)
             .log_at(&log)
             .ready_within(Duration::from_secs(600))

@@ -6,6 +6,7 @@
 //! A `p` (password) query parameter is logged as `[REDACTED]`.
 
 use super::Resp;
+use compiler::golang::query_escape;
 use hyper::Request;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -148,21 +149,6 @@ fn request_uri(path: &str, query: &str) -> String {
         .map(|(k, v)| format!("{}={}", query_escape(k), query_escape(v)))
         .collect();
     format!("{path}?{}", encoded.join("&"))
-}
-
-/// Go's `url.QueryEscape`.
-fn query_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
