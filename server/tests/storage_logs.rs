@@ -137,6 +137,26 @@ fn stores_rebuild_and_backup() {
     assert_eq!(s.call("GET", "/kapacitor/v1/debug/pprof/heap", None).0, 404);
 }
 
+/// Sets the level to info until a session delivers the record of the change
+/// (it opens asynchronously); that record and the lines before it (the
+/// `http request` records of the changes themselves).
+fn until_level_change(
+    s: &Server,
+    rx: &std::sync::mpsc::Receiver<String>,
+) -> (Option<String>, Vec<String>) {
+    let mut before = Vec::new();
+    for _ in 0..100 {
+        s.json("POST", "/kapacitor/v1/loglevel", json!({"level": "info"}));
+        while let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            if l.contains("log level changed") {
+                return (Some(l), before);
+            }
+            before.push(l);
+        }
+    }
+    (None, before)
+}
+
 #[test]
 fn level_and_log_sessions() {
     let dir = tempfile::tempdir().unwrap();
@@ -174,15 +194,7 @@ fn level_and_log_sessions() {
             }
         }
     });
-    // The session opens asynchronously: change the level until a record arrives.
-    let mut got = None;
-    for _ in 0..100 {
-        s.json("POST", "/kapacitor/v1/loglevel", json!({"level": "info"}));
-        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
-            got = Some(l);
-            break;
-        }
-    }
+    let (got, before) = until_level_change(&s, &rx);
     let _ = child.kill();
     let _ = child.wait();
     // The CLI asks for no encoding: logfmt, Kapacitor's default.
@@ -191,6 +203,14 @@ fn level_and_log_sessions() {
     assert!(
         line.contains(" lvl=info msg=\"log level changed\" ") && line.contains(" service=http"),
         "{line}"
+    );
+    // The requests themselves are `service=http` records too (`[http] log-enabled`).
+    assert!(
+        before
+            .iter()
+            .chain(std::iter::once(&line))
+            .all(|l| l.contains(" service=http")),
+        "{before:?}"
     );
 
     // `Accept: application/json`: one JSON object per line.
@@ -212,15 +232,7 @@ fn level_and_log_sessions() {
             }
         }
     });
-    let mut got = None;
-    for _ in 0..100 {
-        s.json("POST", "/kapacitor/v1/loglevel", json!({"level": "info"}));
-        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
-            got = Some(l);
-            break;
-        }
-    }
-    let line = got.expect("a JSON log record");
+    let line = until_level_change(&s, &rx).0.expect("a JSON log record");
     let v: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(v["service"], "http", "{line}");
     assert_eq!(v["lvl"], "info");
