@@ -222,20 +222,81 @@ struct Broadcast(Arc<Sessions>);
 
 /// The layer writing the text log. Each line goes out in one `write` (the
 /// file is unbuffered), so a crash loses no line that was logged and a reader
-/// tailing the file sees whole lines.
+/// tailing the file sees whole lines. With `[http] log-enabled` it runs once
+/// per request, so a record is formatted straight into this thread's buffers
+/// (no allocation per field).
 struct TextLog {
     out: Mutex<Box<dyn std::io::Write + Send>>,
 }
 
+/// A thread's buffers for one record: the message, the `key=value` pairs
+/// after it, and a value formatted before it is quoted.
+#[derive(Default)]
+struct LineBuffers {
+    msg: String,
+    pairs: String,
+    value: String,
+    line: String,
+}
+
+thread_local! {
+    static LINE: std::cell::RefCell<LineBuffers> = std::cell::RefCell::default();
+}
+
+/// Writes each field as it is visited: the message aside (it comes first in
+/// the line, last in the visit), the others as logfmt pairs.
+struct LogfmtVisit<'a> {
+    b: &'a mut LineBuffers,
+}
+
+impl Visit for LogfmtVisit<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.b.msg.push_str(value);
+        } else {
+            push_pair(&mut self.b.pairs, field.name(), value);
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.b.msg, "{value:?}");
+        } else {
+            self.b.value.clear();
+            let _ = write!(self.b.value, "{value:?}");
+            push_pair(&mut self.b.pairs, field.name(), &self.b.value);
+        }
+    }
+}
+
 impl<S: Subscriber> Layer<S> for TextLog {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let mut fields = Fields::default();
-        event.record(&mut fields);
         let level = level_index(event.metadata().level());
-        let line = logfmt_line(&timestamp(crate::ids::now_ns()), level, &fields);
-        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        // Nowhere left to report a failing log write.
-        let _ = out.write_all(&line);
+        let ts = timestamp(crate::ids::now_ns());
+        let write = |b: &mut LineBuffers| {
+            b.msg.clear();
+            b.pairs.clear();
+            event.record(&mut LogfmtVisit { b: &mut *b });
+            b.line.clear();
+            push_line(&mut b.line, &ts, level, &b.msg, &b.pairs);
+            let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+            // Nowhere left to report a failing log write.
+            let _ = out.write_all(b.line.as_bytes());
+        };
+        // A record logged while this thread formats one (a `Debug` impl
+        // that logs), or while the thread exits, gets buffers of its own.
+        let written = LINE
+            .try_with(|cell| match cell.try_borrow_mut() {
+                Ok(mut b) => {
+                    write(&mut b);
+                    true
+                }
+                Err(_) => false,
+            })
+            .unwrap_or(false);
+        if !written {
+            write(&mut LineBuffers::default());
+        }
     }
 }
 
@@ -357,21 +418,33 @@ fn logfmt_value(v: &str, out: &mut String) {
 
 /// One record as a logfmt line: `ts=… lvl=… msg=…` then the tags.
 fn logfmt_line(ts: &str, level: usize, f: &Fields) -> Bytes {
-    let mut s = String::with_capacity(64 + f.msg.len());
-    s.push_str("ts=");
-    logfmt_value(ts, &mut s);
-    s.push_str(" lvl=");
-    s.push_str(LEVELS[level]);
-    s.push_str(" msg=");
-    logfmt_value(&f.msg, &mut s);
+    let mut pairs = String::new();
     for (k, v) in &f.pairs {
-        s.push(' ');
-        s.push_str(k);
-        s.push('=');
-        logfmt_value(v, &mut s);
+        push_pair(&mut pairs, k, v);
     }
-    s.push('\n');
+    let mut s = String::with_capacity(64 + f.msg.len() + pairs.len());
+    push_line(&mut s, ts, level, &f.msg, &pairs);
     Bytes::from(s)
+}
+
+/// ` key=value`, the value quoted as it needs.
+fn push_pair(out: &mut String, key: &str, value: &str) {
+    out.push(' ');
+    out.push_str(key);
+    out.push('=');
+    logfmt_value(value, out);
+}
+
+/// `ts=… lvl=… msg=…` then the pairs (already formatted) and the newline.
+fn push_line(out: &mut String, ts: &str, level: usize, msg: &str, pairs: &str) {
+    out.push_str("ts=");
+    logfmt_value(ts, out);
+    out.push_str(" lvl=");
+    out.push_str(LEVELS[level]);
+    out.push_str(" msg=");
+    logfmt_value(msg, out);
+    out.push_str(pairs);
+    out.push('\n');
 }
 
 #[cfg(test)]

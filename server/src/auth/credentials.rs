@@ -55,7 +55,7 @@ pub fn parse(headers: &hyper::HeaderMap, query: &[(String, String)]) -> Option<C
 }
 
 /// Go's `Request.BasicAuth`: `Basic ` (any case) + standard base64 of `user:pass`.
-fn basic_auth(h: &str) -> Option<(String, String)> {
+pub fn basic_auth(h: &str) -> Option<(String, String)> {
     const PREFIX: &str = "Basic ";
     let head = h.get(..PREFIX.len())?;
     if !head.eq_ignore_ascii_case(PREFIX) {

@@ -99,18 +99,8 @@ fn query_param(query: &str, key: &str) -> Option<String> {
 }
 
 fn basic_auth_user<B>(req: &Request<B>) -> Option<String> {
-    use base64::Engine as _;
     let value = req.headers().get("authorization")?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(token.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (user, _) = text.split_once(':')?;
-    Some(user.to_string())
+    crate::auth::credentials::basic_auth(value).map(|(user, _)| user)
 }
 
 /// The path and query as sent; with a `p` parameter, the query as Go's

@@ -41,10 +41,10 @@ pub const BASE: &str = "/kapacitor/v1";
 /// A request as the handlers see it: body read (within the size limit).
 pub struct Req {
     pub method: Method,
-    /// The path decoded, as Go's `URL.Path` routes it: `tasks/t%C3%A2che`
-    /// names the task `tâche` (IDs may hold any letter).
+    /// The path decoded, as Go's `URL.Path` (what auth checks).
     pub path: String,
-    /// The path as sent, for forwarding it unchanged.
+    /// The path as sent: routing splits it and decodes each segment
+    /// (`tasks/t%C3%A2che` names the task `tâche`); forwarding sends it on.
     pub raw_path: String,
     pub query: Vec<(String, String)>,
     pub headers: hyper::HeaderMap,
@@ -237,9 +237,10 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     // Requests made inside the server (the load directory) are not the
-    // clients' and are not logged.
+    // clients' and are not logged; below `info` nothing is gathered.
     let access = (state.opts.config.http.log_enabled
-        && req.extensions().get::<crate::auth::InProcess>().is_none())
+        && req.extensions().get::<crate::auth::InProcess>().is_none()
+        && tracing::enabled!(tracing::Level::INFO))
     .then(|| access_log::AccessLog::start(&req));
     let resp = answer(state, req).await;
     if let Some(a) = access {
