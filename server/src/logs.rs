@@ -4,11 +4,13 @@
 //!
 //! Shape: one global filter (a `reload` layer over an `EnvFilter` built from a Kapacitor level
 //! name) in front of two layers — the text log (file, stdout or stderr) and the session
-//! broadcaster. The text log is Kapacitor's: one logfmt line per record,
-//! `ts=2026-12-04T19:47:53.893Z lvl=error msg="…" task=… node=…`, so the greps, log shippers
-//! and parsers pointed at a Kapacitor log read ours. Sessions therefore see the records the log shows; `kapacitor level debug`
+//! broadcaster. Sessions therefore see the records the log shows; `kapacitor level debug`
 //! widens both. When no session is open the broadcaster returns at one atomic load, so it
 //! costs nothing on the write path.
+//!
+//! The text log is Kapacitor's: one logfmt line per record,
+//! `ts=2026-12-04T19:47:53.893Z lvl=error msg="…" task=… node=…`, so the greps, log shippers
+//! and parsers pointed at a Kapacitor log read ours.
 
 use bytes::Bytes;
 use std::fmt::{self, Write as _};

@@ -39,7 +39,9 @@ impl AccessLog {
                 .to_string()
         };
         let query = req.uri().query().unwrap_or("");
-        let username = query_param(query, "u")
+        let pairs = query_pairs(query);
+        let username = first_value(&pairs, "u")
+            .map(str::to_string)
             .or_else(|| basic_auth_user(req))
             .unwrap_or_else(|| "-".into());
         AccessLog {
@@ -51,7 +53,7 @@ impl AccessLog {
                 .map_or_else(String::new, |p| p.0.ip().to_string()),
             username,
             method: req.method().to_string(),
-            uri: request_uri(req.uri().path(), query),
+            uri: request_uri(req.uri().path(), query, pairs),
             protocol: match req.version() {
                 hyper::Version::HTTP_10 => "HTTP/1.0",
                 hyper::Version::HTTP_2 => "HTTP/2.0",
@@ -88,13 +90,25 @@ impl AccessLog {
     }
 }
 
-/// The first value of `key` in a raw query, decoded; `None` when absent or empty.
-fn query_param(query: &str, key: &str) -> Option<String> {
+/// A raw query's `(key, value)` pairs, decoded (bytes that are not UTF-8
+/// replaced: the record must be written whatever the client sent).
+fn query_pairs(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
-        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
-        .find(|(k, _)| super::percent_decode(k) == key)
-        .map(|(_, v)| super::percent_decode(v))
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (super::percent_decode(k), super::percent_decode(v))
+        })
+        .collect()
+}
+
+/// `url.Values.Get`: the first value of `key`, `None` when absent or empty.
+fn first_value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
         .filter(|v| !v.is_empty())
 }
 
@@ -105,22 +119,14 @@ fn basic_auth_user<B>(req: &Request<B>) -> Option<String> {
 
 /// The path and query as sent; with a `p` parameter, the query as Go's
 /// `url.Values.Encode` writes it (keys sorted) with `p=[REDACTED]`.
-fn request_uri(path: &str, query: &str) -> String {
+fn request_uri(path: &str, query: &str, mut pairs: Vec<(String, String)>) -> String {
     if query.is_empty() {
         return path.to_string();
     }
-    if query_param(query, "p").is_none() {
+    if first_value(&pairs, "p").is_none() {
         return format!("{path}?{query}");
     }
-    let mut pairs: Vec<(String, String)> = query
-        .split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (super::percent_decode(k), super::percent_decode(v))
-        })
-        .collect();
-    // `Values.Set("p", …)`: one value, where the first was.
+    // `Values.Set("p", …)`: one value.
     let mut seen = false;
     pairs.retain_mut(|(k, v)| {
         if k != "p" {
@@ -147,10 +153,11 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_as_go_reencodes_the_query() {
-        assert_eq!(request_uri("/write", ""), "/write");
-        assert_eq!(request_uri("/write", "db=a&rp=b"), "/write?db=a&rp=b");
+        let uri = |q: &str| request_uri("/write", q, query_pairs(q));
+        assert_eq!(uri(""), "/write");
+        assert_eq!(uri("db=a&rp=b"), "/write?db=a&rp=b");
         assert_eq!(
-            request_uri("/write", "u=bob&p=s3cret&db=a%20b"),
+            uri("u=bob&p=s3cret&db=a%20b&p=again"),
             "/write?db=a+b&p=%5BREDACTED%5D&u=bob"
         );
     }
